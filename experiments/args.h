@@ -1,0 +1,38 @@
+// A small `--key value` / `--flag` parser for the subcommands. Unknown options, missing values and
+// malformed numbers raise UsageError with a message naming the option.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace iqnas::cli {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Args {
+ public:
+  // `options` lists the accepted option names (without dashes); names in `flags` take no value.
+  Args(const std::vector<std::string>& argv, const std::set<std::string>& options,
+       const std::set<std::string>& flags = {});
+
+  bool has(const std::string& name) const;
+  bool help() const { return help_; }
+  std::string str(const std::string& name) const;  // required
+  std::string str(const std::string& name, const std::string& fallback) const;
+  double num(const std::string& name, double fallback) const;
+  double num(const std::string& name) const;  // required
+  int64_t integer(const std::string& name, int64_t fallback) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> positional_;
+  bool help_ = false;
+};
+
+}  // namespace iqnas::cli

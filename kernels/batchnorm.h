@@ -1,0 +1,25 @@
+// Batch normalisation over x viewed as [M, C] (M = N*H*W in NHWC). Statistics per channel.
+// Backward kernels overwrite their outputs; gx may be null when no input gradient is needed.
+#pragma once
+#include <cstdint>
+
+namespace iqnas {
+struct BnArgs {
+  int64_t M = 1, C = 1;
+  float eps = 1e-5f;
+};
+
+namespace cpu {
+// Training: batch mean and inverse std (biased variance) are written to mean/invstd for backward.
+void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta,
+                             float* y, float* mean, float* invstd);
+void batchnorm_forward_eval(const BnArgs& a, const float* x, const float* gamma, const float* beta,
+                            const float* running_mean, const float* running_var, float* y);
+void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const float* gamma,
+                        const float* mean, const float* invstd, float* gx, float* ggamma,
+                        float* gbeta);
+// running = (1 - momentum) * running + momentum * batch, with the unbiased batch variance.
+void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean,
+                              const float* invstd, float* running_mean, float* running_var);
+}  // namespace cpu
+}  // namespace iqnas
