@@ -2,17 +2,8 @@
 
 #include <cstdlib>
 #include <new>
-#include <stdexcept>
-#include <string>
 
 namespace iqnas {
-
-const char* device_name(Device d) { return d == Device::CPU ? "cpu" : "cuda"; }
-
-void no_cuda(const char* op) {
-  throw std::runtime_error(std::string(op) + ": this build of iqnas has no CUDA backend "
-                           "(reconfigure with -DIQNAS_CUDA=ON on a machine with nvcc)");
-}
 
 namespace cuda {
 bool compiled() { return false; }
