@@ -1,0 +1,85 @@
+#include "nn/module.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace iqnas {
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+std::vector<std::pair<std::string, Var>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Var>> out = params_;
+  for (const auto& [name, child] : children_)
+    for (auto& [n, p] : child->named_parameters()) out.emplace_back(name + "." + n, p);
+  return out;
+}
+
+std::vector<Var> Module::parameters() const {
+  std::vector<Var> out;
+  for (auto& [n, p] : named_parameters()) out.push_back(p);
+  return out;
+}
+
+std::vector<std::pair<std::string, Tensor*>> Module::named_buffers() {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  for (auto& [n, b] : buffers_) out.emplace_back(n, b.get());
+  for (auto& [name, child] : children_)
+    for (auto& [n, b] : child->named_buffers()) out.emplace_back(name + "." + n, b);
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (auto& [name, p] : named_parameters()) n += p.value().numel();
+  return n;
+}
+
+void Module::zero_grad() {
+  for (auto& [n, p] : named_parameters()) p.zero_grad();
+}
+
+void Module::to(Device device) {
+  for (auto& [n, p] : named_parameters()) {
+    p.value() = p.value().to(device);
+    p.zero_grad();
+  }
+  for (auto& [n, b] : named_buffers()) *b = b->to(device);
+}
+
+Var Module::register_parameter(const std::string& name, Tensor value) {
+  for (auto& [n, p] : params_)
+    if (n == name) throw std::logic_error("Module: parameter '" + name + "' registered twice");
+  Var v(std::move(value), true);
+  params_.emplace_back(name, v);
+  return v;
+}
+
+Tensor& Module::register_buffer(const std::string& name, Tensor value) {
+  buffers_.emplace_back(name, std::make_unique<Tensor>(std::move(value)));
+  return *buffers_.back().second;
+}
+
+Tensor normal(const Shape& shape, float stddev, Rng& rng) {
+  Tensor t = Tensor::empty(shape);
+  std::normal_distribution<float> d(0.f, stddev);
+  float* p = t.data();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = d(rng);
+  return t;
+}
+
+Tensor kaiming_normal(const Shape& shape, int64_t fan_out, Rng& rng) {
+  return normal(shape, std::sqrt(2.0f / static_cast<float>(fan_out)), rng);
+}
+
+Tensor uniform(const Shape& shape, float lo, float hi, Rng& rng) {
+  Tensor t = Tensor::empty(shape);
+  std::uniform_real_distribution<float> d(lo, hi);
+  float* p = t.data();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = d(rng);
+  return t;
+}
+
+}  // namespace iqnas

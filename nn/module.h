@@ -1,0 +1,53 @@
+// Modules own named parameters (Vars that require gradients) and buffers (plain tensors such as
+// BN running statistics), have train/eval modes and compose. The dotted names of
+// named_parameters()/named_buffers() are the checkpoint keys and what the optimiser iterates.
+#pragma once
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/autograd.h"
+
+namespace iqnas {
+
+using Rng = std::mt19937_64;
+
+class Module {
+ public:
+  virtual ~Module() = default;
+
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool training() const { return training_; }
+
+  std::vector<std::pair<std::string, Var>> named_parameters() const;
+  std::vector<Var> parameters() const;
+  std::vector<std::pair<std::string, Tensor*>> named_buffers();
+  int64_t num_parameters() const;
+  void zero_grad();
+  void to(Device device);  // moves parameters and buffers (gradients are dropped)
+
+ protected:
+  Var register_parameter(const std::string& name, Tensor value);
+  Tensor& register_buffer(const std::string& name, Tensor value);
+  template <typename M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    children_.emplace_back(name, m);
+    return m;
+  }
+
+ private:
+  bool training_ = true;
+  std::vector<std::pair<std::string, Var>> params_;
+  std::vector<std::pair<std::string, std::unique_ptr<Tensor>>> buffers_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+};
+
+// Parameter initialisers (deterministic given the generator).
+Tensor kaiming_normal(const Shape& shape, int64_t fan_out, Rng& rng);  // std = sqrt(2 / fan_out)
+Tensor normal(const Shape& shape, float stddev, Rng& rng);
+Tensor uniform(const Shape& shape, float lo, float hi, Rng& rng);
+
+}  // namespace iqnas
