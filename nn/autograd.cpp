@@ -57,28 +57,34 @@ void Var::backward(const Tensor& seed) const {
   if (!impl_->requires_grad)
     throw std::invalid_argument("backward: this value does not depend on anything that requires a gradient");
   check_shape("backward", "seed", seed, shape());
+  if (impl_->graph_freed)
+    throw std::logic_error("backward: the graph of this value was already freed by an earlier backward pass");
 
   // Reverse topological order by iterative depth-first search (graphs can be thousands deep).
-  std::vector<VarImpl*> order;
+  // `order` holds references so that freeing a node cannot destroy an input still to be visited.
+  std::vector<std::shared_ptr<VarImpl>> order;
   std::unordered_set<VarImpl*> seen;
-  std::vector<std::pair<VarImpl*, size_t>> stack{{impl_.get(), 0}};
+  std::vector<std::pair<std::shared_ptr<VarImpl>, size_t>> stack{{impl_, 0}};
   seen.insert(impl_.get());
   while (!stack.empty()) {
     auto& [v, next] = stack.back();
     if (v->node && next < v->node->inputs.size()) {
-      VarImpl* in = v->node->inputs[next++].get();
-      if (in->node && seen.insert(in).second) stack.push_back({in, 0});
+      const std::shared_ptr<VarImpl> in = v->node->inputs[next++];
+      if (in->node && seen.insert(in.get()).second) stack.push_back({in, 0});
       continue;
     }
-    order.push_back(v);
+    order.push_back(std::move(v));
     stack.pop_back();
   }
 
   impl_->grad = impl_->grad.defined() ? add_tensors(impl_->grad, seed) : seed;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    VarImpl* v = *it;
+    VarImpl* v = it->get();
     std::shared_ptr<Node> node = std::move(v->node);  // frees this part of the graph when done
-    if (!node || !v->grad.defined()) continue;
+    v->node = nullptr;
+    if (!node) continue;
+    v->graph_freed = true;
+    if (!v->grad.defined()) continue;
     std::vector<bool> needs;
     for (const auto& in : node->inputs) needs.push_back(in->requires_grad);
     std::vector<Tensor> grads = node->backward(v->grad, needs);

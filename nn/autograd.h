@@ -20,6 +20,7 @@ struct VarImpl {
   Tensor grad;
   bool requires_grad = false;
   std::shared_ptr<Node> node;  // null for leaves (parameters, inputs) and after backward
+  bool graph_freed = false;    // its node was consumed by a backward pass
 };
 
 class Var {

@@ -1,0 +1,78 @@
+#include "nn/ops/loss.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "kernels/elementwise.h"
+#include "kernels/loss.h"
+#include "nn/ops/arith.h"
+#include "nn/ops/common.h"
+
+namespace iqnas {
+using detail::empty_like;
+
+static float batch_mean(const Tensor& per_sample) {
+  Tensor s = Tensor::empty({}, per_sample.device());
+  IQNAS_DISPATCH(per_sample.device(), sum_all, per_sample.data(), s.data(), per_sample.numel());
+  return s.item() / static_cast<float>(per_sample.numel());
+}
+
+Var cross_entropy(const Var& lv, const std::vector<int32_t>& labels, float smoothing) {
+  const Tensor logits = lv.value().contiguous();
+  detail::require_rank("cross_entropy", "logits", logits, 2);
+  const int64_t N = logits.dim(0), K = logits.dim(1);
+  if (static_cast<int64_t>(labels.size()) != N)
+    throw std::invalid_argument("cross_entropy: " + std::to_string(labels.size()) + " labels for " + std::to_string(N) + " rows of logits");
+  for (size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] < 0 || labels[i] >= K)
+      throw std::invalid_argument("cross_entropy: label " + std::to_string(labels[i]) + " of sample " + std::to_string(i) +
+                                  " is outside [0, " + std::to_string(K) + ")");
+  if (smoothing < 0.f || smoothing >= 1.f) throw std::invalid_argument("cross_entropy: label smoothing must be in [0, 1)");
+  Tensor prob = empty_like(logits), loss = Tensor::empty({N}, logits.device());
+  IQNAS_CPU_ONLY(logits.device(), softmax_xent_forward, logits.data(), labels.data(), smoothing, prob.data(), loss.data(), N, K);
+  Tensor out = Tensor::full({}, batch_mean(loss), logits.device());
+  return make_result(out, "cross_entropy", {lv}, [prob, labels, smoothing, N, K](const Tensor& gy, const std::vector<bool>&) {
+    Tensor g = empty_like(prob);
+    IQNAS_CPU_ONLY(g.device(), softmax_xent_backward, prob.data(), labels.data(), smoothing, gy.item() / N, g.data(), N, K);
+    return std::vector<Tensor>{g};
+  });
+}
+
+Var kl_div(const Var& sv, const Var& tv, float T) {
+  const Tensor s = sv.value().contiguous(), t = tv.value().contiguous();
+  detail::require_rank("kl_div", "student logits", s, 2);
+  check_shape("kl_div", "teacher logits", t, s.shape());
+  if (!(T > 0.f)) throw std::invalid_argument("kl_div: temperature must be positive");
+  const int64_t N = s.dim(0), K = s.dim(1);
+  Tensor ps = empty_like(s), pt = empty_like(s), loss = Tensor::empty({N}, s.device());
+  IQNAS_CPU_ONLY(s.device(), kl_div_forward, s.data(), t.data(), T, ps.data(), pt.data(), loss.data(), N, K);
+  Tensor out = Tensor::full({}, batch_mean(loss), s.device());
+  return make_result(out, "kl_div", {sv, tv}, [ps, pt, loss, T, N, K](const Tensor& gy, const std::vector<bool>& needs) {
+    Tensor gs = needs[0] ? empty_like(ps) : Tensor(), gt = needs[1] ? empty_like(pt) : Tensor();
+    IQNAS_CPU_ONLY(ps.device(), kl_div_backward, ps.data(), pt.data(), loss.data(), T, gy.item() / N,
+                   gs.defined() ? gs.data() : nullptr, gt.defined() ? gt.data() : nullptr, N, K);
+    return std::vector<Tensor>{gs, gt};
+  });
+}
+
+Var mse(const Var& a, const Var& b) {
+  check_shape("mse", "target", b.value(), a.shape());
+  Var d = add(a, scale(b, -1.f));
+  return mean(mul(d, d));
+}
+
+int64_t count_correct(const Tensor& logits0, const std::vector<int32_t>& labels) {
+  const Tensor logits = logits0.to(Device::CPU).contiguous();
+  const int64_t N = logits.dim(0), K = logits.dim(1);
+  int64_t correct = 0;
+  for (int64_t n = 0; n < N; ++n) {
+    const float* z = logits.data() + n * K;
+    int64_t best = 0;
+    for (int64_t k = 1; k < K; ++k)
+      if (z[k] > z[best]) best = k;
+    correct += best == labels[n];
+  }
+  return correct;
+}
+
+}  // namespace iqnas

@@ -1,0 +1,15 @@
+// Batch normalisation over the last (channel) dimension of x [..., C].
+#pragma once
+#include "nn/autograd.h"
+
+namespace iqnas {
+struct BatchNormState {
+  Tensor* running_mean;  // [C], updated in training mode
+  Tensor* running_var;   // [C], unbiased batch variance folded in
+  float momentum = 0.1f;
+  float eps = 1e-5f;
+};
+// Training: normalises with batch statistics and updates the running ones. Eval: uses the running
+// statistics. Gradients flow to x, gamma and beta in both modes.
+Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const BatchNormState& s, bool training);
+}  // namespace iqnas
