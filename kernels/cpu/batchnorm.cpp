@@ -1,0 +1,212 @@
+// Batch normalisation over x viewed as [M, C] (NHWC activations, M = N*H*W).
+//
+// Rows are split among OpenMP threads; each thread accumulates per-channel partial sums in float
+// over short row blocks (vectorised along channels) and folds them into double accumulators, then
+// the per-thread partials are reduced. The training statistics use sums shifted by the first row,
+// which keeps the one-pass variance accurate when |mean| >> std.
+#include "kernels/batchnorm.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace iqnas::cpu {
+namespace {
+
+constexpr int64_t kRowBlock = 64;  // rows summed in float before folding into double
+constexpr int64_t kParallelMin = 1 << 15;  // elements per thread worth a fork/join
+
+inline int threads_for(int64_t M, int64_t C) {
+  const int64_t by_work = std::max<int64_t>(1, M * C / kParallelMin);
+  const int64_t by_rows = std::max<int64_t>(1, (M + kRowBlock - 1) / kRowBlock);
+  return int(std::min<int64_t>({int64_t(omp_get_max_threads()), by_work, by_rows}));
+}
+
+// Per-call scratch owned by the calling thread: grows once, then reused (no allocation in steady
+// state). Sized for `n` doubles.
+double* scratch(std::size_t n) {
+  thread_local std::vector<double> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
+// Splits [0, M) evenly into `parts` contiguous ranges.
+inline void range_of(int64_t M, int parts, int t, int64_t& b, int64_t& e) {
+  b = M * t / parts;
+  e = M * (t + 1) / parts;
+}
+
+}  // namespace
+
+void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta,
+                             float* y, float* mean, float* invstd) {
+  const int64_t M = a.M, C = a.C;
+  const int T = threads_for(M, C);
+  // Per thread: C doubles for sum(x - k), C doubles for sum((x - k)^2), plus 2*C floats of scratch.
+  double* part = scratch(std::size_t(T) * 3 * C);
+  const float* shift = x;  // row 0
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num();
+    int64_t b, e;
+    range_of(M, T, t, b, e);
+    double* s1 = part + std::size_t(t) * 3 * C;
+    double* s2 = s1 + C;
+    float* f1 = reinterpret_cast<float*>(s2 + C);
+    float* f2 = f1 + C;
+    std::fill(s1, s1 + 2 * C, 0.0);
+    for (int64_t r0 = b; r0 < e; r0 += kRowBlock) {
+      const int64_t r1 = std::min(e, r0 + kRowBlock);
+      std::fill(f1, f1 + 2 * C, 0.0f);
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* xr = x + r * C;
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) {
+          const float d = xr[c] - shift[c];
+          f1[c] += d;
+          f2[c] += d * d;
+        }
+      }
+      for (int64_t c = 0; c < C; ++c) {
+        s1[c] += f1[c];
+        s2[c] += f2[c];
+      }
+    }
+#pragma omp barrier
+#pragma omp for schedule(static)
+    for (int64_t c = 0; c < C; ++c) {
+      double m1 = 0, m2 = 0;
+      for (int u = 0; u < T; ++u) {
+        m1 += part[std::size_t(u) * 3 * C + c];
+        m2 += part[std::size_t(u) * 3 * C + C + c];
+      }
+      m1 /= double(M);
+      m2 /= double(M);
+      const double var = std::max(m2 - m1 * m1, 0.0);
+      mean[c] = float(m1 + shift[c]);
+      invstd[c] = float(1.0 / std::sqrt(var + double(a.eps)));
+    }
+    // Implicit barrier: mean/invstd are complete. y = (x - mean) * scale + beta per channel
+    // (centring first keeps y accurate when |mean| >> std).
+    float* sc = f1;  // this thread's float scratch is free again
+    float* bi = f2;
+    for (int64_t c = 0; c < C; ++c) {
+      sc[c] = (gamma ? gamma[c] : 1.0f) * invstd[c];
+      bi[c] = beta ? beta[c] : 0.0f;
+    }
+    for (int64_t r = b; r < e; ++r) {
+      const float* xr = x + r * C;
+      float* yr = y + r * C;
+#pragma omp simd
+      for (int64_t c = 0; c < C; ++c) yr[c] = (xr[c] - mean[c]) * sc[c] + bi[c];
+    }
+  }
+}
+
+void batchnorm_forward_eval(const BnArgs& a, const float* x, const float* gamma, const float* beta,
+                            const float* running_mean, const float* running_var, float* y) {
+  const int64_t M = a.M, C = a.C;
+  float* sc = reinterpret_cast<float*>(scratch(std::size_t(C)));  // 2*C floats
+  float* bi = sc + C;
+  for (int64_t c = 0; c < C; ++c) {
+    const float is = 1.0f / std::sqrt(running_var[c] + a.eps);
+    sc[c] = (gamma ? gamma[c] : 1.0f) * is;
+    bi[c] = beta ? beta[c] : 0.0f;
+  }
+  const float* rm = running_mean;
+#pragma omp parallel for schedule(static) if (M * C > kParallelMin)
+  for (int64_t r = 0; r < M; ++r) {
+    const float* xr = x + r * C;
+    float* yr = y + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; ++c) yr[c] = (xr[c] - rm[c]) * sc[c] + bi[c];
+  }
+}
+
+void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const float* gamma,
+                        const float* mean, const float* invstd, float* gx, float* ggamma,
+                        float* gbeta) {
+  // With xhat = (x - mean) * invstd:
+  //   gbeta = sum gy, ggamma = sum gy * xhat,
+  //   gx = gamma * invstd * (gy - gbeta / M - xhat * ggamma / M).
+  const int64_t M = a.M, C = a.C;
+  const int T = threads_for(M, C);
+  double* part = scratch(std::size_t(T) * 3 * C + 2 * std::size_t(C));
+  double* tot = part + std::size_t(T) * 3 * C;  // [sum gy, sum gy * (x - mean)]
+#pragma omp parallel num_threads(T)
+  {
+    const int t = omp_get_thread_num();
+    int64_t b, e;
+    range_of(M, T, t, b, e);
+    double* s1 = part + std::size_t(t) * 3 * C;
+    double* s2 = s1 + C;
+    float* f1 = reinterpret_cast<float*>(s2 + C);
+    float* f2 = f1 + C;
+    std::fill(s1, s1 + 2 * C, 0.0);
+    for (int64_t r0 = b; r0 < e; r0 += kRowBlock) {
+      const int64_t r1 = std::min(e, r0 + kRowBlock);
+      std::fill(f1, f1 + 2 * C, 0.0f);
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* xr = x + r * C;
+        const float* gr = gy + r * C;
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) {
+          f1[c] += gr[c];
+          f2[c] += gr[c] * (xr[c] - mean[c]);
+        }
+      }
+      for (int64_t c = 0; c < C; ++c) {
+        s1[c] += f1[c];
+        s2[c] += f2[c];
+      }
+    }
+#pragma omp barrier
+#pragma omp for schedule(static)
+    for (int64_t c = 0; c < C; ++c) {
+      double g1 = 0, g2 = 0;
+      for (int u = 0; u < T; ++u) {
+        g1 += part[std::size_t(u) * 3 * C + c];
+        g2 += part[std::size_t(u) * 3 * C + C + c];
+      }
+      tot[c] = g1;
+      tot[C + c] = g2;
+      if (gbeta) gbeta[c] = float(g1);
+      if (ggamma) ggamma[c] = float(g2 * double(invstd[c]));
+    }
+    if (gx) {
+      // gx = k * gy + q * (x - mean) + o, per channel.
+      float* k = f1;
+      float* q = f2;
+      float* o = reinterpret_cast<float*>(s1);  // this thread's double scratch is free again
+      for (int64_t c = 0; c < C; ++c) {
+        const double is = invstd[c];
+        const double kk = double(gamma ? gamma[c] : 1.0f) * is;
+        k[c] = float(kk);
+        q[c] = float(-kk * tot[C + c] * is * is / double(M));
+        o[c] = float(-kk * tot[c] / double(M));
+      }
+      for (int64_t r = b; r < e; ++r) {
+        const float* xr = x + r * C;
+        const float* gr = gy + r * C;
+        float* out = gx + r * C;
+#pragma omp simd
+        for (int64_t c = 0; c < C; ++c) out[c] = k[c] * gr[c] + q[c] * (xr[c] - mean[c]) + o[c];
+      }
+    }
+  }
+}
+
+void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean,
+                              const float* invstd, float* running_mean, float* running_var) {
+  const double unbias = a.M > 1 ? double(a.M) / double(a.M - 1) : 1.0;
+  for (int64_t c = 0; c < a.C; ++c) {
+    const double is = invstd[c];
+    const double var = std::max(1.0 / (is * is) - double(a.eps), 0.0) * unbias;
+    running_mean[c] = float((1.0 - momentum) * running_mean[c] + momentum * mean[c]);
+    running_var[c] = float((1.0 - momentum) * running_var[c] + momentum * var);
+  }
+}
+
+}  // namespace iqnas::cpu
