@@ -45,6 +45,12 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
 };
 
+// A module with one input and one output.
+class Layer : public Module {
+ public:
+  virtual Var forward(const Var& x) = 0;
+};
+
 // Parameter initialisers (deterministic given the generator).
 Tensor kaiming_normal(const Shape& shape, int64_t fan_out, Rng& rng);  // std = sqrt(2 / fan_out)
 Tensor normal(const Shape& shape, float stddev, Rng& rng);

@@ -1,0 +1,121 @@
+// `iqnas train`: trains a classifier on a data set and writes a run folder (log, results,
+// checkpoint). Until the supernet pipeline exists this trains the small convnet of nn/train.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "experiments/args.h"
+#include "experiments/command.h"
+#include "nn/checkpoint.h"
+#include "nn/data/augment.h"
+#include "nn/data/cifar_binary.h"
+#include "nn/data/fashion_mnist.h"
+#include "nn/data/image_folder.h"
+#include "nn/train/small_convnet.h"
+
+namespace iqnas::cli {
+namespace {
+
+const char* kHelp = R"(usage: iqnas train --dataset fashion-mnist|cifar10-bin|folder [options]
+
+Trains the small depthwise-separable convnet and writes OUT/log.csv, OUT/results.json and
+OUT/model.safetensors.
+
+  --dataset NAME      fashion-mnist (default), cifar10-bin or folder
+  --root PATH         data root (default /usr/share/datasets/fashion-mnist for fashion-mnist)
+  --out DIR           run folder (default runs/train)
+  --epochs N          default 3
+  --batch-size N      default 64
+  --lr X              peak learning rate, cosine schedule with warm-up (default 0.1)
+  --width N           channels of the first layer (default 16)
+  --train-images N    use only the first N training images (default: all)
+  --threads N         loader threads (default 2)
+  --seed N            default 0
+)";
+
+void write_json_atomically(const std::string& path, const nlohmann::json& j) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << j.dump(2) << '\n';
+    if (!f) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+int run_train(const std::vector<std::string>& argv) {
+  Args a(argv, {"dataset", "root", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed"});
+  if (a.help()) {
+    std::printf("%s", kHelp);
+    return 0;
+  }
+  const std::string dataset = a.str("dataset", "fashion-mnist");
+  std::shared_ptr<data::Dataset> train, test;
+  std::string aug_name = dataset;
+  if (dataset == "fashion-mnist") {
+    const std::string root = a.str("root", "/usr/share/datasets/fashion-mnist");
+    train = data::load_fashion_mnist(root, "train");
+    test = data::load_fashion_mnist(root, "test");
+  } else if (dataset == "cifar10-bin") {
+    const std::string root = a.str("root");
+    train = data::load_cifar10_binary(root, "train");
+    test = data::load_cifar10_binary(root, "test");
+    aug_name = "cifar10";
+  } else if (dataset == "folder") {
+    const std::string root = a.str("root");
+    train = data::load_image_folder(root + "/train");
+    test = data::load_image_folder(root + "/test");
+    aug_name = "cifar10";
+  } else {
+    throw UsageError("--dataset must be fashion-mnist, cifar10-bin or folder, got '" + dataset + "'");
+  }
+  std::shared_ptr<const data::Dataset> train_set = train;
+  if (a.has("train-images")) {
+    const int64_t n = a.integer("train-images", 0);
+    if (n < 1 || n > train->size())
+      throw UsageError("--train-images must be in [1, " + std::to_string(train->size()) + "]");
+    std::vector<int64_t> idx(n);
+    for (int64_t i = 0; i < n; ++i) idx[i] = i;
+    train_set = std::make_shared<data::SubsetDataset>(train, idx, dataset + "-first-" + std::to_string(n));
+  }
+
+  TrainConfig cfg;
+  cfg.epochs = static_cast<int>(a.integer("epochs", 3));
+  cfg.batch_size = a.integer("batch-size", 64);
+  cfg.lr = static_cast<float>(a.num("lr", 0.1));
+  cfg.loader_threads = static_cast<int>(a.integer("threads", 2));
+  cfg.seed = static_cast<uint64_t>(a.integer("seed", 0));
+  cfg.warmup_epochs = 0.2;
+  const int width = static_cast<int>(a.integer("width", 16));
+  if (cfg.epochs < 1 || cfg.batch_size < 2 || width < 1 || cfg.loader_threads < 1 || !(cfg.lr > 0))
+    throw UsageError("--epochs, --width and --threads must be >= 1, --batch-size >= 2 and --lr > 0");
+
+  const std::string out = a.str("out", "runs/train");
+  std::filesystem::create_directories(out);
+  cfg.log_csv = out + "/log.csv";
+
+  Rng rng(cfg.seed);
+  const data::AugmentConfig train_aug = data::train_augment(aug_name), test_aug = data::eval_augment(aug_name);
+  const int in_c = train_aug.out_channels ? train_aug.out_channels : train->channels();
+  SmallConvNet net(in_c, train->num_classes(), width, rng);
+  std::fprintf(stderr, "iqnas train: %s, %lld training / %lld test images, %lld parameters, %d epochs\n",
+               dataset.c_str(), (long long)train_set->size(), (long long)test->size(),
+               (long long)net.num_parameters(), cfg.epochs);
+  const TrainResult r = train_classifier(net, train_set, test, train_aug, test_aug, cfg);
+
+  save_checkpoint(out + "/model.safetensors", net, {{"model", "small_convnet"}, {"dataset", dataset}});
+  nlohmann::json j = {{"dataset", dataset},          {"train_images", train_set->size()},
+                      {"epochs", cfg.epochs},        {"steps", r.steps},
+                      {"train_loss", r.train_loss},  {"train_accuracy", r.train_accuracy},
+                      {"test_loss", r.test.loss},    {"test_accuracy", r.test.accuracy},
+                      {"images_per_second", r.images_per_second}, {"parameters", net.num_parameters()}};
+  write_json_atomically(out + "/results.json", j);
+  std::printf("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f training images/s; results in %s\n",
+              100 * r.test.accuracy, r.test.loss, cfg.epochs, r.images_per_second, out.c_str());
+  return 0;
+}
+
+}  // namespace
+IQNAS_COMMAND("train", "train the small convnet on a data set (a run folder with log, results, checkpoint)", run_train);
+}  // namespace iqnas::cli
