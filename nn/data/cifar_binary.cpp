@@ -20,7 +20,7 @@ struct FileCloser {
 
 void read_cifar10_batch(const std::string& path, InMemoryDataset& ds) {
   std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) throw DataError(path + ": missing or unreadable CIFAR-10 batch file");
+  if (!f) throw DataError(path + ": missing or unreadable CIFAR-10 batch file (the binary release has data_batch_1..5.bin and test_batch.bin)");
   if (std::fseek(f.get(), 0, SEEK_END) != 0) throw DataError(path + ": cannot seek (not a regular file?)");
   const long size = std::ftell(f.get());
   std::rewind(f.get());

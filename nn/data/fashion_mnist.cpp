@@ -50,8 +50,9 @@ std::shared_ptr<InMemoryDataset> load_fashion_mnist(const std::string& root, con
   if (split == "train") prefix = "train";
   else if (split == "test") prefix = "t10k";
   else throw std::invalid_argument("load_fashion_mnist: split must be train or test, not '" + split + "'");
-  return load_idx_pair(pick(root, prefix + "-images-idx3-ubyte"), pick(root, prefix + "-labels-idx1-ubyte"),
-                       fashion_mnist_classes(), "fashion-mnist/" + split);
+  const std::string images = pick(root, prefix + "-images-idx3-ubyte");
+  const std::string labels = pick(root, prefix + "-labels-idx1-ubyte");
+  return load_idx_pair(images, labels, fashion_mnist_classes(), "fashion-mnist/" + split);
 }
 
 }  // namespace iqnas::data

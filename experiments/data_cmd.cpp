@@ -1,0 +1,205 @@
+// `iqnas data`: load a data set, print images per split and class and the image size, and time the
+// training loader (augmentation on, the given thread count) in images per second.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "experiments/args.h"
+#include "experiments/command.h"
+#include "nn/data/augment.h"
+#include "nn/data/cifar_binary.h"
+#include "nn/data/fashion_mnist.h"
+#include "nn/data/image_folder.h"
+#include "nn/data/loader.h"
+#include "nn/data/split.h"
+
+namespace {
+
+using namespace iqnas::data;
+using iqnas::cli::Args;
+using iqnas::cli::UsageError;
+
+const char* kHelp =
+    "usage: iqnas data --dataset fashion-mnist|cifar10-bin|folder [--root PATH] [options]\n"
+    "\n"
+    "Loads a data set, prints the images per split and class and the image size, and measures the\n"
+    "training loader's throughput (augmentation on) in images per second.\n"
+    "\n"
+    "  --dataset NAME     fashion-mnist (IDX .gz files), cifar10-bin (data_batch_1..5.bin, test_batch.bin)\n"
+    "                     or folder (ImageNet layout: ROOT/train/<class>/<image> and ROOT/val|test/...,\n"
+    "                     or ROOT/<class>/<image> alone; JPEG or PNG)\n"
+    "  --root PATH        data folder (fashion-mnist default: /usr/share/datasets/fashion-mnist;\n"
+    "                     CIFAR-10 JPEG tree: root=$(scripts/prepare-cifar10.sh))\n"
+    "  --heldout F        held-out fraction of the training split (default 0.2)\n"
+    "  --seed N           seed for the split, shuffling and augmentation (default 0)\n"
+    "  --threads N        loader threads (default 2)\n"
+    "  --batch N          batch size (default 128)\n"
+    "  --batches N        batches to time (default: one epoch, at most 400)\n"
+    "  --size N           output side for folders that are not CIFAR-like (default 224)\n"
+    "  --augment MODE     train (default: pad-crop+flip for 32x32/28x28, random-resized-crop+flip\n"
+    "                     otherwise), eval (resize-center-crop for large folders) or none\n"
+    "  --stats NAME       normalisation statistics: fashion-mnist, cifar10, imagenet (default: by data set)\n"
+    "  --rgb              replicate single-channel images to 3 channels\n"
+    "  --cache MODE       folders: decode all images into memory: auto (default), on, off\n"
+    "  --skip-bad         folders: skip and count unreadable, non-image and corrupt files\n";
+
+struct Splits {
+  std::vector<std::pair<std::string, std::shared_ptr<const Dataset>>> parts;  // name, data
+  std::shared_ptr<const Dataset> train;                                       // what the loader times
+  std::string stats;                                                          // fashion-mnist|cifar10|imagenet
+  int64_t skipped = 0;
+  int small_h = 0, small_w = 0;  // folders: the first image's size
+  std::vector<std::string> skipped_files;
+};
+
+bool is_dir(const std::string& p) {
+  std::error_code ec;
+  return std::filesystem::is_directory(p, ec);
+}
+
+Splits load(const Args& a) {
+  const std::string kind = a.str("dataset");
+  Splits s;
+  if (kind == "fashion-mnist") {
+    const std::string root = a.str("root", kFashionMnistRoot);
+    s.train = load_fashion_mnist(root, "train");
+    s.parts.push_back({"test", load_fashion_mnist(root, "test")});
+    s.stats = "fashion-mnist";
+  } else if (kind == "cifar10-bin") {
+    const std::string root = a.str("root");
+    s.train = load_cifar10_binary(root, "train");
+    s.parts.push_back({"test", load_cifar10_binary(root, "test")});
+    s.stats = "cifar10";
+  } else if (kind == "folder") {
+    const std::string root = a.str("root");
+    FolderOptions opt;
+    opt.skip_bad = a.has("skip-bad");
+    opt.cache = a.str("cache", "auto");
+    if (opt.cache != "auto" && opt.cache != "on" && opt.cache != "off")
+      throw UsageError("option --cache expects auto, on or off, got '" + opt.cache + "'");
+    opt.channels = 3;
+    auto one = [&](const std::string& path) {
+      FolderReport rep;
+      auto d = load_image_folder(path, opt, &rep);
+      s.skipped += rep.skipped;
+      s.skipped_files.insert(s.skipped_files.end(), rep.skipped_files.begin(), rep.skipped_files.end());
+      return d;
+    };
+    if (is_dir(root + "/train")) {
+      s.train = one(root + "/train");
+      for (const char* other : {"val", "test"})
+        if (is_dir(root + "/" + other)) s.parts.push_back({other, one(root + "/" + other)});
+    } else {
+      s.train = one(root);
+    }
+    // Folders of 32x32 or smaller images (CIFAR-like) use the CIFAR recipe, judged by the first image.
+    Image probe;
+    const ImageView v = s.train->image(0, probe);
+    s.small_h = v.h;
+    s.small_w = v.w;
+    s.stats = (v.h <= 32 && v.w <= 32) ? "cifar10" : "imagenet";
+  } else {
+    throw UsageError("option --dataset expects fashion-mnist, cifar10-bin or folder, got '" + kind + "'");
+  }
+  return s;
+}
+
+void print_counts(const std::string& split, const Dataset& d) {
+  const auto counts = class_counts(d);
+  std::printf("%-8s %8lld images", split.c_str(), static_cast<long long>(d.size()));
+  if (d.fixed_h() > 0)
+    std::printf(", %dx%dx%d", d.fixed_h(), d.fixed_w(), d.channels());
+  else
+    std::printf(", mixed sizes, %d channels", d.channels());
+  std::printf("\n");
+  for (size_t c = 0; c < counts.size(); ++c)
+    std::printf("  %3zu %-16s %8lld\n", c, d.class_names()[c].c_str(), static_cast<long long>(counts[c]));
+}
+
+int run_data(const std::vector<std::string>& argv) {
+  Args a(argv,
+         {"dataset", "root", "heldout", "seed", "threads", "batch", "batches", "size", "augment", "stats", "cache"},
+         {"rgb", "skip-bad"});
+  if (a.help()) {
+    std::printf("%s", kHelp);
+    return 0;
+  }
+  if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+  const double heldout = a.num("heldout", 0.2);
+  if (!(heldout >= 0 && heldout < 1)) throw UsageError("option --heldout expects a fraction in [0, 1)");
+  const int64_t seed = a.integer("seed", 0);
+  const int64_t threads = a.integer("threads", 2), batch = a.integer("batch", 128), size = a.integer("size", 224);
+  if (threads < 1 || threads > 256) throw UsageError("option --threads expects 1..256");
+  if (batch < 1) throw UsageError("option --batch expects a positive integer");
+  if (size < 1) throw UsageError("option --size expects a positive integer");
+  const std::string mode = a.str("augment", "train");
+  if (mode != "train" && mode != "eval" && mode != "none")
+    throw UsageError("option --augment expects train, eval or none, got '" + mode + "'");
+
+  const auto t_load = std::chrono::steady_clock::now();
+  Splits s = load(a);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_load).count();
+  const std::string stats = a.str("stats", s.stats);
+  if (stats != "fashion-mnist" && stats != "cifar10" && stats != "imagenet")
+    throw UsageError("option --stats expects fashion-mnist, cifar10 or imagenet, got '" + stats + "'");
+
+  std::printf("data set %s from %s (loaded in %.2f s)\n", a.str("dataset").c_str(), s.train->source().c_str(), load_s);
+  if (s.skipped > 0) {
+    std::printf("skipped %lld bad files:\n", static_cast<long long>(s.skipped));
+    for (const auto& f : s.skipped_files) std::printf("  %s\n", f.c_str());
+    if (s.skipped > static_cast<int64_t>(s.skipped_files.size())) std::printf("  ...\n");
+  }
+  auto split = split_dataset(s.train, heldout, static_cast<uint64_t>(seed));
+  print_counts("train", *s.train);
+  std::printf("  split (seed %lld, held-out %.0f%%): %lld train, %lld held-out\n", static_cast<long long>(seed),
+              heldout * 100, static_cast<long long>(split.train->size()), static_cast<long long>(split.heldout->size()));
+  for (const auto& [name, d] : s.parts) print_counts(name, *d);
+
+  LoaderOptions lo;
+  lo.batch_size = batch;
+  lo.threads = static_cast<int>(threads);
+  lo.seed = static_cast<uint64_t>(seed);
+  if (mode == "train") {
+    lo.augment = train_augment(stats, static_cast<int>(size));
+  } else if (mode == "eval") {
+    lo.augment = eval_augment(stats, static_cast<int>(size));
+  } else {
+    dataset_mean_std(stats, lo.augment.mean, lo.augment.stddev);
+  }
+  if (mode != "none" && s.train->fixed_h() > 0 && a.has("size") && lo.augment.crop == CropMode::PadCrop)
+    throw UsageError("option --size applies to resized folders only (pad-crop keeps the image size)");
+  if ((lo.augment.crop == CropMode::None || lo.augment.crop == CropMode::PadCrop) && s.train->fixed_h() == 0) {
+    // Images not cached in memory: small ones must all have the first image's size, others are
+    // resized to a fixed output.
+    if (stats == "cifar10" || stats == "fashion-mnist") {
+      lo.augment.out_h = s.small_h;
+      lo.augment.out_w = s.small_w;
+    } else {
+      lo.augment.crop = CropMode::ResizeCenterCrop;
+      lo.augment.out_h = lo.augment.out_w = static_cast<int>(size);
+    }
+  }
+  if (a.has("rgb")) lo.augment.out_channels = 3;
+  Loader loader(split.train, lo);
+  const int64_t batches = a.integer("batches", std::min<int64_t>(loader.batches_per_epoch(), 400));
+  if (batches < 1) throw UsageError("option --batches expects a positive integer");
+  std::printf("loader: %lld threads, batch %lld, augmentation %s (%s%s), output %dx%dx%d\n",
+              static_cast<long long>(threads), static_cast<long long>(batch), mode.c_str(),
+              crop_mode_name(lo.augment.crop), lo.augment.hflip ? " + flip" : "", loader.out_h(), loader.out_w(),
+              loader.out_c());
+  loader.next();  // first batch: thread start-up, not throughput
+  int64_t images = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int64_t i = 0; i < batches; ++i) images += loader.next().n;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("loader throughput: %.0f images/s (%lld images in %.3f s)\n", images / secs,
+              static_cast<long long>(images), secs);
+  return 0;
+}
+
+}  // namespace
+
+IQNAS_COMMAND("data", "inspect a data set and time its loader (images per split and class, images/s)", run_data);
