@@ -1,0 +1,344 @@
+// Architectures of a search space: validation, heaviest/smallest, JSON, one-hot (alpha, beta)
+// encoding and timm arch_def export (docs/architecture.md).
+#include "supernet/arch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace iqnas {
+
+namespace {
+
+using json = nlohmann::json;
+
+[[noreturn]] void fail(const std::string& prefix, const std::string& msg) {
+  throw std::invalid_argument(prefix + msg);
+}
+
+std::string stage_field(size_t s) { return "stages[" + std::to_string(s) + "]"; }
+
+std::string depths_str(const std::vector<int>& v) {
+  std::string o = "[";
+  for (size_t i = 0; i < v.size(); ++i) o += (i ? ", " : "") + std::to_string(v[i]);
+  return o + "]";
+}
+
+std::string config_names(const SearchSpace& s) {
+  std::string o;
+  for (int c = 0; c < s.num_configs(); ++c) o += (c ? ", " : "") + s.config(c).name();
+  return o;
+}
+
+const char* type_name(const json& j) {
+  if (j.is_null()) return "null";
+  if (j.is_boolean()) return "a boolean";
+  if (j.is_number_integer()) return "an integer";
+  if (j.is_number()) return "a number";
+  if (j.is_string()) return "a string";
+  if (j.is_array()) return "an array";
+  return "an object";
+}
+
+void check_keys(const json& obj, std::initializer_list<const char*> known, const std::string& where,
+                const std::string& prefix) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || it.key() == k;
+    if (!ok) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      fail(prefix, where + "unknown field '" + it.key() + "' (known: " + list + ")");
+    }
+  }
+}
+
+void check_arch(const SearchSpace& s, const Architecture& a, const std::string& p) {
+  if (a.depths.size() != s.stages.size())
+    fail(p, "the architecture has " + std::to_string(a.depths.size()) + " stage depths, space '" + s.name +
+                "' has " + std::to_string(s.stages.size()) + " searched stages");
+  if (a.blocks.size() != s.stages.size())
+    fail(p, "the architecture has block lists for " + std::to_string(a.blocks.size()) + " stages, space '" +
+                s.name + "' has " + std::to_string(s.stages.size()) + " searched stages");
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    const auto& allowed = s.stages[i].depths;
+    if (std::find(allowed.begin(), allowed.end(), a.depths[i]) == allowed.end())
+      fail(p, stage_field(i) + ".depth " + std::to_string(a.depths[i]) + " is not one of the allowed depths " +
+                  depths_str(allowed));
+    if (static_cast<int>(a.blocks[i].size()) != a.depths[i])
+      fail(p, stage_field(i) + " has " + std::to_string(a.blocks[i].size()) + " blocks but depth " +
+                  std::to_string(a.depths[i]));
+    for (size_t b = 0; b < a.blocks[i].size(); ++b) {
+      int c = a.blocks[i][b];
+      if (c < 0 || c >= s.num_configs())
+        fail(p, stage_field(i) + ".blocks[" + std::to_string(b) + "]: configuration index " + std::to_string(c) +
+                    " is outside [0, " + std::to_string(s.num_configs()) + ")");
+    }
+  }
+}
+
+// Largest (or smallest) configuration: expansion, kernel and SE all at their extreme.
+int extreme_config(const SearchSpace& s, bool heavy) {
+  BlockConfig c;
+  auto pick = [heavy](const auto& v) { return heavy ? *std::max_element(v.begin(), v.end())
+                                                    : *std::min_element(v.begin(), v.end()); };
+  c.expansion = pick(s.expansions);
+  c.kernel = pick(s.kernels);
+  bool has_on = std::find(s.se.begin(), s.se.end(), true) != s.se.end();
+  bool has_off = std::find(s.se.begin(), s.se.end(), false) != s.se.end();
+  c.se = heavy ? has_on : !has_off;
+  return s.config_index(c);
+}
+
+Architecture uniform_arch(const SearchSpace& s, bool heavy) {
+  Architecture a;
+  int c = extreme_config(s, heavy);
+  if (c < 0) throw std::invalid_argument("space '" + s.name + "' has empty choice lists");
+  for (const auto& st : s.stages) {
+    if (st.depths.empty())
+      throw std::invalid_argument("space '" + s.name + "' has a stage without depths");
+    int d = heavy ? *std::max_element(st.depths.begin(), st.depths.end())
+                  : *std::min_element(st.depths.begin(), st.depths.end());
+    a.depths.push_back(d);
+    a.blocks.emplace_back(d, c);
+  }
+  return a;
+}
+
+// Offsets of the one-hot layout (docs/architecture.md): alpha stage-major, then block (each stage's
+// max_depth blocks), then configuration; beta stage-major, then depth option.
+size_t alpha_size(const SearchSpace& s) {
+  size_t n = 0;
+  for (const auto& st : s.stages) n += static_cast<size_t>(st.max_depth()) * s.num_configs();
+  return n;
+}
+size_t beta_size(const SearchSpace& s) {
+  size_t n = 0;
+  for (const auto& st : s.stages) n += st.depths.size();
+  return n;
+}
+
+// Index of the single 1 in v[off, off + n); throws naming the group otherwise.
+int one_hot_index(const std::vector<float>& v, size_t off, size_t n, const std::string& group) {
+  int hot = -1;
+  for (size_t i = 0; i < n; ++i) {
+    float x = v[off + i];
+    if (std::fabs(x - 1.f) <= 1e-6f) {
+      if (hot >= 0)
+        throw std::invalid_argument("decode_onehot: " + group + " has more than one entry set (options " +
+                                    std::to_string(hot) + " and " + std::to_string(i) + ")");
+      hot = static_cast<int>(i);
+    } else if (!(std::fabs(x) <= 1e-6f)) {
+      throw std::invalid_argument("decode_onehot: " + group + " option " + std::to_string(i) +
+                                  " is neither 0 nor 1 (" + std::to_string(x) + ")");
+    }
+  }
+  if (hot < 0) throw std::invalid_argument("decode_onehot: " + group + " has no entry set");
+  return hot;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::invalid_argument("cannot open architecture file '" + path + "'");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string ratio_str(float r) {
+  char buf[64];
+  for (int p = 6; p <= 9; ++p) {
+    std::snprintf(buf, sizeof buf, "%.*g", p, static_cast<double>(r));
+    if (std::strtof(buf, nullptr) == r) break;
+  }
+  return buf;
+}
+
+// timm's block-string activation option: none for h-swish (MobileNetV3's default), _nre for ReLU.
+std::string timm_act(Act a, const std::string& where) {
+  switch (a) {
+    case Act::ReLU: return "_nre";
+    case Act::HSwish: return "";
+    default:
+      throw std::invalid_argument("timm_arch_def: " + where + " uses activation '" + act_name(a) +
+                                  "', which timm block strings cannot express (relu or hswish only)");
+  }
+}
+
+}  // namespace
+
+void validate_arch(const SearchSpace& s, const Architecture& a) { check_arch(s, a, "architecture: "); }
+
+Architecture heaviest_arch(const SearchSpace& s) { return uniform_arch(s, true); }
+Architecture smallest_arch(const SearchSpace& s) { return uniform_arch(s, false); }
+
+// ---- JSON --------------------------------------------------------------------------------------
+
+std::string arch_to_json(const SearchSpace& s, const Architecture& a) {
+  validate_arch(s, a);
+  std::ostringstream o;
+  o << "{\n  \"space\": " << json(s.name).dump() << ",\n  \"stages\": [\n";
+  for (size_t i = 0; i < a.depths.size(); ++i) {
+    o << "    {\"depth\": " << a.depths[i] << ", \"blocks\": [";
+    for (size_t b = 0; b < a.blocks[i].size(); ++b)
+      o << (b ? ", " : "") << json(s.config(a.blocks[i][b]).name()).dump();
+    o << "]}" << (i + 1 < a.depths.size() ? ",\n" : "\n");
+  }
+  o << "  ]\n}\n";
+  return o.str();
+}
+
+Architecture arch_from_json(const SearchSpace& s, const std::string& json_text, const std::string& source) {
+  const std::string p = source + ": ";
+  json j;
+  try {
+    j = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    fail(p, std::string("invalid JSON: ") + e.what());
+  }
+  if (!j.is_object()) fail(p, std::string("an architecture must be a JSON object, got ") + type_name(j));
+  check_keys(j, {"space", "stages"}, "", p);
+  if (!j.contains("space")) fail(p, "missing required field 'space'");
+  if (!j["space"].is_string()) fail(p, std::string("space must be a string, got ") + type_name(j["space"]));
+  std::string space = j["space"].get<std::string>();
+  if (space != s.name)
+    fail(p, "the architecture belongs to space '" + space + "', not to space '" + s.name + "'");
+  if (!j.contains("stages")) fail(p, "missing required field 'stages'");
+  const json& st = j["stages"];
+  if (!st.is_array()) fail(p, std::string("stages must be an array, got ") + type_name(st));
+  if (st.size() != s.stages.size())
+    fail(p, "stages has " + std::to_string(st.size()) + " entries, space '" + s.name + "' has " +
+                std::to_string(s.stages.size()) + " searched stages");
+  Architecture a;
+  for (size_t i = 0; i < st.size(); ++i) {
+    const std::string f = stage_field(i);
+    const json& e = st[i];
+    if (!e.is_object()) fail(p, f + " must be an object, got " + type_name(e));
+    check_keys(e, {"depth", "blocks"}, f + ": ", p);
+    if (!e.contains("depth")) fail(p, "missing required field '" + f + ".depth'");
+    if (!e.contains("blocks")) fail(p, "missing required field '" + f + ".blocks'");
+    const json& d = e["depth"];
+    if (!d.is_number_integer()) fail(p, f + ".depth must be an integer, got " + type_name(d));
+    long long depth = d.get<long long>();
+    const auto& allowed = s.stages[i].depths;
+    if (std::find(allowed.begin(), allowed.end(), depth) == allowed.end())
+      fail(p, f + ".depth " + std::to_string(depth) + " is not one of the allowed depths " + depths_str(allowed));
+    const json& bl = e["blocks"];
+    if (!bl.is_array()) fail(p, f + ".blocks must be an array, got " + type_name(bl));
+    if (static_cast<long long>(bl.size()) != depth)
+      fail(p, f + ".blocks has " + std::to_string(bl.size()) + " entries but depth is " + std::to_string(depth) +
+                  " (one configuration per active block)");
+    std::vector<int> blocks;
+    for (size_t b = 0; b < bl.size(); ++b) {
+      const std::string fb = f + ".blocks[" + std::to_string(b) + "]";
+      if (!bl[b].is_string()) fail(p, fb + " must be a string such as \"e6_k5_se1\", got " + type_name(bl[b]));
+      std::string name = bl[b].get<std::string>();
+      int c = s.config_index(name);
+      if (c < 0)
+        fail(p, fb + ": unknown block configuration '" + name + "' (space '" + s.name + "' has " +
+                    config_names(s) + ")");
+      blocks.push_back(c);
+    }
+    a.depths.push_back(static_cast<int>(depth));
+    a.blocks.push_back(blocks);
+  }
+  check_arch(s, a, p);
+  return a;
+}
+
+Architecture load_arch(const SearchSpace& s, const std::string& path) {
+  return arch_from_json(s, read_text_file(path), path);
+}
+
+// ---- one-hot -----------------------------------------------------------------------------------
+
+OneHot encode_onehot(const SearchSpace& s, const Architecture& a) {
+  validate_arch(s, a);
+  OneHot v;
+  v.alpha.assign(alpha_size(s), 0.f);
+  v.beta.assign(beta_size(s), 0.f);
+  const size_t C = static_cast<size_t>(s.num_configs());
+  size_t ao = 0, bo = 0;
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    const StageSpec& st = s.stages[i];
+    for (int b = 0; b < st.max_depth(); ++b) {
+      int c = b < a.depths[i] ? a.blocks[i][b] : 0;  // inactive blocks take configuration 0
+      v.alpha[ao + static_cast<size_t>(b) * C + static_cast<size_t>(c)] = 1.f;
+    }
+    ao += static_cast<size_t>(st.max_depth()) * C;
+    size_t d = std::find(st.depths.begin(), st.depths.end(), a.depths[i]) - st.depths.begin();
+    v.beta[bo + d] = 1.f;
+    bo += st.depths.size();
+  }
+  return v;
+}
+
+Architecture decode_onehot(const SearchSpace& s, const OneHot& v) {
+  if (v.alpha.size() != alpha_size(s))
+    throw std::invalid_argument("decode_onehot: alpha has " + std::to_string(v.alpha.size()) +
+                                " entries, space '" + s.name + "' needs " + std::to_string(alpha_size(s)));
+  if (v.beta.size() != beta_size(s))
+    throw std::invalid_argument("decode_onehot: beta has " + std::to_string(v.beta.size()) + " entries, space '" +
+                                s.name + "' needs " + std::to_string(beta_size(s)));
+  const size_t C = static_cast<size_t>(s.num_configs());
+  Architecture a;
+  size_t ao = 0, bo = 0;
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    const StageSpec& st = s.stages[i];
+    int d = one_hot_index(v.beta, bo, st.depths.size(), "beta of " + stage_field(i));
+    int depth = st.depths[static_cast<size_t>(d)];
+    std::vector<int> blocks;
+    for (int b = 0; b < depth; ++b)
+      blocks.push_back(one_hot_index(v.alpha, ao + static_cast<size_t>(b) * C, C,
+                                     "alpha of " + stage_field(i) + ".blocks[" + std::to_string(b) + "]"));
+    a.depths.push_back(depth);
+    a.blocks.push_back(blocks);
+    ao += static_cast<size_t>(st.max_depth()) * C;
+    bo += st.depths.size();
+  }
+  return a;
+}
+
+// ---- timm --------------------------------------------------------------------------------------
+
+std::vector<std::vector<std::string>> timm_arch_def(const SearchSpace& s, const Architecture& a) {
+  validate_arch(s, a);
+  std::vector<std::vector<std::string>> def;
+  def.push_back({"ds_r1_k" + std::to_string(s.stage0_kernel) + "_s" + std::to_string(s.stage0_stride) + "_e1_c" +
+                 std::to_string(s.stage0_out) + timm_act(s.stage0_act, "stage0")});
+  const std::string se = "_se" + ratio_str(s.se_ratio);
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    const StageSpec& st = s.stages[i];
+    const std::string act = timm_act(st.act, stage_field(i));
+    std::vector<std::string> blocks;
+    for (int b = 0; b < a.depths[i]; ++b) {
+      BlockConfig c = s.config(a.blocks[i][static_cast<size_t>(b)]);
+      blocks.push_back("ir_r1_k" + std::to_string(c.kernel) + "_s" + std::to_string(b == 0 ? st.stride : 1) +
+                       "_e" + std::to_string(c.expansion) + "_c" + std::to_string(st.out) + act +
+                       (c.se ? se : std::string()));
+    }
+    def.push_back(blocks);
+  }
+  def.push_back({"cn_r1_k1_s1_c" + std::to_string(s.last_conv_out) + timm_act(s.last_act, "last_conv")});
+  return def;
+}
+
+std::string timm_arch_def_python(const SearchSpace& s, const Architecture& a) {
+  auto def = timm_arch_def(s, a);
+  std::string o = "[\n";
+  for (const auto& stage : def) {
+    o += "    [";
+    for (size_t b = 0; b < stage.size(); ++b) o += (b ? ", '" : "'") + stage[b] + "'";
+    o += "],\n";
+  }
+  return o + "]";
+}
+
+}  // namespace iqnas

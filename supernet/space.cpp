@@ -1,0 +1,549 @@
+// Search-space specification: configuration enumeration, shapes, validation and the JSON format
+// (docs/architecture.md describes every field).
+#include "supernet/space.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#ifndef IQNAS_SPACES_DIR
+#define IQNAS_SPACES_DIR ""
+#endif
+
+namespace iqnas {
+
+namespace {
+
+using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+[[noreturn]] void fail(const std::string& prefix, const std::string& msg) {
+  throw std::invalid_argument(prefix + msg);
+}
+
+// Output size of a convolution with an odd kernel K, padding K/2 and stride s: (H + 2*(K/2) - K)/s + 1.
+int conv_out(int h, int k, int s) { return (h + 2 * (k / 2) - k) / s + 1; }
+
+template <class T>
+std::string list_str(const std::vector<T>& v) {
+  std::ostringstream o;
+  o << "[";
+  for (size_t i = 0; i < v.size(); ++i) o << (i ? ", " : "") << v[i];
+  o << "]";
+  return o.str();
+}
+
+std::string bool_list_str(const std::vector<bool>& v) {
+  std::string o = "[";
+  for (size_t i = 0; i < v.size(); ++i) o += std::string(i ? ", " : "") + (v[i] ? "true" : "false");
+  return o + "]";
+}
+
+// The shortest decimal that reads back as the same float (0.2f -> 0.2, not 0.200000003).
+double float_for_json(float f) {
+  char buf[64];
+  for (int p = 6; p <= 9; ++p) {
+    std::snprintf(buf, sizeof buf, "%.*g", p, static_cast<double>(f));
+    if (std::strtof(buf, nullptr) == f) break;
+  }
+  return std::strtod(buf, nullptr);
+}
+
+bool parse_act(const std::string& s, Act* out) {
+  if (s == "relu") *out = Act::ReLU;
+  else if (s == "hswish" || s == "h-swish") *out = Act::HSwish;
+  else if (s == "hsigmoid" || s == "h-sigmoid") *out = Act::HSigmoid;
+  else if (s == "sigmoid") *out = Act::Sigmoid;
+  else return false;
+  return true;
+}
+
+const char* type_name(const json& j) {
+  if (j.is_null()) return "null";
+  if (j.is_boolean()) return "a boolean";
+  if (j.is_number_integer()) return "an integer";
+  if (j.is_number()) return "a number";
+  if (j.is_string()) return "a string";
+  if (j.is_array()) return "an array";
+  return "an object";
+}
+
+// Reads one JSON object, naming fields by their JSON path in errors, and refuses unknown keys.
+class ObjReader {
+ public:
+  ObjReader(const json& j, std::string path, const std::string& prefix)
+      : j_(j), path_(std::move(path)), prefix_(prefix) {
+    if (!j_.is_object()) fail(prefix_, where() + "must be an object, got " + type_name(j_));
+  }
+
+  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+
+  const json& at(const std::string& key) {
+    seen_.insert(key);
+    auto it = j_.find(key);
+    if (it == j_.end()) fail(prefix_, "missing required field '" + field(key) + "'");
+    return *it;
+  }
+
+  int get_int(const std::string& key) { return to_int(at(key), field(key), prefix_); }
+  float get_float(const std::string& key) { return to_float(at(key), field(key), prefix_); }
+  std::string get_string(const std::string& key) {
+    const json& v = at(key);
+    if (!v.is_string()) fail(prefix_, field(key) + " must be a string, got " + type_name(v));
+    return v.get<std::string>();
+  }
+  Act get_act(const std::string& key) {
+    std::string s = get_string(key);
+    Act a;
+    if (!parse_act(s, &a))
+      fail(prefix_, field(key) + ": unknown activation '" + s +
+                        "' (known: relu, hswish or h-swish, hsigmoid or h-sigmoid, sigmoid)");
+    return a;
+  }
+  std::vector<int> get_int_list(const std::string& key) {
+    const json& v = at(key);
+    if (!v.is_array()) fail(prefix_, field(key) + " must be an array, got " + type_name(v));
+    std::vector<int> out;
+    for (size_t i = 0; i < v.size(); ++i)
+      out.push_back(to_int(v[i], field(key) + "[" + std::to_string(i) + "]", prefix_));
+    return out;
+  }
+  std::vector<bool> get_bool_list(const std::string& key) {
+    const json& v = at(key);
+    if (!v.is_array()) fail(prefix_, field(key) + " must be an array, got " + type_name(v));
+    std::vector<bool> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_boolean())
+        fail(prefix_, field(key) + "[" + std::to_string(i) + "] must be true or false, got " +
+                          type_name(v[i]));
+      out.push_back(v[i].get<bool>());
+    }
+    return out;
+  }
+
+  // Call after reading every field: any key not read is a typo or an unsupported option.
+  void finish() const {
+    std::string known;
+    for (const auto& k : seen_) known += (known.empty() ? "" : ", ") + k;
+    for (auto it = j_.begin(); it != j_.end(); ++it)
+      if (!seen_.count(it.key()))
+        fail(prefix_, where() + "unknown field '" + field(it.key()) + "' (known here: " + known + ")");
+  }
+
+  static int to_int(const json& v, const std::string& name, const std::string& prefix) {
+    if (!v.is_number_integer())
+      fail(prefix, name + " must be an integer, got " + type_name(v) + " (" + v.dump() + ")");
+    if (v.is_number_unsigned()) {
+      auto u = v.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int>::max()))
+        fail(prefix, name + " is out of range (" + v.dump() + ")");
+      return static_cast<int>(u);
+    }
+    auto x = v.get<int64_t>();
+    if (x > std::numeric_limits<int>::max() || x < std::numeric_limits<int>::min())
+      fail(prefix, name + " is out of range (" + v.dump() + ")");
+    return static_cast<int>(x);
+  }
+  static float to_float(const json& v, const std::string& name, const std::string& prefix) {
+    if (!v.is_number()) fail(prefix, name + " must be a number, got " + type_name(v));
+    double d = v.get<double>();
+    if (!std::isfinite(d) || std::fabs(d) > 1e30) fail(prefix, name + " is out of range");
+    return static_cast<float>(d);
+  }
+
+ private:
+  std::string where() const { return path_.empty() ? "" : path_ + ": "; }
+  const json& j_;
+  std::string path_;
+  const std::string& prefix_;
+  std::set<std::string> seen_;
+};
+
+// Checks a list of choices: non-empty, strictly increasing, every element passing `ok`.
+template <class T, class Ok>
+void check_choice_list(const std::vector<T>& v, const std::string& name, const std::string& prefix,
+                       Ok ok, const char* what) {
+  if (v.empty()) fail(prefix, name + " must not be empty");
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!ok(v[i]))
+      fail(prefix, name + "[" + std::to_string(i) + "] must be " + what + " (got " +
+                       std::to_string(static_cast<int>(v[i])) + ")");
+    if (i > 0 && !(v[i - 1] < v[i]))
+      fail(prefix, name + " must be strictly increasing (got " + list_str(v) + ")");
+  }
+}
+
+void check_space(const SearchSpace& s, const std::string& p) {
+  auto positive = [&](int v, const std::string& name) {
+    if (v < 1) fail(p, name + " must be at least 1 (got " + std::to_string(v) + ")");
+  };
+  auto stride = [&](int v, const std::string& name) {
+    if (v != 1 && v != 2) fail(p, name + " must be 1 or 2 (got " + std::to_string(v) + ")");
+  };
+  auto odd_kernel = [&](int v, const std::string& name) {
+    if (v < 1 || v % 2 == 0) fail(p, name + " must be an odd kernel size >= 1 (got " + std::to_string(v) + ")");
+  };
+  if (s.name.empty()) fail(p, "name must not be empty");
+  for (char c : s.name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+      fail(p, "name '" + s.name + "' may only hold letters, digits, '_', '-' and '.'");
+  positive(s.image_size, "image_size");
+  positive(s.in_channels, "in_channels");
+  positive(s.num_classes, "num_classes");
+  positive(s.stem_out, "stem.out");
+  odd_kernel(s.stem_kernel, "stem.kernel");
+  stride(s.stem_stride, "stem.stride");
+  positive(s.stage0_out, "stage0.out");
+  odd_kernel(s.stage0_kernel, "stage0.kernel");
+  stride(s.stage0_stride, "stage0.stride");
+  if (s.stages.empty()) fail(p, "stages must not be empty");
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    const StageSpec& st = s.stages[i];
+    std::string f = "stages[" + std::to_string(i) + "].";
+    positive(st.out, f + "out");
+    stride(st.stride, f + "stride");
+    check_choice_list(st.depths, f + "depths", p, [](int d) { return d >= 1; }, "at least 1");
+  }
+  check_choice_list(s.expansions, "choices.expansions", p, [](int e) { return e >= 1; }, "at least 1");
+  check_choice_list(s.kernels, "choices.kernels", p, [](int k) { return k >= 1 && k % 2 == 1; },
+                    "an odd kernel size >= 1");
+  if (s.se.empty()) fail(p, "choices.se must not be empty");
+  if (s.se.size() > 2 || (s.se.size() == 2 && !(s.se[0] == false && s.se[1] == true)))
+    fail(p, "choices.se must be [false], [true] or [false, true] (got " + bool_list_str(s.se) + ")");
+  if (!(s.se_ratio > 0.f && s.se_ratio <= 1.f))
+    fail(p, "choices.se_ratio must be in (0, 1] (got " + std::to_string(s.se_ratio) + ")");
+  positive(s.last_conv_out, "last_conv.out");
+  positive(s.head_out, "head.out");
+  if (!(s.dropout >= 0.f && s.dropout < 1.f))
+    fail(p, "head.dropout must be in [0, 1) (got " + std::to_string(s.dropout) + ")");
+
+  // Feature map sizes.
+  int h = conv_out(s.image_size, s.stem_kernel, s.stem_stride);
+  if (h < 1) fail(p, "the stem's output is empty (image_size " + std::to_string(s.image_size) + ")");
+  h = conv_out(h, s.stage0_kernel, s.stage0_stride);
+  for (size_t i = 0; i < s.stages.size(); ++i) h = conv_out(h, 3, s.stages[i].stride);
+  if (h < 1) fail(p, "final feature map size must be at least 1 (got " + std::to_string(h) + ")");
+
+  // Every SE layer must have at least one hidden unit.
+  if (s.se.back()) {
+    int min_e = s.expansions.front();
+    for (size_t i = 0; i < s.stages.size(); ++i) {
+      int c = std::min(s.stage_in(static_cast<int>(i)), s.stages[i].out) * min_e;
+      if (std::lround(s.se_ratio * c) < 1)
+        fail(p, "choices.se_ratio " + std::to_string(s.se_ratio) + " gives an empty SE layer in stages[" +
+                    std::to_string(i) + "] (" + std::to_string(c) + " expanded channels)");
+    }
+  }
+}
+
+std::string act_json_name(Act a) { return act_name(a); }
+
+std::string read_text_file(const std::string& path, const char* what) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::invalid_argument("cannot open " + std::string(what) + " '" + path + "'");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) throw std::invalid_argument("cannot read " + std::string(what) + " '" + path + "'");
+  return ss.str();
+}
+
+}  // namespace
+
+// ---- BlockConfig / SearchSpace -----------------------------------------------------------------
+
+std::string BlockConfig::name() const {
+  return "e" + std::to_string(expansion) + "_k" + std::to_string(kernel) + "_se" + (se ? "1" : "0");
+}
+
+int SearchSpace::num_configs() const {
+  return static_cast<int>(expansions.size() * kernels.size() * se.size());
+}
+
+BlockConfig SearchSpace::config(int index) const {
+  if (index < 0 || index >= num_configs())
+    throw std::out_of_range("configuration index " + std::to_string(index) + " is outside [0, " +
+                            std::to_string(num_configs()) + ") in space '" + name + "'");
+  int ns = static_cast<int>(se.size()), nk = static_cast<int>(kernels.size());
+  BlockConfig c;
+  c.se = se[index % ns];
+  c.kernel = kernels[(index / ns) % nk];
+  c.expansion = expansions[index / (ns * nk)];
+  return c;
+}
+
+int SearchSpace::config_index(const BlockConfig& c) const {
+  auto ie = std::find(expansions.begin(), expansions.end(), c.expansion);
+  auto ik = std::find(kernels.begin(), kernels.end(), c.kernel);
+  auto is = std::find(se.begin(), se.end(), c.se);
+  if (ie == expansions.end() || ik == kernels.end() || is == se.end()) return -1;
+  int ns = static_cast<int>(se.size()), nk = static_cast<int>(kernels.size());
+  return (static_cast<int>(ie - expansions.begin()) * nk + static_cast<int>(ik - kernels.begin())) * ns +
+         static_cast<int>(is - se.begin());
+}
+
+int SearchSpace::config_index(const std::string& n) const {
+  // Strict form: e<digits>_k<digits>_se<0|1>, no signs, spaces or leading zeros.
+  auto digits = [&](size_t& i, int* out) {
+    size_t start = i;
+    while (i < n.size() && n[i] >= '0' && n[i] <= '9' && i - start < 6) ++i;
+    if (i == start || (n[start] == '0' && i - start > 1)) return false;
+    if (i < n.size() && n[i] >= '0' && n[i] <= '9') return false;  // too long
+    *out = std::atoi(n.substr(start, i - start).c_str());
+    return true;
+  };
+  size_t i = 0;
+  BlockConfig c;
+  if (n.compare(0, 1, "e") != 0) return -1;
+  i = 1;
+  if (!digits(i, &c.expansion)) return -1;
+  if (n.compare(i, 2, "_k") != 0) return -1;
+  i += 2;
+  if (!digits(i, &c.kernel)) return -1;
+  if (n.compare(i, std::string::npos, "_se0") == 0) c.se = false;
+  else if (n.compare(i, std::string::npos, "_se1") == 0) c.se = true;
+  else return -1;
+  return config_index(c);
+}
+
+int SearchSpace::max_expansion() const {
+  return expansions.empty() ? 0 : *std::max_element(expansions.begin(), expansions.end());
+}
+
+// s may equal stages.size(): the input of stage 6 (the last searched stage's output).
+int SearchSpace::stage_in(int s) const {
+  if (s < 0 || s > static_cast<int>(stages.size()))
+    throw std::out_of_range("stage index " + std::to_string(s) + " is outside [0, " +
+                            std::to_string(stages.size()) + "] in space '" + name + "'");
+  return s == 0 ? stage0_out : stages[s - 1].out;
+}
+
+// s may equal stages.size(): the size after the last searched stage (final_size()).
+int SearchSpace::stage_input_size(int s) const {
+  if (s < 0 || s > static_cast<int>(stages.size()))
+    throw std::out_of_range("stage index " + std::to_string(s) + " is outside [0, " +
+                            std::to_string(stages.size()) + "] in space '" + name + "'");
+  int h = conv_out(image_size, stem_kernel, stem_stride);
+  h = conv_out(h, stage0_kernel, stage0_stride);
+  // Every block kernel is odd with padding K/2, so the size depends only on the stride.
+  for (int i = 0; i < s; ++i) h = conv_out(h, 3, stages[i].stride);
+  return h;
+}
+
+int SearchSpace::final_size() const { return stage_input_size(static_cast<int>(stages.size())); }
+
+void SearchSpace::validate() const { check_space(*this, "space '" + name + "': "); }
+
+// ---- JSON --------------------------------------------------------------------------------------
+
+SearchSpace parse_space(const std::string& json_text, const std::string& source) {
+  const std::string prefix = source + ": ";
+  json j;
+  try {
+    j = json::parse(json_text);
+  } catch (const json::parse_error& e) {
+    fail(prefix, std::string("invalid JSON: ") + e.what());
+  }
+  SearchSpace s;
+  ObjReader top(j, "", prefix);
+  s.name = top.get_string("name");
+  s.image_size = top.get_int("image_size");
+  s.in_channels = top.get_int("in_channels");
+  s.num_classes = top.get_int("num_classes");
+  {
+    ObjReader r(top.at("stem"), "stem", prefix);
+    s.stem_out = r.get_int("out");
+    s.stem_kernel = r.get_int("kernel");
+    s.stem_stride = r.get_int("stride");
+    s.stem_act = r.get_act("act");
+    r.finish();
+  }
+  {
+    ObjReader r(top.at("stage0"), "stage0", prefix);
+    s.stage0_out = r.get_int("out");
+    s.stage0_kernel = r.get_int("kernel");
+    s.stage0_stride = r.get_int("stride");
+    s.stage0_act = r.get_act("act");
+    r.finish();
+  }
+  {
+    const json& st = top.at("stages");
+    if (!st.is_array()) fail(prefix, std::string("stages must be an array, got ") + type_name(st));
+    for (size_t i = 0; i < st.size(); ++i) {
+      ObjReader r(st[i], "stages[" + std::to_string(i) + "]", prefix);
+      StageSpec sp;
+      sp.out = r.get_int("out");
+      sp.stride = r.get_int("stride");
+      sp.act = r.get_act("act");
+      sp.depths = r.get_int_list("depths");
+      r.finish();
+      s.stages.push_back(sp);
+    }
+  }
+  {
+    ObjReader r(top.at("choices"), "choices", prefix);
+    s.expansions = r.get_int_list("expansions");
+    s.kernels = r.get_int_list("kernels");
+    s.se = r.get_bool_list("se");
+    s.se_ratio = r.get_float("se_ratio");
+    r.finish();
+  }
+  {
+    ObjReader r(top.at("last_conv"), "last_conv", prefix);
+    s.last_conv_out = r.get_int("out");
+    s.last_act = r.get_act("act");
+    r.finish();
+  }
+  {
+    ObjReader r(top.at("head"), "head", prefix);
+    s.head_out = r.get_int("out");
+    s.dropout = r.get_float("dropout");
+    r.finish();
+  }
+  top.finish();
+  check_space(s, prefix);
+  return s;
+}
+
+SearchSpace load_space(const std::string& path) {
+  return parse_space(read_text_file(path, "space file"), path);
+}
+
+std::string space_to_json(const SearchSpace& s) {
+  // Hand-formatted so that a space file stays one line per section and per stage.
+  auto d = [](const ojson& j) { return j.dump(); };
+  std::ostringstream o;
+  o << "{\n";
+  o << "  \"name\": " << d(s.name) << ",\n";
+  o << "  \"image_size\": " << s.image_size << ",\n";
+  o << "  \"in_channels\": " << s.in_channels << ",\n";
+  o << "  \"num_classes\": " << s.num_classes << ",\n";
+  o << "  \"stem\": "
+    << d(ojson{{"out", s.stem_out}, {"kernel", s.stem_kernel}, {"stride", s.stem_stride},
+               {"act", act_json_name(s.stem_act)}})
+    << ",\n";
+  o << "  \"stage0\": "
+    << d(ojson{{"out", s.stage0_out}, {"kernel", s.stage0_kernel}, {"stride", s.stage0_stride},
+               {"act", act_json_name(s.stage0_act)}})
+    << ",\n";
+  o << "  \"stages\": [\n";
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    const StageSpec& st = s.stages[i];
+    o << "    "
+      << d(ojson{{"out", st.out}, {"stride", st.stride}, {"act", act_json_name(st.act)}, {"depths", st.depths}})
+      << (i + 1 < s.stages.size() ? ",\n" : "\n");
+  }
+  o << "  ],\n";
+  ojson se = ojson::array();
+  for (bool b : s.se) se.push_back(b);
+  o << "  \"choices\": "
+    << d(ojson{{"expansions", s.expansions}, {"kernels", s.kernels}, {"se", se},
+               {"se_ratio", float_for_json(s.se_ratio)}})
+    << ",\n";
+  o << "  \"last_conv\": " << d(ojson{{"out", s.last_conv_out}, {"act", act_json_name(s.last_act)}}) << ",\n";
+  o << "  \"head\": " << d(ojson{{"out", s.head_out}, {"dropout", float_for_json(s.dropout)}}) << "\n";
+  o << "}\n";
+  return o.str();
+}
+
+std::vector<std::string> preset_names() { return {"paper", "cifar", "tiny"}; }
+
+namespace detail {
+// The presets compiled in, used when supernet/spaces/ is not next to the binary's source tree
+// (an installed or copied binary). tests/supernet_space checks they equal the files.
+std::string preset_json(const std::string& name) {
+  static const char* paper = R"({
+  "name": "paper",
+  "image_size": 224,
+  "in_channels": 3,
+  "num_classes": 1000,
+  "stem": {"out": 32, "kernel": 3, "stride": 2, "act": "hswish"},
+  "stage0": {"out": 16, "kernel": 3, "stride": 1, "act": "relu"},
+  "stages": [
+    {"out": 24, "stride": 2, "act": "relu", "depths": [2, 3, 4]},
+    {"out": 40, "stride": 2, "act": "relu", "depths": [2, 3, 4]},
+    {"out": 80, "stride": 2, "act": "hswish", "depths": [2, 3, 4]},
+    {"out": 112, "stride": 1, "act": "hswish", "depths": [2, 3, 4]},
+    {"out": 192, "stride": 2, "act": "hswish", "depths": [2, 3, 4]}
+  ],
+  "choices": {"expansions": [3, 4, 6], "kernels": [3, 5], "se": [false, true], "se_ratio": 0.25},
+  "last_conv": {"out": 960, "act": "hswish"},
+  "head": {"out": 1280, "dropout": 0.2}
+}
+)";
+  static const char* cifar = R"({
+  "name": "cifar",
+  "image_size": 32,
+  "in_channels": 3,
+  "num_classes": 10,
+  "stem": {"out": 32, "kernel": 3, "stride": 1, "act": "hswish"},
+  "stage0": {"out": 16, "kernel": 3, "stride": 1, "act": "relu"},
+  "stages": [
+    {"out": 24, "stride": 1, "act": "relu", "depths": [2, 3, 4]},
+    {"out": 40, "stride": 2, "act": "relu", "depths": [2, 3, 4]},
+    {"out": 80, "stride": 2, "act": "hswish", "depths": [2, 3, 4]},
+    {"out": 112, "stride": 1, "act": "hswish", "depths": [2, 3, 4]},
+    {"out": 192, "stride": 2, "act": "hswish", "depths": [2, 3, 4]}
+  ],
+  "choices": {"expansions": [3, 4, 6], "kernels": [3, 5], "se": [false, true], "se_ratio": 0.25},
+  "last_conv": {"out": 960, "act": "hswish"},
+  "head": {"out": 1280, "dropout": 0.2}
+}
+)";
+  static const char* tiny = R"({
+  "name": "tiny",
+  "image_size": 28,
+  "in_channels": 1,
+  "num_classes": 10,
+  "stem": {"out": 8, "kernel": 3, "stride": 1, "act": "hswish"},
+  "stage0": {"out": 8, "kernel": 3, "stride": 1, "act": "relu"},
+  "stages": [
+    {"out": 12, "stride": 2, "act": "relu", "depths": [1, 2, 3]},
+    {"out": 16, "stride": 1, "act": "relu", "depths": [1, 2, 3]},
+    {"out": 24, "stride": 2, "act": "hswish", "depths": [1, 2, 3]},
+    {"out": 32, "stride": 1, "act": "hswish", "depths": [1, 2, 3]},
+    {"out": 40, "stride": 2, "act": "hswish", "depths": [1, 2, 3]}
+  ],
+  "choices": {"expansions": [2, 4], "kernels": [3, 5], "se": [false, true], "se_ratio": 0.25},
+  "last_conv": {"out": 128, "act": "hswish"},
+  "head": {"out": 256, "dropout": 0.1}
+}
+)";
+  if (name == "paper") return paper;
+  if (name == "cifar") return cifar;
+  if (name == "tiny") return tiny;
+  return "";
+}
+}  // namespace detail
+
+SearchSpace find_space(const std::string& name_or_path) {
+  const auto names = preset_names();
+  if (std::find(names.begin(), names.end(), name_or_path) != names.end()) {
+    std::string file = std::string(IQNAS_SPACES_DIR) + "/" + name_or_path + ".json";
+    std::ifstream probe(file);
+    SearchSpace s = probe ? load_space(file)
+                          : parse_space(detail::preset_json(name_or_path), "<built-in " + name_or_path + ">");
+    if (s.name != name_or_path)
+      throw std::invalid_argument(file + ": name is '" + s.name + "', expected '" + name_or_path + "'");
+    return s;
+  }
+  std::ifstream probe(name_or_path);
+  if (!probe) {
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    throw std::invalid_argument("unknown search space '" + name_or_path + "': neither a preset (" + known +
+                                ") nor a readable JSON file");
+  }
+  return load_space(name_or_path);
+}
+
+}  // namespace iqnas
