@@ -107,16 +107,37 @@ Splits load(const Args& a) {
   return s;
 }
 
-void print_counts(const std::string& split, const Dataset& d) {
-  const auto counts = class_counts(d);
-  std::printf("%-8s %8lld images", split.c_str(), static_cast<long long>(d.size()));
+std::string shape(const Dataset& d) {
   if (d.fixed_h() > 0)
-    std::printf(", %dx%dx%d", d.fixed_h(), d.fixed_w(), d.channels());
-  else
-    std::printf(", mixed sizes, %d channels", d.channels());
+    return std::to_string(d.fixed_h()) + "x" + std::to_string(d.fixed_w()) + "x" + std::to_string(d.channels());
+  return "mixed sizes, " + std::to_string(d.channels()) + " channels";
+}
+
+// One table: a row per class, a column per split.
+void print_counts(const std::vector<std::pair<std::string, const Dataset*>>& splits) {
+  const Dataset& first = *splits.front().second;
+  std::vector<std::vector<int64_t>> counts;
+  std::printf("%-4s %-18s", "", "class");
+  for (const auto& [name, d] : splits) {
+    counts.push_back(class_counts(*d));
+    std::printf(" %10s", name.c_str());
+  }
   std::printf("\n");
-  for (size_t c = 0; c < counts.size(); ++c)
-    std::printf("  %3zu %-16s %8lld\n", c, d.class_names()[c].c_str(), static_cast<long long>(counts[c]));
+  for (int c = 0; c < first.num_classes(); ++c) {
+    std::printf("%4d %-18s", c, first.class_names()[static_cast<size_t>(c)].c_str());
+    for (const auto& v : counts) std::printf(" %10lld", static_cast<long long>(v[static_cast<size_t>(c)]));
+    std::printf("\n");
+  }
+  std::printf("%-4s %-18s", "", "total");
+  for (const auto& [name, d] : splits) std::printf(" %10lld", static_cast<long long>(d->size()));
+  std::printf("\n");
+  bool same = true;
+  for (const auto& [name, d] : splits) same = same && shape(*d) == shape(first);
+  if (same) {
+    std::printf("image size: %s (HxWxC, every split)\n", shape(first).c_str());
+  } else {
+    for (const auto& [name, d] : splits) std::printf("image size of %s: %s\n", name.c_str(), shape(*d).c_str());
+  }
 }
 
 int run_data(const std::vector<std::string>& argv) {
@@ -153,10 +174,16 @@ int run_data(const std::vector<std::string>& argv) {
     if (s.skipped > static_cast<int64_t>(s.skipped_files.size())) std::printf("  ...\n");
   }
   auto split = split_dataset(s.train, heldout, static_cast<uint64_t>(seed));
-  print_counts("train", *s.train);
-  std::printf("  split (seed %lld, held-out %.0f%%): %lld train, %lld held-out\n", static_cast<long long>(seed),
-              heldout * 100, static_cast<long long>(split.train->size()), static_cast<long long>(split.heldout->size()));
-  for (const auto& [name, d] : s.parts) print_counts(name, *d);
+  std::printf("held-out split: seed %lld, fraction %.2f of train (stratified by class)\n",
+              static_cast<long long>(seed), heldout);
+  std::vector<std::pair<std::string, const Dataset*>> table = {
+      {"train", s.train.get()}, {"train-part", split.train.get()}, {"held-out", split.heldout.get()}};
+  for (const auto& [name, d] : s.parts) {
+    if (d->num_classes() != s.train->num_classes() || d->class_names() != s.train->class_names())
+      throw iqnas::data::DataError(d->source() + ": its classes differ from those of " + s.train->source());
+    table.push_back({name, d.get()});
+  }
+  print_counts(table);
 
   LoaderOptions lo;
   lo.batch_size = batch;
