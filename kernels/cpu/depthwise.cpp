@@ -3,17 +3,18 @@
 // vector uses masked loads/stores, so every C is handled without a scalar tail.
 //
 // All three kernels are built from two register-blocked row primitives:
-//  * corr_row: out[j] = sum over rows r and taps t < NT of src_r[j*S + off + t] * w_r[t], for a
+//  * corr_block: out[j] = sum over rows r and taps t < NT of src_r[j*S + off + t] * w_r[t], for a
 //    block of R consecutive outputs of one row. Each source column is loaded once per block and
-//    fed to every output that uses it (R + NT - 1 loads for R*NT FMAs at stride 1). Outputs whose
-//    taps stay inside the row take this path; the few border outputs take a checked one-by-one path.
+//    fed to every output that uses it (R + NT - 1 loads for R*NT FMAs at stride 1). Blocks that
+//    touch the image border test each source column; interior blocks do not.
 //    - forward:        NT = K, stride S, taps in weight order;
 //    - backward data:  a gather over the input: for input column phase r (iw = S*u + r) only the taps
 //      kw = (r + p) mod S + S*i reach it, and they read gy columns u + const - i. That is a stride-1
 //      correlation with NT = ceil((K - phase) / S) taps in reverse weight order, whose outputs land
 //      every S-th input column. Stride 1 is the same with one phase (the flipped kernel).
-//  * bw_row: for one output row, all K*K weight-gradient taps of a channel vector live in registers
-//    while the row is swept; per-thread partial sums are flushed once per row and reduced at the end.
+//  * bw_block: for a block of R outputs of one row, all K*K weight-gradient taps of a channel
+//    vector live in registers; they are added to a per-thread partial sum (in L1) after the block,
+//    and the per-thread partials are reduced at the end.
 // Shapes the fast paths do not cover (K > 7 or stride > 2) use a plain reference-style loop.
 #include "kernels/depthwise.h"
 
@@ -107,11 +108,13 @@ struct RowSet {
 
 // ---- correlation row (forward and backward data) --------------------------------------------
 // out[j*ostride] for j in [0, nout) = sum_r sum_{t<NT} src_r[(j*S + off + t) * C] * wb_r[t * wstep]
-// where source columns outside [0, Win) are zero. All pointers are already offset by c0.
+// where source columns outside [0, Win) are zero. The row is cut into blocks of R outputs (column
+// blocks outside, channel vectors inside, so a block's source columns stay in L1 across channels);
+// blocks that touch the border check each source column (CHECK), the others do not.
 
-template <int NT, int S, int R, class IO>
+template <int NT, int S, int R, bool CHECK, class IO>
 inline void corr_block(const IO& io, const RowSet& rs, int c0, ptrdiff_t wstep, ptrdiff_t C,
-                       int col0, float* out, ptrdiff_t ostride) {
+                       int col0, int Win, float* out, ptrdiff_t ostride) {
   vf acc[R];
   IQNAS_UNROLL for (int j = 0; j < R; ++j) acc[j] = vzero();
   for (int r = 0; r < rs.n; ++r) {
@@ -120,6 +123,7 @@ inline void corr_block(const IO& io, const RowSet& rs, int c0, ptrdiff_t wstep, 
     vf wv[NT];
     IQNAS_UNROLL for (int t = 0; t < NT; ++t) wv[t] = io.load(wp + t * wstep);
     IQNAS_UNROLL for (int q = 0; q < (R - 1) * S + NT; ++q) {
+      if (CHECK && unsigned(col0 + q) >= unsigned(Win)) continue;
       const vf xv = io.load(xp + q * C);
       IQNAS_UNROLL for (int j = 0; j < R; ++j) {
         const int t = q - j * S;
@@ -130,50 +134,45 @@ inline void corr_block(const IO& io, const RowSet& rs, int c0, ptrdiff_t wstep, 
   IQNAS_UNROLL for (int j = 0; j < R; ++j) io.store(out + c0 + j * ostride, acc[j]);
 }
 
-template <class IO>
-inline void corr_one_checked(const IO& io, const RowSet& rs, int c0, int NT, ptrdiff_t wstep,
-                             ptrdiff_t C, int col0, int Win, float* out) {
-  vf acc = vzero();
-  const int tlo = std::max(0, -col0), thi = std::min(NT, Win - col0);
-  for (int r = 0; r < rs.n; ++r) {
-    const float* xp = rs.src[r] + c0 + ptrdiff_t(col0) * C;
-    const float* wp = rs.wb[r] + c0;
-    for (int t = tlo; t < thi; ++t) acc = vfma(io.load(xp + t * C), io.load(wp + t * wstep), acc);
-  }
-  io.store(out + c0, acc);
+template <int NT, int S, int R, bool CHECK>
+inline void corr_block_all(const RowSet& rs, ptrdiff_t wstep, int C, int col0, int Win, float* out,
+                           ptrdiff_t ostride) {
+  for_channel_blocks(C, [&](const auto& io, int c0) {
+    corr_block<NT, S, R, CHECK>(io, rs, c0, wstep, C, col0, Win, out, ostride);
+  });
 }
 
-template <int NT, int S, class IO>
-void corr_row(const IO& io, const RowSet& rs, int c0, ptrdiff_t wstep, ptrdiff_t C, int Win, int off,
-              float* out, ptrdiff_t ostride, int nout) {
-  constexpr int R = 8;
-  int jlo = off >= 0 ? 0 : (-off + S - 1) / S;
-  const int lim = Win - NT - off;
-  int jhi = lim < 0 ? 0 : lim / S + 1;
-  jlo = std::min(jlo, nout);
-  jhi = std::clamp(jhi, jlo, nout);
-  for (int j = 0; j < jlo; ++j)
-    corr_one_checked(io, rs, c0, NT, wstep, C, j * S + off, Win, out + j * ostride);
-  int j = jlo;
-  for (; j + R <= jhi; j += R)
-    corr_block<NT, S, R>(io, rs, c0, wstep, C, j * S + off, out + j * ostride, ostride);
-  if (j + 4 <= jhi) {
-    corr_block<NT, S, 4>(io, rs, c0, wstep, C, j * S + off, out + j * ostride, ostride);
-    j += 4;
-  }
-  for (; j < jhi; ++j)
-    corr_block<NT, S, 1>(io, rs, c0, wstep, C, j * S + off, out + j * ostride, ostride);
-  for (j = jhi; j < nout; ++j)
-    corr_one_checked(io, rs, c0, NT, wstep, C, j * S + off, Win, out + j * ostride);
+template <int NT, int S, int R>
+inline void corr_block_any(bool check, const RowSet& rs, ptrdiff_t wstep, int C, int col0, int Win,
+                           float* out, ptrdiff_t ostride) {
+  if (check)
+    corr_block_all<NT, S, R, true>(rs, wstep, C, col0, Win, out, ostride);
+  else
+    corr_block_all<NT, S, R, false>(rs, wstep, C, col0, Win, out, ostride);
 }
 
-// Runs corr_row over all channel vectors, with NT and S as compile-time constants.
+// Runs one output row, with NT and S as compile-time constants.
 template <int NT, int S>
 void corr_row_all(const RowSet& rs, ptrdiff_t wstep, int C, int Win, int off, float* out,
                   ptrdiff_t ostride, int nout) {
-  for_channel_blocks(C, [&](const auto& io, int c0) {
-    corr_row<NT, S>(io, rs, c0, wstep, C, Win, off, out, ostride, nout);
-  });
+  // Outputs [jlo, jhi) read only columns inside [0, Win).
+  const int jlo = off >= 0 ? 0 : (-off + S - 1) / S;
+  const int lim = Win - NT - off;
+  const int jhi = lim < 0 ? 0 : lim / S + 1;
+  for (int j = 0; j < nout;) {
+    const int left = nout - j;
+    const int R = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    const bool check = j < jlo || j + R > jhi;
+    const int col0 = j * S + off;
+    float* o = out + j * ostride;
+    switch (R) {
+      case 8: corr_block_any<NT, S, 8>(check, rs, wstep, C, col0, Win, o, ostride); break;
+      case 4: corr_block_any<NT, S, 4>(check, rs, wstep, C, col0, Win, o, ostride); break;
+      case 2: corr_block_any<NT, S, 2>(check, rs, wstep, C, col0, Win, o, ostride); break;
+      default: corr_block_any<NT, S, 1>(check, rs, wstep, C, col0, Win, o, ostride); break;
+    }
+    j += R;
+  }
 }
 
 using CorrFn = void (*)(const RowSet&, ptrdiff_t, int, int, int, float*, ptrdiff_t, int);
@@ -201,16 +200,22 @@ CorrFn corr_fn(int NT, int S) {
 
 // ---- backward weight row ----------------------------------------------------------------------
 // part[(kh*K + kw)*C + c] += sum_ow x_kh[ow*S - p + kw, c] * gy[ow, c] for one output row; xrow[kh]
-// is null for rows outside the image.
-template <int K, int S, int R, class IO>
+// is null for rows outside the image. Column blocks of R outputs outside, channel vectors inside;
+// the K*K tap sums of a (block, channel vector) pair live in registers and are added to `part`
+// (a per-thread buffer that stays in L1) at the end of the block.
+template <int K, int S, int R, bool CHECK, class IO>
 inline void bw_block(const IO& io, const float* const* xrow, const float* gyrow, int c0, ptrdiff_t C,
-                     int ow0, int p, vf* acc) {
+                     int ow0, int p, int W, float* part) {
+  vf acc[K * K];
+  IQNAS_UNROLL for (int i = 0; i < K * K; ++i) acc[i] = vzero();
   vf g[R];
   IQNAS_UNROLL for (int j = 0; j < R; ++j) g[j] = io.load(gyrow + c0 + ptrdiff_t(ow0 + j) * C);
+  const int col0 = ow0 * S - p;
   IQNAS_UNROLL for (int kh = 0; kh < K; ++kh) {
     if (!xrow[kh]) continue;
-    const float* xp = xrow[kh] + c0 + ptrdiff_t(ow0 * S - p) * C;
+    const float* xp = xrow[kh] + c0 + ptrdiff_t(col0) * C;
     IQNAS_UNROLL for (int q = 0; q < (R - 1) * S + K; ++q) {
+      if (CHECK && unsigned(col0 + q) >= unsigned(W)) continue;
       const vf xv = io.load(xp + q * C);
       IQNAS_UNROLL for (int j = 0; j < R; ++j) {
         const int kw = q - j * S;
@@ -218,45 +223,52 @@ inline void bw_block(const IO& io, const float* const* xrow, const float* gyrow,
       }
     }
   }
-}
-
-template <int K, int S, class IO>
-void bw_row(const IO& io, const float* const* xrow, const float* gyrow, int c0, ptrdiff_t C, int W,
-            int p, int Wo, float* part) {
-  constexpr int R = K <= 3 ? 8 : K <= 5 ? 4 : 2;
-  vf acc[K * K];
-  IQNAS_UNROLL for (int i = 0; i < K * K; ++i) acc[i] = vzero();
-  // Interior outputs: all K columns inside [0, W).
-  int jlo = std::min(Wo, (p + S - 1) / S);
-  const int lim = W - K + p;
-  int jhi = std::clamp(lim < 0 ? 0 : lim / S + 1, jlo, Wo);
-  auto checked = [&](int ow) {
-    const vf g = io.load(gyrow + c0 + ptrdiff_t(ow) * C);
-    IQNAS_UNROLL for (int kh = 0; kh < K; ++kh) {
-      if (!xrow[kh]) continue;
-      IQNAS_UNROLL for (int kw = 0; kw < K; ++kw) {
-        const int iw = ow * S - p + kw;
-        if (iw >= 0 && iw < W)
-          acc[kh * K + kw] = vfma(io.load(xrow[kh] + c0 + ptrdiff_t(iw) * C), g, acc[kh * K + kw]);
-      }
-    }
-  };
-  for (int ow = 0; ow < jlo; ++ow) checked(ow);
-  int ow = jlo;
-  for (; ow + R <= jhi; ow += R) bw_block<K, S, R>(io, xrow, gyrow, c0, C, ow, p, acc);
-  for (; ow < jhi; ++ow) bw_block<K, S, 1>(io, xrow, gyrow, c0, C, ow, p, acc);
-  for (ow = jhi; ow < Wo; ++ow) checked(ow);
   IQNAS_UNROLL for (int i = 0; i < K * K; ++i) {
+    if (!xrow[i / K]) continue;
     float* dst = part + ptrdiff_t(i) * C + c0;
     io.store(dst, vadd(io.load(dst), acc[i]));
   }
 }
 
+template <int K, int S, int R, bool CHECK>
+inline void bw_block_all(const float* const* xrow, const float* gyrow, int C, int ow0, int p, int W,
+                         float* part) {
+  for_channel_blocks(C, [&](const auto& io, int c0) {
+    bw_block<K, S, R, CHECK>(io, xrow, gyrow, c0, C, ow0, p, W, part);
+  });
+}
+
+template <int K, int S, int R>
+inline void bw_block_any(bool check, const float* const* xrow, const float* gyrow, int C, int ow0,
+                         int p, int W, float* part) {
+  if (check)
+    bw_block_all<K, S, R, true>(xrow, gyrow, C, ow0, p, W, part);
+  else
+    bw_block_all<K, S, R, false>(xrow, gyrow, C, ow0, p, W, part);
+}
+
 template <int K, int S>
 void bw_row_all(const float* const* xrow, const float* gyrow, int C, int W, int p, int Wo,
                 float* part) {
-  for_channel_blocks(
-      C, [&](const auto& io, int c0) { bw_row<K, S>(io, xrow, gyrow, c0, C, W, p, Wo, part); });
+  // Register budget: K*K sums + R gradient vectors (32 vector registers with AVX-512).
+  constexpr int RB = K <= 3 ? 8 : K <= 5 ? 4 : 2;
+  const int jlo = (p + S - 1) / S;
+  const int lim = W - K + p;
+  const int jhi = lim < 0 ? 0 : lim / S + 1;
+  for (int ow = 0; ow < Wo;) {
+    const int left = Wo - ow;
+    const int R = left >= RB ? RB : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    const bool check = ow < jlo || ow + R > jhi;
+    if (R == RB)
+      bw_block_any<K, S, RB>(check, xrow, gyrow, C, ow, p, W, part);
+    else if (R == 4)
+      bw_block_any<K, S, 4>(check, xrow, gyrow, C, ow, p, W, part);
+    else if (R == 2)
+      bw_block_any<K, S, 2>(check, xrow, gyrow, C, ow, p, W, part);
+    else
+      bw_block_any<K, S, 1>(check, xrow, gyrow, C, ow, p, W, part);
+    ow += R;
+  }
 }
 
 using BwFn = void (*)(const float* const*, const float*, int, int, int, int, float*);
