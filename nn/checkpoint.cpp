@@ -92,6 +92,9 @@ class TmpFile {
 // ---- reading ----------------------------------------------------------------------------------
 
 std::vector<char> read_all(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw CheckpointError(path, "", "cannot open for reading: " + err_str(errno));
+  if (!S_ISREG(st.st_mode)) throw CheckpointError(path, "", "not a regular file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw CheckpointError(path, "", "cannot open for reading: " + err_str(errno));
   f.seekg(0, std::ios::end);

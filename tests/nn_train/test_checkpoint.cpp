@@ -241,7 +241,8 @@ TEST_F(Checkpoint, TruncatedFilesAreRefused) {
   // A cut inside the data names the tensor whose bytes are missing (the last one).
   write(cut, bytes.substr(0, bytes.size() - 1));
   expect_refused([&] { load_safetensors(cut); }, cut, "head.running_mean", "truncated");
-  EXPECT_THROW(load_safetensors(path("does_not_exist")), CheckpointError);
+  expect_refused([&] { load_safetensors(path("does_not_exist")); }, path("does_not_exist"), "", "cannot open");
+  expect_refused([&] { load_safetensors(dir_); }, dir_, "", "not a regular file");
 }
 
 TEST_F(Checkpoint, CorruptHeadersAreRefused) {
