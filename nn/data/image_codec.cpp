@@ -7,6 +7,7 @@
 #include <memory>
 // jpeglib.h needs size_t and FILE declared first.
 #include <jpeglib.h>
+#include <jerror.h>
 
 namespace iqnas::data {
 namespace {
@@ -19,6 +20,7 @@ struct JpegError {
   jpeg_error_mgr mgr;
   jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
+  bool premature_end;
 };
 
 void jpeg_error_exit(j_common_ptr cinfo) {
@@ -27,15 +29,22 @@ void jpeg_error_exit(j_common_ptr cinfo) {
   longjmp(err->jump, 1);
 }
 
-void jpeg_quiet(j_common_ptr, int) {}  // warnings (e.g. premature end) are handled via the scanline count
+// Warnings are not printed; the one that matters, data ending early (libjpeg then pads the image
+// with grey), is recorded and turned into an error. Others (e.g. extraneous bytes before a marker)
+// are tolerated, as most decoders do.
+void jpeg_note_warning(j_common_ptr cinfo, int level) {
+  auto* err = reinterpret_cast<JpegError*>(cinfo->err);
+  if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) err->premature_end = true;
+}
 
 // Kept free of C++ objects with destructors between setjmp and longjmp.
 bool decode_jpeg_raw(const uint8_t* bytes, size_t n, int channels, Image& out, JpegError& err) {
   jpeg_decompress_struct cinfo;
   cinfo.err = jpeg_std_error(&err.mgr);
   err.mgr.error_exit = jpeg_error_exit;
-  err.mgr.emit_message = jpeg_quiet;
+  err.mgr.emit_message = jpeg_note_warning;
   err.message[0] = 0;
+  err.premature_end = false;
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&cinfo);
     return false;
@@ -54,8 +63,7 @@ bool decode_jpeg_raw(const uint8_t* bytes, size_t n, int channels, Image& out, J
     JSAMPROW row = out.pixels.data() + cinfo.output_scanline * stride;
     jpeg_read_scanlines(&cinfo, &row, 1);
   }
-  // A truncated file makes libjpeg pad with grey and warn; treat that as corrupt.
-  const bool truncated = err.mgr.num_warnings > 0;
+  const bool truncated = err.premature_end;
   jpeg_finish_decompress(&cinfo);
   jpeg_destroy_decompress(&cinfo);
   if (truncated) std::snprintf(err.message, sizeof err.message, "data ends early or is damaged");
