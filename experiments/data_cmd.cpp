@@ -12,6 +12,7 @@
 #include "nn/data/augment.h"
 #include "nn/data/cifar_binary.h"
 #include "nn/data/fashion_mnist.h"
+#include "nn/data/image_codec.h"
 #include "nn/data/image_folder.h"
 #include "nn/data/loader.h"
 #include "nn/data/split.h"
@@ -44,7 +45,8 @@ const char* kHelp =
     "  --stats NAME       normalisation statistics: fashion-mnist, cifar10, imagenet (default: by data set)\n"
     "  --rgb              replicate single-channel images to 3 channels\n"
     "  --cache MODE       folders: decode all images into memory: auto (default), on, off\n"
-    "  --skip-bad         folders: skip and count unreadable, non-image and corrupt files\n";
+    "  --skip-bad         folders: skip and count unreadable, non-image and corrupt files\n"
+    "  --dump DIR         write the first batch's images (up to 64, un-normalised) as one PNG grid\n";
 
 struct Splits {
   std::vector<std::pair<std::string, std::shared_ptr<const Dataset>>> parts;  // name, data
@@ -140,9 +142,33 @@ void print_counts(const std::vector<std::pair<std::string, const Dataset*>>& spl
   }
 }
 
+// The first images of a batch, mapped back to 0..255, as an 8-wide grid in DIR/batch0.png.
+void dump_grid(const std::string& dir, const Batch& b, const AugmentConfig& aug) {
+  std::filesystem::create_directories(dir);
+  const int n = static_cast<int>(std::min<int64_t>(b.n, 64)), cols = std::min(n, 8), rows = (n + cols - 1) / cols;
+  const int oc = b.c == 1 ? 1 : 3, gh = rows * (b.h + 1), gw = cols * (b.w + 1);
+  std::vector<uint8_t> grid(static_cast<size_t>(gh) * gw * oc, 255);
+  for (int i = 0; i < n; ++i)
+    for (int y = 0; y < b.h; ++y)
+      for (int x = 0; x < b.w; ++x)
+        for (int c = 0; c < oc; ++c) {
+          const size_t k = aug.mean.size() == 1 ? 0 : static_cast<size_t>(c);
+          const float m = aug.mean.empty() ? 0.f : aug.mean[k % aug.mean.size()];
+          const float sd = aug.stddev.empty() ? 1.f : aug.stddev[k % aug.stddev.size()];
+          const float v = b.images[((static_cast<size_t>(i) * b.h + y) * b.w + x) * b.c + c] * sd + m;
+          const int gy = (i / cols) * (b.h + 1) + y, gx = (i % cols) * (b.w + 1) + x;
+          grid[(static_cast<size_t>(gy) * gw + gx) * oc + c] =
+              static_cast<uint8_t>(std::clamp(v * 255.f + 0.5f, 0.f, 255.f));
+        }
+  const std::string path = dir + "/batch0.png";
+  write_png(path, grid.data(), gh, gw, oc);
+  std::printf("wrote %s (%d images)\n", path.c_str(), n);
+}
+
 int run_data(const std::vector<std::string>& argv) {
   Args a(argv,
-         {"dataset", "root", "heldout", "seed", "threads", "batch", "batches", "size", "augment", "stats", "cache"},
+         {"dataset", "root", "heldout", "seed", "threads", "batch", "batches", "size", "augment", "stats", "cache",
+          "dump"},
          {"rgb", "skip-bad"});
   if (a.help()) {
     std::printf("%s", kHelp);
@@ -217,7 +243,8 @@ int run_data(const std::vector<std::string>& argv) {
               static_cast<long long>(threads), static_cast<long long>(batch), mode.c_str(),
               crop_mode_name(lo.augment.crop), lo.augment.hflip ? " + flip" : "", loader.out_h(), loader.out_w(),
               loader.out_c());
-  loader.next();  // first batch: thread start-up, not throughput
+  const Batch first = loader.next();  // thread start-up, not throughput
+  if (a.has("dump")) dump_grid(a.str("dump"), first, lo.augment);
   int64_t images = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < batches; ++i) images += loader.next().n;
