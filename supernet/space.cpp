@@ -49,14 +49,35 @@ std::string bool_list_str(const std::vector<bool>& v) {
   return o + "]";
 }
 
-// The shortest decimal that reads back as the same float (0.2f -> 0.2, not 0.200000003).
-double float_for_json(float f) {
+// The shortest decimal that reads back as the same float (0.2f -> "0.2", not 0.200000003).
+std::string float_str(float f) {
   char buf[64];
-  for (int p = 6; p <= 9; ++p) {
+  for (int p = 1; p <= 9; ++p) {
     std::snprintf(buf, sizeof buf, "%.*g", p, static_cast<double>(f));
     if (std::strtof(buf, nullptr) == f) break;
   }
-  return std::strtod(buf, nullptr);
+  return buf;
+}
+double float_for_json(float f) { return std::strtod(float_str(f).c_str(), nullptr); }
+
+// One-line JSON with a space after ':' and ',' (the layout of the preset files).
+std::string inline_json(const nlohmann::ordered_json& j) {
+  std::string o;
+  if (j.is_object()) {
+    o = "{";
+    bool first = true;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      o += (first ? "" : ", ") + nlohmann::ordered_json(it.key()).dump() + ": " + inline_json(it.value());
+      first = false;
+    }
+    return o + "}";
+  }
+  if (j.is_array()) {
+    o = "[";
+    for (size_t i = 0; i < j.size(); ++i) o += (i ? ", " : "") + inline_json(j[i]);
+    return o + "]";
+  }
+  return j.dump();
 }
 
 bool parse_act(const std::string& s, Act* out) {
@@ -137,7 +158,7 @@ class ObjReader {
     for (const auto& k : seen_) known += (known.empty() ? "" : ", ") + k;
     for (auto it = j_.begin(); it != j_.end(); ++it)
       if (!seen_.count(it.key()))
-        fail(prefix_, where() + "unknown field '" + field(it.key()) + "' (known here: " + known + ")");
+        fail(prefix_, "unknown field '" + field(it.key()) + "' (known here: " + known + ")");
   }
 
   static int to_int(const json& v, const std::string& name, const std::string& prefix) {
@@ -221,11 +242,11 @@ void check_space(const SearchSpace& s, const std::string& p) {
   if (s.se.size() > 2 || (s.se.size() == 2 && !(s.se[0] == false && s.se[1] == true)))
     fail(p, "choices.se must be [false], [true] or [false, true] (got " + bool_list_str(s.se) + ")");
   if (!(s.se_ratio > 0.f && s.se_ratio <= 1.f))
-    fail(p, "choices.se_ratio must be in (0, 1] (got " + std::to_string(s.se_ratio) + ")");
+    fail(p, "choices.se_ratio must be in (0, 1] (got " + float_str(s.se_ratio) + ")");
   positive(s.last_conv_out, "last_conv.out");
   positive(s.head_out, "head.out");
   if (!(s.dropout >= 0.f && s.dropout < 1.f))
-    fail(p, "head.dropout must be in [0, 1) (got " + std::to_string(s.dropout) + ")");
+    fail(p, "head.dropout must be in [0, 1) (got " + float_str(s.dropout) + ")");
 
   // Feature map sizes.
   int h = conv_out(s.image_size, s.stem_kernel, s.stem_stride);
@@ -240,7 +261,7 @@ void check_space(const SearchSpace& s, const std::string& p) {
     for (size_t i = 0; i < s.stages.size(); ++i) {
       int c = std::min(s.stage_in(static_cast<int>(i)), s.stages[i].out) * min_e;
       if (std::lround(s.se_ratio * c) < 1)
-        fail(p, "choices.se_ratio " + std::to_string(s.se_ratio) + " gives an empty SE layer in stages[" +
+        fail(p, "choices.se_ratio " + float_str(s.se_ratio) + " gives an empty SE layer in stages[" +
                     std::to_string(i) + "] (" + std::to_string(c) + " expanded channels)");
     }
   }
@@ -420,7 +441,7 @@ SearchSpace load_space(const std::string& path) {
 
 std::string space_to_json(const SearchSpace& s) {
   // Hand-formatted so that a space file stays one line per section and per stage.
-  auto d = [](const ojson& j) { return j.dump(); };
+  auto d = [](const ojson& j) { return inline_json(j); };
   std::ostringstream o;
   o << "{\n";
   o << "  \"name\": " << d(s.name) << ",\n";

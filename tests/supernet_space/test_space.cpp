@@ -218,10 +218,12 @@ TEST(SpaceJson, RoundTrip) {
     EXPECT_EQ(b.dropout, a.dropout);
     EXPECT_EQ(b.final_size(), a.final_size());
   }
-  // Floats are written in their shortest form.
+  // Written in the layout of the preset files, floats in their shortest form.
+  for (const auto& name : preset_names())
+    EXPECT_EQ(space_to_json(find_space(name)), read_file(preset_file(name))) << name;
   std::string j = space_to_json(find_space("paper"));
-  EXPECT_NE(j.find("\"dropout\":0.2}"), std::string::npos) << j;
-  EXPECT_NE(j.find("\"se_ratio\":0.25"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"dropout\": 0.2}"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"se_ratio\": 0.25}"), std::string::npos) << j;
   // Aliases of activation names are accepted and written canonically.
   SearchSpace h = parse_space(tiny_with("\"stem\": {\"out\": 8, \"kernel\": 3, \"stride\": 1, \"act\": \"hswish\"}",
                                         "\"stem\": {\"out\": 8, \"kernel\": 3, \"stride\": 1, \"act\": \"h-swish\"}"),
