@@ -106,6 +106,29 @@ struct RowSet {
   const float* wb[kMaxK];
 };
 
+// Rows the next row task will read for the first time. While a row is computed, block by block,
+// the same fraction of these rows is prefetched into the cache, so the stream from memory overlaps
+// the arithmetic instead of stalling the first block of every row.
+constexpr int kAhead = 2;  // prefetch distance in row tasks
+
+struct Prefetch {
+  int n = 0;
+  const char* p[2];
+  ptrdiff_t bytes[2];
+  void add(const float* row, ptrdiff_t floats) {
+    if (n < 2) p[n] = reinterpret_cast<const char*>(row), bytes[n++] = floats * ptrdiff_t(sizeof(float));
+  }
+  // Prefetches the part [j0/total, j1/total) of every row.
+  void step(int j0, int j1, int total) const {
+#if defined(__GNUC__)
+    for (int i = 0; i < n; ++i) {
+      const ptrdiff_t b = (bytes[i] * j0 / total) & ~ptrdiff_t(63), e = bytes[i] * j1 / total;
+      for (ptrdiff_t o = b; o < e; o += 64) __builtin_prefetch(p[i] + o, 0, 3);
+    }
+#endif
+  }
+};
+
 // ---- correlation row (forward and backward data) --------------------------------------------
 // out[j*ostride] for j in [0, nout) = sum_r sum_{t<NT} src_r[(j*S + off + t) * C] * wb_r[t * wstep]
 // where source columns outside [0, Win) are zero. The row is cut into blocks of R outputs (column
@@ -154,7 +177,7 @@ inline void corr_block_any(bool check, const RowSet& rs, ptrdiff_t wstep, int C,
 // Runs one output row, with NT and S as compile-time constants.
 template <int NT, int S>
 void corr_row_all(const RowSet& rs, ptrdiff_t wstep, int C, int Win, int off, float* out,
-                  ptrdiff_t ostride, int nout) {
+                  ptrdiff_t ostride, int nout, const Prefetch& pf) {
   // Outputs [jlo, jhi) read only columns inside [0, Win).
   const int jlo = off >= 0 ? 0 : (-off + S - 1) / S;
   const int lim = Win - NT - off;
@@ -165,6 +188,7 @@ void corr_row_all(const RowSet& rs, ptrdiff_t wstep, int C, int Win, int off, fl
     const bool check = j < jlo || j + R > jhi;
     const int col0 = j * S + off;
     float* o = out + j * ostride;
+    pf.step(j, j + R, nout);
     switch (R) {
       case 8: corr_block_any<NT, S, 8>(check, rs, wstep, C, col0, Win, o, ostride); break;
       case 4: corr_block_any<NT, S, 4>(check, rs, wstep, C, col0, Win, o, ostride); break;
@@ -175,7 +199,8 @@ void corr_row_all(const RowSet& rs, ptrdiff_t wstep, int C, int Win, int off, fl
   }
 }
 
-using CorrFn = void (*)(const RowSet&, ptrdiff_t, int, int, int, float*, ptrdiff_t, int);
+using CorrFn = void (*)(const RowSet&, ptrdiff_t, int, int, int, float*, ptrdiff_t, int,
+                        const Prefetch&);
 
 CorrFn corr_fn(int NT, int S) {
   if (S == 1) {
@@ -249,7 +274,7 @@ inline void bw_block_any(bool check, const float* const* xrow, const float* gyro
 
 template <int K, int S>
 void bw_row_all(const float* const* xrow, const float* gyrow, int C, int W, int p, int Wo,
-                float* part) {
+                float* part, const Prefetch& pf) {
   // Register budget: K*K sums + R gradient vectors (32 vector registers with AVX-512).
   constexpr int RB = K <= 3 ? 8 : K <= 5 ? 4 : 2;
   const int jlo = (p + S - 1) / S;
@@ -259,6 +284,7 @@ void bw_row_all(const float* const* xrow, const float* gyrow, int C, int W, int 
     const int left = Wo - ow;
     const int R = left >= RB ? RB : left >= 4 ? 4 : left >= 2 ? 2 : 1;
     const bool check = ow < jlo || ow + R > jhi;
+    pf.step(ow, ow + R, Wo);
     if (R == RB)
       bw_block_any<K, S, RB>(check, xrow, gyrow, C, ow, p, W, part);
     else if (R == 4)
@@ -271,7 +297,8 @@ void bw_row_all(const float* const* xrow, const float* gyrow, int C, int W, int 
   }
 }
 
-using BwFn = void (*)(const float* const*, const float*, int, int, int, int, float*);
+using BwFn = void (*)(const float* const*, const float*, int, int, int, int, float*,
+                      const Prefetch&);
 
 BwFn bw_fn(int K, int S) {
   if (S == 1) {
@@ -358,7 +385,12 @@ void depthwise_forward(const DwConvArgs& a, const float* x, const float* w, floa
       rs.wb[rs.n] = w + ptrdiff_t(kh) * K * a.C;
       ++rs.n;
     }
-    fn(rs, a.C, a.C, a.W, -a.pad, y + (ptrdiff_t(n) * Ho + oh) * Wo * a.C, a.C, Wo);
+    Prefetch pf;
+    const int on = oh + kAhead;
+    if (on < Ho)  // input rows that enter the window of output row oh + kAhead
+      for (int ih = std::max((on - 1) * S - a.pad + K, 0); ih <= std::min(on * S - a.pad + K - 1, a.H - 1); ++ih)
+        pf.add(x + (ptrdiff_t(n) * a.H + ih) * rowlen, rowlen);
+    fn(rs, a.C, a.C, a.W, -a.pad, y + (ptrdiff_t(n) * Ho + oh) * Wo * a.C, a.C, Wo, pf);
   }
 }
 
@@ -380,6 +412,11 @@ void depthwise_backward_data(const DwConvArgs& a, const float* gy, const float* 
       srcs[nk] = gy + (ptrdiff_t(n) * Ho + th / S) * rowlen;
       ++nk;
     }
+    Prefetch pf;  // the gy row that input row ih + kAhead reads first
+    if (ih + kAhead < a.H) {
+      const int oh = (ih + kAhead + p) / S;
+      if (oh < Ho && oh * S > ih + kAhead - 1 + p) pf.add(gy + (ptrdiff_t(n) * Ho + oh) * rowlen, rowlen);
+    }
     for (int r = 0; r < S; ++r) {  // input columns iw = S*u + r
       const int nu = (a.W - r + S - 1) / S;
       if (nu <= 0) continue;
@@ -395,7 +432,7 @@ void depthwise_backward_data(const DwConvArgs& a, const float* gy, const float* 
         rs.wb[i] = w + (ptrdiff_t(khs[i]) * K + ph + S * (NT - 1)) * C;
       }
       corr_fn(NT, 1)(rs, -ptrdiff_t(S) * C, C, Wo, base - NT + 1, gxrow + ptrdiff_t(r) * C,
-                     ptrdiff_t(S) * C, nu);
+                     ptrdiff_t(S) * C, nu, r == 0 ? pf : Prefetch{});
     }
   }
 }
@@ -422,7 +459,14 @@ void depthwise_backward_weight(const DwConvArgs& a, const float* x, const float*
           const int ih = oh * S - a.pad + kh;
           xrow[kh] = (ih < 0 || ih >= a.H) ? nullptr : x + (ptrdiff_t(n) * a.H + ih) * a.W * C;
         }
-        fast(xrow, gyrow, C, a.W, a.pad, Wo, part);
+        Prefetch pf;  // output row oh + kAhead: its gy row and the last x row entering its window
+        const int on = oh + kAhead;
+        if (on < Ho) {
+          pf.add(gyrow + ptrdiff_t(kAhead) * Wo * C, ptrdiff_t(Wo) * C);
+          const int ih = std::min(on * S - a.pad + K - 1, a.H - 1);
+          if (ih >= (on - 1) * S - a.pad + K) pf.add(x + (ptrdiff_t(n) * a.H + ih) * a.W * C, ptrdiff_t(a.W) * C);
+        }
+        fast(xrow, gyrow, C, a.W, a.pad, Wo, part, pf);
       } else {
         for (int kh = 0; kh < K; ++kh) {
           const int ih = oh * S - a.pad + kh;
