@@ -1,0 +1,24 @@
+// JSON IO of problems and results (the formats in docs/solver.md).
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "solver/problem.h"
+
+namespace iqnas::solver {
+
+// Parses and validates; throws std::invalid_argument naming the field (e.g.
+// "constraints[1].bilinear[4]: variable index 300 is out of range 0..254").
+Problem problem_from_json(const nlohmann::json& j);
+nlohmann::json problem_to_json(const Problem& p);
+
+// Reads a problem file; errors are prefixed with the path.
+Problem read_problem(const std::string& path);
+void write_problem(const Problem& p, const std::string& path);
+
+nlohmann::json result_to_json(const Result& r);
+// Writes through a temporary file and a rename, so a crash never leaves half a file.
+void write_json_file(const nlohmann::json& j, const std::string& path);
+
+}  // namespace iqnas::solver

@@ -1,0 +1,184 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "random_problems.h"
+#include "solver/exact.h"
+
+using namespace iqnas::solver;
+using namespace iqnas::solver::testing;
+
+namespace {
+
+void expect_matches_brute(const Problem& p, const Result& r, const Brute& b, const std::string& what) {
+  if (!b.feasible) {
+    EXPECT_EQ(r.status, Status::Infeasible) << what;
+    EXPECT_TRUE(r.selection.empty()) << what;
+    return;
+  }
+  ASSERT_EQ(r.status, Status::Optimal) << what;
+  ASSERT_EQ(r.selection.size(), p.groups.size()) << what;
+  EXPECT_TRUE(p.feasible(r.selection)) << what;
+  const double tol = 1e-9 * std::max(1.0, std::fabs(b.best));
+  EXPECT_NEAR(r.objective, b.best, tol) << what;
+  EXPECT_NEAR(p.objective_value(r.selection), r.objective, 1e-12 * std::max(1.0, std::fabs(b.best))) << what;
+  ASSERT_TRUE(r.has_bound) << what;
+  EXPECT_NEAR(r.bound, r.objective, tol) << what;
+}
+
+// Groups joined like the method's problem: "hub" groups (few options) each linked by bilinear
+// terms to a few "leaf" groups, and free-standing groups; budgets of the same form.
+Problem star_problem(std::mt19937& rng, int hubs, int leaves_per_hub, int free_groups, int K) {
+  std::uniform_real_distribution<double> u(0, 1);
+  Problem p;
+  std::vector<int> first;
+  int nv = 0;
+  auto add_group = [&](int n) {
+    Group g;
+    g.name = "g" + std::to_string(p.groups.size());
+    for (int o = 0; o < n; ++o) g.options.push_back(std::to_string(o));
+    first.push_back(nv);
+    nv += n;
+    p.groups.push_back(g);
+    return static_cast<int>(p.groups.size()) - 1;
+  };
+  std::vector<std::pair<int, std::vector<int>>> stars;
+  for (int h = 0; h < hubs; ++h) {
+    int hub = add_group(3);
+    std::vector<int> ls;
+    for (int l = 0; l < leaves_per_hub; ++l) ls.push_back(add_group(2 + static_cast<int>(u(rng) * 4)));
+    stars.emplace_back(hub, ls);
+  }
+  for (int f = 0; f < free_groups; ++f) add_group(2 + static_cast<int>(u(rng) * 4));
+  auto row = [&](bool budget) {
+    Expression e;
+    for (int v = 0; v < nv; ++v) e.linear.push_back({v, budget ? u(rng) * 3 : u(rng) * 2 - 0.5});
+    for (const auto& [hub, ls] : stars)
+      for (size_t l = 0; l < ls.size(); ++l)
+        for (int d = 0; d < 3; ++d)
+          if (static_cast<int>(l) < d + 1)  // leaf l active when hub option d > l - 1
+            for (size_t o = 0; o < p.groups[ls[l]].options.size(); ++o)
+              e.bilinear.push_back({first[hub] + d, first[ls[l]] + static_cast<int>(o), budget ? u(rng) * 3 : u(rng) * 2});
+    return e;
+  };
+  p.objective = row(false);
+  for (int k = 0; k < K; ++k) {
+    Constraint c;
+    c.name = "b" + std::to_string(k);
+    c.expr = row(true);
+    p.constraints.push_back(c);
+  }
+  for (int k = 0; k < K; ++k) p.constraints[k].max = min_constraint_value(p, k) + u(rng) * 12;
+  return p;
+}
+
+}  // namespace
+
+TEST(Exact, MatchesBruteForceOnRandomProblems) {
+  std::mt19937 rng(1);
+  RandomSpec spec;
+  for (int i = 0; i < 300; ++i) {
+    Problem p = random_problem(rng, spec);
+    Brute b = brute_force(p);
+    Result r = solve_exact(p);
+    expect_matches_brute(p, r, b, "problem " + std::to_string(i));
+  }
+}
+
+TEST(Exact, MatchesBruteForceWithTies) {
+  std::mt19937 rng(2);
+  RandomSpec spec;
+  spec.integer_coefs = true;
+  spec.max_groups = 6;
+  spec.bilinear_density = 0.2;
+  for (int i = 0; i < 200; ++i) {
+    Problem p = random_problem(rng, spec);
+    Brute b = brute_force(p);
+    Result r = solve_exact(p);
+    expect_matches_brute(p, r, b, "problem " + std::to_string(i));
+  }
+}
+
+TEST(Exact, MatchesBruteForceOnDenseInteractions) {
+  std::mt19937 rng(3);
+  RandomSpec spec;
+  spec.min_groups = 3;
+  spec.max_groups = 6;
+  spec.min_options = 2;
+  spec.bilinear_density = 0.8;
+  for (int i = 0; i < 100; ++i) {
+    Problem p = random_problem(rng, spec);
+    Brute b = brute_force(p);
+    Result r = solve_exact(p);
+    expect_matches_brute(p, r, b, "problem " + std::to_string(i));
+  }
+}
+
+TEST(Exact, MatchesBruteForceOnStarStructuredProblems) {
+  std::mt19937 rng(4);
+  for (int i = 0; i < 120; ++i) {
+    Problem p = star_problem(rng, 1 + i % 2, 2 + i % 2, i % 3, 1 + i % 3);
+    Brute b = brute_force(p);
+    Result r = solve_exact(p);
+    expect_matches_brute(p, r, b, "problem " + std::to_string(i));
+  }
+}
+
+TEST(Exact, OtherBudgetsAndWarmStart) {
+  std::mt19937 rng(5);
+  RandomSpec spec;
+  spec.max_constraints = 2;
+  int checked = 0;
+  for (int i = 0; i < 60; ++i) {
+    Problem p = random_problem(rng, spec);
+    if (p.constraints.empty()) continue;
+    ExactSolver s(p);
+    Brute all = brute_force(p);
+    std::vector<int> hint;
+    for (double add : {0.0, 1.0, 3.0, 10.0}) {
+      std::vector<double> maxes;
+      for (size_t k = 0; k < p.constraints.size(); ++k) maxes.push_back(all.min_constraint[k] + add);
+      Brute b = brute_force(p, &maxes);
+      Result r = s.solve({}, &maxes, hint.empty() ? nullptr : &hint);
+      if (!b.feasible) {
+        EXPECT_EQ(r.status, Status::Infeasible);
+        continue;
+      }
+      ASSERT_EQ(r.status, Status::Optimal);
+      EXPECT_NEAR(r.objective, b.best, 1e-9 * std::max(1.0, std::fabs(b.best)));
+      EXPECT_EQ(r.constraint_max, maxes);
+      hint = r.selection;  // feasible for the next, larger budgets
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 50);
+}
+
+TEST(Exact, TimeLimitGivesValidBound) {
+  std::mt19937 rng(6);
+  Problem p = star_problem(rng, 6, 3, 8, 1);
+  ExactOptions opt;
+  opt.time_limit_s = 1e-6;
+  Result r = ExactSolver(p).solve(opt);
+  Result full = solve_exact(p);
+  ASSERT_EQ(full.status, Status::Optimal);
+  if (r.status != Status::Infeasible) {
+    EXPECT_TRUE(p.feasible(r.selection));
+    EXPECT_LE(r.objective, full.objective + 1e-9);
+  }
+  ASSERT_TRUE(r.has_bound);
+  EXPECT_GE(r.bound, full.objective - 1e-9);
+}
+
+TEST(Exact, MinConstraintValue) {
+  std::mt19937 rng(7);
+  RandomSpec spec;
+  spec.max_constraints = 3;
+  for (int i = 0; i < 100; ++i) {
+    Problem p = random_problem(rng, spec);
+    Brute b = brute_force(p);
+    for (size_t k = 0; k < p.constraints.size(); ++k)
+      EXPECT_NEAR(min_constraint_value(p, static_cast<int>(k)), b.min_constraint[k], 1e-9);
+  }
+}
