@@ -1,0 +1,33 @@
+// The non-exact methods: relax (METHOD.md section 7), evo (Once-for-All style) and random.
+// Each returns a feasible selection (status `feasible`) or `infeasible` when none exists.
+#pragma once
+#include <cstdint>
+
+#include "solver/problem.h"
+
+namespace iqnas::solver {
+
+struct RelaxOptions {
+  int max_cycles = 100;  // block-coordinate cycles before rounding
+  bool local_search = true;
+};
+Result solve_relax(const Problem& p, const RelaxOptions& opt = {});
+
+struct EvoOptions {
+  int population = 100;
+  int generations = 500;
+  double parent_ratio = 0.25;
+  double mutation_ratio = 0.5;
+  double mutate_prob = 0.1;
+  int max_tries = 50;  // resampling attempts for a feasible child
+  uint64_t seed = 0;
+};
+Result solve_evo(const Problem& p, const EvoOptions& opt = {});
+
+struct RandomOptions {
+  int samples = 10000;
+  uint64_t seed = 0;
+};
+Result solve_random(const Problem& p, const RandomOptions& opt = {});
+
+}  // namespace iqnas::solver

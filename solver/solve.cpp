@@ -1,0 +1,69 @@
+#include "solver/solve.h"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+#include "solver/exact.h"
+#include "solver/heuristics.h"
+
+namespace iqnas::solver {
+
+std::optional<std::vector<int>> find_feasible(const Problem& p) {
+  Problem q;
+  q.groups = p.groups;
+  q.constraints = p.constraints;
+  Result r = solve_exact(q);
+  if (r.selection.empty()) return std::nullopt;
+  return r.selection;
+}
+
+void explain_infeasible(const Problem& p, Result& r) {
+  r.constraint_min.clear();
+  std::string alone;
+  for (size_t k = 0; k < p.constraints.size(); ++k) {
+    const double lo = min_constraint_value(p, static_cast<int>(k));
+    r.constraint_min.push_back(lo);
+    const double mx = k < r.constraint_max.size() ? r.constraint_max[k] : p.constraints[k].max;
+    if (!within_budget(lo, mx)) {
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "%s'%s' (max %.6g, smallest achievable %.6g)", alone.empty() ? "" : "; ",
+                    p.constraints[k].name.c_str(), mx, lo);
+      alone += buf;
+    }
+  }
+  if (!alone.empty())
+    r.message = "infeasible: budget cannot be met: " + alone;
+  else
+    r.message = "infeasible: each budget can be met on its own, but not all of them together; relax one of them";
+}
+
+Result solve(const Problem& p, const SolveOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  Result r;
+  if (opt.method == "exact") {
+    ExactOptions eo;
+    eo.time_limit_s = opt.time_limit_s;
+    r = ExactSolver(p).solve(eo);
+  } else if (opt.method == "relax") {
+    r = solve_relax(p);
+  } else if (opt.method == "evo") {
+    EvoOptions eo;
+    eo.seed = opt.seed;
+    eo.population = opt.population;
+    eo.generations = opt.generations;
+    r = solve_evo(p, eo);
+  } else if (opt.method == "random") {
+    RandomOptions ro;
+    ro.seed = opt.seed;
+    ro.samples = opt.samples;
+    r = solve_random(p, ro);
+  } else {
+    throw std::invalid_argument("unknown method '" + opt.method + "' (expected exact, relax, evo or random)");
+  }
+  if (r.status == Status::Infeasible && r.message.empty()) explain_infeasible(p, r);
+  r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace iqnas::solver
