@@ -203,8 +203,12 @@ void gemm_tall(bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const
       const float* a = A + i * lda;
       for (int64_t p = 0; p < panels; ++p) {
         const int nc = int(std::min<int64_t>(W, N - p * W));
-        micro_any<NV>(rows, true, K, a, lda, 1, P + p * K * W, W, alpha, beta, C + i * ldc + p * W,
-                      ldc, nc);
+        if (NV == 2 && nc <= VL)  // a narrow last panel: only its first vector of columns
+          micro_any<1>(rows, true, K, a, lda, 1, P + p * K * W, W, alpha, beta, C + i * ldc + p * W,
+                       ldc, nc);
+        else
+          micro_any<NV>(rows, true, K, a, lda, 1, P + p * K * W, W, alpha, beta, C + i * ldc + p * W,
+                        ldc, nc);
       }
     }
   }

@@ -8,8 +8,8 @@
 namespace iqnas::test {
 namespace {
 
-TEST(Gemm, AllTransposesStridesAlphaBeta) {
-  const int M = 7, N = 5, K = 13;
+void check_gemm(int M, int N, int K) {
+  SCOPED_TRACE(::testing::Message() << "M=" << M << " N=" << N << " K=" << K);
   for (int ta = 0; ta < 2; ++ta)
     for (int tb = 0; tb < 2; ++tb)
       for (float beta : {0.0f, 1.0f, -0.5f}) {
@@ -43,6 +43,21 @@ TEST(Gemm, AllTransposesStridesAlphaBeta) {
             if (beta == 0.0f) C[std::size_t(i) * ldc + j] = 0, ref[std::size_t(i) * ldc + j] = 0;
         EXPECT_LT(rel_err(C, ref), 1e-5) << "ta=" << ta << " tb=" << tb << " beta=" << beta;
       }
+}
+
+TEST(Gemm, AllTransposesStridesAlphaBeta) { check_gemm(7, 5, 13); }
+
+// Shapes that take the packed micro-kernel paths: tall products (many rows, a small op(B)) with
+// one-vector, one-and-a-half and two-vector column panels and row remainders, and long reductions.
+TEST(Gemm, TallProducts) {
+  check_gemm(103, 11, 37);
+  check_gemm(103, 40, 37);
+  check_gemm(61, 50, 9);
+  check_gemm(30, 64, 1);
+}
+TEST(Gemm, LongReductions) {
+  check_gemm(13, 40, 1000);
+  check_gemm(7, 17, 515);
 }
 
 // ---- convolution -------------------------------------------------------------------------------
