@@ -8,7 +8,10 @@
 namespace iqnas::solver {
 
 struct RelaxOptions {
-  int max_cycles = 100;  // block-coordinate cycles before rounding
+  int fw_cycles = 60;    // Frank-Wolfe cycles (one step per block) with steps 2 / (t + 2)
+  double smoothing = 0.1;  // FW phase: gradients taken at (1 - s) x + s uniform, so that groups
+                          // switched off by the current point still steer the step
+  int max_cycles = 100;  // then alternating-LP cycles until no block improves
   bool local_search = true;
 };
 Result solve_relax(const Problem& p, const RelaxOptions& opt = {});

@@ -13,7 +13,10 @@
 #include <chrono>
 #include <cmath>
 
+#include <optional>
+
 #include "solver/dense.h"
+#include "solver/exact.h"
 #include "solver/heuristics.h"
 #include "solver/lp.h"
 #include "solver/solve.h"
@@ -68,7 +71,20 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   DenseProblem d(p);
   Result res;
   res.method = "relax";
-  auto start = find_feasible(p);
+  // Start from the "smallest" selection: the least sum of budget rows, each scaled by its budget.
+  std::optional<std::vector<int>> start;
+  {
+    Problem q;
+    q.groups = p.groups;
+    q.constraints = p.constraints;
+    for (const auto& c : p.constraints) {
+      const double s = -1.0 / std::max(1e-12, std::fabs(c.max));
+      for (const auto& t : c.expr.linear) q.objective.linear.push_back({t.var, s * t.coef});
+      for (const auto& t : c.expr.bilinear) q.objective.bilinear.push_back({t.var_i, t.var_j, s * t.coef});
+    }
+    Result r = solve_exact(q);
+    if (!r.selection.empty()) start = r.selection;
+  }
   if (!start) {
     res.status = Status::Infeasible;
     fill_result(p, res);
@@ -109,7 +125,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   };
   int lps = 0, pivots = 0, lp_failures = 0;
   // Solves block c's LP with the other blocks at x; returns false when the LP failed.
-  auto block_lp = [&](int c, std::vector<std::vector<double>>& y) {
+  auto block_lp = [&](int c, std::vector<std::vector<double>>& y, double smooth = 0.0) {
     const auto& gs = blocks[c];
     std::vector<int> first;
     int n = 0;
@@ -128,9 +144,18 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
     std::vector<double> share(K, 0.0), cf;
     for (size_t i = 0; i < gs.size(); ++i) {
       const int g = gs[i];
+      if (smooth > 0) {  // objective seen from a point mixed with the uniform one
+        Relaxation sm(d);
+        sm.x = rx.x;
+        for (auto& xg : sm.x)
+          for (auto& v : xg) v = (1 - smooth) * v + smooth / xg.size();
+        std::vector<double> cs;
+        sm.coefs(g, cs);
+        for (int o = 0; o < d.n[g]; ++o) lp.c[first[i] + o] = cs[o * R];
+      }
       rx.coefs(g, cf);
       for (int o = 0; o < d.n[g]; ++o) {
-        lp.c[first[i] + o] = cf[o * R];
+        if (smooth <= 0) lp.c[first[i] + o] = cf[o * R];
         for (int k = 0; k < K; ++k) {
           lp.A_ub[k][first[i] + o] = cf[o * R + k + 1];
           share[k] += rx.x[g][o] * cf[o * R + k + 1];
@@ -156,14 +181,30 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   };
 
   double value = check_iterate();
-  int cycles = 0;
-  for (; cycles < opt.max_cycles; ++cycles) {
+  // Frank-Wolfe phase: open-loop steps 2 / (t + 2) towards each block's LP solution; mixing two
+  // feasible points of a block keeps every budget (the rows are linear in the block).
+  int cycles = 0, steps = 0;
+  for (; cycles < opt.fw_cycles; ++cycles) {
+    for (int c = 0; c < ncolors; ++c) {
+      std::vector<std::vector<double>> y;
+      if (!block_lp(c, y, opt.smoothing)) continue;
+      const double gamma = 2.0 / (steps + 2.0);
+      ++steps;
+      for (size_t i = 0; i < blocks[c].size(); ++i) {
+        auto& xg = rx.x[blocks[c][i]];
+        for (size_t o = 0; o < xg.size(); ++o) xg[o] = (1 - gamma) * xg[o] + gamma * y[i][o];
+      }
+      value = check_iterate();
+    }
+  }
+  // Alternating LPs: full steps (exact line search; the objective is linear in a block) until no
+  // block improves. The last LP solutions are vertices.
+  int alt = 0;
+  for (; alt < opt.max_cycles; ++alt) {
     const double before = value;
     for (int c = 0; c < ncolors; ++c) {
       std::vector<std::vector<double>> y;
       if (!block_lp(c, y)) continue;
-      // Full Frank-Wolfe step (exact line search on a function linear in the block), kept
-      // only when it does not lower the objective.
       auto saved = rx.x;
       for (size_t i = 0; i < blocks[c].size(); ++i) rx.x[blocks[c][i]] = y[i];
       rx.rows(rv);
@@ -174,7 +215,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
       value = check_iterate();
     }
     if (value - before <= 1e-10 * std::max(1.0, std::fabs(before))) {
-      ++cycles;
+      ++alt;
       break;
     }
   }
@@ -274,7 +315,8 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   res.set_stat("relaxation_value", relaxation_value);
   res.set_stat("rounded_value", rounded_value);
   res.set_stat("blocks", ncolors);
-  res.set_stat("cycles", cycles);
+  res.set_stat("fw_steps", steps);
+  res.set_stat("alternating_cycles", alt);
   res.set_stat("lps", lps);
   res.set_stat("lp_pivots", pivots);
   res.set_stat("lp_failures", lp_failures);

@@ -1,1 +1,219 @@
 #include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <random>
+
+#include "random_problems.h"
+#include "solver/exact.h"
+#include "solver/problem_io.h"
+
+using namespace iqnas::solver;
+using nlohmann::json;
+
+namespace {
+
+json good() {
+  return json::parse(R"({
+    "groups": [{"name": "s1.b1", "options": ["e3", "e6"]}, {"name": "s1.depth", "options": ["2", "3", "4"]}],
+    "objective": {"constant": 1.0, "linear": [[0, 0.5], [1, 1.5]], "bilinear": [[1, 3, 0.25]]},
+    "constraints": [{"name": "latency_ms", "constant": 2.0, "linear": [[0, 1.0], [1, 3.0]],
+                     "bilinear": [[1, 4, 1.0]], "max": 5.0}]})");
+}
+
+// Expects problem_from_json to throw with a message containing `needle`.
+void expect_error(const json& j, const std::string& needle) {
+  try {
+    problem_from_json(j);
+    ADD_FAILURE() << "no error for " << j.dump() << " (expected '" << needle << "')";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << "message: " << e.what();
+  }
+}
+
+}  // namespace
+
+TEST(ProblemIo, ParsesTheDesignFormat) {
+  Problem p = problem_from_json(good());
+  ASSERT_EQ(p.num_groups(), 2);
+  EXPECT_EQ(p.num_vars(), 5);
+  EXPECT_EQ(p.var(1, 2), 4);
+  EXPECT_EQ(p.constraints[0].name, "latency_ms");
+  EXPECT_DOUBLE_EQ(p.objective_value({1, 1}), 1.0 + 1.5 + 0.25);
+  EXPECT_DOUBLE_EQ(p.constraint_values({1, 2})[0], 2.0 + 3.0 + 1.0);
+  Result r = solve_exact(p);
+  EXPECT_EQ(r.status, Status::Optimal);
+}
+
+TEST(ProblemIo, RoundTrip) {
+  std::mt19937 rng(21);
+  iqnas::solver::testing::RandomSpec spec;
+  for (int i = 0; i < 30; ++i) {
+    Problem p = iqnas::solver::testing::random_problem(rng, spec);
+    const std::string path = ::testing::TempDir() + "/iqnas_roundtrip.json";
+    write_problem(p, path);
+    Problem q = read_problem(path);
+    EXPECT_EQ(problem_to_json(p), problem_to_json(q));
+    std::remove(path.c_str());
+  }
+}
+
+TEST(ProblemIo, EveryMalformedCaseNamesTheField) {
+  expect_error(json::array(), "problem");
+  {
+    json j = good();
+    j.erase("groups");
+    expect_error(j, "missing field \"groups\"");
+  }
+  {
+    json j = good();
+    j.erase("objective");
+    expect_error(j, "missing field \"objective\"");
+  }
+  {
+    json j = good();
+    j.erase("constraints");
+    expect_error(j, "missing field \"constraints\"");
+  }
+  {
+    json j = good();
+    j["groups"] = json::array();
+    expect_error(j, "no groups");
+  }
+  {
+    json j = good();
+    j["groups"][1]["options"] = json::array();
+    expect_error(j, "groups[1] (s1.depth): the group has no options");
+  }
+  {
+    json j = good();
+    j["groups"][0].erase("name");
+    expect_error(j, "groups[0]: missing field \"name\"");
+  }
+  {
+    json j = good();
+    j["groups"][0]["options"] = "e3";
+    expect_error(j, "groups[0].options");
+  }
+  {
+    json j = good();
+    j["objective"]["linear"][1][0] = 5;
+    expect_error(j, "objective.linear[1]: variable index 5 is out of range 0..4");
+  }
+  {
+    json j = good();
+    j["objective"]["linear"][0][0] = -1;
+    expect_error(j, "objective.linear[0]: variable index -1");
+  }
+  {
+    json j = good();
+    j["objective"]["linear"][0][0] = 1.5;
+    expect_error(j, "objective.linear[0][0]: expected an integer variable index");
+  }
+  {
+    json j = good();
+    j["objective"]["linear"][0] = json::array({0});
+    expect_error(j, "objective.linear[0]: expected [var, coef]");
+  }
+  {
+    json j = good();
+    j["objective"]["linear"][0][1] = "x";
+    expect_error(j, "objective.linear[0][1]: expected a number");
+  }
+  {
+    json j = good();
+    j["constraints"][0]["bilinear"][0] = json::array({0, 1, 1.0});
+    expect_error(j, "constraints[0].bilinear[0]: variables 0 and 1 are both in group 0");
+  }
+  {
+    json j = good();
+    j["constraints"][0]["bilinear"][0] = json::array({2, 2, 1.0});
+    expect_error(j, "constraints[0].bilinear[0]: variables 2 and 2 are both in group 1");
+  }
+  {
+    json j = good();
+    j["constraints"][0]["bilinear"][0][1] = 99;
+    expect_error(j, "constraints[0].bilinear[0]: variable index 99");
+  }
+  {
+    json j = good();
+    j["constraints"][0].erase("max");
+    expect_error(j, "constraints[0]: missing field \"max\"");
+  }
+  {
+    json j = good();
+    j["constraints"][0]["max"] = nullptr;
+    expect_error(j, "constraints[0].max: expected a number");
+  }
+  {
+    json j = good();
+    j["constraints"][0].erase("name");
+    expect_error(j, "constraints[0]: missing field \"name\"");
+  }
+  {
+    json j = good();
+    j["constraints"].push_back(j["constraints"][0]);
+    expect_error(j, "constraints[1].name: duplicate constraint name 'latency_ms'");
+  }
+  {
+    json j = good();
+    j["objective"]["constant"] = "1";
+    expect_error(j, "objective.constant: expected a number");
+  }
+}
+
+TEST(ProblemIo, NonFiniteNumbers) {
+  // JSON text has no NaN or infinity (the parser refuses 1e999), but a document built in code can.
+  EXPECT_THROW(json::parse(R"({"x": 1e999})"), json::exception);
+  json j = good();
+  j["objective"]["linear"][0][1] = std::numeric_limits<double>::infinity();
+  expect_error(j, "objective.linear[0][1]: is not a finite number");
+  j = good();
+  j["constraints"][0]["bilinear"][0][2] = std::numeric_limits<double>::quiet_NaN();
+  expect_error(j, "constraints[0].bilinear[0][2]: is not a finite number");
+  j = good();
+  j["constraints"][0]["max"] = -std::numeric_limits<double>::infinity();
+  expect_error(j, "constraints[0].max: is not a finite number");
+  Problem p = problem_from_json(good());
+  p.constraints[0].max = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(p.validate(), std::invalid_argument);
+}
+
+TEST(ProblemIo, FileErrorsNameThePath) {
+  const std::string path = ::testing::TempDir() + "/iqnas_bad.json";
+  {
+    std::ofstream f(path);
+    f << "{ not json";
+  }
+  try {
+    read_problem(path);
+    ADD_FAILURE();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
+  }
+  {
+    std::ofstream f(path);
+    f << R"({"groups": [], "objective": {}, "constraints": []})";
+  }
+  try {
+    read_problem(path);
+    ADD_FAILURE();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(path + ": groups"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read_problem(path + ".missing"), std::runtime_error);
+  std::remove(path.c_str());
+}
+
+TEST(ProblemIo, ResultJson) {
+  Problem p = problem_from_json(good());
+  Result r = solve_exact(p);
+  json j = result_to_json(r);
+  EXPECT_EQ(j["status"], "optimal");
+  EXPECT_EQ(j["selection"].size(), 2u);
+  EXPECT_TRUE(j["constraints"].contains("latency_ms"));
+  EXPECT_DOUBLE_EQ(j["constraints"]["latency_ms"]["max"].get<double>(), 5.0);
+  EXPECT_EQ(j["objective"].get<double>(), j["bound"].get<double>());
+  EXPECT_TRUE(j.contains("solve_time_s"));
+}

@@ -1,0 +1,81 @@
+// `iqnas sweep`: the objective-versus-budget front for one constraint, as CSV and SVG.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "experiments/args.h"
+#include "experiments/command.h"
+#include "solver/problem_io.h"
+#include "solver/sweep.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: iqnas sweep --problem P.json --constraint NAME (--budgets a,b,c | --range start:stop:count)\n"
+    "                   --out front.csv [--plot front.svg] [--method exact|relax|evo|random]\n"
+    "                   [--time-limit S] [--seed N] [--samples K]\n"
+    "  Solves the problem for every budget of constraint NAME (other budgets as in the file) and\n"
+    "  writes one CSV row per budget and an SVG plot (default: the CSV path with .svg).\n";
+
+int run_sweep(const std::vector<std::string>& argv) {
+  using namespace iqnas;
+  cli::Args args(argv, {"problem", "constraint", "budgets", "range", "out", "plot", "method", "time-limit", "seed",
+                        "samples"});
+  if (args.help()) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
+  if (args.has("budgets") == args.has("range")) throw cli::UsageError("give exactly one of --budgets and --range");
+  std::vector<double> budgets;
+  try {
+    budgets = solver::parse_budgets(args.has("budgets") ? args.str("budgets") : args.str("range"));
+  } catch (const std::invalid_argument& e) {
+    throw cli::UsageError(std::string(args.has("budgets") ? "--budgets: " : "--range: ") + e.what());
+  }
+  solver::SolveOptions opt;
+  opt.method = args.str("method", "exact");
+  if (opt.method != "exact" && opt.method != "relax" && opt.method != "evo" && opt.method != "random")
+    throw cli::UsageError("--method must be exact, relax, evo or random, got '" + opt.method + "'");
+  opt.time_limit_s = args.num("time-limit", 0.0);
+  if (opt.time_limit_s < 0) throw cli::UsageError("--time-limit must be >= 0");
+  const int64_t seed = args.integer("seed", 0);
+  if (seed < 0) throw cli::UsageError("--seed must be >= 0");
+  opt.seed = static_cast<uint64_t>(seed);
+  const int64_t samples = args.integer("samples", 10000);
+  if (samples < 1 || samples > 1000000000) throw cli::UsageError("--samples must be between 1 and 1e9");
+  opt.samples = static_cast<int>(samples);
+  const std::string out = args.str("out");
+  std::string plot = args.str("plot", "");
+  if (plot.empty()) {
+    const auto dot = out.rfind('.');
+    const auto slash = out.rfind('/');
+    plot = (dot != std::string::npos && (slash == std::string::npos || dot > slash) ? out.substr(0, dot) : out) + ".svg";
+  }
+  const std::string name = args.str("constraint");
+  const solver::Problem p = solver::read_problem(args.str("problem"));
+  if (p.constraint_index(name) < 0) {
+    std::string names;
+    for (const auto& c : p.constraints) names += (names.empty() ? "" : ", ") + c.name;
+    throw cli::UsageError("--constraint: the problem has no constraint '" + name + "' (it has: " +
+                          (names.empty() ? "none" : names) + ")");
+  }
+  const auto pts = solver::sweep(p, name, budgets, opt);
+  solver::write_sweep_csv(p, name, pts, out);
+  solver::write_text_file(solver::sweep_svg(name, pts), plot);
+  double total = 0;
+  int feasible = 0;
+  for (const auto& pt : pts) {
+    total += pt.result.solve_seconds;
+    feasible += !pt.result.selection.empty();
+    std::printf("  %s <= %-12.6g %-10s %s\n", name.c_str(), pt.budget, solver::status_name(pt.result.status),
+                pt.result.selection.empty() ? "" : std::to_string(pt.result.objective).c_str());
+  }
+  std::printf("%zu budgets (%d feasible) in %.3f ms; wrote %s and %s\n", pts.size(), feasible, total * 1e3, out.c_str(),
+              plot.c_str());
+  return 0;
+}
+
+}  // namespace
+
+IQNAS_COMMAND("sweep", "solve for a list or range of budgets of one constraint: CSV + SVG front", run_sweep);
