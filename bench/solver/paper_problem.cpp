@@ -169,8 +169,8 @@ solver::Problem paper_problem(const PaperProblemSpec& spec, std::string* source)
     for (auto& t : neg.constraints[q].expr.bilinear) t.coef = -t.coef;
     neg.constraints[q].expr.constant = -neg.constraints[q].expr.constant;
     const double hi = -solver::min_constraint_value(neg, static_cast<int>(q));
-    // later budgets slightly looser so that several of them bind at once
-    const double frac = std::min(1.0, spec.latency_frac + 0.1 * q);
+    // parameters and MACs a little tighter than latency so that several budgets bind at once
+    const double frac = spec.latency_frac * (q == 0 ? 1.0 : 0.9);
     p.constraints[q].max = lo + frac * (hi - lo);
   }
   return p;

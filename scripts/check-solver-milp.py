@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""Check `iqnas solve --method exact` against the exact linear-integer form of the same problem.
+
+Every product x_i * x_j of two binaries becomes z_ij with z <= x_i, z <= x_j, z >= x_i + x_j - 1;
+the result is a MILP solved by scipy.optimize.milp (HiGHS) or by CBC (Debian's coinor-cbc).
+
+  scripts/check-solver-milp.py [PROBLEM.json ...] [--random N] [--seed S] [--solver scipy|cbc]
+                               [--iqnas build/solver/experiments/iqnas]
+
+Without problem files it checks solver/examples/*.json. --random N adds N random problems larger
+than brute force can enumerate (8-12 groups, 2-8 options, 1-3 budgets, bilinear terms across
+groups, negative coefficients). Exit code 1 when any objective differs by more than 1e-6 relative.
+"""
+import argparse
+import glob
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def linearise(p):
+    """Returns (nx, pairs, obj_vec, const, rows) with rows = [(vec, const, max, name)] over x + z."""
+    nx = sum(len(g["options"]) for g in p["groups"])
+    pairs = {}
+
+    def pair(i, j):
+        key = (min(i, j), max(i, j))
+        if key not in pairs:
+            pairs[key] = len(pairs)
+        return nx + pairs[key]
+
+    def expr(e):
+        terms = {}
+        for v, c in e.get("linear", []):
+            terms[v] = terms.get(v, 0.0) + c
+        for i, j, c in e.get("bilinear", []):
+            k = pair(i, j)
+            terms[k] = terms.get(k, 0.0) + c
+        return terms, e.get("constant", 0.0)
+
+    obj = expr(p["objective"])
+    rows = [(expr(c), c["max"], c["name"]) for c in p["constraints"]]
+    return nx, pairs, obj, rows
+
+
+def solve_scipy(p):
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import lil_matrix
+
+    nx, pairs, (oterms, oconst), rows = linearise(p)
+    n = nx + len(pairs)
+    c = np.zeros(n)
+    for k, v in oterms.items():
+        c[k] -= v  # milp minimises
+    m = len(p["groups"]) + len(rows) + 3 * len(pairs)
+    A = lil_matrix((m, n))
+    lo = np.full(m, -np.inf)
+    hi = np.full(m, np.inf)
+    r = 0
+    start = 0
+    for g in p["groups"]:
+        for o in range(len(g["options"])):
+            A[r, start + o] = 1
+        lo[r] = hi[r] = 1
+        start += len(g["options"])
+        r += 1
+    for (terms, const), mx, _ in rows:
+        for k, v in terms.items():
+            A[r, k] += v
+        hi[r] = mx - const
+        r += 1
+    for (i, j), z in pairs.items():
+        z += nx
+        A[r, z], A[r, i] = 1, -1; hi[r] = 0; r += 1
+        A[r, z], A[r, j] = 1, -1; hi[r] = 0; r += 1
+        A[r, z], A[r, i], A[r, j] = 1, -1, -1; lo[r] = -1; r += 1
+    res = milp(c, constraints=LinearConstraint(A.tocsr(), lo, hi), integrality=np.ones(n),
+               bounds=Bounds(0, 1), options={"mip_rel_gap": 1e-10})
+    if res.status == 2 or res.x is None:
+        return None
+    return -res.fun + oconst
+
+
+def solve_cbc(p):
+    nx, pairs, (oterms, oconst), rows = linearise(p)
+    n = nx + len(pairs)
+
+    def lin(terms):
+        return " ".join(f"{'+' if v >= 0 else '-'} {abs(v):.17g} v{k}" for k, v in terms.items()) or "0 v0"
+
+    lines = ["Maximize", " obj: " + lin(oterms), "Subject To"]
+    start = 0
+    for gi, g in enumerate(p["groups"]):
+        lines.append(f" g{gi}: " + " + ".join(f"v{start + o}" for o in range(len(g["options"]))) + " = 1")
+        start += len(g["options"])
+    for ri, ((terms, const), mx, _) in enumerate(rows):
+        lines.append(f" b{ri}: {lin(terms)} <= {mx - const:.17g}")
+    for (i, j), z in pairs.items():
+        z += nx
+        lines += [f" za{z}: v{z} - v{i} <= 0", f" zb{z}: v{z} - v{j} <= 0", f" zc{z}: v{z} - v{i} - v{j} >= -1"]
+    lines += ["Binary"] + [f" v{k}" for k in range(n)] + ["End"]
+    with tempfile.TemporaryDirectory() as d:
+        lp = os.path.join(d, "p.lp")
+        sol = os.path.join(d, "p.sol")
+        with open(lp, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        subprocess.run(["cbc", lp, "ratio", "1e-12", "allow", "1e-12", "solve", "solu", sol],
+                       check=True, capture_output=True)
+        with open(sol) as f:
+            head = f.readline()
+        if "Infeasible" in head or "infeasible" in head:
+            return None
+        value = float(head.split("objective value")[1].strip())
+    return value + oconst
+
+
+def random_problem(rng):
+    G = rng.randint(8, 12)
+    groups = [{"name": f"g{g}", "options": [f"o{o}" for o in range(rng.randint(2, 8))]} for g in range(G)]
+    first = np.cumsum([0] + [len(g["options"]) for g in groups]).tolist()
+    nv = first[-1]
+
+    def row(budget):
+        lin = [[v, rng.uniform(-2, 10) if budget else rng.uniform(-10, 10)] for v in range(nv) if rng.random() < 0.8]
+        bil = []
+        for _ in range(rng.randint(5, 40)):
+            a, b = rng.sample(range(G), 2)
+            bil.append([first[a] + rng.randrange(len(groups[a]["options"])),
+                        first[b] + rng.randrange(len(groups[b]["options"])),
+                        rng.uniform(-2, 8) if budget else rng.uniform(-8, 8)])
+        return {"constant": rng.uniform(-3, 3), "linear": lin, "bilinear": bil}
+
+    p = {"groups": groups, "objective": row(False), "constraints": []}
+    for k in range(rng.randint(1, 3)):
+        c = row(True)
+        c["name"] = f"c{k}"
+        # budget around the value of a random selection
+        sel = [rng.randrange(len(g["options"])) for g in groups]
+        on = {first[g] + s for g, s in enumerate(sel)}
+        v = c["constant"] + sum(x for i, x in c["linear"] if i in on) + \
+            sum(x for i, j, x in c["bilinear"] if i in on and j in on)
+        c["max"] = v + rng.uniform(-5, 15)
+        p["constraints"].append(c)
+    return p
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("problems", nargs="*")
+    ap.add_argument("--random", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--solver", choices=["scipy", "cbc"], default="scipy")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--iqnas", default=os.path.join(root, "build", "solver", "experiments", "iqnas"))
+    args = ap.parse_args()
+    if not os.path.exists(args.iqnas):
+        sys.exit(f"{args.iqnas}: not found; build the iqnas target or pass --iqnas")
+    paths = args.problems or sorted(glob.glob(os.path.join(root, "solver", "examples", "*.json")))
+    rng = random.Random(args.seed)
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        cases = [(p, load(p)) for p in paths]
+        for i in range(args.random):
+            cases.append((f"random#{i}", random_problem(rng)))
+        for name, prob in cases:
+            ppath = os.path.join(tmp, "p.json")
+            rpath = os.path.join(tmp, "r.json")
+            with open(ppath, "w") as f:
+                json.dump(prob, f)
+            subprocess.run([args.iqnas, "solve", "--problem", ppath, "--out", rpath], check=True, capture_output=True)
+            ours = load(rpath)
+            t0 = time.time()
+            ref = solve_scipy(prob) if args.solver == "scipy" else solve_cbc(prob)
+            t_ref = time.time() - t0
+            if ref is None:
+                ok = ours["status"] == "infeasible"
+                desc = f"reference infeasible, iqnas {ours['status']}"
+            else:
+                ok = ours["status"] == "optimal" and abs(ours["objective"] - ref) <= 1e-6 * max(1.0, abs(ref))
+                desc = f"reference {ref:.10g}, iqnas {ours['status']} {ours['objective']}"
+            failures += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {name}: {desc} (iqnas {ours['solve_time_s'] * 1e3:.2f} ms, "
+                  f"{args.solver} {t_ref * 1e3:.0f} ms)")
+    print(f"{len(cases) - failures}/{len(cases)} agree")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
