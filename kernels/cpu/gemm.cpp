@@ -201,6 +201,10 @@ void gemm_tall(bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const
       const int64_t i = blk * RB;
       const int rows = int(std::min<int64_t>(RB, M - i));
       const float* a = A + i * lda;
+      // Prefetch the rows of A two blocks ahead: they are streamed once, from memory.
+      const int64_t ia = i + 2 * RB;
+      for (int64_t r = ia; r < std::min(M, ia + RB); ++r)
+        for (int64_t k = 0; k < K; k += 16) __builtin_prefetch(A + r * lda + k, 0, 3);
       for (int64_t p = 0; p < panels; ++p) {
         const int nc = int(std::min<int64_t>(W, N - p * W));
         if (NV == 2 && nc <= VL)  // a narrow last panel: only its first vector of columns
@@ -218,27 +222,42 @@ void gemm_tall(bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const
 // (the pointwise backward-weight gy^T * x over all pixels). Each thread reduces a contiguous range
 // of K into its own [M,N] partial sum, in blocks of kb rows of A and B that stay in L2, reading B
 // in place (no packing); the partials are summed at the end.
+template <int NV>
 void gemm_tn_long(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                   const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  constexpr int W = NV * VL, RB = rows_for<NV>();
   const int T = M * N * K > (int64_t(1) << 18) ? std::max(1, omp_get_max_threads()) : 1;
   const std::size_t mn = std::size_t(M * N);
   float* part = packed_buffer(mn * T);
   const int64_t kb = std::clamp<int64_t>(65536 / (M + N), 16, 1024);
-  const int64_t panels = (N + NR - 1) / NR;
+  const int64_t panels = (N + W - 1) / W;
 #pragma omp parallel num_threads(T)
   {
     const int t = omp_get_thread_num();
     float* mine = part + mn * t;
     std::fill(mine, mine + mn, 0.0f);
     const int64_t k_begin = K * t / T, k_end = K * (t + 1) / T;
+    const int64_t tiles = ((M + RB - 1) / RB) * panels;
     for (int64_t k0 = k_begin; k0 < k_end; k0 += kb) {
       const int64_t kc = std::min(kb, k_end - k0);
-      for (int64_t i = 0; i < M; i += MR) {
-        const int rows = int(std::min<int64_t>(MR, M - i));
-        for (int64_t p = 0; p < panels; ++p) {
-          const int nc = int(std::min<int64_t>(NR, N - p * NR));
-          micro_any<2>(rows, nc == NR, kc, A + k0 * lda + i, 1, lda, B + k0 * ldb + p * NR, ldb, 1.0f,
-                    1.0f, mine + i * N + p * NR, N, nc);
+      // While this block is computed, tile by tile, prefetch the rows of the next one.
+      const int64_t kn = k0 + kb, kn_count = std::max<int64_t>(0, std::min(kb, k_end - kn));
+      int64_t tile = 0;
+      for (int64_t i = 0; i < M; i += RB) {
+        const int rows = int(std::min<int64_t>(RB, M - i));
+        for (int64_t p = 0; p < panels; ++p, ++tile) {
+          for (int64_t k = kn + kn_count * tile / tiles; k < kn + kn_count * (tile + 1) / tiles; ++k) {
+            for (int64_t j = 0; j < M; j += 16) __builtin_prefetch(A + k * lda + j, 0, 3);
+            for (int64_t j = 0; j < N; j += 16) __builtin_prefetch(B + k * ldb + j, 0, 3);
+          }
+          const int nc = int(std::min<int64_t>(W, N - p * W));
+          const float* a = A + k0 * lda + i;
+          const float* b = B + k0 * ldb + p * W;
+          float* c = mine + i * N + p * W;
+          if (NV == 2 && nc <= VL)  // a narrow last panel: one vector of columns
+            micro_any<1>(rows, nc == VL, kc, a, 1, lda, b, ldb, 1.0f, 1.0f, c, N, nc);
+          else
+            micro_any<NV>(rows, nc == W, kc, a, 1, lda, b, ldb, 1.0f, 1.0f, c, N, nc);
         }
       }
     }
@@ -280,7 +299,10 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
   }
   // A long reduction into a small C (per-thread partials of M*N floats).
   if (trans_a && !trans_b && K >= 64 * MR && M * N <= (int64_t(1) << 20)) {
-    gemm_tn_long(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (N <= VL)
+      gemm_tn_long<1>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    else
+      gemm_tn_long<2>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     return;
   }
 #endif

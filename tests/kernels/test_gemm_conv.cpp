@@ -58,6 +58,8 @@ TEST(Gemm, TallProducts) {
 TEST(Gemm, LongReductions) {
   check_gemm(13, 40, 1000);
   check_gemm(7, 17, 515);
+  check_gemm(13, 16, 700);
+  check_gemm(5, 9, 400);
 }
 
 // ---- convolution -------------------------------------------------------------------------------
