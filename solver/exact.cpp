@@ -47,7 +47,7 @@ struct ExactSolver::Impl {
 
   // Multiple-choice knapsack phase (all cover groups fixed).
   struct Item {
-    double c, s;
+    double c;
     int o;
     int w;  // index into wbuf (K values)
   };
@@ -58,10 +58,18 @@ struct ExactSolver::Impl {
   std::vector<std::vector<Item>> items;  // per knapsack position
   std::vector<int> mk_group;             // knapsack position -> group
   std::vector<double> wbuf;
-  std::vector<Seg> segs;
-  std::vector<double> suf_c, suf_s, suf_w;  // suffix sums of base (min-s) c, s and per-row min w
-  double mk_c0 = 0, mk_cap = 0;
-  std::vector<double> mk_w0, mu;
+  // A surrogate budget sum_k mu_k * row_k <= sum_k mu_k * max_k; its LP relaxation is solved
+  // greedily over the upper hulls of (surrogate weight, objective) of every group.
+  struct Surrogate {
+    std::vector<double> mu;
+    std::vector<Seg> segs;
+    std::vector<double> suf_c, suf_s;  // suffix sums over positions of the hull bases
+    std::vector<int> hull_base;
+  };
+  std::vector<Surrogate> surs;
+  std::vector<double> suf_w;  // suffix sums of per-row minima
+  double mk_c0 = 0;
+  std::vector<double> mk_w0;
 
   explicit Impl(const Problem& p) : prob(p) {
     DenseProblem full(p);
@@ -321,11 +329,11 @@ struct ExactSolver::Impl {
   }
 
   // ---- phase 2: multiple-choice knapsack over the remaining groups ----
-  double lp(int pos, double cap) const {
-    double v = suf_c[pos];
-    cap -= suf_s[pos];
+  static double lp(const Surrogate& su, int pos, double cap) {
+    double v = su.suf_c[pos];
+    cap -= su.suf_s[pos];
     if (cap < 0) return -kInf;
-    for (const auto& sg : segs) {
+    for (const auto& sg : su.segs) {
       if (sg.pos < pos) continue;
       if (sg.dw <= cap) {
         v += sg.dc;
@@ -422,20 +430,8 @@ struct ExactSolver::Impl {
     }
     for (int r = 0; r < R; ++r) c0[r] += single[r];
     const int M = static_cast<int>(mk_group.size());
-    // Surrogate budget weights.
-    mu.assign(K, 0.0);
-    if (K == 1) {
-      mu[0] = 1;
-    } else if (K > 1) {
-      double s = 0;
-      for (double l : lambda) s += l;
-      for (int k = 0; k < K; ++k)
-        mu[k] = s > 0 ? lambda[k] / s : (spread[k + 1] > 0 ? 1.0 / spread[k + 1] : 0.0);
-    }
     mk_c0 = c0[0];
     mk_w0.assign(c0.begin() + 1, c0.end());
-    mk_cap = 0;
-    for (int k = 0; k < K; ++k) mk_cap += mu[k] * (T[k] - mk_w0[k]);
     // Order the groups by the range of their objective values, largest first.
     std::vector<int> order(M);
     for (int j = 0; j < M; ++j) order[j] = j;
@@ -459,8 +455,6 @@ struct ExactSolver::Impl {
       for (int o : kept[j]) {
         Item it;
         it.c = eff[i][o * R];
-        it.s = 0;
-        for (int k = 0; k < K; ++k) it.s += mu[k] * eff[i][o * R + k + 1];
         it.o = o;
         it.w = static_cast<int>(wbuf.size());
         for (int k = 0; k < K; ++k) wbuf.push_back(eff[i][o * R + k + 1]);
@@ -468,21 +462,94 @@ struct ExactSolver::Impl {
       }
     }
     mk_group = groups_at;
-    // Upper hulls in (s, c) and their segments; suffix sums of the hull bases.
-    segs.clear();
-    std::vector<int> hull_base(M);
-    suf_c.assign(M + 1, 0.0);
-    suf_s.assign(M + 1, 0.0);
     suf_w.assign(static_cast<size_t>(M + 1) * K, 0.0);
+    for (int pos = M - 1; pos >= 0; --pos)
+      for (int k = 0; k < K; ++k) {
+        double m = kInf;
+        for (const auto& it : items[pos]) m = std::min(m, wbuf[it.w + k]);
+        suf_w[pos * K + k] = suf_w[(pos + 1) * K + k] + m;
+      }
+    // Surrogates: each budget alone; when they do not prune, also the knapsack's own Lagrangian
+    // multipliers (tried first from then on).
+    surs.clear();
+    if (K <= 1) {
+      surs.push_back({});
+      surs[0].mu.assign(K, 1.0);
+      build_surrogate(surs[0]);
+    } else {
+      for (int k = 0; k < K; ++k) {
+        surs.push_back({});
+        surs.back().mu.assign(K, 0.0);
+        surs.back().mu[k] = 1.0;
+        build_surrogate(surs.back());
+      }
+    }
+    for (int pos = 0; pos < M; ++pos)  // children are tried best objective first
+      std::sort(items[pos].begin(), items[pos].end(), [](const Item& x, const Item& y) { return x.c > y.c; });
+    std::vector<double> fw(K, 0.0);
+    double root = std::min(node_bound, knap_bound(0, 0.0, fw));
+    if (have_inc && root <= inc + prune_tol()) return;
+    if (K > 1) {
+      std::vector<double> mu = knapsack_multipliers();
+      double sum = 0;
+      for (double m : mu) sum += m;
+      if (sum > 0) {
+        Surrogate su;
+        for (double m : mu) su.mu.push_back(m / sum);
+        build_surrogate(su);
+        surs.insert(surs.begin(), std::move(su));
+        root = std::min(root, knap_bound(0, 0.0, fw));
+        if (have_inc && root <= inc + prune_tol()) return;
+      }
+    }
+    // Rounded-down greedy solution of each surrogate LP as an early incumbent.
+    for (const auto& su : surs) {
+      std::vector<int> s2(sel);
+      for (int pos = 0; pos < M; ++pos) s2[mk_group[pos]] = su.hull_base[pos];
+      double cap = surrogate_cap(su, fw) - su.suf_s[0];
+      for (const auto& sg : su.segs) {
+        if (sg.dw > cap) break;
+        cap -= sg.dw;
+        s2[mk_group[sg.pos]] = sg.to;  // segments of one group come in hull order
+      }
+      consider(s2);
+    }
+    dfs_knap(0, 0.0, fw, root);
+  }
+
+  double surrogate_weight(const Surrogate& su, const Item& it) const {
+    double v = 0;
+    for (int k = 0; k < K; ++k) v += su.mu[k] * wbuf[it.w + k];
+    return v;
+  }
+
+  // sum_k mu_k * (budget left after the fixed part and the groups fixed so far, fw)
+  double surrogate_cap(const Surrogate& su, const std::vector<double>& fw) const {
+    double v = 0;
+    for (int k = 0; k < K; ++k) v += su.mu[k] * (T[k] - mk_w0[k] - fw[k]);
+    return v;
+  }
+
+  void build_surrogate(Surrogate& su) {
+    const int M = static_cast<int>(items.size());
+    su.segs.clear();
+    su.hull_base.assign(M, 0);
+    su.suf_c.assign(M + 1, 0.0);
+    su.suf_s.assign(M + 1, 0.0);
+    struct P {
+      double s, c;
+      int o;
+    };
     for (int pos = M - 1; pos >= 0; --pos) {
-      std::vector<Item> v = items[pos];
-      std::sort(v.begin(), v.end(), [](const Item& x, const Item& y) { return x.s < y.s || (x.s == y.s && x.c > y.c); });
-      std::vector<Item> hull{v[0]};
+      std::vector<P> v;
+      for (const auto& it : items[pos]) v.push_back({surrogate_weight(su, it), it.c, it.o});
+      std::sort(v.begin(), v.end(), [](const P& x, const P& y) { return x.s < y.s || (x.s == y.s && x.c > y.c); });
+      std::vector<P> hull{v[0]};
       for (size_t t = 1; t < v.size(); ++t) {
         if (v[t].c <= hull.back().c) continue;
         while (hull.size() >= 2) {
-          const Item& p = hull[hull.size() - 2];
-          const Item& q = hull.back();
+          const P& p = hull[hull.size() - 2];
+          const P& q = hull.back();
           // drop q when it lies on or below the line from p to v[t]
           if ((q.c - p.c) * (v[t].s - p.s) <= (v[t].c - p.c) * (q.s - p.s))
             hull.pop_back();
@@ -498,39 +565,88 @@ struct ExactSolver::Impl {
         sg.slope = sg.dc / sg.dw;
         sg.pos = pos;
         sg.to = hull[t].o;
-        segs.push_back(sg);
+        su.segs.push_back(sg);
       }
-      hull_base[pos] = hull[0].o;
-      suf_c[pos] = suf_c[pos + 1] + hull[0].c;
-      suf_s[pos] = suf_s[pos + 1] + hull[0].s;
-      for (int k = 0; k < K; ++k) {
-        double m = kInf;
-        for (const auto& it : items[pos]) m = std::min(m, wbuf[it.w + k]);
-        suf_w[pos * K + k] = suf_w[(pos + 1) * K + k] + m;
-      }
-      // children are tried best objective first
-      std::sort(items[pos].begin(), items[pos].end(), [](const Item& x, const Item& y) { return x.c > y.c; });
+      su.hull_base[pos] = hull[0].o;
+      su.suf_c[pos] = su.suf_c[pos + 1] + hull[0].c;
+      su.suf_s[pos] = su.suf_s[pos + 1] + hull[0].s;
     }
-    std::sort(segs.begin(), segs.end(), [](const Seg& x, const Seg& y) { return x.slope > y.slope; });
-    const double root = std::min(node_bound, mk_c0 + lp(0, mk_cap));
-    if (have_inc && root <= inc + prune_tol()) return;
-    // Rounded-down greedy solution as an early incumbent.
-    {
-      std::vector<int> s2(sel);
-      for (int pos = 0; pos < M; ++pos) s2[mk_group[pos]] = hull_base[pos];
-      double cap = mk_cap - suf_s[0];
-      for (const auto& sg : segs) {
-        if (sg.dw > cap) break;
-        cap -= sg.dw;
-        s2[mk_group[sg.pos]] = sg.to;  // segments of one group come in hull order
-      }
-      consider(s2);
-    }
-    std::vector<double> fw(K, 0.0);
-    dfs_knap(0, 0.0, 0.0, fw, root);
+    std::sort(su.segs.begin(), su.segs.end(), [](const Seg& x, const Seg& y) { return x.slope > y.slope; });
   }
 
-  void dfs_knap(int pos, double fc, double fs, std::vector<double>& fw, double node_bound) {
+  // Minimises the knapsack's Lagrangian dual over the multipliers (coordinate golden section,
+  // starting from the root multipliers).
+  std::vector<double> knapsack_multipliers() {
+    std::vector<double> lam = lambda;
+    auto L = [&](const std::vector<double>& l) {
+      double v = mk_c0;
+      for (int k = 0; k < K; ++k) v += l[k] * (T[k] - mk_w0[k]);
+      for (const auto& grp : items) {
+        double best = -kInf;
+        for (const auto& it : grp) {
+          double x = it.c;
+          for (int k = 0; k < K; ++k) x -= l[k] * wbuf[it.w + k];
+          best = std::max(best, x);
+        }
+        v += best;
+      }
+      return v;
+    };
+    std::vector<double> tmp;
+    for (int sweep = 0; sweep < 2; ++sweep)
+      for (int k = 0; k < K; ++k) {
+        if (spread[k + 1] <= 0) continue;
+        auto Lk = [&](double x) {
+          tmp = lam;
+          tmp[k] = x;
+          return L(tmp);
+        };
+        const double cur = Lk(lam[k]);
+        double hi = lam[k] > 0 ? 2 * lam[k] : std::max(spread[0], 1e-12) / spread[k + 1];
+        double fhi = Lk(hi);
+        for (int it = 0; it < 40 && Lk(2 * hi) < fhi; ++it) {
+          hi *= 2;
+          fhi = Lk(hi);
+        }
+        double a = 0, b = 2 * hi;
+        const double gr = 0.6180339887498949;
+        double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
+        double f1 = Lk(x1), f2 = Lk(x2);
+        for (int it = 0; it < 20; ++it) {
+          if (f1 <= f2) {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - gr * (b - a);
+            f1 = Lk(x1);
+          } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + gr * (b - a);
+            f2 = Lk(x2);
+          }
+        }
+        const double bx = f1 <= f2 ? x1 : x2, bf = std::min(f1, f2), f0 = Lk(0.0);
+        if (f0 <= bf && f0 <= cur)
+          lam[k] = 0;
+        else if (bf < cur)
+          lam[k] = bx;
+      }
+    return lam;
+  }
+
+  // Bound of the knapsack subtree after positions < pos are fixed (objective fc, rows fw).
+  double knap_bound(int pos, double fc, const std::vector<double>& fw) const {
+    double b = kInf;
+    for (const auto& su : surs) {
+      b = std::min(b, mk_c0 + fc + lp(su, pos, surrogate_cap(su, fw)));
+      if (have_inc && b <= inc + prune_tol()) break;
+    }
+    return b;
+  }
+
+  void dfs_knap(int pos, double fc, std::vector<double>& fw, double node_bound) {
     ++nodes;
     if (out_of_time()) {
       open_bound = std::max(open_bound, node_bound);
@@ -559,8 +675,10 @@ struct ExactSolver::Impl {
       for (int k = 0; k < K && fits; ++k)
         fits = mk_w0[k] + fw[k] + wbuf[it.w + k] + suf_w[(pos + 1) * K + k] <= T[k];
       if (!fits) continue;
-      const double b = std::min(node_bound, mk_c0 + fc + it.c + lp(pos + 1, mk_cap - fs - it.s));
-      if (b == -kInf) continue;
+      for (int k = 0; k < K; ++k) fw[k] += wbuf[it.w + k];
+      const double b = std::min(node_bound, knap_bound(pos + 1, fc + it.c, fw));
+      for (int k = 0; k < K; ++k) fw[k] -= wbuf[it.w + k];
+      if (b == -kInf || (have_inc && b <= inc + prune_tol())) continue;
       kp[nk++] = {b, &it};
     }
     std::sort(kp, kp + nk, [](const Kid& x, const Kid& y) { return x.b > y.b; });
@@ -573,7 +691,7 @@ struct ExactSolver::Impl {
       const Item& it = *kp[t].it;
       sel[g] = it.o;
       for (int k = 0; k < K; ++k) fw[k] += wbuf[it.w + k];
-      dfs_knap(pos + 1, fc + it.c, fs + it.s, fw, kp[t].b);
+      dfs_knap(pos + 1, fc + it.c, fw, kp[t].b);
       for (int k = 0; k < K; ++k) fw[k] -= wbuf[it.w + k];
     }
     sel[g] = -1;

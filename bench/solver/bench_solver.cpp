@@ -2,6 +2,7 @@
 //   bench_solver                      Google Benchmark timings per method
 //   bench_solver --table [--quick]    the markdown table of docs/benchmarks-solver.md
 //   bench_solver --write-examples DIR writes paper-size example problems
+//   bench_solver --write-set DIR      writes 12 paper-size problems (1-3 budgets) for the MILP check
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -14,6 +15,8 @@
 
 #include "bench/solver/paper_problem.h"
 #include "solver/exact.h"
+#include "solver/heuristics.h"
+#include "solver/sweep.h"
 #include "solver/problem_io.h"
 
 using namespace iqnas;
@@ -43,31 +46,106 @@ void BM_Exact(benchmark::State& st) {
 }
 BENCHMARK(BM_Exact)->ArgsProduct({{1, 2, 3}, {30, 50, 70}})->Unit(benchmark::kMillisecond);
 
+struct Stats {
+  std::vector<double> ms, gap;
+  int optimal = 0;
+};
+
+void row(const char* method, int K, const Stats& s) {
+  double mean_gap = 0, max_gap = 0;
+  for (double g : s.gap) {
+    mean_gap += g / s.gap.size();
+    max_gap = std::max(max_gap, g);
+  }
+  std::printf("| %s | %d | %zu | %.3f | %.3f | %.4f | %.4f | %d/%zu |\n", method, K, s.ms.size(), median(s.ms),
+              *std::max_element(s.ms.begin(), s.ms.end()), mean_gap, max_gap, s.optimal, s.ms.size());
+}
+
 int table(bool quick) {
-  const int seeds = quick ? 3 : 10;
+  const int seeds = quick ? 2 : 10;
+  const std::vector<double> fracs = {0.2, 0.35, 0.5, 0.65, 0.8};
   std::string source;
   {
     bench::PaperProblemSpec s;
     bench::paper_problem(s, &source);
   }
-  std::printf("latency coefficients: %s\n\n", source.c_str());
-  std::printf("| budgets | problems | exact median ms | exact max ms | nodes median |\n|---|---|---|---|---|\n");
+  std::printf("latency coefficients: %s; %d seeds x %zu budget levels per row; one thread\n\n", source.c_str(), seeds,
+              fracs.size());
+  std::printf("| method | budgets | problems | median ms | max ms | mean gap | max gap | optimal |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
   for (int K = 1; K <= 3; ++K) {
-    std::vector<double> t, nodes;
+    Stats ex, rl, ev, rd;
     for (int seed = 0; seed < seeds; ++seed)
-      for (double frac : {0.2, 0.35, 0.5, 0.65, 0.8}) {
+      for (double frac : fracs) {
         bench::PaperProblemSpec spec;
         spec.seed = seed;
         spec.budgets = K;
         spec.latency_frac = frac;
         Problem p = bench::paper_problem(spec);
-        const double t0 = now_s();
-        Result r = solver::solve_exact(p);
-        t.push_back((now_s() - t0) * 1e3);
-        nodes.push_back(r.stat("nodes"));
-        if (r.status != solver::Status::Optimal) std::printf("!! seed %d frac %.2f: %s\n", seed, frac, solver::status_name(r.status));
+        // exact: median of 5 repeats of the full solve (preprocessing included)
+        std::vector<double> rep;
+        Result r;
+        for (int t = 0; t < 5; ++t) {
+          const double t0 = now_s();
+          r = solver::solve_exact(p);
+          rep.push_back((now_s() - t0) * 1e3);
+        }
+        ex.ms.push_back(median(rep));
+        ex.gap.push_back(0);
+        ex.optimal += r.status == solver::Status::Optimal;
+        const double best = r.objective;
+        auto heur = [&](Stats& s, auto fn) {
+          const double t0 = now_s();
+          Result h = fn();
+          s.ms.push_back((now_s() - t0) * 1e3);
+          if (!p.feasible(h.selection)) std::printf("!! infeasible heuristic result\n");
+          s.gap.push_back(best - h.objective);
+          s.optimal += best - h.objective <= 1e-9 * std::max(1.0, std::fabs(best));
+        };
+        heur(rl, [&] { return solver::solve_relax(p); });
+        heur(ev, [&] {
+          solver::EvoOptions o;
+          o.seed = seed;
+          return solver::solve_evo(p, o);
+        });
+        heur(rd, [&] {
+          solver::RandomOptions o;
+          o.seed = seed;
+          return solver::solve_random(p, o);
+        });
       }
-    std::printf("| %d | %zu | %.2f | %.2f | %.0f |\n", K, t.size(), median(t), *std::max_element(t.begin(), t.end()), median(nodes));
+    row("exact", K, ex);
+    row("relax", K, rl);
+    row("evo", K, ev);
+    row("random (K=10000)", K, rd);
+  }
+  // Sweeps: 100 latency budgets from the smallest to the largest achievable latency.
+  std::printf("\n| sweep | budgets | problems | median total ms | max total ms | solved (not reused) median |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  for (int K : {1, 3}) {
+    std::vector<double> tot, solved;
+    for (int seed = 0; seed < seeds; ++seed) {
+      bench::PaperProblemSpec spec;
+      spec.seed = seed;
+      spec.budgets = K;
+      Problem p = bench::paper_problem(spec);
+      const double lo = solver::min_constraint_value(p, 0);
+      Problem neg = p;
+      for (auto& t : neg.constraints[0].expr.linear) t.coef = -t.coef;
+      for (auto& t : neg.constraints[0].expr.bilinear) t.coef = -t.coef;
+      neg.constraints[0].expr.constant = -neg.constraints[0].expr.constant;
+      const double hi = -solver::min_constraint_value(neg, 0);
+      std::vector<double> budgets;
+      for (int i = 0; i < 100; ++i) budgets.push_back(lo + (hi - lo) * i / 99.0);
+      const double t0 = now_s();
+      auto pts = solver::sweep(p, "latency_ms", budgets);
+      tot.push_back((now_s() - t0) * 1e3);
+      int n = 0;
+      for (const auto& pt : pts) n += !pt.reused;
+      solved.push_back(n);
+    }
+    std::printf("| latency_ms, %d budget%s | 100 | %zu | %.2f | %.2f | %.0f |\n", K, K > 1 ? "s" : "", tot.size(),
+                median(tot), *std::max_element(tot.begin(), tot.end()), median(solved));
   }
   return 0;
 }
@@ -87,6 +165,19 @@ int main(int argc, char** argv) {
         spec.budgets = K;
         solver::write_problem(bench::paper_problem(spec), dir + "/paper_" + std::to_string(K) + "budget.json");
       }
+      return 0;
+    }
+    if (!std::strcmp(argv[i], "--write-set") && i + 1 < argc) {  // problems for the MILP check
+      const std::string dir = argv[i + 1];
+      for (int K = 1; K <= 3; ++K)
+        for (int seed = 0; seed < 4; ++seed) {
+          bench::PaperProblemSpec spec;
+          spec.budgets = K;
+          spec.seed = seed;
+          spec.latency_frac = 0.2 + 0.2 * seed;
+          solver::write_problem(bench::paper_problem(spec),
+                                dir + "/paper_k" + std::to_string(K) + "_s" + std::to_string(seed) + ".json");
+        }
       return 0;
     }
   }
