@@ -12,11 +12,17 @@
 
 namespace iqnas {
 
+// min(max(x, 0), 6) with plain comparisons: they vectorise, where fminf/fmaxf become libm calls.
+IQNAS_HD float relu6(float x) {
+  x = x > 0.f ? x : 0.f;
+  return x < 6.f ? x : 6.f;
+}
+
 IQNAS_HD float act_value(Act a, float x) {
   switch (a) {
     case Act::ReLU: return x > 0.f ? x : 0.f;
-    case Act::HSwish: return x * fminf(fmaxf(x + 3.f, 0.f), 6.f) * (1.f / 6.f);
-    case Act::HSigmoid: return fminf(fmaxf(x + 3.f, 0.f), 6.f) * (1.f / 6.f);
+    case Act::HSwish: return x * relu6(x + 3.f) * (1.f / 6.f);
+    case Act::HSigmoid: return relu6(x + 3.f) * (1.f / 6.f);
     case Act::Sigmoid: return 1.f / (1.f + expf(-x));
   }
   return x;

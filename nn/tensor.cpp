@@ -1,5 +1,7 @@
 #include "nn/tensor.h"
 
+#include "kernels/host_alloc.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -35,8 +37,7 @@ static Shape contiguous_strides(const Shape& s) {
 Storage::Storage(int64_t numel, Device device) : numel_(numel), device_(device) {
   const size_t bytes = static_cast<size_t>(numel > 0 ? numel : 1) * sizeof(float);
   if (device == Device::CPU) {
-    data_ = static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-    if (!data_) throw std::bad_alloc();
+    data_ = static_cast<float*>(host_alloc(bytes));
   } else {
     data_ = static_cast<float*>(cuda::alloc(bytes));
   }
@@ -44,7 +45,7 @@ Storage::Storage(int64_t numel, Device device) : numel_(numel), device_(device) 
 
 Storage::~Storage() {
   if (device_ == Device::CPU)
-    std::free(data_);
+    host_free(data_, static_cast<size_t>(numel_ > 0 ? numel_ : 1) * sizeof(float));
   else
     cuda::free(data_);
 }

@@ -21,29 +21,35 @@ namespace cpu {
 // Elementwise loops are parallel only when large enough to pay for the thread start.
 constexpr int64_t kParallelMin = 1 << 15;
 
-template <typename F>
-static void act_loop(Act a, int64_t n, F f) {
-  // One loop per activation so each inner loop is branch-free and vectorises.
-  switch (a) {
-    case Act::ReLU: f([](float x) { return act_value(Act::ReLU, x); }, [](float x) { return act_derivative(Act::ReLU, x); }); break;
-    case Act::HSwish: f([](float x) { return act_value(Act::HSwish, x); }, [](float x) { return act_derivative(Act::HSwish, x); }); break;
-    case Act::HSigmoid: f([](float x) { return act_value(Act::HSigmoid, x); }, [](float x) { return act_derivative(Act::HSigmoid, x); }); break;
-    case Act::Sigmoid: f([](float x) { return act_value(Act::Sigmoid, x); }, [](float x) { return act_derivative(Act::Sigmoid, x); }); break;
-  }
+// One loop instantiation per activation so each inner loop is branch-free and vectorises.
+template <Act A>
+static void act_forward_loop(const float* __restrict x, float* __restrict y, int64_t n) {
+#pragma omp parallel for simd if (n > kParallelMin)
+  for (int64_t i = 0; i < n; ++i) y[i] = act_value(A, x[i]);
+}
+
+template <Act A>
+static void act_backward_loop(const float* __restrict x, const float* __restrict gy, float* __restrict gx, int64_t n) {
+#pragma omp parallel for simd if (n > kParallelMin)
+  for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * act_derivative(A, x[i]);
 }
 
 void act_forward(Act a, const float* x, float* y, int64_t n) {
-  act_loop(a, n, [&](auto value, auto) {
-#pragma omp parallel for simd if (n > kParallelMin)
-    for (int64_t i = 0; i < n; ++i) y[i] = value(x[i]);
-  });
+  switch (a) {
+    case Act::ReLU: return act_forward_loop<Act::ReLU>(x, y, n);
+    case Act::HSwish: return act_forward_loop<Act::HSwish>(x, y, n);
+    case Act::HSigmoid: return act_forward_loop<Act::HSigmoid>(x, y, n);
+    case Act::Sigmoid: return act_forward_loop<Act::Sigmoid>(x, y, n);
+  }
 }
 
 void act_backward(Act a, const float* x, const float* gy, float* gx, int64_t n) {
-  act_loop(a, n, [&](auto, auto deriv) {
-#pragma omp parallel for simd if (n > kParallelMin)
-    for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] * deriv(x[i]);
-  });
+  switch (a) {
+    case Act::ReLU: return act_backward_loop<Act::ReLU>(x, gy, gx, n);
+    case Act::HSwish: return act_backward_loop<Act::HSwish>(x, gy, gx, n);
+    case Act::HSigmoid: return act_backward_loop<Act::HSigmoid>(x, gy, gx, n);
+    case Act::Sigmoid: return act_backward_loop<Act::Sigmoid>(x, gy, gx, n);
+  }
 }
 
 void add(const float* a, const float* b, float* y, int64_t n) {

@@ -1,8 +1,10 @@
 #include "nn/ops/arith.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "kernels/elementwise.h"
+#include "kernels/rows.h"
 #include "nn/ops/common.h"
 
 namespace iqnas {
@@ -141,6 +143,68 @@ Var slice(const Var& x, int dim, int64_t start, int64_t length) {
     Tensor view = gx.slice(dim, start, length);
     view.copy_(gy);
     return std::vector<Tensor>{gx};
+  });
+}
+
+static Shape with_rows(Shape s, int64_t rows) {
+  s[0] = rows;
+  return s;
+}
+
+Var gather_rows(const Var& xv, const std::vector<int64_t>& idx) {
+  const Tensor x = xv.value().contiguous();
+  if (x.ndim() < 1) throw std::invalid_argument("gather_rows: input is a scalar");
+  const int64_t N = x.dim(0), D = N ? x.numel() / N : 0, R = static_cast<int64_t>(idx.size());
+  for (int64_t i : idx)
+    if (i < 0 || i >= N) throw std::out_of_range("gather_rows: row " + std::to_string(i) + " of " + std::to_string(N));
+  Tensor y = Tensor::empty(with_rows(x.shape(), R), x.device());
+  IQNAS_CPU_ONLY(x.device(), gather_rows, x.data(), idx.data(), y.data(), R, D);
+  const Shape xs = x.shape();
+  return make_result(y, "gather_rows", {xv}, [xs, idx, R, D](const Tensor& gy0, const std::vector<bool>&) {
+    const Tensor gy = gy0.contiguous();
+    Tensor gx = Tensor::zeros(xs, gy.device());
+    std::vector<int64_t> seen(idx);  // repeated rows need accumulation, distinct ones a scatter
+    std::sort(seen.begin(), seen.end());
+    if (std::adjacent_find(seen.begin(), seen.end()) == seen.end()) {
+      IQNAS_CPU_ONLY(gy.device(), scatter_rows, gy.data(), idx.data(), gx.data(), R, D);
+    } else {
+      for (int64_t r = 0; r < R; ++r)
+        IQNAS_CPU_ONLY(gy.device(), axpby, 1.f, gy.data() + r * D, 1.f, gx.data() + idx[r] * D, D);
+    }
+    return std::vector<Tensor>{gx};
+  });
+}
+
+Var merge_rows(const std::vector<Var>& parts, const std::vector<std::vector<int64_t>>& idx, int64_t n) {
+  if (parts.empty() || parts.size() != idx.size()) throw std::invalid_argument("merge_rows: needs one index list per part");
+  std::vector<int> covered(static_cast<size_t>(n), 0);
+  std::vector<Tensor> xs;
+  for (size_t p = 0; p < parts.size(); ++p) {
+    xs.push_back(parts[p].value().contiguous());
+    if (xs[p].dim(0) != static_cast<int64_t>(idx[p].size()) || with_rows(xs[p].shape(), 1) != with_rows(xs[0].shape(), 1))
+      throw std::invalid_argument("merge_rows: part " + std::to_string(p) + " has shape " + shape_str(xs[p].shape()));
+    for (int64_t i : idx[p]) {
+      if (i < 0 || i >= n) throw std::out_of_range("merge_rows: row " + std::to_string(i) + " of " + std::to_string(n));
+      ++covered[static_cast<size_t>(i)];
+    }
+  }
+  for (int64_t i = 0; i < n; ++i)
+    if (covered[static_cast<size_t>(i)] != 1) throw std::invalid_argument("merge_rows: row " + std::to_string(i) + " not covered exactly once");
+  const int64_t D = shape_numel(with_rows(xs[0].shape(), 1));
+  Tensor y = Tensor::empty(with_rows(xs[0].shape(), n), xs[0].device());
+  for (size_t p = 0; p < xs.size(); ++p)
+    IQNAS_CPU_ONLY(y.device(), scatter_rows, xs[p].data(), idx[p].data(), y.data(), static_cast<int64_t>(idx[p].size()), D);
+  std::vector<Shape> shapes;
+  for (const Tensor& t : xs) shapes.push_back(t.shape());
+  return make_result(y, "merge_rows", parts, [idx, shapes, D](const Tensor& gy0, const std::vector<bool>& needs) {
+    const Tensor gy = gy0.contiguous();
+    std::vector<Tensor> g(idx.size());
+    for (size_t p = 0; p < idx.size(); ++p) {
+      if (!needs[p]) continue;
+      g[p] = Tensor::empty(shapes[p], gy.device());
+      IQNAS_CPU_ONLY(gy.device(), gather_rows, gy.data(), idx[p].data(), g[p].data(), static_cast<int64_t>(idx[p].size()), D);
+    }
+    return g;
   });
 }
 

@@ -18,6 +18,11 @@ Var global_avg_pool(const Var& x);       // [N, H, W, C] -> [N, C]
 Var reshape(const Var& x, const Shape& shape);
 // A copy of x narrowed along one dimension; the gradient is scattered back into the full shape.
 Var slice(const Var& x, int dim, int64_t start, int64_t length);
+// Rows (first-dimension entries) idx of x, in that order.
+Var gather_rows(const Var& x, const std::vector<int64_t>& idx);
+// Reassembles a batch of `n` rows from parts: row idx[p][i] of the result is row i of parts[p].
+// Every row must be covered exactly once.
+Var merge_rows(const std::vector<Var>& parts, const std::vector<std::vector<int64_t>>& idx, int64_t n);
 Var sum(const Var& x);                   // all elements -> scalar
 Var mean(const Var& x);                  // all elements -> scalar
 }  // namespace iqnas

@@ -154,3 +154,22 @@ TEST(CompositeGrad, InvertedResidualBlockWithSqueezeExcite) {
 
 }  // namespace
 }  // namespace iqnas
+
+namespace iqnas {
+namespace {
+TEST(RowsGrad, GatherAndMergeRows) {
+  Rng r(11);
+  expect_gradients_match([](const std::vector<Var>& v) { return gather_rows(v[0], {3, 0, 3, 1}); },
+                         {uniform({4, 2, 3}, -1.f, 1.f, r)});
+  expect_gradients_match([](const std::vector<Var>& v) { return merge_rows({v[0], v[1]}, {{2, 0}, {1, 3, 4}}, 5); },
+                         {uniform({2, 3}, -1.f, 1.f, r), uniform({3, 3}, -1.f, 1.f, r)});
+}
+TEST(RowsValues, MergeInvertsGather) {
+  Rng r(12);
+  Tensor x = uniform({5, 4}, -1.f, 1.f, r);
+  Var a = gather_rows(Var(x), {4, 1}), b = gather_rows(Var(x), {0, 2, 3});
+  EXPECT_EQ(merge_rows({a, b}, {{4, 1}, {0, 2, 3}}, 5).value().to_vector(), x.to_vector());
+  EXPECT_THROW(merge_rows({a, b}, {{4, 1}, {0, 2, 2}}, 5), std::invalid_argument);
+}
+}  // namespace
+}  // namespace iqnas
