@@ -88,7 +88,9 @@ template <class F>
 inline void for_channel_blocks(int C, F&& f) {
   int c0 = 0;
   for (; c0 + VL <= C; c0 += VL) f(Full{}, c0);
-  if (VL > 1 && c0 < C) f(Part(C - c0), c0);
+  if constexpr (VL > 1) {
+    if (c0 < C) f(Part(C - c0), c0);
+  }
 }
 
 constexpr int kMaxK = 7;
