@@ -1,0 +1,61 @@
+#include "supernet/sampler.h"
+
+namespace iqnas {
+
+PathSample PathSample::fixed(const SearchSpace& s, const Architecture& a, int64_t n) {
+  validate_arch(s, a);
+  PathSample p;
+  p.n = n;
+  for (size_t st = 0; st < s.stages.size(); ++st) {
+    const int max_d = s.stages[st].max_depth();
+    p.configs.emplace_back(max_d, std::vector<int>(n, 0));
+    for (int b = 0; b < a.depths[st]; ++b) p.configs[st][b].assign(n, a.blocks[st][b]);
+    p.depths.emplace_back(n, a.depths[st]);
+  }
+  return p;
+}
+
+Architecture PathSample::arch_of(int64_t i) const {
+  Architecture a;
+  for (size_t st = 0; st < depths.size(); ++st) {
+    a.depths.push_back(depths[st][i]);
+    std::vector<int> blocks;
+    for (int b = 0; b < depths[st][i]; ++b) blocks.push_back(configs[st][b][i]);
+    a.blocks.push_back(blocks);
+  }
+  return a;
+}
+
+Architecture random_arch(const SearchSpace& s, Rng& rng) {
+  Architecture a;
+  std::uniform_int_distribution<int> cfg(0, s.num_configs() - 1);
+  for (const StageSpec& st : s.stages) {
+    std::uniform_int_distribution<size_t> d(0, st.depths.size() - 1);
+    a.depths.push_back(st.depths[d(rng)]);
+    std::vector<int> blocks;
+    for (int b = 0; b < a.depths.back(); ++b) blocks.push_back(cfg(rng));
+    a.blocks.push_back(blocks);
+  }
+  return a;
+}
+
+PathSample sample_multipath(const SearchSpace& s, int64_t n, Rng& rng) {
+  PathSample p;
+  p.n = n;
+  std::uniform_int_distribution<int> cfg(0, s.num_configs() - 1);
+  for (const StageSpec& st : s.stages) {
+    std::uniform_int_distribution<size_t> d(0, st.depths.size() - 1);
+    p.configs.emplace_back(st.max_depth(), std::vector<int>(n));
+    for (auto& block : p.configs.back())
+      for (auto& c : block) c = cfg(rng);
+    p.depths.emplace_back(n);
+    for (auto& v : p.depths.back()) v = st.depths[d(rng)];
+  }
+  return p;
+}
+
+PathSample sample_single_path(const SearchSpace& s, int64_t n, Rng& rng) {
+  return PathSample::fixed(s, random_arch(s, rng), n);
+}
+
+}  // namespace iqnas

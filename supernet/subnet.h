@@ -1,0 +1,47 @@
+// A standalone network for one architecture, holding only the weights it uses: extracted from
+// a supernet (weights copied from its slices), then fine-tuned, evaluated or exported on its own.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "supernet/network.h"
+#include "supernet/supernet.h"
+
+namespace iqnas {
+
+class StaticBlock : public Module {  // one inverted-residual block of a fixed configuration
+ public:
+  StaticBlock(const SearchSpace& s, int in, int out, int stride, Act act, const BlockConfig& c, Rng& rng);
+  Var forward(const Var& x);
+  InvertedResidualWeights weights();
+  int stride;
+  Act act;
+  bool residual;
+
+ private:
+  std::shared_ptr<PointwiseConv> expand_, project_;
+  std::shared_ptr<BatchNorm> expand_bn_, dw_bn_, project_bn_;
+  std::shared_ptr<DepthwiseConv> dw_;
+  std::shared_ptr<Linear> se_reduce_, se_expand_;
+};
+
+class SubNetwork : public Layer {
+ public:
+  SubNetwork(const SearchSpace& space, const Architecture& arch, Rng& rng);
+  Var forward(const Var& images) override;
+  Var forward(const Var& images, std::vector<Var>* stage_features);
+  const Architecture& arch() const { return arch_; }
+  FixedParts& fixed() { return *fixed_; }
+
+ private:
+  SearchSpace space_;
+  Architecture arch_;
+  std::shared_ptr<FixedParts> fixed_;
+  std::vector<std::vector<std::shared_ptr<StaticBlock>>> blocks_;
+  friend std::unique_ptr<SubNetwork> extract_subnetwork(Supernet& net, const Architecture& arch);
+};
+
+// Copies the weights (and BN statistics) that `arch` uses out of the supernet.
+std::unique_ptr<SubNetwork> extract_subnetwork(Supernet& net, const Architecture& arch);
+
+}  // namespace iqnas
