@@ -14,9 +14,16 @@ struct ConvArgs {
 };
 std::size_t conv2d_workspace(const ConvArgs& a);
 
+#define IQNAS_CONV_DECLS                                                                          \
+  void conv2d_forward(const ConvArgs& a, const float* x, const float* w, float* y, float* ws);     \
+  void conv2d_backward_data(const ConvArgs& a, const float* gy, const float* w, float* gx, float* ws); \
+  void conv2d_backward_weight(const ConvArgs& a, const float* x, const float* gy, float* gw, float* ws);
+
 namespace cpu {
-void conv2d_forward(const ConvArgs& a, const float* x, const float* w, float* y, float* ws);
-void conv2d_backward_data(const ConvArgs& a, const float* gy, const float* w, float* gx, float* ws);
-void conv2d_backward_weight(const ConvArgs& a, const float* x, const float* gy, float* gw, float* ws);
-}  // namespace cpu
+IQNAS_CONV_DECLS
+}
+namespace cuda {  // im2col / col2im kernels + cuBLAS; ws is device memory of the same size
+IQNAS_CONV_DECLS
+}
+#undef IQNAS_CONV_DECLS
 }  // namespace iqnas

@@ -11,9 +11,16 @@ struct DwConvArgs {
   int Wo() const { return (W + 2 * pad - K) / stride + 1; }
 };
 
+#define IQNAS_DEPTHWISE_DECLS                                                                    \
+  void depthwise_forward(const DwConvArgs& a, const float* x, const float* w, float* y);          \
+  void depthwise_backward_data(const DwConvArgs& a, const float* gy, const float* w, float* gx);  \
+  void depthwise_backward_weight(const DwConvArgs& a, const float* x, const float* gy, float* gw);
+
 namespace cpu {
-void depthwise_forward(const DwConvArgs& a, const float* x, const float* w, float* y);
-void depthwise_backward_data(const DwConvArgs& a, const float* gy, const float* w, float* gx);
-void depthwise_backward_weight(const DwConvArgs& a, const float* x, const float* gy, float* gw);
-}  // namespace cpu
+IQNAS_DEPTHWISE_DECLS
+}
+namespace cuda {  // own kernels (kernels/cuda/depthwise.cu); all pointers are device memory
+IQNAS_DEPTHWISE_DECLS
+}
+#undef IQNAS_DEPTHWISE_DECLS
 }  // namespace iqnas

@@ -25,6 +25,10 @@ namespace iqnas {
 namespace cpu {
 IQNAS_LOSS_DECLS
 }
+// CUDA twins (kernels/cuda/loss.cu): every pointer, `labels` included, is DEVICE memory.
+namespace cuda {
+IQNAS_LOSS_DECLS
+}
 #undef IQNAS_LOSS_DECLS
 
 }  // namespace iqnas

@@ -2,8 +2,11 @@
 #pragma once
 #include <cuda_runtime.h>
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+
+#include "kernels/device.h"
 
 namespace iqnas::cuda {
 inline void check(cudaError_t e, const char* what, const char* file, int line) {
@@ -12,6 +15,21 @@ inline void check(cudaError_t e, const char* what, const char* file, int line) {
                              std::to_string(line) + ": " + cudaGetErrorString(e));
 }
 cudaStream_t stream();  // the stream every kernel of this backend runs on
+
+// Temporary device buffer from the caching allocator, returned to the cache at scope exit. Safe
+// because every kernel runs on stream(): a later user of the block is ordered after this one's work.
+class Scratch {
+ public:
+  explicit Scratch(std::size_t bytes) : p_(bytes ? alloc(bytes) : nullptr) {}
+  ~Scratch() { free(p_); }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  template <typename T>
+  T* as() const { return static_cast<T*>(p_); }
+
+ private:
+  void* p_;
+};
 }  // namespace iqnas::cuda
 
 #define IQNAS_CUDA_CHECK(call) ::iqnas::cuda::check((call), #call, __FILE__, __LINE__)

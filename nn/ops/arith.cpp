@@ -6,6 +6,7 @@
 #include "kernels/elementwise.h"
 #include "kernels/rows.h"
 #include "nn/ops/common.h"
+#include "nn/ops/device_index.h"
 
 namespace iqnas {
 using detail::empty_like;
@@ -158,18 +159,19 @@ Var gather_rows(const Var& xv, const std::vector<int64_t>& idx) {
   for (int64_t i : idx)
     if (i < 0 || i >= N) throw std::out_of_range("gather_rows: row " + std::to_string(i) + " of " + std::to_string(N));
   Tensor y = Tensor::empty(with_rows(x.shape(), R), x.device());
-  IQNAS_CPU_ONLY(x.device(), gather_rows, x.data(), idx.data(), y.data(), R, D);
+  const detail::DeviceIndex<int64_t> didx(idx, x.device());  // device copy on CUDA
+  IQNAS_DISPATCH(x.device(), gather_rows, x.data(), didx.data(idx), y.data(), R, D);
   const Shape xs = x.shape();
-  return make_result(y, "gather_rows", {xv}, [xs, idx, R, D](const Tensor& gy0, const std::vector<bool>&) {
+  return make_result(y, "gather_rows", {xv}, [xs, idx, didx, R, D](const Tensor& gy0, const std::vector<bool>&) {
     const Tensor gy = gy0.contiguous();
     Tensor gx = Tensor::zeros(xs, gy.device());
     std::vector<int64_t> seen(idx);  // repeated rows need accumulation, distinct ones a scatter
     std::sort(seen.begin(), seen.end());
     if (std::adjacent_find(seen.begin(), seen.end()) == seen.end()) {
-      IQNAS_CPU_ONLY(gy.device(), scatter_rows, gy.data(), idx.data(), gx.data(), R, D);
+      IQNAS_DISPATCH(gy.device(), scatter_rows, gy.data(), didx.data(idx), gx.data(), R, D);
     } else {
       for (int64_t r = 0; r < R; ++r)
-        IQNAS_CPU_ONLY(gy.device(), axpby, 1.f, gy.data() + r * D, 1.f, gx.data() + idx[r] * D, D);
+        IQNAS_DISPATCH(gy.device(), axpby, 1.f, gy.data() + r * D, 1.f, gx.data() + idx[r] * D, D);
     }
     return std::vector<Tensor>{gx};
   });
@@ -192,17 +194,22 @@ Var merge_rows(const std::vector<Var>& parts, const std::vector<std::vector<int6
     if (covered[static_cast<size_t>(i)] != 1) throw std::invalid_argument("merge_rows: row " + std::to_string(i) + " not covered exactly once");
   const int64_t D = shape_numel(with_rows(xs[0].shape(), 1));
   Tensor y = Tensor::empty(with_rows(xs[0].shape(), n), xs[0].device());
+  std::vector<detail::DeviceIndex<int64_t>> didx;  // device copies on CUDA
+  for (size_t p = 0; p < xs.size(); ++p) {
+    check_same_device("merge_rows", xs[p], xs[0]);
+    didx.emplace_back(idx[p], y.device());
+  }
   for (size_t p = 0; p < xs.size(); ++p)
-    IQNAS_CPU_ONLY(y.device(), scatter_rows, xs[p].data(), idx[p].data(), y.data(), static_cast<int64_t>(idx[p].size()), D);
+    IQNAS_DISPATCH(y.device(), scatter_rows, xs[p].data(), didx[p].data(idx[p]), y.data(), static_cast<int64_t>(idx[p].size()), D);
   std::vector<Shape> shapes;
   for (const Tensor& t : xs) shapes.push_back(t.shape());
-  return make_result(y, "merge_rows", parts, [idx, shapes, D](const Tensor& gy0, const std::vector<bool>& needs) {
+  return make_result(y, "merge_rows", parts, [idx, didx, shapes, D](const Tensor& gy0, const std::vector<bool>& needs) {
     const Tensor gy = gy0.contiguous();
     std::vector<Tensor> g(idx.size());
     for (size_t p = 0; p < idx.size(); ++p) {
       if (!needs[p]) continue;
       g[p] = Tensor::empty(shapes[p], gy.device());
-      IQNAS_CPU_ONLY(gy.device(), gather_rows, gy.data(), idx[p].data(), g[p].data(), static_cast<int64_t>(idx[p].size()), D);
+      IQNAS_DISPATCH(gy.device(), gather_rows, gy.data(), didx[p].data(idx[p]), g[p].data(), static_cast<int64_t>(idx[p].size()), D);
     }
     return g;
   });

@@ -34,18 +34,18 @@ Var conv2d(const Var& xv, const Var& wv, int stride, int pad, int groups) {
   if (a.Ho() < 1 || a.Wo() < 1) throw std::invalid_argument("conv2d: kernel larger than padded input " + shape_str(x.shape()));
   Tensor y = Tensor::empty({a.N, a.Ho(), a.Wo(), a.Cout}, x.device());
   Tensor ws = Tensor::empty({int64_t(conv2d_workspace(a))}, x.device());
-  IQNAS_CPU_ONLY(x.device(), conv2d_forward, a, x.data(), w.data(), y.data(), ws.data());
+  IQNAS_DISPATCH(x.device(), conv2d_forward, a, x.data(), w.data(), y.data(), ws.data());
   return make_result(y, "conv2d", {xv, wv}, [x, w, a](const Tensor& gy0, const std::vector<bool>& needs) {
     const Tensor gy = gy0.contiguous();
     Tensor ws = Tensor::empty({int64_t(conv2d_workspace(a))}, gy.device());
     Tensor gx, gw;
     if (needs[0]) {
       gx = empty_like(x);
-      IQNAS_CPU_ONLY(gy.device(), conv2d_backward_data, a, gy.data(), w.data(), gx.data(), ws.data());
+      IQNAS_DISPATCH(gy.device(), conv2d_backward_data, a, gy.data(), w.data(), gx.data(), ws.data());
     }
     if (needs[1]) {
       gw = empty_like(w);
-      IQNAS_CPU_ONLY(gy.device(), conv2d_backward_weight, a, x.data(), gy.data(), gw.data(), ws.data());
+      IQNAS_DISPATCH(gy.device(), conv2d_backward_weight, a, x.data(), gy.data(), gw.data(), ws.data());
     }
     return std::vector<Tensor>{gx, gw};
   });
@@ -63,17 +63,17 @@ Var pointwise_conv(const Var& xv, const Var& wv) {
   Shape ys = x.shape();
   ys.back() = cout;
   Tensor y = Tensor::empty(ys, x.device());
-  IQNAS_CPU_ONLY(x.device(), gemm, false, true, M, cout, cin, 1.f, x.data(), cin, w.data(), cin, 0.f, y.data(), cout);
+  IQNAS_DISPATCH(x.device(), gemm, false, true, M, cout, cin, 1.f, x.data(), cin, w.data(), cin, 0.f, y.data(), cout);
   return make_result(y, "pointwise_conv", {xv, wv}, [x, w, M, cin, cout](const Tensor& gy0, const std::vector<bool>& needs) {
     const Tensor gy = gy0.contiguous();
     Tensor gx, gw;
     if (needs[0]) {
       gx = empty_like(x);
-      IQNAS_CPU_ONLY(gy.device(), gemm, false, false, M, cin, cout, 1.f, gy.data(), cout, w.data(), cin, 0.f, gx.data(), cin);
+      IQNAS_DISPATCH(gy.device(), gemm, false, false, M, cin, cout, 1.f, gy.data(), cout, w.data(), cin, 0.f, gx.data(), cin);
     }
     if (needs[1]) {
       gw = empty_like(w);
-      IQNAS_CPU_ONLY(gy.device(), gemm, true, false, cout, cin, M, 1.f, gy.data(), cout, x.data(), cin, 0.f, gw.data(), cin);
+      IQNAS_DISPATCH(gy.device(), gemm, true, false, cout, cin, M, 1.f, gy.data(), cout, x.data(), cin, 0.f, gw.data(), cin);
     }
     return std::vector<Tensor>{gx, gw};
   });
@@ -92,17 +92,17 @@ Var depthwise_conv(const Var& xv, const Var& wv, int stride, int pad) {
                                 shape_str(x.shape()) + " (expected [K, K, C])");
   if (a.Ho() < 1 || a.Wo() < 1) throw std::invalid_argument("depthwise_conv: kernel larger than padded input " + shape_str(x.shape()));
   Tensor y = Tensor::empty({a.N, a.Ho(), a.Wo(), a.C}, x.device());
-  IQNAS_CPU_ONLY(x.device(), depthwise_forward, a, x.data(), w.data(), y.data());
+  IQNAS_DISPATCH(x.device(), depthwise_forward, a, x.data(), w.data(), y.data());
   return make_result(y, "depthwise_conv", {xv, wv}, [x, w, a](const Tensor& gy0, const std::vector<bool>& needs) {
     const Tensor gy = gy0.contiguous();
     Tensor gx, gw;
     if (needs[0]) {
       gx = empty_like(x);
-      IQNAS_CPU_ONLY(gy.device(), depthwise_backward_data, a, gy.data(), w.data(), gx.data());
+      IQNAS_DISPATCH(gy.device(), depthwise_backward_data, a, gy.data(), w.data(), gx.data());
     }
     if (needs[1]) {
       gw = empty_like(w);
-      IQNAS_CPU_ONLY(gy.device(), depthwise_backward_weight, a, x.data(), gy.data(), gw.data());
+      IQNAS_DISPATCH(gy.device(), depthwise_backward_weight, a, x.data(), gy.data(), gw.data());
     }
     return std::vector<Tensor>{gx, gw};
   });

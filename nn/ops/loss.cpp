@@ -7,6 +7,7 @@
 #include "kernels/loss.h"
 #include "nn/ops/arith.h"
 #include "nn/ops/common.h"
+#include "nn/ops/device_index.h"
 
 namespace iqnas {
 using detail::empty_like;
@@ -29,11 +30,12 @@ Var cross_entropy(const Var& lv, const std::vector<int32_t>& labels, float smoot
                                   " is outside [0, " + std::to_string(K) + ")");
   if (smoothing < 0.f || smoothing >= 1.f) throw std::invalid_argument("cross_entropy: label smoothing must be in [0, 1)");
   Tensor prob = empty_like(logits), loss = Tensor::empty({N}, logits.device());
-  IQNAS_CPU_ONLY(logits.device(), softmax_xent_forward, logits.data(), labels.data(), smoothing, prob.data(), loss.data(), N, K);
+  const detail::DeviceIndex<int32_t> dlabels(labels, logits.device());  // device copy on CUDA
+  IQNAS_DISPATCH(logits.device(), softmax_xent_forward, logits.data(), dlabels.data(labels), smoothing, prob.data(), loss.data(), N, K);
   Tensor out = Tensor::full({}, batch_mean(loss), logits.device());
-  return make_result(out, "cross_entropy", {lv}, [prob, labels, smoothing, N, K](const Tensor& gy, const std::vector<bool>&) {
+  return make_result(out, "cross_entropy", {lv}, [prob, labels, dlabels, smoothing, N, K](const Tensor& gy, const std::vector<bool>&) {
     Tensor g = empty_like(prob);
-    IQNAS_CPU_ONLY(g.device(), softmax_xent_backward, prob.data(), labels.data(), smoothing, gy.item() / N, g.data(), N, K);
+    IQNAS_DISPATCH(g.device(), softmax_xent_backward, prob.data(), dlabels.data(labels), smoothing, gy.item() / N, g.data(), N, K);
     return std::vector<Tensor>{g};
   });
 }
@@ -45,11 +47,11 @@ Var kl_div(const Var& sv, const Var& tv, float T) {
   if (!(T > 0.f)) throw std::invalid_argument("kl_div: temperature must be positive");
   const int64_t N = s.dim(0), K = s.dim(1);
   Tensor ps = empty_like(s), pt = empty_like(s), loss = Tensor::empty({N}, s.device());
-  IQNAS_CPU_ONLY(s.device(), kl_div_forward, s.data(), t.data(), T, ps.data(), pt.data(), loss.data(), N, K);
+  IQNAS_DISPATCH(s.device(), kl_div_forward, s.data(), t.data(), T, ps.data(), pt.data(), loss.data(), N, K);
   Tensor out = Tensor::full({}, batch_mean(loss), s.device());
   return make_result(out, "kl_div", {sv, tv}, [ps, pt, loss, T, N, K](const Tensor& gy, const std::vector<bool>& needs) {
     Tensor gs = needs[0] ? empty_like(ps) : Tensor(), gt = needs[1] ? empty_like(pt) : Tensor();
-    IQNAS_CPU_ONLY(ps.device(), kl_div_backward, ps.data(), pt.data(), loss.data(), T, gy.item() / N,
+    IQNAS_DISPATCH(ps.device(), kl_div_backward, ps.data(), pt.data(), loss.data(), T, gy.item() / N,
                    gs.defined() ? gs.data() : nullptr, gt.defined() ? gt.data() : nullptr, N, K);
     return std::vector<Tensor>{gs, gt};
   });

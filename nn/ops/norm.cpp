@@ -24,19 +24,19 @@ Var batch_norm(const Var& xv, const Var& gv, const Var& bv, const BatchNormState
   if (training) {
     if (a.M < 2) throw std::invalid_argument("batch_norm: training needs more than one value per channel, got shape " + shape_str(x.shape()));
     Tensor mean = Tensor::empty({C}, dev), invstd = Tensor::empty({C}, dev);
-    IQNAS_CPU_ONLY(dev, batchnorm_forward_train, a, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data());
-    IQNAS_CPU_ONLY(dev, batchnorm_update_running, a, s.momentum, mean.data(), invstd.data(), s.running_mean->data(), s.running_var->data());
+    IQNAS_DISPATCH(dev, batchnorm_forward_train, a, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data());
+    IQNAS_DISPATCH(dev, batchnorm_update_running, a, s.momentum, mean.data(), invstd.data(), s.running_mean->data(), s.running_var->data());
     return make_result(y, "batch_norm", {xv, gv, bv}, [x, gamma, mean, invstd, a](const Tensor& gy0, const std::vector<bool>& needs) {
       const Tensor gy = gy0.contiguous();
       Tensor gx = needs[0] ? empty_like(x) : Tensor();
       Tensor gg = Tensor::empty({a.C}, gy.device()), gb = Tensor::empty({a.C}, gy.device());
-      IQNAS_CPU_ONLY(gy.device(), batchnorm_backward, a, x.data(), gy.data(), gamma.data(), mean.data(), invstd.data(),
+      IQNAS_DISPATCH(gy.device(), batchnorm_backward, a, x.data(), gy.data(), gamma.data(), mean.data(), invstd.data(),
                      gx.defined() ? gx.data() : nullptr, gg.data(), gb.data());
       return std::vector<Tensor>{gx, gg, gb};
     });
   }
 
-  IQNAS_CPU_ONLY(dev, batchnorm_forward_eval, a, x.data(), gamma.data(), beta.data(), s.running_mean->data(), s.running_var->data(), y.data());
+  IQNAS_DISPATCH(dev, batchnorm_forward_eval, a, x.data(), gamma.data(), beta.data(), s.running_mean->data(), s.running_var->data(), y.data());
   // In eval mode y = x * scale + shift per channel, with scale = gamma / sqrt(running_var + eps).
   std::vector<float> rv = s.running_var->to_vector();
   std::vector<float> inv(rv.size());

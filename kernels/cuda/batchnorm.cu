@@ -1,0 +1,301 @@
+// Batch normalisation over x viewed as [M, C] on the GPU, same semantics as
+// kernels/cpu/batchnorm.cpp:
+//  * statistics: pass 1 gives each block 32 channels and a slice of the rows; each thread sums its
+//    rows in float over runs of 64 rows, folded into double, the block folds its 8 row slices in
+//    shared memory and writes one double partial per channel; pass 2 (one thread per channel) sums
+//    the partials in a fixed order. Training sums are shifted by row 0 (as on the CPU), which keeps
+//    the one-pass variance accurate when |mean| >> std; the backward sums are centred on the mean.
+//  * the elementwise passes (normalise, eval, input gradient) use float4 when C % 4 == 0.
+#include <algorithm>
+#include <initializer_list>
+
+#include "kernels/batchnorm.h"
+#include "kernels/cuda/check.h"
+#include "kernels/cuda/vec.h"
+
+namespace iqnas::cuda {
+namespace {
+
+constexpr int kTx = 32, kTy = 8;
+constexpr int kFold = 64;  // rows summed in float before folding into double
+
+// partial[(blockIdx.y * 2 + j) * C + c], j = 0, 1:
+//   forward  (gy == nullptr): sum (x - center), sum (x - center)^2
+//   backward (gy != nullptr): sum gy,           sum gy * (x - center)
+__global__ void __launch_bounds__(kTx* kTy) k_bn_partial(long long M, int C, const float* __restrict__ x,
+                                                         const float* __restrict__ gy,
+                                                         const float* __restrict__ center,
+                                                         double* __restrict__ partial) {
+  __shared__ double red[2][kTy][kTx];
+  const int c = blockIdx.x * kTx + threadIdx.x;
+  double d1 = 0, d2 = 0;
+  if (c < C) {
+    const float k = center[c];
+    float f1 = 0.f, f2 = 0.f;
+    int run = 0;
+    for (long long r = (long long)blockIdx.y * kTy + threadIdx.y; r < M; r += (long long)gridDim.y * kTy) {
+      const float d = x[r * C + c] - k;
+      if (gy) {
+        const float g = gy[r * C + c];
+        f1 += g;
+        f2 = fmaf(g, d, f2);
+      } else {
+        f1 += d;
+        f2 = fmaf(d, d, f2);
+      }
+      if (++run == kFold) {
+        d1 += f1;
+        d2 += f2;
+        f1 = f2 = 0.f;
+        run = 0;
+      }
+    }
+    d1 += f1;
+    d2 += f2;
+  }
+  red[0][threadIdx.y][threadIdx.x] = d1;
+  red[1][threadIdx.y][threadIdx.x] = d2;
+  __syncthreads();
+  if (threadIdx.y == 0 && c < C) {
+    double s1 = 0, s2 = 0;
+    for (int u = 0; u < kTy; ++u) {
+      s1 += red[0][u][threadIdx.x];
+      s2 += red[1][u][threadIdx.x];
+    }
+    partial[((long long)blockIdx.y * 2 + 0) * C + c] = s1;
+    partial[((long long)blockIdx.y * 2 + 1) * C + c] = s2;
+  }
+}
+
+__device__ __forceinline__ void sum_partials(const double* partial, int P, int C, int c, double& s1, double& s2) {
+  s1 = 0;
+  s2 = 0;
+  for (int p = 0; p < P; ++p) {
+    s1 += partial[((long long)p * 2 + 0) * C + c];
+    s2 += partial[((long long)p * 2 + 1) * C + c];
+  }
+}
+
+__global__ void k_bn_stats(const double* partial, int P, long long M, int C, float eps, const float* shift,
+                           float* mean, float* invstd) {
+  const int c = blockIdx.x * 256 + threadIdx.x;
+  if (c >= C) return;
+  double m1, m2;
+  sum_partials(partial, P, C, c, m1, m2);
+  m1 /= double(M);
+  m2 /= double(M);
+  const double var = fmax(m2 - m1 * m1, 0.0);
+  mean[c] = float(m1 + double(shift[c]));
+  invstd[c] = float(1.0 / sqrt(var + double(eps)));
+}
+
+// Backward per-channel results: gbeta, ggamma (either may be null) and the input-gradient
+// coefficients coef[0..C) = k, [C..2C) = q, [2C..3C) = o with gx = k * gy + q * (x - mean) + o.
+__global__ void k_bn_backward_stats(const double* partial, int P, long long M, int C, const float* gamma,
+                                    const float* invstd, float* ggamma, float* gbeta, float* coef) {
+  const int c = blockIdx.x * 256 + threadIdx.x;
+  if (c >= C) return;
+  double g1, g2;
+  sum_partials(partial, P, C, c, g1, g2);
+  const double is = invstd[c];
+  if (gbeta) gbeta[c] = float(g1);
+  if (ggamma) ggamma[c] = float(g2 * is);
+  if (coef) {
+    const double kk = double(gamma ? gamma[c] : 1.0f) * is;
+    coef[c] = float(kk);
+    coef[C + c] = float(-kk * g2 * is * is / double(M));
+    coef[2 * C + c] = float(-kk * g1 / double(M));
+  }
+}
+
+// y = (x - mean) * (gamma * invstd) + beta; V channels per thread (C % V == 0).
+template <int V>
+__global__ void k_bn_normalize(long long total, int C, const float* __restrict__ x, const float* __restrict__ gamma,
+                               const float* __restrict__ beta, const float* __restrict__ mean,
+                               const float* __restrict__ invstd, float* __restrict__ y) {
+  for (long long i = blockIdx.x * 256LL + threadIdx.x; i * V < total; i += 256LL * gridDim.x) {
+    const int c0 = int((i * V) % C);
+    float v[V];
+    if constexpr (V == 4) {
+      const float4 t = __ldg(reinterpret_cast<const float4*>(x) + i);
+      v[0] = t.x, v[1] = t.y, v[2] = t.z, v[3] = t.w;
+    } else {
+      v[0] = x[i];
+    }
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const int c = c0 + j;
+      const float sc = (gamma ? gamma[c] : 1.0f) * invstd[c];
+      v[j] = (v[j] - mean[c]) * sc + (beta ? beta[c] : 0.0f);
+    }
+    if constexpr (V == 4)
+      reinterpret_cast<float4*>(y)[i] = make_float4(v[0], v[1], v[2], v[3]);
+    else
+      y[i] = v[0];
+  }
+}
+
+// Eval: y = (x - running_mean) * (gamma / sqrt(running_var + eps)) + beta.
+template <int V>
+__global__ void k_bn_eval(long long total, int C, float eps, const float* __restrict__ x,
+                          const float* __restrict__ gamma, const float* __restrict__ beta,
+                          const float* __restrict__ rm, const float* __restrict__ rv, float* __restrict__ y) {
+  for (long long i = blockIdx.x * 256LL + threadIdx.x; i * V < total; i += 256LL * gridDim.x) {
+    const int c0 = int((i * V) % C);
+    float v[V];
+    if constexpr (V == 4) {
+      const float4 t = __ldg(reinterpret_cast<const float4*>(x) + i);
+      v[0] = t.x, v[1] = t.y, v[2] = t.z, v[3] = t.w;
+    } else {
+      v[0] = x[i];
+    }
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const int c = c0 + j;
+      const float sc = (gamma ? gamma[c] : 1.0f) * (1.0f / sqrtf(rv[c] + eps));
+      v[j] = (v[j] - rm[c]) * sc + (beta ? beta[c] : 0.0f);
+    }
+    if constexpr (V == 4)
+      reinterpret_cast<float4*>(y)[i] = make_float4(v[0], v[1], v[2], v[3]);
+    else
+      y[i] = v[0];
+  }
+}
+
+// gx = k * gy + q * (x - mean) + o per channel (coef as written by k_bn_backward_stats).
+template <int V>
+__global__ void k_bn_backward_dx(long long total, int C, const float* __restrict__ x, const float* __restrict__ gy,
+                                 const float* __restrict__ mean, const float* __restrict__ coef,
+                                 float* __restrict__ gx) {
+  for (long long i = blockIdx.x * 256LL + threadIdx.x; i * V < total; i += 256LL * gridDim.x) {
+    const int c0 = int((i * V) % C);
+    float xv[V], gv[V], out[V];
+    if constexpr (V == 4) {
+      const float4 a = __ldg(reinterpret_cast<const float4*>(x) + i);
+      const float4 b = __ldg(reinterpret_cast<const float4*>(gy) + i);
+      xv[0] = a.x, xv[1] = a.y, xv[2] = a.z, xv[3] = a.w;
+      gv[0] = b.x, gv[1] = b.y, gv[2] = b.z, gv[3] = b.w;
+    } else {
+      xv[0] = x[i];
+      gv[0] = gy[i];
+    }
+#pragma unroll
+    for (int j = 0; j < V; ++j) {
+      const int c = c0 + j;
+      out[j] = coef[c] * gv[j] + coef[C + c] * (xv[j] - mean[c]) + coef[2 * C + c];
+    }
+    if constexpr (V == 4)
+      reinterpret_cast<float4*>(gx)[i] = make_float4(out[0], out[1], out[2], out[3]);
+    else
+      gx[i] = out[0];
+  }
+}
+
+__global__ void k_bn_update_running(long long M, int C, float eps, float momentum, const float* mean,
+                                    const float* invstd, float* running_mean, float* running_var) {
+  const int c = blockIdx.x * 256 + threadIdx.x;
+  if (c >= C) return;
+  const double unbias = M > 1 ? double(M) / double(M - 1) : 1.0;
+  const double is = invstd[c];
+  const double var = fmax(1.0 / (is * is) - double(eps), 0.0) * unbias;
+  running_mean[c] = float((1.0 - momentum) * running_mean[c] + momentum * mean[c]);
+  running_var[c] = float((1.0 - momentum) * running_var[c] + momentum * var);
+}
+
+int sm_count() {
+  static int n = [] {
+    int dev = 0, v = 0;
+    IQNAS_CUDA_CHECK(cudaGetDevice(&dev));
+    IQNAS_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev));
+    return v > 0 ? v : 1;
+  }();
+  return n;
+}
+
+// Block rows of pass 1: about four blocks per multiprocessor, each block row owning >= kTy rows.
+int partial_rows(const BnArgs& a) {
+  const int bx = int((a.C + kTx - 1) / kTx);
+  const long long max_by = std::max<long long>((a.M + kTy - 1) / kTy, 1);
+  return int(std::clamp<long long>((4LL * sm_count() + bx - 1) / bx, 1, max_by));
+}
+
+void partial_sums(const BnArgs& a, int by, const float* x, const float* gy, const float* center, double* partial) {
+  const int bx = int((a.C + kTx - 1) / kTx);
+  k_bn_partial<<<dim3{unsigned(bx), unsigned(by)}, dim3{kTx, kTy}, 0, stream()>>>(a.M, int(a.C), x, gy, center,
+                                                                                partial);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+bool vec4(int64_t C, std::initializer_list<const void*> ps) {
+  if (C % 4) return false;
+  for (const void* p : ps)
+    if (!aligned16(p)) return false;
+  return true;
+}
+
+}  // namespace
+
+void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta, float* y,
+                             float* mean, float* invstd) {
+  if (a.M <= 0 || a.C <= 0) return;
+  const int P = partial_rows(a);
+  Scratch partial(sizeof(double) * 2 * size_t(P) * size_t(a.C));
+  partial_sums(a, P, x, nullptr, x, partial.as<double>());  // shifted by row 0
+  const unsigned cb = unsigned((a.C + 255) / 256);
+  k_bn_stats<<<cb, 256, 0, stream()>>>(partial.as<double>(), P, a.M, int(a.C), a.eps, x, mean, invstd);
+  IQNAS_CUDA_LAUNCH_CHECK();
+  const long long total = a.M * a.C;
+  if (vec4(a.C, {x, y}))
+    k_bn_normalize<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), x, gamma, beta, mean, invstd, y);
+  else
+    k_bn_normalize<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), x, gamma, beta, mean, invstd, y);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+void batchnorm_forward_eval(const BnArgs& a, const float* x, const float* gamma, const float* beta,
+                            const float* running_mean, const float* running_var, float* y) {
+  const long long total = a.M * a.C;
+  if (total <= 0) return;
+  if (vec4(a.C, {x, y}))
+    k_bn_eval<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), a.eps, x, gamma, beta, running_mean,
+                                                             running_var, y);
+  else
+    k_bn_eval<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), a.eps, x, gamma, beta, running_mean,
+                                                         running_var, y);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const float* gamma, const float* mean,
+                        const float* invstd, float* gx, float* ggamma, float* gbeta) {
+  if (a.C <= 0) return;
+  if (a.M <= 0) {
+    if (ggamma) memset_zero(ggamma, sizeof(float) * size_t(a.C));
+    if (gbeta) memset_zero(gbeta, sizeof(float) * size_t(a.C));
+    return;
+  }
+  const int P = partial_rows(a);
+  Scratch partial(sizeof(double) * 2 * size_t(P) * size_t(a.C));
+  partial_sums(a, P, x, gy, mean, partial.as<double>());
+  Scratch coef(gx ? sizeof(float) * 3 * size_t(a.C) : 0);
+  const unsigned cb = unsigned((a.C + 255) / 256);
+  k_bn_backward_stats<<<cb, 256, 0, stream()>>>(partial.as<double>(), P, a.M, int(a.C), gamma, invstd, ggamma, gbeta,
+                                                coef.as<float>());
+  IQNAS_CUDA_LAUNCH_CHECK();
+  if (!gx) return;
+  const long long total = a.M * a.C;
+  if (vec4(a.C, {x, gy, gx}))
+    k_bn_backward_dx<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef.as<float>(), gx);
+  else
+    k_bn_backward_dx<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef.as<float>(), gx);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean, const float* invstd,
+                              float* running_mean, float* running_var) {
+  if (a.C <= 0) return;
+  k_bn_update_running<<<unsigned((a.C + 255) / 256), 256, 0, stream()>>>(a.M, int(a.C), a.eps, momentum, mean, invstd,
+                                                                         running_mean, running_var);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+}  // namespace iqnas::cuda

@@ -1,0 +1,64 @@
+// Helpers for the CUDA-vs-CPU tests: random data, device buffers, and the error measure
+//   err(a, ref) = max_i |a_i - ref_i| / (1 + max_i |ref_i|)
+// which every tolerance in this folder refers to (see docs/cuda.md for the table).
+#pragma once
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "kernels/device.h"
+#include "nn/tensor.h"
+
+namespace iqnas::test {
+
+#define REQUIRE_GPU() \
+  if (!::iqnas::cuda::available()) GTEST_SKIP() << "no CUDA device"
+
+inline std::vector<float> randn(std::size_t n, unsigned seed, float scale = 1.0f, float shift = 0.0f) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(n);
+  for (auto& x : v) x = shift + scale * d(gen);
+  return v;
+}
+
+inline double err(const std::vector<float>& a, const std::vector<float>& ref) {
+  EXPECT_EQ(a.size(), ref.size());
+  double m = 0, e = 0;
+  for (std::size_t i = 0; i < a.size() && i < ref.size(); ++i) {
+    m = std::max(m, std::abs(double(ref[i])));
+    const double d = std::abs(double(a[i]) - double(ref[i]));
+    e = std::isnan(d) ? INFINITY : std::max(e, d);
+  }
+  return e / (1.0 + m);
+}
+
+// A device buffer of T holding a copy of host data (or n uninitialised elements).
+template <typename T>
+class DevBuf {
+ public:
+  explicit DevBuf(const std::vector<T>& h) : n_(h.size()), p_(static_cast<T*>(cuda::alloc(bytes()))) {
+    if (n_) cuda::copy_h2d(p_, h.data(), bytes());
+  }
+  explicit DevBuf(std::size_t n) : n_(n), p_(static_cast<T*>(cuda::alloc(bytes()))) {}
+  ~DevBuf() { cuda::free(p_); }
+  DevBuf(const DevBuf&) = delete;
+  DevBuf& operator=(const DevBuf&) = delete;
+  T* get() const { return p_; }
+  std::vector<T> host() const {
+    std::vector<T> h(n_);
+    if (n_) cuda::copy_d2h(h.data(), p_, bytes());  // synchronises the backend stream
+    return h;
+  }
+
+ private:
+  std::size_t bytes() const { return n_ * sizeof(T); }
+  std::size_t n_;
+  T* p_;
+};
+
+}  // namespace iqnas::test
