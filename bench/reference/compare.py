@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""Side-by-side table of bench_kernels (Google Benchmark JSON) and torch_kernels.py (JSON).
+
+ratio = PyTorch time / our time: above 1 means we are faster. Each side's time is the minimum
+(default; the least disturbed by other processes on a shared machine) or the median over
+repetitions: Google Benchmark repetitions on our side, single calls on the PyTorch side. When the
+PyTorch file was made with --cpu-time, our CPU time is compared instead of wall-clock time.
+Prints a text table and, with --markdown FILE, writes the same table as markdown.
+
+Usage: compare.py ours.json torch.json [--markdown table.md]
+"""
+import argparse
+import json
+import math
+import statistics
+import sys
+
+
+def load_ours(path, stat, clock):
+    """Per benchmark: the min or median over repetitions of the per-repetition mean time."""
+    with open(path) as f:
+        doc = json.load(f)
+    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+    field = "cpu_time" if clock == "cpu" else "real_time"
+    reps, order = {}, []
+    for b in doc["benchmarks"]:
+        name = b.get("run_name", b["name"]).replace("/real_time", "")
+        if name not in reps:
+            order.append(name)
+            reps[name] = []
+        if b.get("run_type", "iteration") == "iteration":
+            reps[name].append(b[field] * scale[b.get("time_unit", "ns")])
+    out = {}
+    for n, v in reps.items():
+        if v:
+            out[n] = min(v) if stat == "min" else statistics.median(v)
+    return doc.get("context", {}), order, out
+
+
+def geomean(xs):
+    xs = [x for x in xs if x > 0]
+    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("ours")
+    ap.add_argument("torch")
+    ap.add_argument("--markdown", help="write the table as markdown to this file")
+    ap.add_argument("--stat", choices=["min", "median"], default="min",
+                    help="statistic over repetitions (min is the most robust on a shared machine)")
+    a = ap.parse_args()
+
+    with open(a.torch) as f:
+        tdoc = json.load(f)
+    clock = "cpu" if tdoc.get("clock") == "process_cpu" else "wall"
+    ctx, order, ours = load_ours(a.ours, a.stat, clock)
+    theirs = {k: v[f"{a.stat}_ms"] for k, v in tdoc["results"].items()}
+
+    rows = []
+    for name in order:
+        if name not in ours:
+            continue
+        fam, pas, shape = (name.split("/", 2) + ["", ""])[:3]
+        t = theirs.get(name)
+        rows.append((fam, pas, shape, ours[name], t, t / ours[name] if t else None))
+
+    threads = ctx.get("omp_threads", "?")
+    head = (f"ours: iqnas bench_kernels, OMP_NUM_THREADS={threads}, {ctx.get('num_cpus', '?')} CPUs "
+            f"@ {ctx.get('mhz_per_cpu', '?')} MHz; reference: {tdoc.get('framework')} "
+            f"(oneDNN: {tdoc.get('mkldnn')}), {tdoc.get('threads')} threads; "
+            f"{'CPU' if clock == 'cpu' else 'wall-clock'} time in ms, {a.stat} over repetitions; "
+            f"ratio = PyTorch / ours, > 1 means iqnas is faster")
+    print(head)
+    print(f"{'family':7s} {'pass':11s} {'shape':28s} {'iqnas ms':>9s} {'torch ms':>9s} {'ratio':>6s}")
+    for fam, pas, shape, o, t, r in rows:
+        ts = f"{t:9.3f}" if t is not None else f"{'-':>9s}"
+        rs = f"{r:6.2f}" if r is not None else f"{'-':>6s}"
+        print(f"{fam:7s} {pas:11s} {shape:28s} {o:9.3f} {ts} {rs}")
+    summary = []
+    for fam in dict.fromkeys(r[0] for r in rows):
+        for pas in dict.fromkeys(r[1] for r in rows if r[0] == fam):
+            rs = [r[5] for r in rows if r[0] == fam and r[1] == pas and r[5]]
+            if rs:
+                summary.append((fam, pas, geomean(rs), min(rs), len(rs)))
+    print("\ngeometric-mean ratio per family and pass (min in brackets):")
+    for fam, pas, g, mn, n in summary:
+        print(f"  {fam:7s} {pas:11s} {g:5.2f}  (min {mn:4.2f}, {n} shapes)")
+
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(head + "\n\n")
+            f.write("| family | pass | shape | iqnas ms | PyTorch ms | ratio |\n|---|---|---|---:|---:|---:|\n")
+            for fam, pas, shape, o, t, r in rows:
+                ts = f"{t:.3f}" if t is not None else "-"
+                rs = f"**{r:.2f}**" if r is not None and r < 1 else (f"{r:.2f}" if r is not None else "-")
+                f.write(f"| {fam} | {pas} | {shape} | {o:.3f} | {ts} | {rs} |\n")
+            f.write("\nGeometric-mean ratio per family and pass:\n\n| family | pass | geomean | min | shapes |\n"
+                    "|---|---|---:|---:|---:|\n")
+            for fam, pas, g, mn, n in summary:
+                f.write(f"| {fam} | {pas} | {g:.2f} | {mn:.2f} | {n} |\n")
+        print(f"\nmarkdown table written to {a.markdown}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
