@@ -8,7 +8,8 @@
 //   (the LP's feasible set contains the current point);
 // - the final block LPs return vertices, so each block has at most K fractional groups (checked);
 //   each fractional group is rounded to its cheapest option in its support, which keeps every
-//   budget when that option is cheapest for all of them (always true with one budget).
+//   budget when that option is cheapest for all of them (always true with one budget); otherwise
+//   to the supported option that keeps the budgets (or exceeds them least), then a greedy repair.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -262,10 +263,35 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
         }
         if (le && (lt || cf[o * R] > cf[best * R])) best = o;
       }
+      bool cheapest_in_all = true;
       for (int o = 0; o < d.n[g]; ++o)
         if (rx.x[g][o] > 1e-9)
           for (int k = 0; k < K; ++k)
-            if (cf[o * R + k + 1] < cf[best * R + k + 1]) guarantee = false;  // no option cheapest in all
+            if (cf[o * R + k + 1] < cf[best * R + k + 1]) cheapest_in_all = false;
+      if (!cheapest_in_all) {
+        // Several budgets and no option cheapest in all of them: the supported option that keeps
+        // every budget at the current point with the best objective, else the least excess.
+        guarantee = false;
+        const std::vector<double> keep = rx.x[g];
+        int pick = -1;
+        double pick_obj = 0, pick_excess = 0;
+        for (int o = 0; o < d.n[g]; ++o) {
+          if (keep[o] <= 1e-9) continue;
+          rx.x[g].assign(d.n[g], 0.0);
+          rx.x[g][o] = 1.0;
+          rx.rows(rv);
+          double excess = 0;
+          for (int k = 0; k < K; ++k)
+            excess = std::max(excess, (rv[k + 1] - d.rhs[k]) / std::max(1.0, std::fabs(d.rhs[k])));
+          excess = std::max(excess, 0.0);
+          if (pick < 0 || excess < pick_excess || (excess == pick_excess && rv[0] > pick_obj)) {
+            pick = o;
+            pick_obj = rv[0];
+            pick_excess = excess;
+          }
+        }
+        best = pick;
+      }
       rx.x[g].assign(d.n[g], 0.0);
       rx.x[g][best] = 1.0;
     }
@@ -276,9 +302,45 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   std::vector<double> rows(R);
   d.eval(sel.data(), rows.data());
   bool rounded_feasible = d.feasible(rows.data());
+  int repairs = 0;
   if (!rounded_feasible) {
-    sel = *start;  // never return an infeasible selection
-    d.eval(sel.data(), rows.data());
+    // Repair: change the one group whose change lowers the total relative excess most (ties:
+    // better objective) until every budget holds.
+    auto excess = [&](const double* rw) {
+      double e = 0;
+      for (int k = 0; k < K; ++k) e += std::max(0.0, (rw[k + 1] - d.rhs[k]) / std::max(1.0, std::fabs(d.rhs[k])));
+      return e;
+    };
+    std::vector<double> r2(R);
+    while (!d.feasible(rows.data()) && repairs < 4 * G) {
+      const double cur = excess(rows.data());
+      int bg = -1, bo = -1;
+      double be = cur, bobj = 0;
+      for (int g = 0; g < G; ++g) {
+        const int keep = sel[g];
+        for (int o = 0; o < d.n[g]; ++o) {
+          if (o == keep) continue;
+          sel[g] = o;
+          d.eval(sel.data(), r2.data());
+          const double e = excess(r2.data());
+          if (e < be || (bg >= 0 && e == be && r2[0] > bobj)) {
+            bg = g;
+            bo = o;
+            be = e;
+            bobj = r2[0];
+          }
+        }
+        sel[g] = keep;
+      }
+      if (bg < 0) break;
+      sel[bg] = bo;
+      d.eval(sel.data(), rows.data());
+      ++repairs;
+    }
+    if (!d.feasible(rows.data())) {
+      sel = *start;  // never return an infeasible selection
+      d.eval(sel.data(), rows.data());
+    }
   }
   const double rounded_value = rows[0];
   // Integer 1-opt polish: change one group at a time while that helps and fits.
@@ -325,6 +387,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   res.set_stat("fractional_check_ok", max_frac <= K ? 1 : 0);
   res.set_stat("rounding_guarantee_held", guarantee && rounded_feasible ? 1 : 0);
   res.set_stat("local_search_moves", moves);
+  res.set_stat("repair_moves", repairs);
   fill_result(p, res);
   res.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
