@@ -75,6 +75,7 @@ struct DevMem {
 void depthwise_body(benchmark::State& state) {
   const DwShape& s = kDwShapes[state.range(0)];
   const int mode = int(state.range(1));
+  state.SetLabel(std::string(s.name) + "/" + kModes[mode]);  // first: errors keep it too
   DwConvArgs a;
   a.N = 256, a.H = a.W = s.H, a.C = s.C, a.K = s.K, a.stride = s.S, a.pad = s.K / 2;
   const size_t nx = size_t(a.N) * a.H * a.W * a.C, ny = size_t(a.N) * a.Ho() * a.Wo() * a.C;
@@ -99,11 +100,11 @@ void depthwise_body(benchmark::State& state) {
   const double bytes = 4.0 * (mode == 0 ? 3.0 * (nx + ny) : double(nx + ny));
   state.counters["GB/s"] = benchmark::Counter(bytes * double(state.iterations()) / total / 1e9);
   state.counters["ms"] = benchmark::Counter(1e3 * total / double(state.iterations()));
-  state.SetLabel(std::string(s.name) + "/" + kModes[mode]);
 }
 
 void train_step_body(benchmark::State& state) {
   const int batch = int(state.range(0));
+  state.SetLabel("mbv3_heaviest_224/b" + std::to_string(batch) + (state.range(1) ? "/tf32" : "/fp32"));
   cuda::set_tf32(state.range(1) != 0);
   Rng rng(0);
   bench::MobileNetV3Heaviest net(rng);
@@ -144,7 +145,6 @@ void train_step_body(benchmark::State& state) {
   state.counters["img/s"] = benchmark::Counter(double(batch) * double(state.iterations()) / total);
   state.counters["ms"] = benchmark::Counter(1e3 * total / double(state.iterations()));
   state.counters["loss"] = benchmark::Counter(last_loss);
-  state.SetLabel("mbv3_heaviest_224/b" + std::to_string(batch) + (state.range(1) ? "/tf32" : "/fp32"));
 }
 
 // Out of memory or any other error: reported for this benchmark, the others still run.

@@ -209,7 +209,8 @@ def compare(args):
         o = ours.get(r["label"])
         shape, mode = r["label"].rsplit("/", 1)
         if o is None or "ms" not in o:
-            lines.append(f"| {shape} | {mode} | - | - | {r['ms']:.3f} | {r['GB/s']:.0f} | - |")
+            why = "error" if o is not None and o.get("error_occurred") else "-"
+            lines.append(f"| {shape} | {mode} | {why} | - | {r['ms']:.3f} | {r['GB/s']:.0f} | - |")
             continue
         ratio = r["ms"] / o["ms"]
         rows.append({"label": r["label"], "ours_ms": o["ms"], "torch_ms": r["ms"], "speedup": ratio})
@@ -221,6 +222,9 @@ def compare(args):
         if not label.startswith("mbv3_heaviest"):
             continue
         ips = o.get("img/s")
+        if o.get("error_occurred"):
+            lines.append(f"| {label} | error: {o.get('error_message', '')[:80]} | | | | |")
+            continue
         f32, b16 = tref.get("fp32", {}).get("img/s"), tref.get("bf16", {}).get("img/s")
         fmt = lambda v: f"{v:.0f}" if v else "-"
         rat = lambda a, b: f"{a / b:.2f}x" if a and b else "-"
