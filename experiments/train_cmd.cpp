@@ -8,10 +8,7 @@
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "nn/checkpoint.h"
-#include "nn/data/augment.h"
-#include "nn/data/cifar_binary.h"
-#include "nn/data/fashion_mnist.h"
-#include "nn/data/image_folder.h"
+#include "experiments/datasets.h"
 #include "nn/train/small_convnet.h"
 
 namespace iqnas::cli {
@@ -19,11 +16,9 @@ namespace {
 
 const char* kHelp = R"(usage: iqnas train --dataset fashion-mnist|cifar10-bin|folder [options]
 
-Trains the small depthwise-separable convnet and writes OUT/log.csv, OUT/results.json and
-OUT/model.safetensors.
+Trains the small depthwise-separable convnet on the training part of the data set (the held-out
+part is left out) and writes OUT/log.csv, OUT/results.json and OUT/model.safetensors.
 
-  --dataset NAME      fashion-mnist (default), cifar10-bin or folder
-  --root PATH         data root (default /usr/share/datasets/fashion-mnist for fashion-mnist)
   --out DIR           run folder (default runs/train)
   --epochs N          default 3
   --batch-size N      default 64
@@ -45,31 +40,14 @@ void write_json_atomically(const std::string& path, const nlohmann::json& j) {
 }
 
 int run_train(const std::vector<std::string>& argv) {
-  Args a(argv, {"dataset", "root", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed"});
+  Args a(argv, {"dataset", "root", "heldout", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed"});
   if (a.help()) {
-    std::printf("%s", kHelp);
+    std::printf("%s%s", kHelp, kDataOptionsHelp);
     return 0;
   }
-  const std::string dataset = a.str("dataset", "fashion-mnist");
-  std::shared_ptr<data::Dataset> train, test;
-  std::string aug_name = dataset;
-  if (dataset == "fashion-mnist") {
-    const std::string root = a.str("root", "/usr/share/datasets/fashion-mnist");
-    train = data::load_fashion_mnist(root, "train");
-    test = data::load_fashion_mnist(root, "test");
-  } else if (dataset == "cifar10-bin") {
-    const std::string root = a.str("root");
-    train = data::load_cifar10_binary(root, "train");
-    test = data::load_cifar10_binary(root, "test");
-    aug_name = "cifar10";
-  } else if (dataset == "folder") {
-    const std::string root = a.str("root");
-    train = data::load_image_folder(root + "/train");
-    test = data::load_image_folder(root + "/test");
-    aug_name = "cifar10";
-  } else {
-    throw UsageError("--dataset must be fashion-mnist, cifar10-bin or folder, got '" + dataset + "'");
-  }
+  const DataSets d = open_datasets(a, "fashion-mnist", 0);
+  const std::string dataset = d.name;
+  std::shared_ptr<const data::Dataset> train = d.train, test = d.test;
   std::shared_ptr<const data::Dataset> train_set = train;
   if (a.has("train-images")) {
     const int64_t n = a.integer("train-images", 0);
@@ -96,7 +74,8 @@ int run_train(const std::vector<std::string>& argv) {
   cfg.log_csv = out + "/log.csv";
 
   Rng rng(cfg.seed);
-  const data::AugmentConfig train_aug = data::train_augment(aug_name), test_aug = data::eval_augment(aug_name);
+  const data::AugmentConfig& train_aug = d.train_aug;
+  const data::AugmentConfig& test_aug = d.eval_aug;
   const int in_c = train_aug.out_channels ? train_aug.out_channels : train->channels();
   SmallConvNet net(in_c, train->num_classes(), width, rng);
   std::fprintf(stderr, "iqnas train: %s, %lld training / %lld test images, %lld parameters, %d epochs\n",

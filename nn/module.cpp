@@ -37,6 +37,13 @@ int64_t Module::num_parameters() const {
   return n;
 }
 
+std::vector<Module*> Module::modules() {
+  std::vector<Module*> out{this};
+  for (auto& [name, child] : children_)
+    for (Module* m : child->modules()) out.push_back(m);
+  return out;
+}
+
 void Module::zero_grad() {
   for (auto& [n, p] : named_parameters()) p.zero_grad();
 }

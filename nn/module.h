@@ -26,6 +26,14 @@ class Module {
   std::vector<Var> parameters() const;
   std::vector<std::pair<std::string, Tensor*>> named_buffers();
   int64_t num_parameters() const;
+  std::vector<Module*> modules();  // this module and all its descendants, depth first
+  template <typename M>
+  std::vector<M*> modules_of_type() {
+    std::vector<M*> out;
+    for (Module* m : modules())
+      if (auto* t = dynamic_cast<M*>(m)) out.push_back(t);
+    return out;
+  }
   void zero_grad();
   void to(Device device);  // moves parameters and buffers (gradients are dropped)
 

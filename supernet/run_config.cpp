@@ -1,0 +1,96 @@
+#include "supernet/run_config.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+namespace iqnas {
+using json = nlohmann::json;
+
+void RunConfig::validate() const {
+  auto need = [](bool ok, const std::string& what) {
+    if (!ok) throw std::invalid_argument(what);
+  };
+  need(epochs >= 1, "epochs must be >= 1");
+  need(batch_size >= 2, "batch_size must be >= 2");
+  need(lr > 0, "lr must be > 0");
+  need(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)");
+  need(weight_decay >= 0, "weight_decay must be >= 0");
+  need(label_smoothing >= 0 && label_smoothing < 1, "label_smoothing must be in [0, 1)");
+  need(schedule == "cosine" || schedule == "step" || schedule == "constant", "schedule must be cosine, step or constant");
+  need(warmup_epochs >= 0, "warmup_epochs must be >= 0");
+  need(step_gamma > 0 && step_gamma <= 1, "step_gamma must be in (0, 1]");
+  need(step_epochs > 0, "step_epochs must be > 0");
+  need(final_lr >= 0, "final_lr must be >= 0");
+  need(sampling == "multipath" || sampling == "single", "sampling must be multipath or single");
+  need(kd_kl_weight >= 0, "kd_kl_weight must be >= 0");
+  need(kd_feature_divisor > 0, "kd_feature_divisor must be > 0");
+  need(kd_temperature > 0, "kd_temperature must be > 0");
+  need(checkpoint_every >= 1, "checkpoint_every must be >= 1");
+  need(train_images >= 0, "train_images must be >= 0");
+  need(loader_threads >= 1, "loader_threads must be >= 1");
+  need(log_every >= 1, "log_every must be >= 1");
+  need(stop_after_steps >= 0, "stop_after_steps must be >= 0");
+}
+
+RunConfig parse_run_config(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw std::invalid_argument(source + ": not valid JSON: " + e.what());
+  }
+  if (!j.is_object()) throw std::invalid_argument(source + ": a run config must be a JSON object");
+  RunConfig c;
+  const json defaults = json::parse(run_config_to_json(c));
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!defaults.contains(it.key())) throw std::invalid_argument(source + ": unknown field '" + it.key() + "'");
+  auto read = [&](const char* key, auto& field) {
+    if (!j.contains(key)) return;
+    const json& v = j[key];
+    using T = std::decay_t<decltype(field)>;
+    const bool ok = std::is_same_v<T, std::string> ? v.is_string()
+                    : std::is_same_v<T, bool>      ? v.is_boolean()
+                    : std::is_integral_v<T>        ? v.is_number_integer()
+                                                   : v.is_number();
+    if (!ok) throw std::invalid_argument(source + ": field '" + key + "' has the wrong type (" + v.dump() + ")");
+    field = v.get<T>();
+  };
+  read("epochs", c.epochs), read("batch_size", c.batch_size), read("lr", c.lr), read("momentum", c.momentum);
+  read("weight_decay", c.weight_decay), read("label_smoothing", c.label_smoothing), read("nesterov", c.nesterov);
+  read("schedule", c.schedule), read("warmup_epochs", c.warmup_epochs), read("step_gamma", c.step_gamma);
+  read("step_epochs", c.step_epochs), read("final_lr", c.final_lr), read("sampling", c.sampling);
+  read("kd_kl_weight", c.kd_kl_weight), read("kd_feature_divisor", c.kd_feature_divisor);
+  read("kd_temperature", c.kd_temperature), read("checkpoint_every", c.checkpoint_every);
+  read("train_images", c.train_images), read("loader_threads", c.loader_threads), read("log_every", c.log_every);
+  read("seed", c.seed), read("augment", c.augment), read("stop_after_steps", c.stop_after_steps);
+  try {
+    c.validate();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(source + ": " + e.what());
+  }
+  return c;
+}
+
+RunConfig load_run_config(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::invalid_argument(path + ": cannot open the run config");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_run_config(ss.str(), path);
+}
+
+std::string run_config_to_json(const RunConfig& c) {
+  json j = {{"epochs", c.epochs}, {"batch_size", c.batch_size}, {"lr", c.lr}, {"momentum", c.momentum},
+            {"weight_decay", c.weight_decay}, {"label_smoothing", c.label_smoothing}, {"nesterov", c.nesterov},
+            {"schedule", c.schedule}, {"warmup_epochs", c.warmup_epochs}, {"step_gamma", c.step_gamma},
+            {"step_epochs", c.step_epochs}, {"final_lr", c.final_lr}, {"sampling", c.sampling},
+            {"kd_kl_weight", c.kd_kl_weight}, {"kd_feature_divisor", c.kd_feature_divisor},
+            {"kd_temperature", c.kd_temperature}, {"checkpoint_every", c.checkpoint_every},
+            {"train_images", c.train_images}, {"loader_threads", c.loader_threads}, {"log_every", c.log_every},
+            {"seed", c.seed}, {"augment", c.augment}, {"stop_after_steps", c.stop_after_steps}};
+  return j.dump(2);
+}
+
+}  // namespace iqnas
