@@ -5,9 +5,9 @@
 #   scripts/bench-kernels.sh [THREADS] [FILTER]        e.g. scripts/bench-kernels.sh 2 'dw/|pw/'
 #
 # Environment: BUILD_DIR (default build/kernels), OUT_DIR (default $BUILD_DIR/bench-kernels),
-# REPS (repetitions, default 10), MIN_TIME (seconds per repetition, default 0.05), STAT (min or
-# median over repetitions, default min: the least disturbed by other processes on a shared
-# machine), CLOCK (wall, default, or cpu: CPU time, meaningful with THREADS=1 on a loaded machine).
+# CALLS (timed single calls per benchmark on each side, after a warm-up, default 30), STAT (min or
+# median over the calls, default min: the least disturbed by other processes on a shared machine),
+# CLOCK (wall, default, or cpu: CPU time, meaningful with THREADS=1 on a loaded machine).
 # Writes ours.json, torch.json and table.md to OUT_DIR. Needs python3-torch (/usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,8 +15,7 @@ THREADS=${1:-2}
 FILTER=${2:-.}
 BUILD_DIR=${BUILD_DIR:-build/kernels}
 OUT_DIR=${OUT_DIR:-$BUILD_DIR/bench-kernels}
-REPS=${REPS:-10}
-MIN_TIME=${MIN_TIME:-0.05}
+CALLS=${CALLS:-30}
 STAT=${STAT:-min}
 CLOCK=${CLOCK:-wall}
 TORCH_CLOCK=()
@@ -30,12 +29,12 @@ BENCH=$(find "$BUILD_DIR" -type f -name bench_kernels -perm -u+x | head -n1)
 mkdir -p "$OUT_DIR"
 
 echo "== iqnas bench_kernels ($THREADS threads)" >&2
-OMP_NUM_THREADS=$THREADS "$BENCH" --benchmark_filter="$FILTER" --benchmark_min_time="$MIN_TIME" \
-  --benchmark_repetitions="$REPS" --benchmark_format=json --benchmark_out="$OUT_DIR/ours.json" --benchmark_out_format=json >/dev/null
+IQNAS_BENCH_SINGLE_CALLS=1 OMP_NUM_THREADS=$THREADS "$BENCH" --benchmark_filter="$FILTER" \
+  --benchmark_repetitions="$CALLS" --benchmark_format=json --benchmark_out="$OUT_DIR/ours.json" --benchmark_out_format=json >/dev/null
 
 echo "== PyTorch reference ($THREADS threads)" >&2
 OMP_NUM_THREADS=$THREADS /usr/bin/python3 bench/reference/torch_kernels.py --threads "$THREADS" \
-  --filter "$FILTER" --min-time "$(python3 -c "print($MIN_TIME * $REPS)")" --min-repeats "$REPS" \
+  --filter "$FILTER" --min-time 0 --min-repeats "$CALLS" --warmup 1 \
   "${TORCH_CLOCK[@]}" --out "$OUT_DIR/torch.json" 2>/dev/null
 
 /usr/bin/python3 bench/reference/compare.py "$OUT_DIR/ours.json" "$OUT_DIR/torch.json" \

@@ -4,7 +4,8 @@
 // Names: <family>/<pass>/<shape>, family in {conv, pw, dw, bn, hswish}; pass in {fwd, bwd_data,
 // bwd_weight, total} for convolutions (total = forward + both backwards), {fwd_train, bwd, total}
 // for batch norm, {fwd, bwd} for h-swish. Times are wall-clock (real time); set the thread count
-// with OMP_NUM_THREADS. Override the shape file with IQNAS_KERNEL_SHAPES=path.
+// with OMP_NUM_THREADS. Override the shape file with IQNAS_KERNEL_SHAPES=path; see single_calls()
+// for IQNAS_BENCH_SINGLE_CALLS.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -43,16 +44,26 @@ struct Buf {
 
 using Body = std::function<void()>;
 
+// IQNAS_BENCH_SINGLE_CALLS=1: every repetition times exactly one call (after one untimed warm-up
+// call), so that with --benchmark_repetitions=N the minimum over repetitions is the fastest single
+// call, measured the same way as bench/reference/torch_kernels.py does. On a shared machine a
+// multi-call repetition almost always contains a descheduled thread.
+bool single_calls() {
+  const char* e = std::getenv("IQNAS_BENCH_SINGLE_CALLS");
+  return e && *e && std::string(e) != "0";
+}
+
 void add(const std::string& name, Body body) {
-  benchmark::RegisterBenchmark(name.c_str(),
-                               [body](benchmark::State& st) {
-                                 for (auto _ : st) {
-                                   body();
-                                   benchmark::ClobberMemory();
-                                 }
-                               })
-      ->UseRealTime()
-      ->Unit(benchmark::kMillisecond);
+  auto* b = benchmark::RegisterBenchmark(name.c_str(),
+                                         [body](benchmark::State& st) {
+                                           if (single_calls()) body();  // warm-up
+                                           for (auto _ : st) {
+                                             body();
+                                             benchmark::ClobberMemory();
+                                           }
+                                         });
+  b->UseRealTime()->Unit(benchmark::kMillisecond);
+  if (single_calls()) b->Iterations(1);
 }
 
 // Keeps every benchmark's buffers alive for the whole run.

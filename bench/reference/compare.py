@@ -12,6 +12,7 @@ Usage: compare.py ours.json torch.json [--markdown table.md]
 import argparse
 import json
 import math
+import re
 import statistics
 import sys
 
@@ -24,7 +25,7 @@ def load_ours(path, stat, clock):
     field = "cpu_time" if clock == "cpu" else "real_time"
     reps, order = {}, []
     for b in doc["benchmarks"]:
-        name = b.get("run_name", b["name"]).replace("/real_time", "")
+        name = re.sub(r"/(real_time|iterations:\d+)", "", b.get("run_name", b["name"]))
         if name not in reps:
             order.append(name)
             reps[name] = []
