@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""PyTorch twin of bench/supernet/bench_supernet.cpp (BM_CifarHeaviest, BM_TinyHeaviest): the
+heaviest network of a search-space preset, read from supernet/spaces/<preset>.json (max depth,
+max expansion, max kernel, SE on), and one CPU training step per iteration at batch 64.
+
+The network is built op for op like supernet/network.cpp + supernet/inverted_residual.cpp:
+  stem conv KxK (stride, pad K//2, no bias) + BN + act
+  stage 0: depthwise KxK + BN + act, pointwise + BN (+ x when the shapes match)
+  per searched stage, max-depth blocks (the first one has the stage's stride), each
+    expand 1x1 + BN + act, depthwise k (pad k//2) + BN + act,
+    SE: global mean -> linear (+bias) -> ReLU -> linear (+bias) -> h-sigmoid -> channel scale,
+    project 1x1 + BN (+ x when stride 1 and in == out)
+  last 1x1 + BN + act, global average pool, linear (+bias) + act, dropout, linear (+bias).
+Convolutions have no bias; BN momentum 0.1, eps 1e-5. Activations are channels_last.
+Step: zero_grad(set_to_none) -> forward -> CrossEntropyLoss(label_smoothing=0.1) -> backward ->
+SGD(lr 0.01, momentum 0.9, nesterov, weight decay 4e-5 on parameters of rank > 1).
+Random N(0,1) images and random labels, fixed seeds. Warm-up steps, then the median over repeats
+of the mean step time of a few steps each.
+
+Usage: torch_cifar_heaviest.py --threads 2 [--presets cifar,tiny] [--out torch.json]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def load_space(name):
+    with open(os.path.join(ROOT, "supernet", "spaces", name + ".json")) as f:
+        return json.load(f)
+
+
+def heaviest_network(torch, sp):
+    nn = torch.nn
+    F = torch.nn.functional
+
+    def act(name):
+        return {"relu": nn.ReLU(inplace=True), "hswish": nn.Hardswish(inplace=True)}[name]
+
+    class SE(nn.Module):
+        def __init__(self, ch, hidden):
+            super().__init__()
+            self.reduce, self.expand = nn.Linear(ch, hidden), nn.Linear(hidden, ch)
+
+        def forward(self, x):
+            g = x.mean((2, 3))
+            g = F.hardsigmoid(self.expand(F.relu(self.reduce(g))))
+            return x * g[:, :, None, None]
+
+    class InvertedResidual(nn.Module):
+        def __init__(self, cin, cout, e, k, stride, a, se_ratio):
+            super().__init__()
+            mid = cin * e
+            self.residual = stride == 1 and cin == cout
+            self.expand = nn.Sequential(nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), act(a))
+            self.dw = nn.Sequential(nn.Conv2d(mid, mid, k, stride, k // 2, groups=mid, bias=False),
+                                    nn.BatchNorm2d(mid), act(a))
+            self.se = SE(mid, int(round(se_ratio * mid)))
+            self.project = nn.Sequential(nn.Conv2d(mid, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            y = self.project(self.se(self.dw(self.expand(x))))
+            return y + x if self.residual else y
+
+    class Stage0(nn.Module):
+        def __init__(self, cin, cout, k, stride, a):
+            super().__init__()
+            self.residual = stride == 1 and cin == cout
+            self.dw = nn.Sequential(nn.Conv2d(cin, cin, k, stride, k // 2, groups=cin, bias=False),
+                                    nn.BatchNorm2d(cin), act(a))
+            self.pw = nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            y = self.pw(self.dw(x))
+            return y + x if self.residual else y
+
+    st, s0, ch = sp["stem"], sp["stage0"], sp["choices"]
+    e, k = max(ch["expansions"]), max(ch["kernels"])
+    layers = [nn.Conv2d(sp["in_channels"], st["out"], st["kernel"], st["stride"], st["kernel"] // 2, bias=False),
+              nn.BatchNorm2d(st["out"]), act(st["act"]),
+              Stage0(st["out"], s0["out"], s0["kernel"], s0["stride"], s0["act"])]
+    cin = s0["out"]
+    for stage in sp["stages"]:
+        for b in range(max(stage["depths"])):
+            layers.append(InvertedResidual(cin, stage["out"], e, k, stage["stride"] if b == 0 else 1, stage["act"],
+                                           ch["se_ratio"]))
+            cin = stage["out"]
+    lc, hd = sp["last_conv"], sp["head"]
+    layers += [nn.Conv2d(cin, lc["out"], 1, bias=False), nn.BatchNorm2d(lc["out"]), act(lc["act"]),
+               nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(lc["out"], hd["out"]), act(lc["act"]),
+               nn.Dropout(hd["dropout"]), nn.Linear(hd["out"], sp["num_classes"])]
+    return nn.Sequential(*layers)
+
+
+def bench_preset(torch, name, batch, warmup, repeats, steps_per_repeat):
+    sp = load_space(name)
+    torch.manual_seed(0)
+    model = heaviest_network(torch, sp).to(memory_format=torch.channels_last).train()
+    params = sum(p.numel() for p in model.parameters())
+    decay = [p for p in model.parameters() if p.dim() > 1]
+    no_decay = [p for p in model.parameters() if p.dim() <= 1]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0.0}],
+                          lr=0.01, momentum=0.9, nesterov=True)
+    crit = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    g = torch.Generator().manual_seed(1)
+    size, cin = sp["image_size"], sp["in_channels"]
+    x = torch.randn(batch, cin, size, size, generator=g).contiguous(memory_format=torch.channels_last)
+    y = torch.randint(0, sp["num_classes"], (batch,), generator=g)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = crit(model(x), y)
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(steps_per_repeat):
+            loss = step()
+        times.append((time.perf_counter() - t0) / steps_per_repeat)
+    ms = 1e3 * statistics.median(times)
+    res = {"name": f"{name}_heaviest", "batch": batch, "ms": ms, "images_per_second": batch / (ms * 1e-3),
+           "ms_min": 1e3 * min(times), "images_per_second_best": batch / min(times), "repeats": repeats,
+           "steps_per_repeat": steps_per_repeat, "params": params, "loss": loss}
+    print(f"torch {res['name']:16s} b{batch}: {ms:8.2f} ms/step  {res['images_per_second']:8.1f} img/s  "
+          f"params {params}", file=sys.stderr, flush=True)
+    return res
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--presets", default="cifar,tiny")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=7)
+    p.add_argument("--steps", type=int, default=3, help="steps per repeat")
+    p.add_argument("--out", default="-")
+    args = p.parse_args()
+    import torch
+    torch.set_num_threads(args.threads)
+    res = {"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": args.batch, "results": []}
+    for name in args.presets.split(","):
+        res["results"].append(bench_preset(torch, name, args.batch, args.warmup, args.repeats, args.steps))
+    text = json.dumps(res, indent=1)
+    if args.out == "-":
+        print(text)
+    else:
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
