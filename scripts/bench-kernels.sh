@@ -5,10 +5,11 @@
 #   scripts/bench-kernels.sh [THREADS] [FILTER]        e.g. scripts/bench-kernels.sh 2 'dw/|pw/'
 #
 # Environment: BUILD_DIR (default build/kernels), OUT_DIR (default $BUILD_DIR/bench-kernels),
-# CALLS (timed single calls per benchmark on each side, after a warm-up, default 30), STAT (min or
+# PASSES (alternating runs of both programs, default 3), CALLS (timed single calls per benchmark
+# and pass on each side, after a warm-up, default 30), STAT (min or
 # median over the calls, default min: the least disturbed by other processes on a shared machine),
 # CLOCK (wall, default, or cpu: CPU time, meaningful with THREADS=1 on a loaded machine).
-# Writes ours.json, torch.json and table.md to OUT_DIR. Needs python3-torch (/usr/bin/python3).
+# Writes ours.N.json, torch.N.json (pass N) and table.md to OUT_DIR. Needs python3-torch (/usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${1:-2}
@@ -16,6 +17,7 @@ FILTER=${2:-.}
 BUILD_DIR=${BUILD_DIR:-build/kernels}
 OUT_DIR=${OUT_DIR:-$BUILD_DIR/bench-kernels}
 CALLS=${CALLS:-30}
+PASSES=${PASSES:-3}
 STAT=${STAT:-min}
 CLOCK=${CLOCK:-wall}
 TORCH_CLOCK=()
@@ -28,14 +30,20 @@ cmake --build "$BUILD_DIR" --target bench_kernels >/dev/null
 BENCH=$(find "$BUILD_DIR" -type f -name bench_kernels -perm -u+x | head -n1)
 mkdir -p "$OUT_DIR"
 
-echo "== iqnas bench_kernels ($THREADS threads)" >&2
-IQNAS_BENCH_SINGLE_CALLS=1 OMP_NUM_THREADS=$THREADS "$BENCH" --benchmark_filter="$FILTER" \
-  --benchmark_repetitions="$CALLS" --benchmark_format=json --benchmark_out="$OUT_DIR/ours.json" --benchmark_out_format=json >/dev/null
+# Passes alternate between the two programs, so both see the same background load; the
+# comparison takes the minimum (or median) over all calls of all passes.
+OURS=() THEIRS=()
+for pass in $(seq 1 "$PASSES"); do
+  echo "== pass $pass/$PASSES: iqnas bench_kernels ($THREADS threads)" >&2
+  IQNAS_BENCH_SINGLE_CALLS=1 OMP_NUM_THREADS=$THREADS "$BENCH" --benchmark_filter="$FILTER" \
+    --benchmark_repetitions="$CALLS" --benchmark_format=json \
+    --benchmark_out="$OUT_DIR/ours.$pass.json" --benchmark_out_format=json >/dev/null
+  echo "== pass $pass/$PASSES: PyTorch reference ($THREADS threads)" >&2
+  OMP_NUM_THREADS=$THREADS /usr/bin/python3 bench/reference/torch_kernels.py --threads "$THREADS" \
+    --filter "$FILTER" --min-time 0 --min-repeats "$CALLS" --warmup 1 \
+    "${TORCH_CLOCK[@]}" --out "$OUT_DIR/torch.$pass.json" 2>/dev/null
+  OURS+=("$OUT_DIR/ours.$pass.json") THEIRS+=("$OUT_DIR/torch.$pass.json")
+done
 
-echo "== PyTorch reference ($THREADS threads)" >&2
-OMP_NUM_THREADS=$THREADS /usr/bin/python3 bench/reference/torch_kernels.py --threads "$THREADS" \
-  --filter "$FILTER" --min-time 0 --min-repeats "$CALLS" --warmup 1 \
-  "${TORCH_CLOCK[@]}" --out "$OUT_DIR/torch.json" 2>/dev/null
-
-/usr/bin/python3 bench/reference/compare.py "$OUT_DIR/ours.json" "$OUT_DIR/torch.json" \
+/usr/bin/python3 bench/reference/compare.py --ours "${OURS[@]}" --torch "${THEIRS[@]}" \
   --stat "$STAT" --markdown "$OUT_DIR/table.md"

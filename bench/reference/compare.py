@@ -7,7 +7,8 @@ repetitions: Google Benchmark repetitions on our side, single calls on the PyTor
 PyTorch file was made with --cpu-time, our CPU time is compared instead of wall-clock time.
 Prints a text table and, with --markdown FILE, writes the same table as markdown.
 
-Usage: compare.py ours.json torch.json [--markdown table.md]
+Usage: compare.py --ours ours.*.json --torch torch.*.json [--stat min|median] [--markdown table.md]
+Several files per side (passes run alternately) are merged: min over all calls of all passes.
 """
 import argparse
 import json
@@ -17,25 +18,40 @@ import statistics
 import sys
 
 
-def load_ours(path, stat, clock):
-    """Per benchmark: the min or median over repetitions of the per-repetition mean time."""
-    with open(path) as f:
-        doc = json.load(f)
+def load_ours(paths, stat, clock):
+    """Per benchmark: the min or median over all repetitions in all files of the per-repetition
+    mean time (single calls when bench_kernels ran with IQNAS_BENCH_SINGLE_CALLS=1)."""
     scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
     field = "cpu_time" if clock == "cpu" else "real_time"
-    reps, order = {}, []
-    for b in doc["benchmarks"]:
-        name = re.sub(r"/(real_time|iterations:\d+)", "", b.get("run_name", b["name"]))
-        if name not in reps:
-            order.append(name)
-            reps[name] = []
-        if b.get("run_type", "iteration") == "iteration":
-            reps[name].append(b[field] * scale[b.get("time_unit", "ns")])
+    reps, order, ctx = {}, [], {}
+    for path in paths:
+        with open(path) as f:
+            doc = json.load(f)
+        ctx = doc.get("context", ctx)
+        for b in doc["benchmarks"]:
+            name = re.sub(r"/(real_time|iterations:\d+)", "", b.get("run_name", b["name"]))
+            if name not in reps:
+                order.append(name)
+                reps[name] = []
+            if b.get("run_type", "iteration") == "iteration":
+                reps[name].append(b[field] * scale[b.get("time_unit", "ns")])
     out = {}
     for n, v in reps.items():
         if v:
             out[n] = min(v) if stat == "min" else statistics.median(v)
-    return doc.get("context", {}), order, out
+    return ctx, order, out
+
+
+def load_torch(paths, stat):
+    """Per benchmark: the min over files of the per-file min, or the median of the per-file medians."""
+    vals, doc = {}, {}
+    for path in paths:
+        with open(path) as f:
+            doc = json.load(f)
+        for k, v in doc["results"].items():
+            vals.setdefault(k, []).append(v[f"{stat}_ms"])
+    agg = min if stat == "min" else statistics.median
+    return doc, {k: agg(v) for k, v in vals.items()}
 
 
 def geomean(xs):
@@ -45,18 +61,16 @@ def geomean(xs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("ours")
-    ap.add_argument("torch")
+    ap.add_argument("--ours", nargs="+", required=True, help="bench_kernels JSON file(s)")
+    ap.add_argument("--torch", nargs="+", required=True, help="torch_kernels.py JSON file(s)")
     ap.add_argument("--markdown", help="write the table as markdown to this file")
     ap.add_argument("--stat", choices=["min", "median"], default="min",
                     help="statistic over repetitions (min is the most robust on a shared machine)")
     a = ap.parse_args()
 
-    with open(a.torch) as f:
-        tdoc = json.load(f)
+    tdoc, theirs = load_torch(a.torch, a.stat)
     clock = "cpu" if tdoc.get("clock") == "process_cpu" else "wall"
     ctx, order, ours = load_ours(a.ours, a.stat, clock)
-    theirs = {k: v[f"{a.stat}_ms"] for k, v in tdoc["results"].items()}
 
     rows = []
     for name in order:
@@ -70,7 +84,8 @@ def main():
     head = (f"ours: iqnas bench_kernels, OMP_NUM_THREADS={threads}, {ctx.get('num_cpus', '?')} CPUs "
             f"@ {ctx.get('mhz_per_cpu', '?')} MHz; reference: {tdoc.get('framework')} "
             f"(oneDNN: {tdoc.get('mkldnn')}), {tdoc.get('threads')} threads; "
-            f"{'CPU' if clock == 'cpu' else 'wall-clock'} time in ms, {a.stat} over repetitions; "
+            f"{'CPU' if clock == 'cpu' else 'wall-clock'} time in ms, {a.stat} over single calls "
+            f"({len(a.ours)} pass(es)); "
             f"ratio = PyTorch / ours, > 1 means iqnas is faster")
     print(head)
     print(f"{'family':7s} {'pass':11s} {'shape':28s} {'iqnas ms':>9s} {'torch ms':>9s} {'ratio':>6s}")
