@@ -23,7 +23,6 @@
 
 namespace iqnas {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 using Metadata = std::map<std::string, std::string>;
 
 class CheckpointError : public std::runtime_error {

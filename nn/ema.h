@@ -15,7 +15,6 @@
 
 namespace iqnas {
 
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 class ModelEma {
  public:

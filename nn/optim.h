@@ -20,7 +20,6 @@
 namespace iqnas {
 
 using NamedParams = std::vector<std::pair<std::string, Var>>;
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // True for parameters that must NOT get weight decay.
 using NoDecayFn = std::function<bool(const std::string& name, const Var& param)>;

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/device.h"
@@ -81,6 +82,9 @@ class Tensor {
   int64_t offset_ = 0;
   int64_t linear_index(std::initializer_list<int64_t> idx) const;
 };
+
+// Tensors with names: checkpoint contents, optimiser and EMA state.
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // Throws std::invalid_argument "<op>: <what> has shape [..], expected [..]" when shapes differ.
 void check_shape(const char* op, const char* what, const Tensor& t, const Shape& expected);
