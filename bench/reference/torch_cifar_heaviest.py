@@ -17,7 +17,13 @@ SGD(lr 0.01, momentum 0.9, nesterov, weight decay 4e-5 on parameters of rank > 1
 Random N(0,1) images and random labels, fixed seeds. Warm-up steps, then the median over repeats
 of the mean step time of a few steps each.
 
-Usage: torch_cifar_heaviest.py --threads 2 [--presets cifar,tiny] [--out torch.json]
+Usage:
+  torch_cifar_heaviest.py --threads 2 [--presets cifar,tiny] [--out torch.json]     # measure
+  torch_cifar_heaviest.py --compare ours.json [ours2.json ...] --torch torch.json [torch2.json ...]
+      [--md table.md] [--note TEXT]
+      # side-by-side table: bench_supernet's Google Benchmark JSON against this script's JSON;
+      # with several files per side (rounds), each case takes its best round (the least disturbed
+      # by other processes), and every round is listed too
 """
 import argparse
 import json
@@ -135,6 +141,106 @@ def bench_preset(torch, name, batch, warmup, repeats, steps_per_repeat):
     return res
 
 
+OURS_CASES = [  # bench_supernet benchmark, our label, the PyTorch result it is compared with
+    ("BM_CifarHeaviest", "(a) cifar heaviest", "cifar_heaviest"),
+    ("BM_CifarMultipath", "(b) cifar supernet multipath + KD", None),
+    ("BM_CifarSinglePath", "(c) cifar supernet single path (random arch) + KD", None),
+    ("BM_TinyHeaviest", "(d) tiny heaviest", "tiny_heaviest"),
+]
+
+
+def load_ours(path):
+    with open(path) as f:
+        doc = json.load(f)
+    out = {}
+    for b in doc.get("benchmarks", []):
+        name = b.get("run_name", b["name"]).split("/")[0]
+        if b.get("error_occurred"):
+            out[name] = {"error": b.get("error_message", "error")}
+        elif b.get("run_type", "iteration") == "iteration":
+            out[name] = {"ms": b["ms"], "ms_mean": b.get("ms_mean"), "ms_min": b.get("ms_min"),
+                         "teacher_ms": b.get("teacher_ms"), "params": b.get("params"),
+                         "iterations": b.get("iterations"), "batch": 64}
+    return out, doc.get("context", {})
+
+
+def compare(args):
+    ours_rounds = [load_ours(p) for p in args.compare]
+    torch_rounds = []
+    for p in args.torch:
+        with open(p) as f:
+            torch_rounds.append(json.load(f))
+
+    def best_ours(name):
+        runs = [r[0][name] for r in ours_rounds if name in r[0] and "ms" in r[0][name]]
+        return min(runs, key=lambda o: o["ms"]) if runs else None
+
+    def best_torch(name):
+        runs = [x for t in torch_rounds for x in t["results"] if x["name"] == name]
+        return min(runs, key=lambda o: o["ms"]) if runs else None
+
+    ctx = ours_rounds[0][1]
+    t0 = torch_rounds[0]
+    lines = []
+    if args.note:
+        lines += [args.note, ""]
+    lines += [f"Batch {t0['batch']}, {t0['threads']} threads (OMP_NUM_THREADS / torch.set_num_threads), "
+              f"PyTorch {t0['torch']}, channels_last. Step time = median over steps; "
+              f"{len(ours_rounds)} round(s), best round per case.", "",
+              "| case | ours ms/step | ours img/s | PyTorch ms/step | PyTorch img/s | ours / PyTorch | params ours / PyTorch |",
+              "|---|---|---|---|---|---|---|"]
+    heavy = best_ours("BM_CifarHeaviest")
+    rows = []
+    for bench, label, tname in OURS_CASES:
+        o, t = best_ours(bench), best_torch(tname) if tname else None
+        if o is None:
+            lines.append(f"| {label} | missing | | | | | |")
+            continue
+        ips = 64 / (o["ms"] * 1e-3)
+        row = {"case": label, "ours_ms": o["ms"], "ours_img_s": ips}
+        if t:
+            ratio = ips / t["images_per_second"]
+            row.update(torch_ms=t["ms"], torch_img_s=t["images_per_second"], ratio=ratio)
+            p = f"{int(o['params'])} / {t['params']}" + ("" if int(o["params"]) == t["params"] else " MISMATCH")
+            lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | {t['ms']:.1f} | {t['images_per_second']:.1f} | "
+                         f"**{ratio:.2f}x** | {p} |")
+        else:
+            extra = f"teacher fwd {o['teacher_ms']:.1f} ms" if o.get("teacher_ms") else ""
+            lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | - | - | - | {extra} |")
+        rows.append(row)
+    mp, sp = best_ours("BM_CifarMultipath"), best_ours("BM_CifarSinglePath")
+    lines.append("")
+    if heavy and mp:
+        lines.append(f"Multipath supernet step (with the teacher forward) costs **{mp['ms'] / heavy['ms']:.2f}x** the "
+                     f"heaviest network's step ({mp['ms']:.1f} vs {heavy['ms']:.1f} ms); without the teacher forward "
+                     f"{(mp['ms'] - (mp.get('teacher_ms') or 0)) / heavy['ms']:.2f}x.")
+    if heavy and sp:
+        lines.append(f"Single-path supernet step (random architecture, with the teacher forward) costs "
+                     f"{sp['ms'] / heavy['ms']:.2f}x the heaviest step.")
+    if len(ours_rounds) > 1 or len(torch_rounds) > 1:
+        lines += ["", "Every round (ms/step, median over steps):", "",
+                  "| round | " + " | ".join(b for b, _, _ in OURS_CASES) + " | torch cifar | torch tiny |",
+                  "|---|" + "---|" * (len(OURS_CASES) + 2)]
+        for i in range(max(len(ours_rounds), len(torch_rounds))):
+            cells = []
+            for b, _, _ in OURS_CASES:
+                o = ours_rounds[i][0].get(b) if i < len(ours_rounds) else None
+                cells.append(f"{o['ms']:.1f}" if o and "ms" in o else "-")
+            for tn in ("cifar_heaviest", "tiny_heaviest"):
+                x = [r for r in torch_rounds[i]["results"] if r["name"] == tn] if i < len(torch_rounds) else []
+                cells.append(f"{x[0]['ms']:.1f}" if x else "-")
+            lines.append(f"| {i + 1} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.md:
+        with open(args.md, "w") as f:
+            f.write(text)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", type=int, default=2)
@@ -144,7 +250,14 @@ def main():
     p.add_argument("--repeats", type=int, default=7)
     p.add_argument("--steps", type=int, default=3, help="steps per repeat")
     p.add_argument("--out", default="-")
+    p.add_argument("--compare", nargs="+", help="bench_supernet JSON file(s) (Google Benchmark format)")
+    p.add_argument("--torch", nargs="+", help="this script's JSON file(s), for --compare")
+    p.add_argument("--md", help="write the comparison table here (markdown)")
+    p.add_argument("--json", help="write the comparison rows here")
+    p.add_argument("--note", help="a line put above the table (CPU, load average)")
     args = p.parse_args()
+    if args.compare:
+        return compare(args)
     import torch
     torch.set_num_threads(args.threads)
     res = {"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": args.batch, "results": []}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# CPU training throughput of the supernet against PyTorch, side by side, in one run: bench_supernet
+# (bench/supernet: cifar heaviest, multipath + distillation, single path + distillation, tiny
+# heaviest; batch 64) and bench/reference/torch_cifar_heaviest.py (the same heaviest networks in
+# PyTorch), both with the same thread count, alternating for ROUNDS rounds; prints a table with
+# ratio = ours / PyTorch images/s (> 1: we are faster) and the multipath step's cost relative to
+# the heaviest network's step. Builds nothing.
+#
+#   scripts/bench-supernet.sh [BUILD_DIR]          default build/default
+#
+# Environment: THREADS (default 2), ROUNDS (default 2; each case takes its best round),
+# MIN_TIME (seconds of timed steps per case on our side, default 4), TORCH_REPEATS (default 7),
+# FILTER (bench_supernet --benchmark_filter, default all), OUT_DIR (default BUILD_DIR/bench-supernet).
+# Writes ours-N.json, torch-N.json, table.md and table.json to OUT_DIR. Needs python3-torch for
+# /usr/bin/python3. The machine should be otherwise idle: with more runnable threads than cores
+# OpenMP's spin-waiting makes both sides' numbers meaningless (the load average is printed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${1:-build/default}
+THREADS=${THREADS:-2}
+ROUNDS=${ROUNDS:-2}
+MIN_TIME=${MIN_TIME:-4}
+TORCH_REPEATS=${TORCH_REPEATS:-7}
+FILTER=${FILTER:-.}
+OUT_DIR=${OUT_DIR:-$BUILD_DIR/bench-supernet}
+
+BENCH=$(find "$BUILD_DIR" -type f -name bench_supernet -perm -u+x 2>/dev/null | head -n1 || true)
+if [ -z "$BENCH" ]; then
+  echo "bench-supernet.sh: no bench_supernet under $BUILD_DIR; build it first, e.g." >&2
+  echo "  cmake -S . -B $BUILD_DIR -G Ninja -DIQNAS_CUDA=OFF -DCMAKE_BUILD_TYPE=Release && cmake --build $BUILD_DIR --target bench_supernet" >&2
+  exit 2
+fi
+mkdir -p "$OUT_DIR"
+rm -f "$OUT_DIR"/ours-*.json "$OUT_DIR"/torch-*.json
+CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+LOADS="$(load)"
+ours=() theirs=()
+for r in $(seq 1 "$ROUNDS"); do
+  echo "== round $r/$ROUNDS: iqnas bench_supernet ($THREADS threads, load $(load))" >&2
+  OMP_NUM_THREADS=$THREADS "$BENCH" --benchmark_filter="$FILTER" --benchmark_min_time="$MIN_TIME" \
+    --benchmark_out="$OUT_DIR/ours-$r.json" --benchmark_out_format=json >&2
+  echo "== round $r/$ROUNDS: PyTorch ($THREADS threads, load $(load))" >&2
+  OMP_NUM_THREADS=$THREADS /usr/bin/python3 bench/reference/torch_cifar_heaviest.py --threads "$THREADS" \
+    --repeats "$TORCH_REPEATS" --out "$OUT_DIR/torch-$r.json"
+  ours+=("$OUT_DIR/ours-$r.json") theirs+=("$OUT_DIR/torch-$r.json")
+  LOADS="$LOADS; $(load)"
+done
+/usr/bin/python3 bench/reference/torch_cifar_heaviest.py --compare "${ours[@]}" --torch "${theirs[@]}" \
+  --md "$OUT_DIR/table.md" --json "$OUT_DIR/table.json" \
+  --note "CPU: $CPU ($(nproc) cores visible). Load average (1/5/15 min) at the start and after each round: $LOADS."
+echo "(written to $OUT_DIR/table.md)" >&2
