@@ -15,7 +15,7 @@ Convolutions have no bias; BN momentum 0.1, eps 1e-5. Activations are channels_l
 Step: zero_grad(set_to_none) -> forward -> CrossEntropyLoss(label_smoothing=0.1) -> backward ->
 SGD(lr 0.01, momentum 0.9, nesterov, weight decay 4e-5 on parameters of rank > 1).
 Random N(0,1) images and random labels, fixed seeds. Warm-up steps, then the median over repeats
-of the mean step time of a few steps each.
+of the mean step time of a few steps each (wall clock; cpu_ms: process CPU time, all threads).
 
 Usage:
   torch_cifar_heaviest.py --threads 2 [--presets cifar,tiny] [--out torch.json]     # measure
@@ -126,15 +126,16 @@ def bench_preset(torch, name, batch, warmup, repeats, steps_per_repeat):
 
     for _ in range(warmup):
         step()
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for _ in range(steps_per_repeat):
             loss = step()
         times.append((time.perf_counter() - t0) / steps_per_repeat)
+        cpu.append((time.process_time() - c0) / steps_per_repeat)
     ms = 1e3 * statistics.median(times)
     res = {"name": f"{name}_heaviest", "batch": batch, "ms": ms, "images_per_second": batch / (ms * 1e-3),
-           "ms_min": 1e3 * min(times), "images_per_second_best": batch / min(times), "repeats": repeats,
+           "ms_min": 1e3 * min(times), "cpu_ms": 1e3 * statistics.median(cpu), "images_per_second_best": batch / min(times), "repeats": repeats,
            "steps_per_repeat": steps_per_repeat, "params": params, "loss": loss}
     print(f"torch {res['name']:16s} b{batch}: {ms:8.2f} ms/step  {res['images_per_second']:8.1f} img/s  "
           f"params {params}", file=sys.stderr, flush=True)
@@ -158,7 +159,7 @@ def load_ours(path):
         if b.get("error_occurred"):
             out[name] = {"error": b.get("error_message", "error")}
         elif b.get("run_type", "iteration") == "iteration":
-            out[name] = {"ms": b["ms"], "ms_mean": b.get("ms_mean"), "ms_min": b.get("ms_min"),
+            out[name] = {"ms": b["ms"], "cpu_ms": b.get("cpu_ms"), "ms_mean": b.get("ms_mean"), "ms_min": b.get("ms_min"),
                          "teacher_ms": b.get("teacher_ms"), "params": b.get("params"),
                          "iterations": b.get("iterations"), "batch": 64}
     return out, doc.get("context", {})
@@ -187,14 +188,15 @@ def compare(args):
     lines += [f"Batch {t0['batch']}, {t0['threads']} threads (OMP_NUM_THREADS / torch.set_num_threads), "
               f"PyTorch {t0['torch']}, channels_last. Step time = median over steps; "
               f"{len(ours_rounds)} round(s), best round per case.", "",
-              "| case | ours ms/step | ours img/s | PyTorch ms/step | PyTorch img/s | ours / PyTorch | params ours / PyTorch |",
-              "|---|---|---|---|---|---|---|"]
+              "| case | ours ms/step | ours img/s | PyTorch ms/step | PyTorch img/s | ours / PyTorch "
+              "| CPU ms/step ours / PyTorch | params ours / PyTorch |",
+              "|---|---|---|---|---|---|---|---|"]
     heavy = best_ours("BM_CifarHeaviest")
     rows = []
     for bench, label, tname in OURS_CASES:
         o, t = best_ours(bench), best_torch(tname) if tname else None
         if o is None:
-            lines.append(f"| {label} | missing | | | | | |")
+            lines.append(f"| {label} | missing | | | | | | |")
             continue
         ips = 64 / (o["ms"] * 1e-3)
         row = {"case": label, "ours_ms": o["ms"], "ours_img_s": ips}
@@ -202,11 +204,13 @@ def compare(args):
             ratio = ips / t["images_per_second"]
             row.update(torch_ms=t["ms"], torch_img_s=t["images_per_second"], ratio=ratio)
             p = f"{int(o['params'])} / {t['params']}" + ("" if int(o["params"]) == t["params"] else " MISMATCH")
+            cpu = f"{o['cpu_ms']:.0f} / {t['cpu_ms']:.0f}" if o.get("cpu_ms") and t.get("cpu_ms") else "-"
             lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | {t['ms']:.1f} | {t['images_per_second']:.1f} | "
-                         f"**{ratio:.2f}x** | {p} |")
+                         f"**{ratio:.2f}x** | {cpu} | {p} |")
         else:
             extra = f"teacher fwd {o['teacher_ms']:.1f} ms" if o.get("teacher_ms") else ""
-            lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | - | - | - | {extra} |")
+            cpu = f"{o['cpu_ms']:.0f} / -" if o.get("cpu_ms") else "-"
+            lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | - | - | - | {cpu} | {extra} |")
         rows.append(row)
     mp, sp = best_ours("BM_CifarMultipath"), best_ours("BM_CifarSinglePath")
     lines.append("")

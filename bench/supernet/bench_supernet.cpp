@@ -17,11 +17,16 @@
 // distillation steps), params (the parameters the step trains, i.e. those with a gradient after
 // it: for the heaviest cases the network's own parameter count, printed next to PyTorch's) and the
 // last loss (a sanity check). Threads: OMP_NUM_THREADS. The path sampling and the teacher forward
-// are part of the timed step. Run time per case: --benchmark_min_time (seconds, default 0.5).
+// are part of the timed step. cpu_ms: median process CPU time per step (all threads; with one
+// thread the least load-sensitive measure on a shared machine); faults: minor page faults per
+// step (fresh pages the step maps, e.g. allocations the host cache does not serve). Run time per case: --benchmark_min_time (seconds, default 0.5).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+
+#include <sys/resource.h>
 #include <memory>
 #include <random>
 #include <string>
@@ -70,6 +75,18 @@ int64_t trained_parameters(const Module& m) {
   for (const auto& [name, p] : m.named_parameters())
     if (p.grad().defined()) n += p.value().numel();
   return n;
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+long minor_faults() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_minflt;
 }
 
 double median(std::vector<double> v) {
@@ -131,19 +148,25 @@ void run_step_benchmark(benchmark::State& state, const std::string& preset, Mode
   step();
   const int64_t params = trained_parameters(net);
   teacher_times.clear();
-  std::vector<double> times;
+  std::vector<double> times, cpu_times;
+  const long faults0 = minor_faults();
   for (auto _ : state) {
+    const double c0 = process_cpu_seconds();
     const auto t0 = clock::now();
     step();
     const double sec = std::chrono::duration<double>(clock::now() - t0).count();
+    cpu_times.push_back(process_cpu_seconds() - c0);
     state.SetIterationTime(sec);
     times.push_back(sec);
   }
+  const long faults = minor_faults() - faults0;
   double total = 0;
   for (double t : times) total += t;
   state.SetItemsProcessed(int64_t(state.iterations()) * kBatch);
   state.SetLabel(preset + "/b" + std::to_string(kBatch));
   state.counters["ms"] = benchmark::Counter(1e3 * median(times));
+  state.counters["faults"] = benchmark::Counter(double(faults) / double(times.size()));
+  state.counters["cpu_ms"] = benchmark::Counter(1e3 * median(cpu_times));
   state.counters["ms_mean"] = benchmark::Counter(1e3 * total / double(times.size()));
   state.counters["ms_min"] = benchmark::Counter(1e3 * *std::min_element(times.begin(), times.end()));
   if (!teacher_times.empty()) state.counters["teacher_ms"] = benchmark::Counter(1e3 * median(teacher_times));
