@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -479,70 +480,14 @@ std::string space_to_json(const SearchSpace& s) {
 std::vector<std::string> preset_names() { return {"paper", "cifar", "tiny"}; }
 
 namespace detail {
-// The presets compiled in, used when supernet/spaces/ is not next to the binary's source tree
-// (an installed or copied binary). tests/supernet_space checks they equal the files.
+// The presets compiled in (generated from supernet/spaces/*.json at configure time), used when
+// supernet/spaces/ is not next to the binary's source tree (an installed or copied binary).
 std::string preset_json(const std::string& name) {
-  static const char* paper = R"({
-  "name": "paper",
-  "image_size": 224,
-  "in_channels": 3,
-  "num_classes": 1000,
-  "stem": {"out": 32, "kernel": 3, "stride": 2, "act": "hswish"},
-  "stage0": {"out": 16, "kernel": 3, "stride": 1, "act": "relu"},
-  "stages": [
-    {"out": 24, "stride": 2, "act": "relu", "depths": [2, 3, 4]},
-    {"out": 40, "stride": 2, "act": "relu", "depths": [2, 3, 4]},
-    {"out": 80, "stride": 2, "act": "hswish", "depths": [2, 3, 4]},
-    {"out": 112, "stride": 1, "act": "hswish", "depths": [2, 3, 4]},
-    {"out": 192, "stride": 2, "act": "hswish", "depths": [2, 3, 4]}
-  ],
-  "choices": {"expansions": [3, 4, 6], "kernels": [3, 5], "se": [false, true], "se_ratio": 0.25},
-  "last_conv": {"out": 960, "act": "hswish"},
-  "head": {"out": 1280, "dropout": 0.2}
-}
-)";
-  static const char* cifar = R"({
-  "name": "cifar",
-  "image_size": 32,
-  "in_channels": 3,
-  "num_classes": 10,
-  "stem": {"out": 32, "kernel": 3, "stride": 1, "act": "hswish"},
-  "stage0": {"out": 16, "kernel": 3, "stride": 1, "act": "relu"},
-  "stages": [
-    {"out": 24, "stride": 1, "act": "relu", "depths": [2, 3, 4]},
-    {"out": 40, "stride": 2, "act": "relu", "depths": [2, 3, 4]},
-    {"out": 80, "stride": 2, "act": "hswish", "depths": [2, 3, 4]},
-    {"out": 112, "stride": 1, "act": "hswish", "depths": [2, 3, 4]},
-    {"out": 192, "stride": 2, "act": "hswish", "depths": [2, 3, 4]}
-  ],
-  "choices": {"expansions": [3, 4, 6], "kernels": [3, 5], "se": [false, true], "se_ratio": 0.25},
-  "last_conv": {"out": 960, "act": "hswish"},
-  "head": {"out": 1280, "dropout": 0.2}
-}
-)";
-  static const char* tiny = R"({
-  "name": "tiny",
-  "image_size": 28,
-  "in_channels": 1,
-  "num_classes": 10,
-  "stem": {"out": 8, "kernel": 3, "stride": 1, "act": "hswish"},
-  "stage0": {"out": 8, "kernel": 3, "stride": 1, "act": "relu"},
-  "stages": [
-    {"out": 12, "stride": 2, "act": "relu", "depths": [1, 2, 3]},
-    {"out": 16, "stride": 1, "act": "relu", "depths": [1, 2, 3]},
-    {"out": 24, "stride": 2, "act": "hswish", "depths": [1, 2, 3]},
-    {"out": 32, "stride": 1, "act": "hswish", "depths": [1, 2, 3]},
-    {"out": 40, "stride": 2, "act": "hswish", "depths": [1, 2, 3]}
-  ],
-  "choices": {"expansions": [2, 4], "kernels": [3, 5], "se": [false, true], "se_ratio": 0.25},
-  "last_conv": {"out": 128, "act": "hswish"},
-  "head": {"out": 256, "dropout": 0.1}
-}
-)";
-  if (name == "paper") return paper;
-  if (name == "cifar") return cifar;
-  if (name == "tiny") return tiny;
-  return "";
+  static const std::map<std::string, const char*> presets = {
+#include "preset_spaces.inc"
+  };
+  auto it = presets.find(name);
+  return it == presets.end() ? "" : it->second;
 }
 }  // namespace detail
 
