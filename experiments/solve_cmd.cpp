@@ -5,6 +5,7 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/solve_options.h"
 #include "solver/problem_io.h"
 #include "solver/solve.h"
 
@@ -29,18 +30,7 @@ int run_solve(const std::vector<std::string>& argv) {
     return 0;
   }
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
-  solver::SolveOptions opt;
-  opt.method = args.str("method", "exact");
-  if (opt.method != "exact" && opt.method != "relax" && opt.method != "evo" && opt.method != "random")
-    throw cli::UsageError("--method must be exact, relax, evo or random, got '" + opt.method + "'");
-  opt.time_limit_s = args.num("time-limit", 0.0);
-  if (opt.time_limit_s < 0) throw cli::UsageError("--time-limit must be >= 0");
-  const int64_t seed = args.integer("seed", 0);
-  if (seed < 0) throw cli::UsageError("--seed must be >= 0");
-  opt.seed = static_cast<uint64_t>(seed);
-  const int64_t samples = args.integer("samples", 10000);
-  if (samples < 1 || samples > 1000000000) throw cli::UsageError("--samples must be between 1 and 1e9");
-  opt.samples = static_cast<int>(samples);
+  const solver::SolveOptions opt = cli::solve_options(args);
   const std::string out = args.str("out");
   const solver::Problem p = solver::read_problem(args.str("problem"));
   const solver::Result r = solver::solve(p, opt);

@@ -5,6 +5,7 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/solve_options.h"
 #include "solver/problem_io.h"
 #include "solver/sweep.h"
 
@@ -33,18 +34,7 @@ int run_sweep(const std::vector<std::string>& argv) {
   } catch (const std::invalid_argument& e) {
     throw cli::UsageError(std::string(args.has("budgets") ? "--budgets: " : "--range: ") + e.what());
   }
-  solver::SolveOptions opt;
-  opt.method = args.str("method", "exact");
-  if (opt.method != "exact" && opt.method != "relax" && opt.method != "evo" && opt.method != "random")
-    throw cli::UsageError("--method must be exact, relax, evo or random, got '" + opt.method + "'");
-  opt.time_limit_s = args.num("time-limit", 0.0);
-  if (opt.time_limit_s < 0) throw cli::UsageError("--time-limit must be >= 0");
-  const int64_t seed = args.integer("seed", 0);
-  if (seed < 0) throw cli::UsageError("--seed must be >= 0");
-  opt.seed = static_cast<uint64_t>(seed);
-  const int64_t samples = args.integer("samples", 10000);
-  if (samples < 1 || samples > 1000000000) throw cli::UsageError("--samples must be between 1 and 1e9");
-  opt.samples = static_cast<int>(samples);
+  const solver::SolveOptions opt = cli::solve_options(args);
   const std::string out = args.str("out");
   std::string plot = args.str("plot", "");
   if (plot.empty()) {
