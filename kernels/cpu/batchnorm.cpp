@@ -60,8 +60,10 @@ void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma
 #pragma omp parallel num_threads(T)
   {
     const int t = omp_get_thread_num();
+    // The team may be smaller than T (e.g. when called inside another parallel region).
+    const int nt = omp_get_num_threads();
     int64_t b, e;
-    range_of(M, T, t, b, e);
+    range_of(M, nt, t, b, e);
     double* s1 = part + std::size_t(t) * 3 * C;
     double* s2 = s1 + C;
     float* f1 = reinterpret_cast<float*>(s2 + C);
@@ -89,7 +91,7 @@ void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma
 #pragma omp for schedule(static)
     for (int64_t c = 0; c < C; ++c) {
       double m1 = 0, m2 = 0;
-      for (int u = 0; u < T; ++u) {
+      for (int u = 0; u < nt; ++u) {
         m1 += part[std::size_t(u) * 3 * C + c];
         m2 += part[std::size_t(u) * 3 * C + C + c];
       }
@@ -151,8 +153,10 @@ void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const 
 #pragma omp parallel num_threads(T)
   {
     const int t = omp_get_thread_num();
+    // The team may be smaller than T (e.g. when called inside another parallel region).
+    const int nt = omp_get_num_threads();
     int64_t b, e;
-    range_of(M, T, t, b, e);
+    range_of(M, nt, t, b, e);
     double* s1 = part + std::size_t(t) * 3 * C;
     double* s2 = s1 + C;
     float* f1 = reinterpret_cast<float*>(s2 + C);
@@ -181,7 +185,7 @@ void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const 
 #pragma omp for schedule(static)
     for (int64_t c = 0; c < C; ++c) {
       double g1 = 0, g2 = 0;
-      for (int u = 0; u < T; ++u) {
+      for (int u = 0; u < nt; ++u) {
         g1 += part[std::size_t(u) * 3 * C + c];
         g2 += part[std::size_t(u) * 3 * C + C + c];
       }

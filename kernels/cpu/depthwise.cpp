@@ -449,6 +449,8 @@ void depthwise_backward_weight(const DwConvArgs& a, const float* x, const float*
 #pragma omp parallel num_threads(T)
   {
     const int t = omp_get_thread_num();
+    // The team may be smaller than T (e.g. when called inside another parallel region).
+    const int nt = omp_get_num_threads();
     float* part = parts + kkc * t;
     std::fill(part, part + kkc, 0.0f);
 #pragma omp for schedule(static)
@@ -490,7 +492,7 @@ void depthwise_backward_weight(const DwConvArgs& a, const float* x, const float*
 #pragma omp for schedule(static)
     for (std::ptrdiff_t i = 0; i < std::ptrdiff_t(kkc); ++i) {
       float s = 0.0f;
-      for (int u = 0; u < T; ++u) s += parts[kkc * u + i];
+      for (int u = 0; u < nt; ++u) s += parts[kkc * u + i];
       gw[i] = s;
     }
   }

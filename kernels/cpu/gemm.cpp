@@ -234,9 +234,11 @@ void gemm_tn_long(int64_t M, int64_t N, int64_t K, float alpha, const float* A, 
 #pragma omp parallel num_threads(T)
   {
     const int t = omp_get_thread_num();
+    // The team may be smaller than T (e.g. when called inside another parallel region).
+    const int nt = omp_get_num_threads();
     float* mine = part + mn * t;
     std::fill(mine, mine + mn, 0.0f);
-    const int64_t k_begin = K * t / T, k_end = K * (t + 1) / T;
+    const int64_t k_begin = K * t / nt, k_end = K * (t + 1) / nt;
     const int64_t tiles = ((M + RB - 1) / RB) * panels;
     for (int64_t k0 = k_begin; k0 < k_end; k0 += kb) {
       const int64_t kc = std::min(kb, k_end - k0);
@@ -267,7 +269,7 @@ void gemm_tn_long(int64_t M, int64_t N, int64_t K, float alpha, const float* A, 
       float* c = C + i * ldc;
       for (int64_t j = 0; j < N; ++j) {
         float sum = 0.0f;
-        for (int u = 0; u < T; ++u) sum += part[mn * u + i * N + j];
+        for (int u = 0; u < nt; ++u) sum += part[mn * u + i * N + j];
         c[j] = alpha * sum + (beta == 0.0f ? 0.0f : beta * c[j]);
       }
     }
