@@ -36,6 +36,10 @@ DenseProblem::DenseProblem(const Problem& p) {
     for (const auto& t : e.bilinear) {
       int ga = group_of[t.var_i], gb = group_of[t.var_j];
       int oa = option_of[t.var_i], ob = option_of[t.var_j];
+      if (ga == gb) {  // inside one one-hot group: x*x = x, and two different options are never both on
+        if (t.var_i == t.var_j) lin[static_cast<size_t>(t.var_i) * R + r] += t.coef;
+        continue;
+      }
       if (ga > gb) {
         std::swap(ga, gb);
         std::swap(oa, ob);

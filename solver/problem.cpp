@@ -47,11 +47,6 @@ void check_expression(const Expression& e, const std::string& where, const std::
       if (v < 0 || v >= n)
         fail(at, "variable index " + std::to_string(v) + " is out of range 0.." + std::to_string(n - 1));
     if (!std::isfinite(bt.coef)) fail(at, "coefficient is not a finite number");
-    if (group_of[bt.var_i] == group_of[bt.var_j])
-      fail(at, "variables " + std::to_string(bt.var_i) + " and " + std::to_string(bt.var_j) +
-                   " are both in group " + std::to_string(group_of[bt.var_i]) +
-                   "; a product inside one one-hot group is 0 (or, for the same variable, a linear term): "
-                   "write it as a linear term or drop it");
   }
 }
 

@@ -53,8 +53,9 @@ struct Problem {
   int constraint_index(const std::string& name) const;
 
   // Throws std::invalid_argument naming the field and index of the first problem found: no groups,
-  // an empty group, a variable index out of range, a non-finite number, a bilinear term inside one
-  // group, an empty or duplicate constraint name.
+  // an empty group, a variable index out of range, a non-finite number, an empty or duplicate
+  // constraint name. A bilinear term inside one group is allowed: x_i * x_i is x_i, and two
+  // different options of one group are never both chosen, so their product is 0.
   void validate() const;
 
   // Value of a row at a selection (one option index per group; the selection must be complete).

@@ -35,10 +35,10 @@ Problem random_problem(std::mt19937& rng, const RandomSpec& spec) {
     if (nv > 0 && uni(0, 4) == 0) e.linear.push_back({uni(0, nv - 1), real(-2, 5)});
     for (int a = 0; a < G; ++a)
       for (int b = 0; b < G; ++b) {
-        if (a == b) continue;
+        const double density = a == b ? spec.within_density : spec.bilinear_density;
         for (int i = 0; i < static_cast<int>(p.groups[a].options.size()); ++i)
           for (int j = 0; j < static_cast<int>(p.groups[b].options.size()); ++j)
-            if (std::uniform_real_distribution<double>(0, 1)(rng) < spec.bilinear_density / 2)
+            if (std::uniform_real_distribution<double>(0, 1)(rng) < density / 2)
               e.bilinear.push_back({first[a] + i, first[b] + j, budget ? real(-2, 8) : real(-8, 8)});
       }
     return e;

@@ -12,6 +12,7 @@ struct RandomSpec {
   int min_options = 1, max_options = 4;
   int max_constraints = 3;
   double bilinear_density = 0.3;  // chance that a pair of options in two groups gets a term
+  double within_density = 0.1;    // chance that a pair of options of one group (or one option with itself) gets one
   bool integer_coefs = false;     // small integers: many ties
 };
 

@@ -8,6 +8,7 @@
 #include "random_problems.h"
 #include "solver/exact.h"
 #include "solver/problem_io.h"
+#include "solver/solve.h"
 
 using namespace iqnas::solver;
 using nlohmann::json;
@@ -123,16 +124,6 @@ TEST(ProblemIo, EveryMalformedCaseNamesTheField) {
   }
   {
     json j = good();
-    j["constraints"][0]["bilinear"][0] = json::array({0, 1, 1.0});
-    expect_error(j, "constraints[0].bilinear[0]: variables 0 and 1 are both in group 0");
-  }
-  {
-    json j = good();
-    j["constraints"][0]["bilinear"][0] = json::array({2, 2, 1.0});
-    expect_error(j, "constraints[0].bilinear[0]: variables 2 and 2 are both in group 1");
-  }
-  {
-    json j = good();
     j["constraints"][0]["bilinear"][0][1] = 99;
     expect_error(j, "constraints[0].bilinear[0]: variable index 99");
   }
@@ -217,3 +208,22 @@ TEST(ProblemIo, ResultJson) {
   EXPECT_EQ(j["objective"].get<double>(), j["bound"].get<double>());
   EXPECT_TRUE(j.contains("solve_time_s"));
 }
+
+namespace iqnas::solver {
+namespace {
+TEST(ProblemIo, ProductsInsideOneGroupFoldToLinearOrZero) {
+  // x_i * x_i is x_i; two options of one group are never both chosen.
+  Problem p;
+  p.groups = {{"a", {"0", "1"}}, {"b", {"0", "1"}}};
+  p.objective.linear = {{0, 1.0}, {3, 1.0}};
+  p.objective.bilinear = {{1, 1, 5.0}, {2, 3, 100.0}};
+  p.validate();
+  EXPECT_DOUBLE_EQ(p.objective_value({1, 1}), 6.0);
+  SolveOptions opt;
+  const Result r = solve(p, opt);
+  EXPECT_EQ(r.status, Status::Optimal);
+  EXPECT_EQ(r.selection, (std::vector<int>{1, 1}));
+  EXPECT_DOUBLE_EQ(r.objective, 6.0);
+}
+}  // namespace
+}  // namespace iqnas::solver
