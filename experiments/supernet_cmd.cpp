@@ -1,6 +1,7 @@
 // `iqnas supernet <stage>`: the one-time investment of the method (heaviest network, one-shot
 // supernet), sub-network extraction, evaluation with inherited weights, and fine-tuning. Every stage
 // reads and writes files in one run folder (docs/training.md).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -107,6 +108,9 @@ int run_supernet(const std::vector<std::string>& argv) {
     return a.help() ? 0 : 2;
   }
   const std::string stage = a.positional()[0], dir = a.str("run");
+  const std::vector<std::string> stages{"heaviest", "train", "eval", "extract", "finetune"};
+  if (std::find(stages.begin(), stages.end(), stage) == stages.end())
+    throw UsageError("unknown stage '" + stage + "' (heaviest, train, eval, extract, finetune)");
   const SearchSpace s = run_space(a, dir);
   const RunConfig cfg = run_config(a);
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, cfg.augment);
@@ -155,7 +159,7 @@ int run_supernet(const std::vector<std::string>& argv) {
     std::printf("wrote %s (%lld parameters)\n", out.c_str(), (long long)sub->num_parameters());
     return 0;
   }
-  if (stage == "finetune") {
+  {  // finetune
     auto sub = extract_subnetwork(net, arch);
     auto teacher = load_teacher(s, dir);
     const std::string name = fs::path(a.str("arch")).stem().string();
@@ -166,7 +170,6 @@ int run_supernet(const std::vector<std::string>& argv) {
     std::printf("fine-tuned %s: test accuracy %.2f%%\n", name.c_str(), 100 * e.accuracy);
     return 0;
   }
-  throw UsageError("unknown stage '" + stage + "' (heaviest, train, eval, extract, finetune)");
 }
 
 }  // namespace
