@@ -13,7 +13,8 @@
 # FILTER (bench_supernet --benchmark_filter, default all), OUT_DIR (default BUILD_DIR/bench-supernet).
 # Writes ours-N.json, torch-N.json, table.md and table.json to OUT_DIR. Needs python3-torch for
 # /usr/bin/python3. The machine should be otherwise idle: with more runnable threads than cores
-# OpenMP's spin-waiting makes both sides' numbers meaningless (the load average is printed).
+# OpenMP's spin-waiting makes both sides' numbers meaningless (the load average is printed); on a
+# loaded machine run with OMP_WAIT_POLICY=passive (passed through to both sides, both use libgomp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build/default}
@@ -48,5 +49,5 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 /usr/bin/python3 bench/reference/torch_cifar_heaviest.py --compare "${ours[@]}" --torch "${theirs[@]}" \
   --md "$OUT_DIR/table.md" --json "$OUT_DIR/table.json" \
-  --note "CPU: $CPU ($(nproc) cores visible). Load average (1/5/15 min) at the start and after each round: $LOADS."
+  --note "CPU: $CPU ($(nproc) cores visible), OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}. Load average (1/5/15 min) at the start and after each round: $LOADS."
 echo "(written to $OUT_DIR/table.md)" >&2
