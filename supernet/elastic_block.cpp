@@ -97,14 +97,20 @@ Var ElasticBlock::forward_multipath(const Var& x, const std::vector<int>& config
   // Masked channels are zero after the expansion, and are zeroed again after the depthwise BN
   // (whose shift would otherwise revive them), so everything downstream sees exactly the slice.
   Var h = mul_channels(activation(expand_bn_->forward(expand_->forward(x)), act), channel_mask);
-  std::vector<Var> branches, selectors;
+  // Each depthwise kernel (and its BN) sees only the samples that chose it.
+  std::vector<Var> branches;
+  std::vector<std::vector<int64_t>> branch_rows;
   for (size_t k = 0; k < dw_.size(); ++k) {
-    Tensor sel = indicator(kernel_idx, int(k));
-    if (sel.to_vector() == std::vector<float>(N, 0.f)) continue;
-    branches.push_back(dw_bn_[k]->forward(dw_[k]->forward(h)));
-    selectors.push_back(Var(sel.to(dev)));
+    std::vector<int64_t> rows;
+    for (int64_t n = 0; n < N; ++n)
+      if (kernel_idx[n] == int(k)) rows.push_back(n);
+    if (rows.empty()) continue;
+    const Var hk = static_cast<int64_t>(rows.size()) == N ? h : gather_rows(h, rows);
+    branches.push_back(dw_bn_[k]->forward(dw_[k]->forward(hk)));
+    branch_rows.push_back(std::move(rows));
   }
-  Var d = mul_channels(activation(weighted_sum(branches, selectors), act), channel_mask);
+  Var d = branches.size() == 1 ? branches[0] : merge_rows(branches, branch_rows, N);
+  d = mul_channels(activation(d, act), channel_mask);
 
   if (std::any_of(se_on.begin(), se_on.end(), [](int v) { return v; })) {
     const Var hidden_mask(prefix_mask(hids, hid_max_).to(dev));

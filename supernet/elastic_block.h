@@ -4,8 +4,9 @@
 // the projection private per (expansion, SE) pair.
 //
 // forward() takes one configuration index per sample. When all samples agree it runs that single
-// path on weight slices; otherwise (multipath) it runs the full-width block once with per-sample
-// channel masks, kernel and SE selections, and routes each sample through its own projection BN.
+// path on weight slices; otherwise (multipath) it runs the full-width expansion and projection once
+// with per-sample channel masks and SE selections, and routes each sample through the depthwise
+// kernel (+ BN) and the projection BN of its own configuration.
 #pragma once
 #include <memory>
 #include <vector>
