@@ -9,9 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake --preset default >/dev/null
-cmake --build --preset default -j"$(nproc)"
-iqnas=build/default/experiments/iqnas
+if [[ -z "${IQNAS:-}" ]]; then  # IQNAS=path/to/iqnas uses an existing build instead
+  cmake --preset default >/dev/null
+  cmake --build --preset default -j"$(nproc)"
+fi
+iqnas=${IQNAS:-build/default/experiments/iqnas}
 run=${1:-runs/tiny}
 mkdir -p "$run"
 
