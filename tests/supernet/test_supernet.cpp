@@ -155,7 +155,9 @@ TEST(Supernet, SinglePathGradientReachesOnlyUsedWeights) {
       EXPECT_GT(inside, 0.0);
       EXPECT_EQ(outside, 0.0);
     }
-    if (name.rfind("dw_k5", 0) == 0 || name.rfind("se_", 0) == 0) EXPECT_FALSE(p.grad().defined()) << name;
+    if (name.rfind("dw_k5", 0) == 0 || name.rfind("se_", 0) == 0) {
+      EXPECT_FALSE(p.grad().defined()) << name;
+    }
   }
   // Blocks beyond the smallest depth got nothing.
   for (auto& [name, p] : net.block(0, s.stages[0].max_depth() - 1).named_parameters())
