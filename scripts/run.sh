@@ -14,6 +14,9 @@ if [[ -z "${IQNAS:-}" ]]; then  # IQNAS=path/to/iqnas uses an existing build ins
   cmake --build --preset default -j"$(nproc)"
 fi
 iqnas=${IQNAS:-build/default/experiments/iqnas}
+# Idle OpenMP threads sleep instead of spinning: on a machine with other work, spinning threads
+# of many small parallel regions starve each other.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 run=${1:-runs/tiny}
 mkdir -p "$run"
 
