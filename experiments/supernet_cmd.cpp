@@ -85,6 +85,11 @@ std::string require_file(const std::string& path, const std::string& how) {
 }
 
 void print_summary(const std::string& stage, const TrainSummary& t) {
+  if (t.resumed_from == t.steps) {
+    std::printf("%s: already complete (checkpoint at step %lld of %lld)\n", stage.c_str(), (long long)t.steps,
+                (long long)t.total_steps);
+    return;
+  }
   std::printf("%s: %s after %lld of %lld steps, last loss %.4f, accuracy %.2f%%, %.0f images/s\n", stage.c_str(),
               t.finished ? "finished" : "stopped", (long long)t.steps, (long long)t.total_steps, t.last_loss,
               100 * t.last_accuracy, t.images_per_second);
