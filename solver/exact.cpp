@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "solver/dense.h"
 
@@ -16,6 +17,32 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 double budget_slack(double max) {  // the feasibility tolerance of within_budget()
   const double s = std::fabs(max);
   return kFeasTol * (s > 1 ? s : 1);
+}
+
+// Golden-section search for the minimum of a unimodal f on [0, hi] with `iters` shrinking steps;
+// returns the better of the last two probes (x, f(x)).
+template <typename F>
+std::pair<double, double> golden_section_min(const F& f, double hi, int iters) {
+  const double gr = 0.6180339887498949;
+  double a = 0, b = hi;
+  double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
+  double f1 = f(x1), f2 = f(x2);
+  for (int it = 0; it < iters; ++it) {
+    if (f1 <= f2) {
+      b = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = b - gr * (b - a);
+      f1 = f(x1);
+    } else {
+      a = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = a + gr * (b - a);
+      f2 = f(x2);
+    }
+  }
+  return f1 <= f2 ? std::pair{x1, f1} : std::pair{x2, f2};
 }
 
 }  // namespace
@@ -245,26 +272,7 @@ struct ExactSolver::Impl {
           hi *= 2;
           fhi = f2;
         }
-        double a = 0, b = 2 * hi;
-        const double gr = 0.6180339887498949;
-        double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
-        double f1 = Lk(x1), f2 = Lk(x2);
-        for (int it = 0; it < 40; ++it) {
-          if (f1 <= f2) {
-            b = x2;
-            x2 = x1;
-            f2 = f1;
-            x1 = b - gr * (b - a);
-            f1 = Lk(x1);
-          } else {
-            a = x1;
-            x1 = x2;
-            f1 = f2;
-            x2 = a + gr * (b - a);
-            f2 = Lk(x2);
-          }
-        }
-        double bx = f1 <= f2 ? x1 : x2, bf = std::min(f1, f2);
+        auto [bx, bf] = golden_section_min(Lk, 2 * hi, 40);
         const double f0 = Lk(0.0), fc = Lk(lambda[k]);
         if (f0 <= bf) {
           bx = 0;
@@ -608,26 +616,8 @@ struct ExactSolver::Impl {
           hi *= 2;
           fhi = Lk(hi);
         }
-        double a = 0, b = 2 * hi;
-        const double gr = 0.6180339887498949;
-        double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
-        double f1 = Lk(x1), f2 = Lk(x2);
-        for (int it = 0; it < 20; ++it) {
-          if (f1 <= f2) {
-            b = x2;
-            x2 = x1;
-            f2 = f1;
-            x1 = b - gr * (b - a);
-            f1 = Lk(x1);
-          } else {
-            a = x1;
-            x1 = x2;
-            f1 = f2;
-            x2 = a + gr * (b - a);
-            f2 = Lk(x2);
-          }
-        }
-        const double bx = f1 <= f2 ? x1 : x2, bf = std::min(f1, f2), f0 = Lk(0.0);
+        const auto [bx, bf] = golden_section_min(Lk, 2 * hi, 20);
+        const double f0 = Lk(0.0);
         if (f0 <= bf && f0 <= cur)
           lam[k] = 0;
         else if (bf < cur)
