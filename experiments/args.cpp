@@ -68,4 +68,13 @@ int64_t Args::integer(const std::string& name, int64_t fallback) const {
   return static_cast<int64_t>(v);
 }
 
+int64_t Args::integer(const std::string& name, int64_t fallback, int64_t lo, int64_t hi) const {
+  if (!has(name)) return fallback;
+  const double v = num(name);
+  if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
+    throw UsageError("option --" + name + " expects an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "], got '" + str(name) + "'");
+  return static_cast<int64_t>(v);
+}
+
 }  // namespace iqnas::cli

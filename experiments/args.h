@@ -27,6 +27,8 @@ class Args {
   double num(const std::string& name, double fallback) const;
   double num(const std::string& name) const;  // required
   int64_t integer(const std::string& name, int64_t fallback) const;
+  // An integer in [lo, hi]; UsageError naming the option and the range otherwise.
+  int64_t integer(const std::string& name, int64_t fallback, int64_t lo, int64_t hi) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:

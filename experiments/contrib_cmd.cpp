@@ -1,0 +1,110 @@
+// `iqnas contrib`: the one-at-a-time accuracy contributions on the trained supernet, and the
+// bilinear predictor built from them (docs/predictor.md).
+#include <cstdio>
+#include <filesystem>
+
+#include "experiments/args.h"
+#include "experiments/command.h"
+#include "experiments/datasets.h"
+#include "experiments/progress.h"
+#include "experiments/run_folder.h"
+#include "predictor/contribution_predictor.h"
+#include "util/atomic_file.h"
+
+namespace iqnas::cli {
+namespace {
+
+const char* kHelp = R"(usage: iqnas contrib --run DIR [options]
+
+Measures, on the trained supernet in eval mode (running BN statistics, no recalibration) and on
+the held-out split, the base accuracy and every one-at-a-time accuracy contribution: each
+configuration of each stage's first block, each depth, and each configuration of the later blocks
+with the stage's depth fixed to that block. Every other decision is drawn per image. The draws
+and images are the same in every measurement of a pass (common random numbers). Resumable: run
+it again and it continues where it stopped.
+  -> DIR/contrib.json (the measurements), DIR/predictor.json (the bilinear predictor)
+
+options:
+  --run DIR            run folder with a trained supernet
+  --passes K           passes over the images, each with new draws (default 3)
+  --images N           held-out images per pass (default 2000; 0 = all)
+  --context C          uniform (every other decision uniform; default) or sequential (the
+                       reference code's default: decisions not yet visited at the smallest network)
+  --variant V          paper (every Delta relative to the base; default) or conditional (later
+                       blocks relative to their depth's measurement)
+  --weights W          ema (default) or raw supernet weights
+  --seed S             draws and image subset (default 0)
+  --batch-size B       evaluation batch (default 250)
+  --threads N          loader threads (default 2)
+)";
+
+int run_contrib(const std::vector<std::string>& argv) {
+  Args a(argv, {"run", "passes", "images", "context", "variant", "weights", "seed", "batch-size", "threads", "dataset",
+                "root", "heldout"});
+  if (a.help()) {
+    std::printf("%s%s", kHelp, kDataOptionsHelp);
+    return 0;
+  }
+  const std::string dir = a.str("run");
+  const SearchSpace s = load_run_space(dir);
+  predictor::ContribOptions opt;
+  opt.passes = static_cast<int>(a.integer("passes", 3, 1, 1000));
+  opt.images = a.integer("images", 2000, 0, 100000000);
+  opt.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53));
+  try {
+    opt.context = predictor::parse_context(a.str("context", "uniform"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--") + e.what());
+  }
+  const auto variant = [&] {
+    try {
+      return predictor::ContributionPredictor::parse_variant(a.str("variant", "paper"));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--") + e.what());
+    }
+  }();
+  const std::string weights = a.str("weights", "ema");
+  const int64_t batch = a.integer("batch-size", 250, 1, 65536);
+  const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
+
+  const std::string state_path = dir + "/contrib.json";
+  predictor::ContribState st;
+  if (std::filesystem::exists(state_path)) {
+    st = predictor::contrib_state_from_json(read_text(state_path), state_path);
+    const bool same = st.options.passes == opt.passes && st.options.images == opt.images &&
+                      st.options.context == opt.context && st.options.seed == opt.seed && st.weights == weights;
+    if (!same)
+      throw UsageError(state_path + " holds measurements with other options (passes " + std::to_string(st.options.passes) +
+                       ", images " + std::to_string(st.options.images) + ", context " +
+                       predictor::context_name(st.options.context) + ", seed " + std::to_string(st.options.seed) +
+                       ", weights " + st.weights + "); pass the same options, or move it away to start again");
+  } else {
+    st.space = s.name, st.options = opt, st.weights = weights;
+  }
+  const size_t total = predictor::contribution_plan(s).size();
+  if (st.ids.size() < total) {
+    const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
+    auto net = load_run_supernet(dir, s, weights);
+    const predictor::EvalSet set = predictor::load_eval_set(d.heldout, d.eval_aug, opt.images, batch, opt.seed, threads);
+    std::fprintf(stderr, "contrib: %zu measurements x %d passes on %lld held-out images%s\n", total, opt.passes,
+                 (long long)set.size, st.ids.empty() ? "" : (", resuming after " + std::to_string(st.ids.size())).c_str());
+    Progress progress("contrib", total, st.ids.size());
+    predictor::measure_contributions(
+        *net, set, st, [&](const predictor::ContribState& x) { write_file_atomic(state_path, predictor::contrib_state_to_json(x)); },
+        [&](size_t done, size_t, const std::string& id, double acc) {
+          char buf[96];
+          std::snprintf(buf, sizeof buf, "%s %.2f%%", id.c_str(), acc);
+          progress.update(done, buf);
+        });
+    progress.finish();
+  }
+  const auto p = predictor::ContributionPredictor::from_measurements(s, st, variant);
+  save_predictor(p, dir + "/predictor.json");
+  std::printf("contrib: A_base %.2f%% (+-%.2f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean, p.base.se,
+              total, dir.c_str());
+  return 0;
+}
+
+}  // namespace
+IQNAS_COMMAND("contrib", "measure the accuracy contributions on the supernet and build the bilinear predictor", run_contrib);
+}  // namespace iqnas::cli

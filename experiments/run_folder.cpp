@@ -1,0 +1,38 @@
+#include "experiments/run_folder.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "experiments/args.h"
+#include "nn/checkpoint.h"
+
+namespace iqnas::cli {
+
+std::string require_file(const std::string& path, const std::string& how) {
+  if (!std::filesystem::exists(path)) throw UsageError(path + " does not exist; " + how);
+  return path;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+SearchSpace load_run_space(const std::string& dir) {
+  return load_space(require_file(dir + "/space.json", "is " + dir + " a run folder? (`iqnas supernet heaviest --run " + dir +
+                                                          "` creates one)"));
+}
+
+std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const SearchSpace& s, const std::string& weights) {
+  if (weights != "ema" && weights != "raw") throw UsageError("--weights must be ema or raw, got '" + weights + "'");
+  Rng rng(0);
+  auto net = std::make_unique<Supernet>(s, rng);
+  load_checkpoint(require_file(dir + "/supernet.safetensors", "run `iqnas supernet train --run " + dir + "` first"), *net);
+  return net;
+}
+
+}  // namespace iqnas::cli

@@ -1,0 +1,190 @@
+#include "predictor/contributions.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <stdexcept>
+
+namespace iqnas::predictor {
+
+using Kind = Measurement::Kind;
+
+std::string Measurement::id(const SearchSpace& s) const {
+  switch (kind) {
+    case Kind::Base:
+      return "base";
+    case Kind::Depth:
+      return "s" + std::to_string(stage + 1) + ".depth" +
+             std::to_string(s.stages[static_cast<size_t>(stage)].depths[static_cast<size_t>(depth_index)]);
+    case Kind::Block: {
+      std::string id = "s" + std::to_string(stage + 1) + ".b" + std::to_string(block + 1) + "." + s.config(config).name();
+      if (depth_index >= 0) id += "@d" + std::to_string(s.stages[static_cast<size_t>(stage)].depths[static_cast<size_t>(depth_index)]);
+      return id;
+    }
+  }
+  return "";
+}
+
+std::vector<Measurement> contribution_plan(const SearchSpace& s) {
+  std::vector<Measurement> plan{Measurement{}};
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    const int si = static_cast<int>(i);
+    const auto& ds = s.stages[i].depths;
+    for (int c = 0; c < s.num_configs(); ++c) plan.push_back({Kind::Block, si, 0, c, -1});
+    // Blocks 2.. in order; each runs at the smallest allowed depth that reaches it. A depth is
+    // measured just before the first block measured at it (every allowed depth is measured).
+    std::vector<bool> depth_done(ds.size(), false);
+    auto measure_depth = [&](size_t d) {
+      if (depth_done[d]) return;
+      depth_done[d] = true;
+      plan.push_back({Kind::Depth, si, -1, -1, static_cast<int>(d)});
+    };
+    for (int b = 1; b < s.stages[i].max_depth(); ++b) {
+      const size_t d = static_cast<size_t>(std::lower_bound(ds.begin(), ds.end(), b + 1) - ds.begin());
+      for (size_t e = 0; e <= d; ++e) measure_depth(e);
+      for (int c = 0; c < s.num_configs(); ++c) plan.push_back({Kind::Block, si, b, c, static_cast<int>(d)});
+    }
+    for (size_t d = 0; d < ds.size(); ++d) measure_depth(d);
+  }
+  return plan;
+}
+
+Context parse_context(const std::string& name) {
+  if (name == "uniform") return Context::Uniform;
+  if (name == "sequential") return Context::Sequential;
+  throw std::invalid_argument("context must be uniform or sequential, not '" + name + "'");
+}
+
+const char* context_name(Context c) { return c == Context::Uniform ? "uniform" : "sequential"; }
+
+void ContribOptions::validate() const {
+  if (passes < 1 || passes > 1000) throw std::invalid_argument("passes must be in [1, 1000], got " + std::to_string(passes));
+  if (images < 0 || images > 100000000) throw std::invalid_argument("images must be in [0, 1e8], got " + std::to_string(images));
+}
+
+std::string contrib_state_to_json(const ContribState& st) {
+  nlohmann::json j;
+  j["format"] = "iqnas-contributions-1";
+  j["space"] = st.space;
+  j["weights"] = st.weights;
+  j["options"] = {{"passes", st.options.passes},
+                  {"images", st.options.images},
+                  {"context", context_name(st.options.context)},
+                  {"seed", st.options.seed}};
+  j["images"] = st.images;
+  j["measurements"] = nlohmann::json::array();
+  for (size_t m = 0; m < st.ids.size(); ++m) j["measurements"].push_back({{"id", st.ids[m]}, {"accuracy", st.accuracy[m]}});
+  return j.dump(1) + "\n";
+}
+
+ContribState contrib_state_from_json(const std::string& text, const std::string& source) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(source + ": not valid JSON: " + e.what());
+  }
+  try {
+    if (j.at("format").get<std::string>() != "iqnas-contributions-1")
+      throw std::invalid_argument(source + ": format is not iqnas-contributions-1");
+    ContribState st;
+    st.space = j.at("space").get<std::string>();
+    st.weights = j.at("weights").get<std::string>();
+    const auto& o = j.at("options");
+    st.options.passes = o.at("passes").get<int>();
+    st.options.images = o.at("images").get<int64_t>();
+    st.options.context = parse_context(o.at("context").get<std::string>());
+    st.options.seed = o.at("seed").get<uint64_t>();
+    st.options.validate();
+    st.images = j.at("images").get<int64_t>();
+    for (const auto& m : j.at("measurements")) {
+      st.ids.push_back(m.at("id").get<std::string>());
+      st.accuracy.push_back(m.at("accuracy").get<std::vector<double>>());
+      if (st.accuracy.back().size() != static_cast<size_t>(st.options.passes))
+        throw std::invalid_argument(source + ": measurement '" + st.ids.back() + "' has " +
+                                    std::to_string(st.accuracy.back().size()) + " passes, options say " +
+                                    std::to_string(st.options.passes));
+    }
+    return st;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(source + ": " + e.what());
+  }
+}
+
+namespace {
+// The first plan index at which each decision group is measured (sequential context).
+struct FirstVisit {
+  std::vector<std::vector<size_t>> block;  // [stage][block]
+  std::vector<size_t> depth;               // [stage]
+};
+FirstVisit first_visits(const SearchSpace& s, const std::vector<Measurement>& plan) {
+  const size_t never = plan.size();
+  FirstVisit f;
+  for (const auto& st : s.stages) f.block.emplace_back(static_cast<size_t>(st.max_depth()), never);
+  f.depth.assign(s.stages.size(), never);
+  for (size_t m = 0; m < plan.size(); ++m) {
+    const Measurement& x = plan[m];
+    if (x.kind == Kind::Block) {
+      auto& v = f.block[static_cast<size_t>(x.stage)][static_cast<size_t>(x.block)];
+      v = std::min(v, m);
+    }
+    if (x.kind == Kind::Depth) f.depth[static_cast<size_t>(x.stage)] = std::min(f.depth[static_cast<size_t>(x.stage)], m);
+  }
+  return f;
+}
+}  // namespace
+
+PathSample measurement_paths(const SearchSpace& s, const std::vector<Measurement>& plan, size_t m, int pass,
+                             int64_t n, const ContribOptions& opt) {
+  // The pass's draws: a generator seeded by (seed, pass) only, so every measurement of the pass
+  // sees the same per-image draws.
+  Rng rng(opt.seed * 1000003ULL + static_cast<uint64_t>(pass) + 1);
+  PathSample p = sample_multipath(s, n, rng);
+  if (opt.context == Context::Sequential) {  // not yet visited: the smallest network
+    const FirstVisit f = first_visits(s, plan);
+    const PathSample small = PathSample::fixed(s, smallest_arch(s), n);
+    for (size_t i = 0; i < s.stages.size(); ++i) {
+      for (size_t b = 0; b < f.block[i].size(); ++b)
+        if (f.block[i][b] >= m) p.configs[i][b] = small.configs[i][b];
+      if (f.depth[i] >= m) p.depths[i] = small.depths[i];
+    }
+  }
+  const Measurement& x = plan[m];
+  if (x.kind == Kind::Base) return p;
+  const size_t st = static_cast<size_t>(x.stage);
+  if (x.depth_index >= 0) p.depths[st].assign(static_cast<size_t>(n), s.stages[st].depths[static_cast<size_t>(x.depth_index)]);
+  if (x.kind == Kind::Block) p.configs[st][static_cast<size_t>(x.block)].assign(static_cast<size_t>(n), x.config);
+  return p;
+}
+
+void measure_contributions(Supernet& net, const EvalSet& set, ContribState& state,
+                           const std::function<void(const ContribState&)>& save, const ContribProgress& progress) {
+  const SearchSpace& s = net.space();
+  state.options.validate();
+  if (state.space != s.name)
+    throw std::invalid_argument("the contribution state is for space '" + state.space + "', the supernet is '" + s.name + "'");
+  if (state.ids.empty()) state.images = set.size;
+  if (state.images != set.size)
+    throw std::invalid_argument("the contribution state was measured on " + std::to_string(state.images) +
+                                " images, the evaluation set has " + std::to_string(set.size));
+  const std::vector<Measurement> plan = contribution_plan(s);
+  if (state.ids.size() > plan.size()) throw std::invalid_argument("the contribution state has more measurements than the plan");
+  for (size_t m = 0; m < state.ids.size(); ++m)
+    if (state.ids[m] != plan[m].id(s))
+      throw std::invalid_argument("the contribution state's measurement " + std::to_string(m) + " is '" + state.ids[m] +
+                                  "', the plan's is '" + plan[m].id(s) + "'");
+  for (size_t m = state.ids.size(); m < plan.size(); ++m) {
+    std::vector<double> acc;
+    for (int k = 0; k < state.options.passes; ++k) {
+      const std::vector<uint8_t> c = correct_per_image(net, set, measurement_paths(s, plan, m, k, set.size, state.options));
+      acc.push_back(set.size ? 100.0 * std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(set.size) : 0.0);
+    }
+    state.ids.push_back(plan[m].id(s));
+    state.accuracy.push_back(acc);
+    if (save) save(state);
+    if (progress)
+      progress(m + 1, plan.size(), state.ids.back(), std::accumulate(acc.begin(), acc.end(), 0.0) / static_cast<double>(acc.size()));
+  }
+}
+
+}  // namespace iqnas::predictor

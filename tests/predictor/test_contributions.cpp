@@ -1,0 +1,183 @@
+// The one-at-a-time measurement protocol, its resumption, and the predictor built from it.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "predictor/contribution_predictor.h"
+#include "predictor/encoding.h"
+#include "solver/problem.h"
+
+using namespace iqnas;
+using namespace iqnas::predictor;
+
+namespace {
+EvalSet random_set(const SearchSpace& s, int64_t n, int64_t batch) {
+  Rng rng(5);
+  std::normal_distribution<float> g(0.f, 1.f);
+  std::uniform_int_distribution<int> label(0, s.num_classes - 1);
+  EvalSet set;
+  for (int64_t start = 0; start < n; start += batch) {
+    const int64_t m = std::min(batch, n - start);
+    Tensor t = Tensor::empty({m, s.image_size, s.image_size, s.in_channels});
+    for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = g(rng);
+    set.images.push_back(t);
+    std::vector<int32_t> l(static_cast<size_t>(m));
+    for (auto& x : l) x = label(rng);
+    set.labels.push_back(l);
+    set.size += m;
+  }
+  return set;
+}
+
+ContribState fake_state(const SearchSpace& s, int passes) {
+  ContribState st;
+  st.space = s.name, st.weights = "ema", st.options.passes = passes, st.images = 100;
+  Rng rng(9);
+  std::uniform_real_distribution<double> u(50, 90);
+  for (const Measurement& m : contribution_plan(s)) {
+    st.ids.push_back(m.id(s));
+    std::vector<double> acc;
+    for (int k = 0; k < passes; ++k) acc.push_back(u(rng));
+    st.accuracy.push_back(acc);
+  }
+  return st;
+}
+}  // namespace
+
+TEST(Contributions, PlanHasThePapersCounts) {
+  EXPECT_EQ(contribution_plan(find_space("paper")).size(), 256u);  // 1 + 5 x (12 + 3 + 36)
+  EXPECT_EQ(contribution_plan(find_space("tiny")).size(), 136u);   // 1 + 5 x (8 + 3 + 16)
+  const SearchSpace s = find_space("paper");
+  std::set<std::string> ids;
+  for (const Measurement& m : contribution_plan(s)) {
+    EXPECT_TRUE(ids.insert(m.id(s)).second) << m.id(s);
+    if (m.kind == Measurement::Kind::Block && m.block > 0)  // later blocks run at their own depth
+      EXPECT_EQ(s.stages[size_t(m.stage)].depths[size_t(m.depth_index)], m.block + 1);
+  }
+}
+
+TEST(Contributions, PathsShareTheDrawsAndFixOneDecision) {
+  const SearchSpace s = find_space("tiny");
+  const auto plan = contribution_plan(s);
+  ContribOptions opt;
+  const int64_t n = 64;
+  const PathSample base = measurement_paths(s, plan, 0, 1, n, opt);
+  for (size_t m = 1; m < plan.size(); ++m) {
+    const PathSample p = measurement_paths(s, plan, m, 1, n, opt);
+    const Measurement& x = plan[m];
+    for (size_t st = 0; st < s.stages.size(); ++st) {
+      const bool depth_fixed = int(st) == x.stage && x.depth_index >= 0;
+      if (depth_fixed)
+        for (int d : p.depths[st]) EXPECT_EQ(d, s.stages[st].depths[size_t(x.depth_index)]);
+      else
+        EXPECT_EQ(p.depths[st], base.depths[st]);  // common random numbers
+      for (size_t b = 0; b < p.configs[st].size(); ++b) {
+        if (x.kind == Measurement::Kind::Block && int(st) == x.stage && int(b) == x.block)
+          for (int c : p.configs[st][b]) EXPECT_EQ(c, x.config);
+        else
+          EXPECT_EQ(p.configs[st][b], base.configs[st][b]);
+      }
+    }
+  }
+  // Another pass draws anew.
+  EXPECT_NE(measurement_paths(s, plan, 0, 2, n, opt).configs, base.configs);
+}
+
+TEST(Contributions, SequentialContextKeepsUnvisitedDecisionsAtTheSmallestNetwork) {
+  const SearchSpace s = find_space("tiny");
+  const auto plan = contribution_plan(s);
+  ContribOptions opt;
+  opt.context = Context::Sequential;
+  const Architecture small = smallest_arch(s);
+  const PathSample base = measurement_paths(s, plan, 0, 0, 32, opt);
+  for (int64_t i = 0; i < 32; ++i) EXPECT_EQ(base.arch_of(i), small);
+  // Measuring stage 2's first block: stage 1 visited (uniform draws), stages 3.. still smallest.
+  size_t m = 0;
+  while (!(plan[m].kind == Measurement::Kind::Block && plan[m].stage == 1 && plan[m].block == 0)) ++m;
+  const PathSample p = measurement_paths(s, plan, m, 0, 32, opt);
+  std::set<int> stage1_depths(p.depths[0].begin(), p.depths[0].end());
+  EXPECT_GT(stage1_depths.size(), 1u);
+  for (int d : p.depths[3]) EXPECT_EQ(d, small.depths[3]);
+}
+
+TEST(Contributions, InterruptedRunResumesToTheSameNumbers) {
+  SearchSpace s = find_space("tiny");  // two stages of depth 1 or 2 keep the test fast
+  s.stages.resize(2);
+  for (auto& st : s.stages) st.depths = {1, 2};
+  Rng rng(1);
+  Supernet net(s, rng);
+  const EvalSet set = random_set(s, 12, 8);
+  ContribState full;
+  full.space = s.name, full.weights = "raw", full.options.passes = 2, full.options.images = 12;
+  measure_contributions(net, set, full, {});
+  ASSERT_EQ(full.ids.size(), contribution_plan(s).size());
+
+  ContribState part = full;
+  part.ids.clear(), part.accuracy.clear();
+  struct Stop {};
+  size_t saves = 0;
+  EXPECT_THROW(measure_contributions(net, set, part,
+                                     [&](const ContribState&) {
+                                       if (++saves == 15) throw Stop{};
+                                     }),
+               Stop);
+  ASSERT_EQ(part.ids.size(), 15u);
+  const ContribState reread = contrib_state_from_json(contrib_state_to_json(part), "state");
+  part = reread;
+  measure_contributions(net, set, part, {});
+  EXPECT_EQ(part.ids, full.ids);
+  EXPECT_EQ(part.accuracy, full.accuracy);
+  // A state from other options is refused.
+  ContribState other = reread;
+  other.images = 11;
+  EXPECT_THROW(measure_contributions(net, set, other, {}), std::invalid_argument);
+}
+
+TEST(ContributionPredictor, CoefficientsAreTheMeasuredDifferences) {
+  const SearchSpace s = find_space("tiny");
+  const ContribState st = fake_state(s, 3);
+  const auto plan = contribution_plan(s);
+  auto mean = [](const std::vector<double>& v) { return (v[0] + v[1] + v[2]) / 3; };
+  for (auto variant : {ContributionPredictor::Variant::Paper, ContributionPredictor::Variant::Conditional}) {
+    const auto p = ContributionPredictor::from_measurements(s, st, variant);
+    EXPECT_NEAR(p.base.mean, mean(st.accuracy[0]), 1e-12);
+    for (size_t m = 1; m < plan.size(); ++m) {
+      const Measurement& x = plan[m];
+      double ref = mean(st.accuracy[0]);
+      if (x.kind == Measurement::Kind::Block && x.depth_index >= 0 && variant == ContributionPredictor::Variant::Conditional)
+        for (size_t k = 0; k < plan.size(); ++k)
+          if (plan[k].kind == Measurement::Kind::Depth && plan[k].stage == x.stage && plan[k].depth_index == x.depth_index)
+            ref = mean(st.accuracy[k]);
+      const double got = x.kind == Measurement::Kind::Depth ? p.depth[size_t(x.stage)][size_t(x.depth_index)].mean
+                                                            : p.block[size_t(x.stage)][size_t(x.block)][size_t(x.config)].mean;
+      EXPECT_NEAR(got, mean(st.accuracy[m]) - ref, 1e-9) << x.id(s);
+    }
+  }
+  ContribState missing = st;
+  missing.ids.pop_back(), missing.accuracy.pop_back();
+  EXPECT_THROW(ContributionPredictor::from_measurements(s, missing, ContributionPredictor::Variant::Paper), std::invalid_argument);
+}
+
+TEST(ContributionPredictor, PredictionObjectiveRowAndJsonAgree) {
+  const SearchSpace s = find_space("tiny");
+  const auto p = ContributionPredictor::from_measurements(s, fake_state(s, 2), ContributionPredictor::Variant::Paper);
+  const auto q = ContributionPredictor::from_json(s, p.to_json(), "p.json");
+  solver::Problem prob;
+  prob.groups = space_groups(s);
+  prob.objective = *p.objective();
+  prob.validate();
+  Rng rng(2);
+  for (int k = 0; k < 100; ++k) {
+    const Architecture a = random_arch(s, rng);
+    double direct = p.base.mean;
+    for (size_t st = 0; st < s.stages.size(); ++st) {
+      for (int b = 0; b < a.depths[st]; ++b) direct += p.block[st][size_t(b)][size_t(a.blocks[st][size_t(b)])].mean;
+      const auto& ds = s.stages[st].depths;
+      direct += p.depth[st][size_t(std::find(ds.begin(), ds.end(), a.depths[st]) - ds.begin())].mean;
+    }
+    EXPECT_NEAR(p.predict(a), direct, 1e-9);
+    EXPECT_NEAR(prob.objective_value(arch_to_selection(s, a)), direct, 1e-9);
+    EXPECT_NEAR(q.predict(a), direct, 1e-9);
+  }
+  EXPECT_THROW(ContributionPredictor::from_json(find_space("paper"), p.to_json(), "p.json"), std::invalid_argument);
+}
