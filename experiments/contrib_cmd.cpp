@@ -33,7 +33,7 @@ options:
   --variant V          paper (every Delta relative to the base; default) or conditional (later
                        blocks relative to their depth's measurement)
   --weights W          ema (default) or raw supernet weights
-  --seed S             draws and image subset (default 0)
+  --seed S             seed of the per-image draws (default 0)
   --batch-size B       evaluation batch (default 250)
   --threads N          loader threads (default 2)
 )";
@@ -85,7 +85,7 @@ int run_contrib(const std::vector<std::string>& argv) {
   if (st.ids.size() < total) {
     const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
     auto net = load_run_supernet(dir, s, weights);
-    const predictor::EvalSet set = predictor::load_eval_set(d.heldout, d.eval_aug, opt.images, batch, opt.seed, threads);
+    const predictor::EvalSet set = heldout_eval_set(d, opt.images, batch, threads);
     std::fprintf(stderr, "contrib: %zu measurements x %d passes on %lld held-out images%s\n", total, opt.passes,
                  (long long)set.size, st.ids.empty() ? "" : (", resuming after " + std::to_string(st.ids.size())).c_str());
     Progress progress("contrib", total, st.ids.size());

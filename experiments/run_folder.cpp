@@ -35,4 +35,8 @@ std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const Search
   return net;
 }
 
+predictor::EvalSet heldout_eval_set(const DataSets& d, int64_t images, int64_t batch, int threads) {
+  return predictor::load_eval_set(d.heldout, d.eval_aug, images, batch, 0, threads);
+}
+
 }  // namespace iqnas::cli

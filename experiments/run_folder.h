@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include "experiments/datasets.h"
+#include "predictor/eval_set.h"
 #include "supernet/supernet.h"
 
 namespace iqnas::cli {
@@ -13,5 +15,9 @@ std::string read_text(const std::string& path);                             // t
 SearchSpace load_run_space(const std::string& dir);                          // DIR/space.json
 // The supernet of DIR/supernet.safetensors with the chosen weights ("ema" or "raw").
 std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const SearchSpace& s, const std::string& weights);
+
+// The accuracy measurements' images: the first `images` (0: all) of the held-out split in one
+// fixed shuffled order, the same for `contrib` and `sample-eval` so their numbers are comparable.
+predictor::EvalSet heldout_eval_set(const DataSets& d, int64_t images, int64_t batch, int threads);
 
 }  // namespace iqnas::cli

@@ -43,10 +43,10 @@ PathSample slice_paths(const PathSample& all, int64_t start, int64_t n) {
   return p;
 }
 
-std::vector<uint8_t> correct_per_image(Supernet& net, const EvalSet& set, const PathSample& paths) {
-  if (paths.n != set.size)
-    throw std::invalid_argument("correct_per_image: " + std::to_string(paths.n) + " paths for " +
-                                std::to_string(set.size) + " images");
+namespace {
+// Per-image correctness of `forward(batch index, images)` over the set, in eval mode, no gradients.
+template <class Forward>
+std::vector<uint8_t> correct_of(Layer& net, const EvalSet& set, Forward&& forward) {
   const bool was_training = net.training();
   net.eval();
   NoGradGuard no_grad;
@@ -55,7 +55,7 @@ std::vector<uint8_t> correct_per_image(Supernet& net, const EvalSet& set, const 
   int64_t start = 0;
   for (size_t b = 0; b < set.images.size(); ++b) {
     const int64_t n = set.images[b].dim(0);
-    const Tensor logits = net.forward(Var(set.images[b]), slice_paths(paths, start, n)).value().contiguous();
+    const Tensor logits = forward(start, set.images[b]).value().contiguous();
     const int64_t classes = logits.dim(1);
     const float* l = logits.data();
     for (int64_t i = 0; i < n; ++i) {
@@ -69,9 +69,26 @@ std::vector<uint8_t> correct_per_image(Supernet& net, const EvalSet& set, const 
   return correct;
 }
 
+double percent(const std::vector<uint8_t>& c) {
+  return c.empty() ? 0.0 : 100.0 * std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(c.size());
+}
+}  // namespace
+
+std::vector<uint8_t> correct_per_image(Supernet& net, const EvalSet& set, const PathSample& paths) {
+  if (paths.n != set.size)
+    throw std::invalid_argument("correct_per_image: " + std::to_string(paths.n) + " paths for " +
+                                std::to_string(set.size) + " images");
+  return correct_of(net, set, [&](int64_t start, const Tensor& images) {
+    return net.forward(Var(images), slice_paths(paths, start, images.dim(0)));
+  });
+}
+
 double arch_accuracy(Supernet& net, const EvalSet& set, const Architecture& arch) {
-  const std::vector<uint8_t> c = correct_per_image(net, set, PathSample::fixed(net.space(), arch, set.size));
-  return set.size ? 100.0 * std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(set.size) : 0.0;
+  return percent(correct_per_image(net, set, PathSample::fixed(net.space(), arch, set.size)));
+}
+
+double model_accuracy(Layer& net, const EvalSet& set) {
+  return percent(correct_of(net, set, [&](int64_t, const Tensor& images) { return net.forward(Var(images)); }));
 }
 
 }  // namespace iqnas::predictor

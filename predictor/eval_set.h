@@ -30,7 +30,10 @@ PathSample slice_paths(const PathSample& all, int64_t start, int64_t n);
 // The supernet runs in eval mode without gradients.
 std::vector<uint8_t> correct_per_image(Supernet& net, const EvalSet& set, const PathSample& paths);
 
-// Top-1 accuracy in percent of one architecture on the whole set.
+// Top-1 accuracy in percent of one architecture on the whole set, run on the supernet's weight
+// slices (equal to the extracted network's in eval mode).
 double arch_accuracy(Supernet& net, const EvalSet& set, const Architecture& arch);
+// Top-1 accuracy in percent of any classifier (an extracted sub-network) in eval mode.
+double model_accuracy(Layer& net, const EvalSet& set);
 
 }  // namespace iqnas::predictor

@@ -8,7 +8,7 @@ pkgs=(
   libeigen3-dev libboost-dev libomp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
-  dataset-fashion-mnist
+  dataset-fashion-mnist librsvg2-bin
 )
 if [[ "${1:-}" == "--with-reference" ]]; then
   pkgs+=(python3 python3-torch python3-numpy python3-scipy python3-matplotlib coinor-cbc)

@@ -1,0 +1,96 @@
+// `iqnas sample-eval`: uniformly drawn sub-networks evaluated with inherited weights, the ground
+// truth against which every accuracy predictor is judged (docs/predictor.md).
+#include <cstdio>
+#include <filesystem>
+
+#include "experiments/args.h"
+#include "experiments/command.h"
+#include "experiments/progress.h"
+#include "experiments/run_folder.h"
+#include "predictor/subnet_samples.h"
+#include "supernet/evaluate.h"
+#include "util/atomic_file.h"
+
+namespace iqnas::cli {
+namespace {
+
+const char* kHelp = R"(usage: iqnas sample-eval --run DIR [options]
+
+Draws --count architectures uniformly (every block's configuration and every stage's depth;
+seeded) and measures each one's accuracy with weights inherited from the supernet, in eval mode
+with the supernet's running BN statistics (as the contributions are measured), on the same
+held-out images as `iqnas contrib`. Resumable: run it again (or with a larger --count) and it
+continues.   -> DIR/subnets.csv (or --out)
+
+options:
+  --run DIR            run folder with a trained supernet
+  --count M            architectures (default 200)
+  --seed S             seed of the architecture draws (default 1)
+  --images N           held-out images (default 2000; 0 = all)
+  --recalibrate R      also measure each after recalibrating its BN on R training batches
+                       (second column; default 0 = not measured)
+  --weights W          ema (default) or raw supernet weights
+  --out FILE           CSV (default DIR/subnets.csv)
+  --batch-size B       evaluation batch (default 250)
+  --threads N          loader threads (default 2)
+)";
+
+int run_sample_eval(const std::vector<std::string>& argv) {
+  Args a(argv, {"run", "count", "seed", "images", "recalibrate", "weights", "out", "batch-size", "threads", "dataset",
+                "root", "heldout"});
+  if (a.help()) {
+    std::printf("%s%s", kHelp, kDataOptionsHelp);
+    return 0;
+  }
+  const std::string dir = a.str("run");
+  const SearchSpace s = load_run_space(dir);
+  const int count = static_cast<int>(a.integer("count", 200, 1, 1000000));
+  const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 1, 0, int64_t(1) << 53));
+  const int64_t images = a.integer("images", 2000, 0, 100000000);
+  const int recal = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
+  const int64_t batch = a.integer("batch-size", 250, 1, 65536);
+  const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
+  const std::string out = a.str("out", dir + "/subnets.csv");
+  const std::vector<Architecture> archs = predictor::draw_architectures(s, count, seed);
+
+  std::vector<predictor::SubnetSample> done;
+  if (std::filesystem::exists(out)) {
+    done = predictor::samples_from_csv(s, read_text(out), out);
+    for (size_t i = 0; i < done.size() && i < archs.size(); ++i)
+      if (!(done[i].arch == archs[i]))
+        throw UsageError(out + ": row " + std::to_string(i) + " is not the architecture seed " + std::to_string(seed) +
+                         " draws; pass the --seed it was made with, or move the file away");
+    if (recal > 0 && !done.empty() && done.front().accuracy_recalibrated < 0)
+      throw UsageError(out + " was measured without --recalibrate; move it away to measure both columns");
+  }
+  if (static_cast<int>(done.size()) < count) {
+    const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
+    auto net = load_run_supernet(dir, s, a.str("weights", "ema"));
+    const predictor::EvalSet set = heldout_eval_set(d, images, batch, threads);
+    Progress progress("sample-eval", static_cast<size_t>(count), done.size());
+    for (size_t i = done.size(); i < static_cast<size_t>(count); ++i) {
+      predictor::SubnetSample x;
+      x.arch = archs[i];
+      x.accuracy = predictor::arch_accuracy(*net, set, x.arch);
+      if (recal > 0) {
+        auto sub = extract_subnetwork(*net, x.arch);
+        recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, seed + i);
+        x.accuracy_recalibrated = predictor::model_accuracy(*sub, set);
+      }
+      done.push_back(x);
+      write_file_atomic(out, predictor::samples_to_csv(s, done));
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "last %.2f%%", x.accuracy);
+      progress.update(i + 1, buf);
+    }
+    progress.finish();
+  }
+  double lo = 100, hi = 0;
+  for (int i = 0; i < count; ++i) lo = std::min(lo, done[size_t(i)].accuracy), hi = std::max(hi, done[size_t(i)].accuracy);
+  std::printf("sample-eval: %d architectures, accuracy %.2f%% .. %.2f%% -> %s\n", count, lo, hi, out.c_str());
+  return 0;
+}
+
+}  // namespace
+IQNAS_COMMAND("sample-eval", "measure uniformly drawn sub-networks with inherited weights (predictor ground truth)", run_sample_eval);
+}  // namespace iqnas::cli

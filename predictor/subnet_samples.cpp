@@ -1,0 +1,76 @@
+#include "predictor/subnet_samples.h"
+
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+#include "predictor/encoding.h"
+#include "supernet/sampler.h"
+
+namespace iqnas::predictor {
+
+std::vector<Architecture> draw_architectures(const SearchSpace& s, int count, uint64_t seed) {
+  Rng rng(seed * 7919ULL + 17);
+  std::vector<Architecture> v;
+  for (int i = 0; i < count; ++i) v.push_back(random_arch(s, rng));
+  return v;
+}
+
+std::string samples_to_csv(const SearchSpace& s, const std::vector<SubnetSample>& v) {
+  std::ostringstream o;
+  o << "index,selection,depths,accuracy,accuracy_recalibrated\n";
+  char buf[64];
+  for (size_t i = 0; i < v.size(); ++i) {
+    o << i << ',';
+    const std::vector<int> sel = arch_to_selection(s, v[i].arch);
+    for (size_t g = 0; g < sel.size(); ++g) o << (g ? "-" : "") << sel[g];
+    o << ',';
+    for (size_t st = 0; st < v[i].arch.depths.size(); ++st) o << (st ? "-" : "") << v[i].arch.depths[st];
+    std::snprintf(buf, sizeof buf, ",%.4f,", v[i].accuracy);
+    o << buf;
+    if (v[i].accuracy_recalibrated >= 0) {
+      std::snprintf(buf, sizeof buf, "%.4f", v[i].accuracy_recalibrated);
+      o << buf;
+    }
+    o << '\n';
+  }
+  return o.str();
+}
+
+std::vector<SubnetSample> samples_from_csv(const SearchSpace& s, const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  std::string line;
+  if (!std::getline(in, line) || line != "index,selection,depths,accuracy,accuracy_recalibrated")
+    throw std::invalid_argument(source + ": line 1: expected the header index,selection,depths,accuracy,accuracy_recalibrated");
+  std::vector<SubnetSample> v;
+  int row = 1;
+  while (std::getline(in, line)) {
+    ++row;
+    if (line.empty()) continue;
+    const std::string where = source + ": line " + std::to_string(row) + ": ";
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string cell;
+    while (std::getline(ls, cell, ',')) f.push_back(cell);
+    if (!line.empty() && line.back() == ',') f.push_back("");
+    if (f.size() != 5) throw std::invalid_argument(where + "expected 5 fields, got " + std::to_string(f.size()));
+    if (f[0] != std::to_string(v.size())) throw std::invalid_argument(where + "index " + f[0] + " out of sequence");
+    std::vector<int> sel;
+    std::stringstream ss(f[1]);
+    try {
+      while (std::getline(ss, cell, '-')) sel.push_back(std::stoi(cell));
+      SubnetSample x;
+      x.arch = selection_to_arch(s, sel);
+      size_t used = 0;
+      x.accuracy = std::stod(f[3], &used);
+      if (used != f[3].size()) throw std::invalid_argument("accuracy '" + f[3] + "' is not a number");
+      if (!f[4].empty()) x.accuracy_recalibrated = std::stod(f[4]);
+      v.push_back(x);
+    } catch (const std::exception& e) {
+      throw std::invalid_argument(where + e.what());
+    }
+  }
+  return v;
+}
+
+}  // namespace iqnas::predictor
