@@ -1,0 +1,257 @@
+// `iqnas tabular`: the method on a measured benchmark table (docs/tabular.md), and
+// `iqnas tabular-eval`: its evaluation over devices, budgets, objectives and seeds.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "experiments/args.h"
+#include "experiments/command.h"
+#include "predictor/tabular_search.h"
+#include "solver/problem_io.h"
+
+namespace {
+
+using namespace iqnas;
+using predictor::TabularOptions;
+
+const char* kUsage =
+    "usage: iqnas tabular --csv FILE --accuracy-column C --cost-column L --budget T\n"
+    "                     [--arch-column arch] [--samples 200] [--seed 0] [--mode active|fit]\n"
+    "                     [--margin calibrated|none] [--encoding nb201|tokens] [--out R.json]\n"
+    "  --csv          benchmark table, CSV with a header (gzip accepted)\n"
+    "  --budget       largest allowed cost, in the cost column's unit\n"
+    "  --samples      rows the method may measure (read accuracy and cost of), 10..rows\n"
+    "  --mode         active (default): half at random, half the solver's own picks, refitting\n"
+    "                 after each; fit: all at random, one fit, the solver's pick\n"
+    "  --margin       calibrated (default): solve with the budget shrunk by the 90% quantile of\n"
+    "                 the cost fit's out-of-fold residuals; none\n"
+    "  --encoding     nb201 (default): NAS-Bench-201 cell strings; tokens: '-'-separated fields\n"
+    "Prints a JSON object (also written to --out): the chosen architecture, its predicted and true\n"
+    "accuracy and cost, whether the true cost meets the budget, the true best under the budget and\n"
+    "the regret. A budget nothing fits gives \"status\": \"infeasible\" and exit code 0.\n";
+
+const char* kEvalUsage =
+    "usage: iqnas tabular-eval --csv FILE --out PREFIX [--costs L1,L2,..] [--accuracies C1,..]\n"
+    "                          [--quantiles 0.3,0.6] [--seeds 5] [--samples 200] [--mode active|fit]\n"
+    "                          [--margin calibrated|none] [--arch-column arch] [--encoding nb201]\n"
+    "Runs `iqnas tabular` for every cost column x budget (the given quantiles of that column over the\n"
+    "table) x accuracy column x seed 0..seeds-1, and writes PREFIX.csv (one row per run) and\n"
+    "PREFIX.md (medians per cost and accuracy column). Defaults: the NAS-Bench-201 file's columns.\n";
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  if (out.empty()) throw cli::UsageError("empty list '" + s + "'");
+  return out;
+}
+
+void read_common(const cli::Args& args, TabularOptions& o) {
+  const std::string mode = args.str("mode", "active");
+  if (mode != "active" && mode != "fit") throw cli::UsageError("--mode must be active or fit, got '" + mode + "'");
+  o.mode = mode == "active" ? TabularOptions::Mode::Active : TabularOptions::Mode::Fit;
+  const std::string margin = args.str("margin", "calibrated");
+  if (margin != "calibrated" && margin != "none")
+    throw cli::UsageError("--margin must be calibrated or none, got '" + margin + "'");
+  o.margin = margin == "calibrated" ? TabularOptions::Margin::Calibrated : TabularOptions::Margin::None;
+  const int64_t samples = args.integer("samples", 200);
+  if (samples < 10 || samples > 100000000) throw cli::UsageError("--samples must be at least 10");
+  o.samples = static_cast<int>(samples);
+}
+
+predictor::TabularData load(const cli::Args& args, const std::string& acc, const std::string& cost) {
+  const predictor::CsvTable table = predictor::read_csv_table(args.str("csv"));
+  const std::string arch_col = args.str("arch-column", "arch");
+  const int a = table.column(arch_col);
+  std::vector<std::string> archs;
+  for (const auto& r : table.rows) archs.push_back(r[static_cast<size_t>(a)]);
+  const auto enc = predictor::make_encoding(args.str("encoding", "nb201"), archs);
+  return predictor::load_tabular(table, *enc, arch_col, acc, cost);
+}
+
+nlohmann::json to_json(const predictor::TabularResult& r, const TabularOptions& o) {
+  using nlohmann::json;
+  const auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  const auto fit = [&](const predictor::FitSummary& s) {
+    return json{{"lambda", s.lambda}, {"cv_rmse", s.cv_rmse}, {"kendall_tau", num(s.kendall_tau)},
+                {"spearman", num(s.spearman)}};
+  };
+  json j;
+  j["status"] = r.feasible ? "ok" : "infeasible";
+  if (!r.message.empty()) j["message"] = r.message;
+  j["mode"] = o.mode == TabularOptions::Mode::Active ? "active" : "fit";
+  j["margin_mode"] = o.margin == TabularOptions::Margin::Calibrated ? "calibrated" : "none";
+  j["samples"] = o.samples;
+  j["measured"] = r.measured;
+  j["seed"] = o.seed;
+  j["budget"] = o.budget;
+  j["margin"] = r.margin;
+  j["solve_budget"] = r.solve_budget;
+  if (r.feasible) {
+    j["arch"] = r.arch;
+    j["row"] = r.row + 1;
+    j["selection"] = r.selection;
+    j["predicted_accuracy"] = r.predicted_accuracy;
+    j["predicted_cost"] = r.predicted_cost;
+    j["true_accuracy"] = r.true_accuracy;
+    j["true_cost"] = r.true_cost;
+    j["meets_budget"] = r.meets_budget;
+  }
+  j["best_accuracy_under_budget"] = r.best_row >= 0 ? json(r.best_accuracy) : json(nullptr);
+  j["regret"] = r.feasible && r.best_row >= 0 ? json(r.regret) : json(nullptr);
+  j["accuracy_fit"] = fit(r.accuracy_fit);
+  j["cost_fit"] = fit(r.cost_fit);
+  j["solver"] = {{"method", "exact"}, {"solves", r.solves}, {"seconds", r.solve_seconds}};
+  return j;
+}
+
+int run_tabular(const std::vector<std::string>& argv) {
+  cli::Args args(argv, {"csv", "arch-column", "accuracy-column", "cost-column", "budget", "samples", "seed", "mode",
+                        "margin", "encoding", "out"});
+  if (args.help()) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
+  TabularOptions o;
+  read_common(args, o);
+  o.budget = args.num("budget");
+  const int64_t seed = args.integer("seed", 0);
+  if (seed < 0) throw cli::UsageError("--seed must be >= 0");
+  o.seed = static_cast<uint64_t>(seed);
+  const auto data = load(args, args.str("accuracy-column"), args.str("cost-column"));
+  if (o.samples > static_cast<int>(data.selection.size()))
+    throw cli::UsageError("--samples " + std::to_string(o.samples) + " exceeds the table's " +
+                          std::to_string(data.selection.size()) + " rows");
+  const nlohmann::json j = to_json(predictor::tabular_search(data, o), o);
+  if (args.has("out")) solver::write_json_file(j, args.str("out"));
+  std::printf("%s\n", j.dump(2).c_str());
+  return 0;
+}
+
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos)), hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+double median(std::vector<double> v) { return v.empty() ? std::nan("") : quantile(std::move(v), 0.5); }
+
+// Writes through a temporary file, fsync and rename, like every other output.
+void write_text(const std::string& text, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw std::runtime_error(tmp + ": cannot create (" + std::strerror(errno) + ")");
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      ::close(fd);
+      throw std::runtime_error(tmp + ": write failed (" + std::strerror(errno) + ")");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) throw std::runtime_error(tmp + ": fsync/close failed");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
+}
+
+int run_tabular_eval(const std::vector<std::string>& argv) {
+  cli::Args args(argv, {"csv", "arch-column", "costs", "accuracies", "quantiles", "seeds", "samples", "mode", "margin",
+                        "encoding", "out"});
+  if (args.help()) {
+    std::printf("%s", kEvalUsage);
+    return 0;
+  }
+  if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
+  TabularOptions o;
+  read_common(args, o);
+  o.rank_quality = false;
+  const auto costs = split_list(args.str(
+      "costs", "lat_pixel3,lat_raspi4,lat_fpga,lat_gold_6226,lat_titan_rtx_1,lat_1080ti_256"));
+  const auto accs = split_list(args.str("accuracies", "acc_cifar10,acc_cifar100,acc_imagenet16_120"));
+  std::vector<double> qs;
+  for (const auto& s : split_list(args.str("quantiles", "0.3,0.6"))) {
+    double q = 0;
+    try {
+      q = std::stod(s);
+    } catch (const std::exception&) {
+      q = -1;
+    }
+    if (!(q > 0 && q < 1)) throw cli::UsageError("--quantiles: '" + s + "' is not in (0, 1)");
+    qs.push_back(q);
+  }
+  const int64_t seeds = args.integer("seeds", 5);
+  if (seeds < 1 || seeds > 1000) throw cli::UsageError("--seeds must be between 1 and 1000");
+  const std::string out = args.str("out");
+
+  std::string csv = "accuracy,cost,quantile,budget,seed,status,arch,true_accuracy,true_cost,meets_budget,best_accuracy,regret,solves\n";
+  std::string md =
+      "| accuracy | cost | runs | meets budget | median regret | mean regret | worst regret |\n"
+      "|---|---|---|---|---|---|---|\n";
+  int all_runs = 0, all_meet = 0;
+  std::vector<double> all_regret;
+  for (const auto& acc : accs) {
+    for (const auto& cost : costs) {
+      const auto data = load(args, acc, cost);
+      int runs = 0, meet = 0;
+      std::vector<double> regret;
+      for (double q : qs) {
+        o.budget = quantile(data.cost, q);
+        for (int64_t s = 0; s < seeds; ++s) {
+          o.seed = static_cast<uint64_t>(s);
+          const auto r = predictor::tabular_search(data, o);
+          ++runs;
+          meet += r.feasible && r.meets_budget;
+          if (r.feasible && r.best_row >= 0) regret.push_back(r.regret);
+          char line[512];
+          std::snprintf(line, sizeof line, "%s,%s,%.2f,%.6g,%d,%s,%s,%.6g,%.6g,%d,%.6g,%.6g,%d\n", acc.c_str(),
+                        cost.c_str(), q, o.budget, static_cast<int>(s), r.feasible ? "ok" : "infeasible",
+                        r.arch.c_str(), r.true_accuracy, r.true_cost, r.meets_budget ? 1 : 0, r.best_accuracy,
+                        r.regret, r.solves);
+          csv += line;
+          std::fprintf(stderr, "%s %s q=%.2f seed=%d: regret %.3f, cost %.4g / %.4g%s\n", acc.c_str(), cost.c_str(), q,
+                       static_cast<int>(s), r.regret, r.true_cost, o.budget, r.meets_budget ? "" : "  (over budget)");
+        }
+      }
+      double mean = 0, worst = 0;
+      for (double v : regret) {
+        mean += v / static_cast<double>(regret.size());
+        worst = std::max(worst, v);
+      }
+      char line[512];
+      std::snprintf(line, sizeof line, "| %s | %s | %d | %d/%d | %.2f | %.2f | %.2f |\n", acc.c_str(), cost.c_str(), runs,
+                    meet, runs, median(regret), mean, worst);
+      md += line;
+      all_runs += runs;
+      all_meet += meet;
+      all_regret.insert(all_regret.end(), regret.begin(), regret.end());
+    }
+  }
+  char line[256];
+  std::snprintf(line, sizeof line, "| **all** | | %d | %d/%d | %.2f | | |\n", all_runs, all_meet, all_runs,
+                median(all_regret));
+  md += line;
+  write_text(csv, out + ".csv");
+  write_text(md, out + ".md");
+  std::printf("%s", md.c_str());
+  std::printf("wrote %s.csv and %s.md\n", out.c_str(), out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+IQNAS_COMMAND("tabular", "the method on a benchmark table (NAS-Bench-201 strings, measured costs)", run_tabular);
+IQNAS_COMMAND("tabular-eval", "evaluate `tabular` over devices, budgets, objectives and seeds", run_tabular_eval);
