@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "predictor/contribution_predictor.h"
+#include "predictor/fitted_predictors.h"
 #include "util/atomic_file.h"
 
 namespace iqnas::predictor {
@@ -15,12 +16,20 @@ std::unique_ptr<AccuracyPredictor> load_contributions(const SearchSpace& s, cons
                                                       const std::string& source) {
   return std::make_unique<ContributionPredictor>(ContributionPredictor::from_json(s, text, source));
 }
+std::unique_ptr<AccuracyPredictor> load_ridge(const SearchSpace& s, const std::string& text, const std::string& source) {
+  return std::make_unique<RidgePredictor>(RidgePredictor::from_json(s, text, source));
+}
+std::unique_ptr<AccuracyPredictor> load_mlp(const SearchSpace& s, const std::string& text, const std::string& source) {
+  return std::make_unique<MlpPredictor>(MlpPredictor::from_json(s, text, source));
+}
 }  // namespace
 
 // The one list of predictor kinds: a new predictor adds its line here.
 const std::vector<PredictorKind>& predictor_kinds() {
   static const std::vector<PredictorKind> kinds{
       {"contributions", "bilinear, from one-at-a-time accuracy measurements (the paper's)", load_contributions},
+      {"ridge", "bilinear or quadratic form fitted by ridge least squares on measured sub-networks", load_ridge},
+      {"mlp", "multilayer perceptron on the one-hot encoding, fitted on measured sub-networks", load_mlp},
   };
   return kinds;
 }
