@@ -1,0 +1,155 @@
+// `iqnas predictor-eval`: every accuracy predictor against measured sub-networks — Kendall tau,
+// Spearman, Pearson and RMSE on held-out random sub-networks — with what each one cost to build
+// (sub-network evaluations), as a markdown table, a CSV and a scatter plot (docs/predictor.md).
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "experiments/args.h"
+#include "experiments/command.h"
+#include "experiments/plot.h"
+#include "experiments/run_folder.h"
+#include "predictor/contribution_predictor.h"
+#include "predictor/fitted_predictors.h"
+#include "predictor/rank_metrics.h"
+#include "util/atomic_file.h"
+
+namespace iqnas::cli {
+namespace {
+
+const char* kHelp = R"(usage: iqnas predictor-eval --run DIR [options]
+
+Compares the accuracy predictors on held-out random sub-networks (DIR/subnets.csv from
+`iqnas sample-eval`, accuracy with inherited weights): the contribution predictor of
+DIR/contrib.json (both variants) and the fitted rivals (ridge bilinear, ridge quadratic, MLP),
+each fitted on the first N rows for every N of --fit and charged N evaluations. The last --test
+rows are the test set. Fitted predictors are saved as DIR/predictors/<name>.json.
+  -> DIR/predictor-eval.md, .csv, predictor-eval.svg (+ .png)
+
+options:
+  --run DIR        run folder (contrib.json and subnets.csv)
+  --samples FILE   measured sub-networks (default DIR/subnets.csv)
+  --test M         test rows, taken from the end (default 200)
+  --fit N,N,...    training sizes of the fitted rivals (default: the contribution count and all
+                   remaining rows); sizes larger than the rows before the test set are skipped
+  --mlp-epochs E   MLP training epochs (default 200)
+  --no-mlp         leave the MLP out
+)";
+
+struct Row {
+  std::string name;
+  int64_t cost;  // sub-network evaluations spent to build it
+  std::vector<double> pred;
+};
+
+std::vector<int64_t> parse_sizes(const std::string& text) {
+  std::vector<int64_t> v;
+  std::stringstream ss(text);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) {
+    size_t used = 0;
+    long long n = 0;
+    try {
+      n = std::stoll(cell, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != cell.size() || n < 2 || n > 100000000) throw UsageError("--fit expects sizes >= 2 separated by commas, got '" + text + "'");
+    v.push_back(n);
+  }
+  return v;
+}
+
+int run_predictor_eval(const std::vector<std::string>& argv) {
+  Args a(argv, {"run", "samples", "test", "fit", "mlp-epochs"}, {"no-mlp"});
+  if (a.help()) {
+    std::printf("%s", kHelp);
+    return 0;
+  }
+  const std::string dir = a.str("run");
+  const SearchSpace s = load_run_space(dir);
+  const std::string samples_path = a.str("samples", dir + "/subnets.csv");
+  const auto all = predictor::samples_from_csv(
+      s, read_text(require_file(samples_path, "run `iqnas sample-eval --run " + dir + "` first")), samples_path);
+  const int64_t test_n = a.integer("test", 200, 2, 1000000);
+  if (static_cast<int64_t>(all.size()) < test_n)
+    throw UsageError(samples_path + " has " + std::to_string(all.size()) + " rows, fewer than --test " + std::to_string(test_n));
+  const std::vector<predictor::SubnetSample> test(all.end() - test_n, all.end());
+  const std::vector<predictor::SubnetSample> pool(all.begin(), all.end() - test_n);
+  std::vector<double> truth;
+  for (const auto& t : test) truth.push_back(t.accuracy);
+
+  std::vector<Row> rows;
+  auto add = [&](const std::string& name, int64_t cost, const predictor::AccuracyPredictor& p) {
+    Row r{name, cost, {}};
+    for (const auto& t : test) r.pred.push_back(p.predict(t.arch));
+    rows.push_back(r);
+  };
+  const std::string contrib_path = dir + "/contrib.json";
+  int64_t contrib_cost = 0;
+  if (std::filesystem::exists(contrib_path)) {
+    const auto st = predictor::contrib_state_from_json(read_text(contrib_path), contrib_path);
+    contrib_cost = static_cast<int64_t>(st.ids.size()) * st.options.passes;
+    for (auto v : {predictor::ContributionPredictor::Variant::Paper, predictor::ContributionPredictor::Variant::Conditional})
+      add(v == predictor::ContributionPredictor::Variant::Paper ? "contributions (paper)" : "contributions (conditional)",
+          contrib_cost, predictor::ContributionPredictor::from_measurements(s, st, v));
+  } else {
+    std::fprintf(stderr, "predictor-eval: %s absent, the contribution predictor is left out\n", contrib_path.c_str());
+  }
+  std::vector<int64_t> sizes = a.has("fit") ? parse_sizes(a.str("fit"))
+                                            : std::vector<int64_t>{contrib_cost, static_cast<int64_t>(pool.size())};
+  std::filesystem::create_directories(dir + "/predictors");
+  const int mlp_epochs = static_cast<int>(a.integer("mlp-epochs", 200, 1, 100000));
+  int64_t last = -1;
+  for (int64_t n : sizes) {
+    if (n < 2 || n > static_cast<int64_t>(pool.size()) || n == last) continue;
+    last = n;
+    const std::vector<predictor::SubnetSample> train(pool.begin(), pool.begin() + n);
+    for (auto form : {predictor::RidgePredictor::Form::Bilinear, predictor::RidgePredictor::Form::Quadratic}) {
+      const auto p = predictor::RidgePredictor::fit(s, form, train);
+      const std::string name = std::string("ridge-") + predictor::RidgePredictor::form_name(form) + "-" + std::to_string(n);
+      save_predictor(p, dir + "/predictors/" + name + ".json");
+      add(name, n, p);
+    }
+    if (!a.has("no-mlp")) {
+      predictor::MlpOptions o;
+      o.epochs = mlp_epochs;
+      const auto p = predictor::MlpPredictor::fit(s, train, o);
+      save_predictor(p, dir + "/predictors/mlp-" + std::to_string(n) + ".json");
+      add("mlp-" + std::to_string(n), n, p);
+    }
+  }
+
+  std::ostringstream md, csv;
+  md << "| predictor | cost (sub-network evaluations) | Kendall tau | Spearman | Pearson | RMSE (points) |\n"
+     << "|---|---:|---:|---:|---:|---:|\n";
+  csv << "predictor,cost,kendall_tau,spearman,pearson,rmse\n";
+  char buf[256];
+  for (const Row& r : rows) {
+    const double k = predictor::kendall_tau(r.pred, truth), sp = predictor::spearman(r.pred, truth),
+                 pe = predictor::pearson(r.pred, truth), e = predictor::rmse(r.pred, truth);
+    std::snprintf(buf, sizeof buf, "| %s | %lld | %.3f | %.3f | %.3f | %.3f |\n", r.name.c_str(), (long long)r.cost, k, sp, pe, e);
+    md << buf;
+    std::snprintf(buf, sizeof buf, "%s,%lld,%.6f,%.6f,%.6f,%.6f\n", r.name.c_str(), (long long)r.cost, k, sp, pe, e);
+    csv << buf;
+  }
+  md << "\nTest set: " << test.size() << " uniformly drawn sub-networks (the last rows of " << samples_path
+     << "), accuracy with inherited weights on the held-out images.\n";
+  write_file_atomic(dir + "/predictor-eval.md", md.str());
+  write_file_atomic(dir + "/predictor-eval.csv", csv.str());
+  std::vector<ScatterSeries> series;
+  for (const Row& r : rows)
+    if (r.name == "contributions (paper)" || r.name.rfind("ridge-bilinear", 0) == 0) series.push_back({r.name, r.pred, truth});
+  if (series.size() > 2) series.resize(2);
+  const std::string png = write_figure(dir + "/predictor-eval.svg",
+                                       scatter_svg(series, "predicted vs measured accuracy (" + std::to_string(test.size()) +
+                                                               " random sub-networks)",
+                                                   "predicted top-1 (%)", "measured top-1, inherited weights (%)", true));
+  std::printf("%s", md.str().c_str());
+  std::printf("-> %s/predictor-eval.md, .csv, .svg%s\n", dir.c_str(), png.empty() ? "" : ", .png");
+  return 0;
+}
+
+}  // namespace
+IQNAS_COMMAND("predictor-eval", "rank quality of every accuracy predictor on measured random sub-networks", run_predictor_eval);
+}  // namespace iqnas::cli
