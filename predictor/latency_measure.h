@@ -17,6 +17,11 @@ namespace iqnas::predictor {
 struct MeasureOptions {
   std::string device = "cpu";  // "cuda" is refused: the inference path runs on the CPU
   int threads = 1, batch = 1, repeats = 30, warmup = 3;
+  // "cpu": the measuring thread's CPU time (CLOCK_THREAD_CPUTIME_ID), which leaves out the time the
+  // thread waits while other processes run: on a shared machine this is the latency the machine
+  // would have alone. Only for one thread. "wall": elapsed time. "auto": cpu for one thread, else wall.
+  std::string clock = "auto";
+  std::string resolved_clock() const { return clock == "auto" ? (threads == 1 ? "cpu" : "wall") : clock; }
   uint64_t seed = 0;
   // Checks the ranges and the device; throws std::invalid_argument naming the option.
   void validate() const;

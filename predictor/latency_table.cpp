@@ -134,6 +134,7 @@ LatencyTable parse_latency_table(const std::string& text, const std::string& sou
   t.date = str("date", false);
   t.iqnas_version = str("iqnas_version", false);
   t.source = str("source", false);
+  if (j.contains("clock")) t.clock = str("clock", false);
   t.batch = integer("batch", 1);
   t.threads = integer("threads", 0);
   t.repeats = integer("repeats", 0);
@@ -154,6 +155,19 @@ LatencyTable load_latency_table(const std::string& path, const SearchSpace& expe
   return parse_latency_table(ss.str(), path, expected);
 }
 
+std::string latency_table_space(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open the latency table");
+  json j;
+  try {
+    j = json::parse(f);
+  } catch (const json::parse_error& e) {
+    fail(path, std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object() || !j.contains("space") || !j["space"].is_string()) fail(path, "missing field 'space'");
+  return j["space"].get<std::string>();
+}
+
 std::string latency_table_to_json(const LatencyTable& t) {
   json j;
   j["format"] = "iqnas-latency-table";
@@ -163,6 +177,7 @@ std::string latency_table_to_json(const LatencyTable& t) {
   j["cpu_model"] = t.cpu_model;
   j["batch"] = t.batch;
   j["threads"] = t.threads;
+  j["clock"] = t.clock;
   j["repeats"] = t.repeats;
   j["warmup"] = t.warmup;
   j["date"] = t.date;

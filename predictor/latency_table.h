@@ -32,6 +32,7 @@ struct LatencyTable {
   std::string space;
   std::string units = "ms/image";
   std::string device = "cpu", cpu_model, date, iqnas_version, source = "iqnas lut";
+  std::string clock = "wall";  // "cpu" (thread CPU time) or "wall"; see MeasureOptions
   int batch = 1, threads = 1, repeats = 0, warmup = 0;
   LatencyEntry fixed;
   std::vector<LatencyEntry> blocks;
@@ -42,6 +43,8 @@ struct LatencyTable {
 // entry for every block key of the space. Errors name the file and the field or key.
 LatencyTable load_latency_table(const std::string& path, const SearchSpace& expected);
 LatencyTable parse_latency_table(const std::string& json_text, const std::string& source, const SearchSpace& expected);
+// The space name a table file declares (to find the space before loading it properly).
+std::string latency_table_space(const std::string& path);
 std::string latency_table_to_json(const LatencyTable& t);
 void save_latency_table(const LatencyTable& t, const std::string& path);  // temporary file, fsync, rename
 
