@@ -4,6 +4,9 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include <nlohmann/json.hpp>
+
+#include "nn/autograd.h"
 #include "predictor/latency_measure.h"
 
 namespace iqnas::cli {
@@ -11,6 +14,7 @@ namespace {
 
 const char* kHelp = R"(usage: iqnas lut --space NAME|FILE --out T.json [--device cpu|cuda] [--threads N] [--batch B]
                  [--repeats R] [--warmup W] [--seed S]
+       iqnas lut --space NAME|FILE --describe [--arch heaviest|smallest|FILE]
        iqnas lut --space NAME|FILE --out T.json --import CSV --device NAME [--threads N] [--batch B]
                  [--repeats R] [--cpu-model TEXT] [--source TEXT]
 
@@ -26,18 +30,57 @@ order. Stores median, mean and interquartile range in ms per image (docs/latency
   --clock auto|cpu|wall  cpu: the thread's CPU time, immune to other processes on a shared machine
                       (one thread only); wall: elapsed time; auto (default): cpu for 1 thread
   --warmup W          untimed runs of every entry first (default 5)
+  --describe          print (JSON) the fixed part and the table's blocks with their exact widths
+                      (expanded and SE channels, read off the built blocks), or with --arch the
+                      blocks of that network in order: what bench/reference builds in PyTorch
   --import CSV        convert a table measured elsewhere (bench/reference/lut_torch.py, lut_onnx.py)
                       to the JSON format; --device, --threads, --batch describe how it was measured
 )";
 
+nlohmann::json block_json(const predictor::BlockKey& k, StaticBlock& b) {
+  const InvertedResidualWeights w = b.weights();
+  return {{"key", k.str()},         {"input_size", k.input_size}, {"in", k.in},
+          {"out", k.out},           {"stride", k.stride},         {"expansion", k.expansion},
+          {"kernel", k.kernel},     {"se", k.se},                 {"act", act_name(k.act)},
+          {"mid", w.expand_w.value().dim(0)}, {"se_hidden", w.se ? w.se_w1.value().dim(0) : 0},
+          {"residual", b.residual}};
+}
+
+std::string describe(const SearchSpace& s, const std::string& arch) {
+  NoGradGuard no_grad;
+  Rng rng(0);
+  nlohmann::json j;
+  j["space"] = nlohmann::json::parse(space_to_json(s));
+  nlohmann::json blocks = nlohmann::json::array();
+  auto add = [&](const predictor::BlockKey& k) {
+    StaticBlock b(s, k.in, k.out, k.stride, k.act, BlockConfig{k.expansion, k.kernel, k.se}, rng);
+    blocks.push_back(block_json(k, b));
+  };
+  if (arch.empty()) {
+    for (const auto& k : predictor::distinct_block_keys(s)) add(k);
+  } else {
+    const Architecture a = arch == "heaviest" ? heaviest_arch(s) : arch == "smallest" ? smallest_arch(s) : load_arch(s, arch);
+    for (size_t i = 0; i < s.stages.size(); ++i)
+      for (int b = 0; b < a.depths[i]; ++b) add(predictor::block_key(s, int(i), b, a.blocks[i][size_t(b)]));
+  }
+  j["blocks"] = blocks;
+  return j.dump(1);
+}
+
 int run_lut(const std::vector<std::string>& argv) {
-  Args a(argv, {"space", "out", "device", "threads", "batch", "repeats", "warmup", "seed", "import", "cpu-model", "clock",
-                "source"});
+  Args a(argv,
+         {"space", "out", "device", "threads", "batch", "repeats", "warmup", "seed", "import", "cpu-model", "clock",
+          "arch", "source"},
+         {"describe"});
   if (a.help()) {
     std::printf("%s", kHelp);
     return 0;
   }
   const SearchSpace s = find_space(a.str("space"));
+  if (a.has("describe")) {
+    std::printf("%s\n", describe(s, a.has("arch") ? a.str("arch") : "").c_str());
+    return 0;
+  }
   const std::string out = a.str("out");
   auto int_opt = [&](const char* name, int64_t fallback, int64_t lo, int64_t hi) {
     const int64_t v = a.integer(name, fallback);
