@@ -11,10 +11,8 @@ the calling thread's CPU time for one thread (immune to other processes on a sha
 time otherwise. Median, mean and interquartile range in ms per image.
 """
 import csv
-import json
 import random
 import statistics
-import subprocess
 import time
 
 import torch
@@ -23,9 +21,7 @@ from torch import nn
 ACTS = {"relu": nn.ReLU, "hswish": nn.Hardswish, "hsigmoid": nn.Hardsigmoid, "sigmoid": nn.Sigmoid}
 
 
-def describe(iqnas, space, arch=None):
-    cmd = [iqnas, "lut", "--space", space, "--describe"] + (["--arch", arch] if arch else [])
-    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+from iqnas_describe import describe  # noqa: F401 (re-exported)
 
 
 class Block(nn.Module):
