@@ -44,7 +44,7 @@ LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o
 // End-to-end latency of whole networks, interleaved in groups of `group` networks (memory).
 std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<Architecture>& archs,
                                                    const MeasureOptions& o, const Progress& progress = {},
-                                                   int group = 8);
+                                                   int group = 16);
 LatencyStats measure_network_latency(const SearchSpace& s, const Architecture& a, const MeasureOptions& o);
 // The same for a network with its own (e.g. trained) weights; it is switched to eval mode.
 LatencyStats measure_network_latency(const SearchSpace& s, SubNetwork& net, const MeasureOptions& o);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Batch-1 inference latency of the heaviest and smallest networks of the paper and cifar spaces:
 iqnas's BN-folded inference path (bench/inference/bench_inference) against PyTorch (eval mode, BN
-folded into conv biases, no_grad; NCHW and channels_last, the faster one counts) and ONNX Runtime
+folded into conv biases, no_grad; eager NCHW, eager channels_last and TorchScript frozen with
+torch.jit.optimize_for_inference (oneDNN convolutions): the fastest counts) and ONNX Runtime
 (the same PyTorch module exported to ONNX, intra_op_num_threads pinned, full graph optimisation),
 same networks (same widths, random weights), in R rounds that alternate the three so that machine
 noise spreads evenly. Clock: the calling thread's CPU time (1 thread), immune to other processes on
@@ -69,16 +70,19 @@ def main():
             onnx_fn = session(m, (x,), 1)
         m_cl = ref.Network(desc).eval().to(memory_format=torch.channels_last)
         m_cl.load_state_dict(m.state_dict())
-        nets[f"{space}_{arch}"] = (m, m_cl, x, onnx_fn, x.numpy())
+        with torch.no_grad():
+            m_jit = torch.jit.optimize_for_inference(torch.jit.script(m))
+        nets[f"{space}_{arch}"] = (m, m_cl, m_jit, x, onnx_fn, x.numpy())
     rows = {k: {"ours": [], "torch": [], "onnxruntime": []} for k in nets}
     for r in range(a.rounds):
         o = ours(a.bench)
-        for k, (m, m_cl, x, onnx_fn, xn) in nets.items():
+        for k, (m, m_cl, m_jit, x, onnx_fn, xn) in nets.items():
             rows[k]["ours"].append(o[k])
             with torch.no_grad():
                 t_nchw = median_ms(m, (x,), a.runs)
                 t_cl = median_ms(m_cl, (x.contiguous(memory_format=torch.channels_last),), a.runs)
-            rows[k]["torch"].append(min(t_nchw, t_cl))
+                t_jit = median_ms(m_jit, (x,), a.runs)
+            rows[k]["torch"].append(min(t_nchw, t_cl, t_jit))
             rows[k]["onnxruntime"].append(median_ms(onnx_fn, (xn,), a.runs))
         print(f"round {r + 1}/{a.rounds} done", flush=True)
     lines = [f"PyTorch {torch.__version__}, onnxruntime {ort.__version__}, 1 thread, batch 1, thread CPU time, "
