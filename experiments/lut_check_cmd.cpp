@@ -50,6 +50,10 @@ int run_lut_check(const std::vector<std::string>& argv) {
   const double ns = a.num("samples");
   if (ns != std::floor(ns) || ns < 4 || ns > 100000) throw UsageError("--samples must be an integer in [4, 100000]");
   const int64_t n = int64_t(ns);
+  if (t.device != "cpu")
+    throw UsageError(lut + ": the table was measured on device '" + t.device +
+                     "'; lut-check times networks with the iqnas CPU inference path, so it checks tables made by "
+                     "`iqnas lut` on this machine");
   predictor::MeasureOptions o;
   o.device = t.device;
   o.threads = std::max(1, t.threads), o.batch = t.batch;
