@@ -16,10 +16,22 @@ solver::Problem problem_of(const SearchSpace& s) {
   return p;
 }
 
+// The presets, and tiny with a wide stem whose fixed-part peak exceeds every block's (so the folding
+// of the fixed peak into the always-active positions is exercised).
+SearchSpace space_named(const std::string& name) {
+  if (name != "tiny-wide-stem") return find_space(name);
+  std::string j = space_to_json(find_space("tiny"));
+  const std::string from = "\"stem\": {\"out\": 8,";
+  const size_t at = j.find(from);
+  EXPECT_NE(at, std::string::npos);
+  j.replace(at, from.size(), "\"stem\": {\"out\": 64,");
+  return parse_space(j, "tiny-wide-stem");
+}
+
 class ResourceRows : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ResourceRows, RowsEqualDirectCounts) {
-  const SearchSpace s = find_space(GetParam());
+  const SearchSpace s = space_named(GetParam());
   const solver::Problem p = problem_of(s);
   const solver::Expression params = resource_row(s, "params_m", nullptr), macs = resource_row(s, "macs_m", nullptr);
   const auto memory = resource_constraints(s, "memory_mb", 1.0, nullptr);
@@ -41,7 +53,7 @@ TEST_P(ResourceRows, RowsEqualDirectCounts) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Spaces, ResourceRows, ::testing::Values("tiny", "cifar", "paper"));
+INSTANTIATE_TEST_SUITE_P(Spaces, ResourceRows, ::testing::Values("tiny", "cifar", "paper", "tiny-wide-stem"));
 
 TEST(Resources, PaperHeaviestByHand) {
   const SearchSpace s = find_space("paper");
