@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package iqnas needs. Idempotent; silent when everything is present.
-# Usage: scripts/install-deps.sh [--with-reference]   (reference adds PyTorch/scipy for bench/reference)
+# Usage: scripts/install-deps.sh [--with-reference]   (reference adds PyTorch/scipy for bench/reference,
+# and the virtual environment .venv-reference with ONNX Runtime on top of Debian's PyTorch)
 set -euo pipefail
 
 pkgs=(
@@ -11,7 +12,7 @@ pkgs=(
   dataset-fashion-mnist librsvg2-bin
 )
 if [[ "${1:-}" == "--with-reference" ]]; then
-  pkgs+=(python3 python3-torch python3-numpy python3-scipy python3-matplotlib coinor-cbc)
+  pkgs+=(python3 python3-torch python3-numpy python3-scipy python3-matplotlib coinor-cbc python3-venv)
 fi
 
 missing=()
@@ -20,11 +21,24 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# bench/reference/lut_onnx.py and inference_compare.py: ONNX Runtime is not packaged by Debian. The
+# environment sees Debian's PyTorch (system site packages); numpy 1.26 serves both it (built for
+# numpy 1.x) and onnxruntime.
+if [[ "${1:-}" == "--with-reference" ]]; then
+  venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-reference"
+  if ! "$venv/bin/python" -c "import onnxruntime, onnx, torch" 2>/dev/null; then
+    echo "install-deps: creating $venv (onnxruntime, onnx)"
+    /usr/bin/python3 -m venv --system-site-packages "$venv"
+    "$venv/bin/pip" install -q --ignore-installed numpy==1.26.4
+    "$venv/bin/pip" install -q onnx==1.23.2 onnxruntime==1.32.0 numpy==1.26.4
+  fi
+fi

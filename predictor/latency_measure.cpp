@@ -1,0 +1,200 @@
+#include "predictor/latency_measure.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <time.h>
+
+#include <ctime>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+#include "nn/autograd.h"
+
+namespace iqnas::predictor {
+
+void MeasureOptions::validate() const {
+  if (device == "cuda")
+    throw std::invalid_argument(
+        "--device cuda: the inference path of iqnas runs on the CPU only; measure a GPU table with "
+        "bench/reference/lut_torch.py --device cuda and import it with `iqnas lut --import` (docs/latency.md)");
+  if (device != "cpu") throw std::invalid_argument("--device must be cpu or cuda (got '" + device + "')");
+  if (threads < 1 || threads > 1024) throw std::invalid_argument("--threads must be in [1, 1024]");
+  if (batch < 1 || batch > 4096) throw std::invalid_argument("--batch must be in [1, 4096]");
+  if (repeats < 1 || repeats > 1000000) throw std::invalid_argument("--repeats must be in [1, 1000000]");
+  if (warmup < 0 || warmup > 100000) throw std::invalid_argument("--warmup must be in [0, 100000]");
+  if (clock != "auto" && clock != "cpu" && clock != "wall")
+    throw std::invalid_argument("--clock must be auto, cpu or wall (got '" + clock + "')");
+  if (clock == "cpu" && threads != 1)
+    throw std::invalid_argument("--clock cpu measures one thread's CPU time: use it with --threads 1 only");
+}
+
+namespace {
+
+LatencyStats stats_of(std::vector<double> v) {
+  LatencyStats s;
+  std::sort(v.begin(), v.end());
+  auto q = [&](double p) {  // linear interpolation between order statistics
+    const double x = p * double(v.size() - 1);
+    const size_t i = size_t(x);
+    return i + 1 < v.size() ? v[i] + (x - double(i)) * (v[i + 1] - v[i]) : v[i];
+  };
+  s.median_ms = q(0.5);
+  s.iqr_ms = q(0.75) - q(0.25);
+  s.mean_ms = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+  return s;
+}
+
+std::vector<float> random_input(const InferenceProgram& p, Rng& rng) {
+  std::vector<float> x(size_t(p.input_floats() * p.batch()));
+  std::uniform_real_distribution<float> u(0.f, 1.f);
+  for (float& v : x) v = u(rng);
+  return x;
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Random weights for timing, with BN statistics that keep activations of order one.
+void randomise_bn(Module& m, Rng& rng) {
+  std::uniform_real_distribution<float> u(0.5f, 1.5f), z(-0.1f, 0.1f);
+  for (auto& [name, t] : m.named_buffers())
+    if (name.size() >= 11 && name.compare(name.size() - 11, 11, "running_var") == 0) {
+      std::vector<float> v(size_t(t->numel()));
+      for (float& x : v) x = u(rng);
+      t->copy_(Tensor::from_vector(t->shape(), v));
+    } else if (name.size() >= 12 && name.compare(name.size() - 12, 12, "running_mean") == 0) {
+      std::vector<float> v(size_t(t->numel()));
+      for (float& x : v) x = z(rng);
+      t->copy_(Tensor::from_vector(t->shape(), v));
+    }
+}
+
+}  // namespace
+
+std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>& programs, const MeasureOptions& o,
+                                           const Progress& progress) {
+  o.validate();
+  const int saved_threads = omp_get_max_threads();
+  omp_set_num_threads(o.threads);
+  Rng rng(o.seed);
+  std::vector<std::vector<float>> inputs;
+  for (auto* p : programs) inputs.push_back(random_input(*p, rng));
+  volatile float sink = 0.f;  // keeps the runs from being optimised away
+  for (int w = 0; w < o.warmup; ++w)
+    for (size_t i = 0; i < programs.size(); ++i) sink = sink + programs[i]->run(inputs[i].data())[0];
+  std::vector<std::vector<double>> ms(programs.size());
+  std::vector<size_t> order(programs.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  const bool cpu_clock = o.resolved_clock() == "cpu";
+  auto now_ms = [cpu_clock]() {
+    timespec ts{};
+    clock_gettime(cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
+  };
+  const int64_t total = int64_t(o.repeats) * int64_t(programs.size());
+  for (int r = 0; r < o.repeats; ++r) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (size_t i : order) {
+      // Read the input first: inside a network, a block's input has just been written by the block
+      // before it and is in cache; timed alone after other entries, it would not be.
+      float touch = 0.f;
+      for (float v : inputs[i]) touch += v;
+      sink = sink + touch;
+      const double t0 = now_ms();
+      sink = sink + programs[i]->run(inputs[i].data())[0];
+      ms[i].push_back((now_ms() - t0) / programs[i]->batch());
+    }
+    if (progress) progress(int64_t(r + 1) * int64_t(programs.size()), total);
+  }
+  omp_set_num_threads(saved_threads);
+  std::vector<LatencyStats> out;
+  for (auto& v : ms) out.push_back(stats_of(std::move(v)));
+  return out;
+}
+
+LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress) {
+  o.validate();
+  NoGradGuard no_grad;
+  Rng rng(o.seed);
+  const std::vector<BlockKey> keys = distinct_block_keys(s);
+  std::vector<InferenceProgram> programs;
+  programs.reserve(keys.size() + 1);
+  for (const BlockKey& k : keys) {
+    StaticBlock b(s, k.in, k.out, k.stride, k.act, BlockConfig{k.expansion, k.kernel, k.se}, rng);
+    randomise_bn(b, rng);
+    b.eval();
+    programs.push_back(inference_block(b, k.input_size, o.batch));
+  }
+  FixedParts fixed(s, rng);
+  randomise_bn(fixed, rng);
+  fixed.eval();
+  programs.push_back(inference_fixed(s, fixed, o.batch));
+  std::vector<InferenceProgram*> ptrs;
+  for (auto& p : programs) ptrs.push_back(&p);
+  const std::vector<LatencyStats> st = time_interleaved(ptrs, o, progress);
+
+  LatencyTable t;
+  t.space = s.name;
+  t.device = o.device;
+  t.cpu_model = cpu_model_name();
+  t.batch = o.batch, t.threads = o.threads, t.repeats = o.repeats, t.warmup = o.warmup;
+  t.clock = o.resolved_clock();
+  t.date = utc_now();
+  t.iqnas_version = iqnas_version();
+  auto entry = [](const std::string& key, const LatencyStats& x) {
+    return LatencyEntry{key, x.median_ms, x.mean_ms, x.iqr_ms};
+  };
+  for (size_t i = 0; i < keys.size(); ++i) t.blocks.push_back(entry(keys[i].str(), st[i]));
+  t.fixed = entry("fixed", st.back());
+  return t;
+}
+
+std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<Architecture>& archs,
+                                                   const MeasureOptions& o, const Progress& progress, int group) {
+  o.validate();
+  if (group < 1) throw std::invalid_argument("measure_networks_latency: group must be >= 1");
+  NoGradGuard no_grad;
+  Rng rng(o.seed);
+  std::vector<LatencyStats> out;
+  const int64_t total = int64_t(archs.size()) * o.repeats;
+  for (size_t g0 = 0; g0 < archs.size(); g0 += size_t(group)) {
+    std::vector<InferenceProgram> programs;
+    for (size_t i = g0; i < std::min(archs.size(), g0 + size_t(group)); ++i) {
+      SubNetwork net(s, archs[i], rng);
+      randomise_bn(net, rng);
+      net.eval();
+      programs.push_back(inference_network(s, net, o.batch));
+    }
+    std::vector<InferenceProgram*> ptrs;
+    for (auto& p : programs) ptrs.push_back(&p);
+    MeasureOptions og = o;
+    og.seed = o.seed + g0;
+    const int64_t done0 = int64_t(g0) * o.repeats;
+    const auto st = time_interleaved(ptrs, og, progress ? Progress([&](int64_t d, int64_t) { progress(done0 + d, total); })
+                                                        : Progress());
+    out.insert(out.end(), st.begin(), st.end());
+  }
+  return out;
+}
+
+LatencyStats measure_network_latency(const SearchSpace& s, const Architecture& a, const MeasureOptions& o) {
+  return measure_networks_latency(s, {a}, o).front();
+}
+
+LatencyStats measure_network_latency(const SearchSpace& s, SubNetwork& net, const MeasureOptions& o) {
+  o.validate();
+  NoGradGuard no_grad;
+  net.eval();
+  InferenceProgram p = inference_network(s, net, o.batch);
+  return time_interleaved({&p}, o).front();
+}
+
+}  // namespace iqnas::predictor

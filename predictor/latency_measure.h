@@ -1,0 +1,52 @@
+// Timing with the table's protocol (docs/latency.md): the BN-folded inference path of
+// supernet/inference.h, random weights (timing does not depend on their values), a random input,
+// `warmup` untimed runs of every program, then `repeats` rounds in each of which every program runs
+// once, timed alone, in a freshly shuffled order, so that machine noise spreads evenly over the
+// entries. Statistics are per image: elapsed / batch.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "predictor/latency_table.h"
+#include "supernet/inference.h"
+
+namespace iqnas::predictor {
+
+struct MeasureOptions {
+  std::string device = "cpu";  // "cuda" is refused: the inference path runs on the CPU
+  int threads = 1, batch = 1, repeats = 30, warmup = 3;
+  // "cpu": the measuring thread's CPU time (CLOCK_THREAD_CPUTIME_ID), which leaves out the time the
+  // thread waits while other processes run: on a shared machine this is the latency the machine
+  // would have alone. Only for one thread. "wall": elapsed time. "auto": cpu for one thread, else wall.
+  std::string clock = "auto";
+  std::string resolved_clock() const { return clock == "auto" ? (threads == 1 ? "cpu" : "wall") : clock; }
+  uint64_t seed = 0;
+  // Checks the ranges and the device; throws std::invalid_argument naming the option.
+  void validate() const;
+};
+
+struct LatencyStats {
+  double median_ms = 0, mean_ms = 0, iqr_ms = 0;  // per image
+};
+
+// Called as (done, total) while measuring; may be empty.
+using Progress = std::function<void(int64_t done, int64_t total)>;
+
+// The core: interleaved timing of already built programs.
+std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>& programs, const MeasureOptions& o,
+                                           const Progress& progress = {});
+
+// The whole table of a space: every distinct block and the fixed part, interleaved.
+LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress = {});
+
+// End-to-end latency of whole networks, interleaved in groups of `group` networks (memory).
+std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<Architecture>& archs,
+                                                   const MeasureOptions& o, const Progress& progress = {},
+                                                   int group = 16);
+LatencyStats measure_network_latency(const SearchSpace& s, const Architecture& a, const MeasureOptions& o);
+// The same for a network with its own (e.g. trained) weights; it is switched to eval mode.
+LatencyStats measure_network_latency(const SearchSpace& s, SubNetwork& net, const MeasureOptions& o);
+
+}  // namespace iqnas::predictor

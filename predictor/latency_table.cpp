@@ -1,0 +1,282 @@
+#include "predictor/latency_table.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#ifndef IQNAS_VERSION
+#define IQNAS_VERSION "unknown"
+#endif
+
+namespace iqnas::predictor {
+
+using json = nlohmann::json;
+
+std::string BlockKey::str() const {
+  return "r" + std::to_string(input_size) + "_i" + std::to_string(in) + "_o" + std::to_string(out) + "_s" +
+         std::to_string(stride) + "_e" + std::to_string(expansion) + "_k" + std::to_string(kernel) + "_se" +
+         (se ? "1" : "0") + "_" + act_name(act);
+}
+
+BlockKey block_key(const SearchSpace& s, int stage, int block, int config) {
+  const StageSpec& st = s.stages.at(static_cast<size_t>(stage));
+  if (block < 0 || block >= st.max_depth())
+    throw std::out_of_range("block " + std::to_string(block + 1) + " of stage " + std::to_string(stage + 1) +
+                            " is beyond its largest depth in space '" + s.name + "'");
+  const BlockConfig c = s.config(config);
+  BlockKey k;
+  const int r = s.stage_input_size(stage);
+  k.input_size = block == 0 ? r : s.stage_input_size(stage + 1);
+  k.in = block == 0 ? s.stage_in(stage) : st.out;
+  k.out = st.out;
+  k.stride = block == 0 ? st.stride : 1;
+  k.expansion = c.expansion, k.kernel = c.kernel, k.se = c.se, k.act = st.act;
+  return k;
+}
+
+std::vector<BlockKey> distinct_block_keys(const SearchSpace& s) {
+  std::vector<BlockKey> keys;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < s.stages.size(); ++i)
+    for (int b = 0; b < std::min(2, s.stages[i].max_depth()); ++b)
+      for (int c = 0; c < s.num_configs(); ++c) {
+        BlockKey k = block_key(s, int(i), b, c);
+        if (seen.insert(k.str()).second) keys.push_back(k);
+      }
+  return keys;
+}
+
+const LatencyEntry* LatencyTable::find(const std::string& key) const {
+  for (const auto& e : blocks)
+    if (e.key == key) return &e;
+  return nullptr;
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& source, const std::string& what) {
+  throw std::runtime_error(source + ": " + what);
+}
+
+json entry_json(const LatencyEntry& e) {
+  return json{{"median_ms", e.median_ms}, {"mean_ms", e.mean_ms}, {"iqr_ms", e.iqr_ms}};
+}
+
+LatencyEntry entry_from(const json& j, const std::string& key, const std::string& source) {
+  if (!j.is_object()) fail(source, "entry '" + key + "' must be an object");
+  LatencyEntry e;
+  e.key = key;
+  auto num = [&](const char* f, double* out, bool required) {
+    if (!j.contains(f)) {
+      if (required) fail(source, "entry '" + key + "' has no field '" + f + "'");
+      return;
+    }
+    if (!j[f].is_number()) fail(source, "entry '" + key + "': '" + f + "' must be a number");
+    *out = j[f].get<double>();
+    if (!std::isfinite(*out) || *out < 0) fail(source, "entry '" + key + "': '" + f + "' must be finite and >= 0");
+  };
+  num("median_ms", &e.median_ms, true);
+  num("mean_ms", &e.mean_ms, false);
+  num("iqr_ms", &e.iqr_ms, false);
+  return e;
+}
+
+// Every key the space needs must be in the table.
+void check_complete(const LatencyTable& t, const SearchSpace& s, const std::string& source) {
+  for (const BlockKey& k : distinct_block_keys(s))
+    if (!t.find(k.str()))
+      fail(source, "no entry for block '" + k.str() + "' of space '" + s.name +
+                       "' (a table measured for another space or another version of it?)");
+}
+
+}  // namespace
+
+LatencyTable parse_latency_table(const std::string& text, const std::string& source, const SearchSpace& expected) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    fail(source, std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) fail(source, "a latency table must be a JSON object");
+  auto str = [&](const char* f, bool required) -> std::string {
+    if (!j.contains(f)) {
+      if (required) fail(source, std::string("missing field '") + f + "'");
+      return "";
+    }
+    if (!j[f].is_string()) fail(source, std::string("'") + f + "' must be a string");
+    return j[f].get<std::string>();
+  };
+  auto integer = [&](const char* f, int lo) {
+    if (!j.contains(f)) fail(source, std::string("missing field '") + f + "'");
+    if (!j[f].is_number_integer() || j[f].get<int64_t>() < lo)
+      fail(source, std::string("'") + f + "' must be an integer >= " + std::to_string(lo));
+    return j[f].get<int>();
+  };
+  LatencyTable t;
+  t.units = str("units", true);
+  if (t.units != "ms/image")
+    fail(source, "units are '" + t.units + "'; iqnas tables are in 'ms/image' (convert per-batch or seconds first)");
+  t.space = str("space", true);
+  if (t.space != expected.name)
+    fail(source, "the table is for space '" + t.space + "', not '" + expected.name + "'");
+  t.device = str("device", true);
+  t.cpu_model = str("cpu_model", false);
+  t.date = str("date", false);
+  t.iqnas_version = str("iqnas_version", false);
+  t.source = str("source", false);
+  if (j.contains("clock")) t.clock = str("clock", false);
+  t.batch = integer("batch", 1);
+  t.threads = integer("threads", 0);
+  t.repeats = integer("repeats", 0);
+  t.warmup = j.contains("warmup") ? integer("warmup", 0) : 0;
+  if (!j.contains("fixed")) fail(source, "missing field 'fixed' (the stem, stage 0, stage 6 and head entry)");
+  t.fixed = entry_from(j["fixed"], "fixed", source);
+  if (!j.contains("blocks") || !j["blocks"].is_object()) fail(source, "missing object 'blocks'");
+  for (auto it = j["blocks"].begin(); it != j["blocks"].end(); ++it) t.blocks.push_back(entry_from(*it, it.key(), source));
+  check_complete(t, expected, source);
+  return t;
+}
+
+LatencyTable load_latency_table(const std::string& path, const SearchSpace& expected) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open the latency table");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_latency_table(ss.str(), path, expected);
+}
+
+std::string latency_table_space(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open the latency table");
+  json j;
+  try {
+    j = json::parse(f);
+  } catch (const json::parse_error& e) {
+    fail(path, std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object() || !j.contains("space") || !j["space"].is_string()) fail(path, "missing field 'space'");
+  return j["space"].get<std::string>();
+}
+
+std::string latency_table_to_json(const LatencyTable& t) {
+  json j;
+  j["format"] = "iqnas-latency-table";
+  j["space"] = t.space;
+  j["units"] = t.units;
+  j["device"] = t.device;
+  j["cpu_model"] = t.cpu_model;
+  j["batch"] = t.batch;
+  j["threads"] = t.threads;
+  j["clock"] = t.clock;
+  j["repeats"] = t.repeats;
+  j["warmup"] = t.warmup;
+  j["date"] = t.date;
+  j["iqnas_version"] = t.iqnas_version;
+  j["source"] = t.source;
+  j["fixed"] = entry_json(t.fixed);
+  json b = json::object();
+  for (const auto& e : t.blocks) b[e.key] = entry_json(e);
+  j["blocks"] = b;
+  return j.dump(1) + "\n";
+}
+
+void save_latency_table(const LatencyTable& t, const std::string& path) {
+  const std::string text = latency_table_to_json(t), tmp = path + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw std::runtime_error(path + ": cannot write (is the folder there and writable?)");
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": writing the latency table failed");
+  }
+}
+
+double block_latency(const LatencyTable& t, const SearchSpace& s, int stage, int block, int config) {
+  const std::string key = block_key(s, stage, block, config).str();
+  const LatencyEntry* e = t.find(key);
+  if (!e) throw std::out_of_range("latency table of space '" + t.space + "' has no entry '" + key + "'");
+  return e->median_ms;
+}
+
+double fixed_latency(const LatencyTable& t) { return t.fixed.median_ms; }
+
+double predicted_latency(const LatencyTable& t, const SearchSpace& s, const Architecture& a) {
+  validate_arch(s, a);
+  double v = fixed_latency(t);
+  for (size_t i = 0; i < s.stages.size(); ++i)
+    for (int b = 0; b < a.depths[i]; ++b) v += block_latency(t, s, int(i), b, a.blocks[i][size_t(b)]);
+  return v;
+}
+
+LatencyTable import_latency_csv(const std::string& path, const SearchSpace& s, LatencyTable meta) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open the CSV table");
+  const std::string header = "key,input_size,in,out,stride,expansion,kernel,se,act,median_ms,mean_ms,iqr_ms";
+  std::string line;
+  if (!std::getline(f, line) || line.substr(0, header.size()) != header)
+    fail(path, "the first line must be the header '" + header + "'");
+  meta.space = s.name;
+  meta.blocks.clear();
+  bool have_fixed = false;
+  for (int lineno = 2; std::getline(f, line); ++lineno) {
+    if (line.empty()) continue;
+    std::vector<std::string> cols;
+    for (size_t start = 0;;) {  // keeps empty fields, trailing ones included
+      const size_t comma = line.find(',', start);
+      cols.push_back(line.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    if (!cols.empty() && !cols.back().empty() && cols.back().back() == '\r') cols.back().pop_back();
+    if (cols.size() < 12) fail(path + ":" + std::to_string(lineno), "expected 12 columns");
+    LatencyEntry e;
+    e.key = cols[0];
+    auto num = [&](size_t i, const char* name) {
+      try {
+        size_t used = 0;
+        const double v = std::stod(cols[i], &used);
+        if (used != cols[i].size() || !std::isfinite(v)) throw std::invalid_argument("");
+        return v;
+      } catch (const std::exception&) {
+        fail(path + ":" + std::to_string(lineno), std::string("column '") + name + "' is not a number: '" + cols[i] + "'");
+      }
+    };
+    e.median_ms = std::max(0.0, num(9, "median_ms"));  // negative timer offsets are clamped
+    e.mean_ms = cols[10].empty() ? e.median_ms : std::max(0.0, num(10, "mean_ms"));
+    e.iqr_ms = cols[11].empty() ? 0.0 : std::max(0.0, num(11, "iqr_ms"));
+    if (e.key == "fixed") {
+      meta.fixed = e;
+      have_fixed = true;
+    } else {
+      meta.blocks.push_back(e);
+    }
+  }
+  if (!have_fixed) fail(path, "no row with key 'fixed'");
+  check_complete(meta, s, path);
+  return meta;
+}
+
+std::string cpu_model_name() {
+  std::ifstream f("/proc/cpuinfo");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("model name", 0) == 0) {
+      const size_t c = line.find(':');
+      if (c != std::string::npos) return line.substr(line.find_first_not_of(' ', c + 1));
+    }
+  return "unknown";
+}
+
+std::string iqnas_version() { return IQNAS_VERSION; }
+
+}  // namespace iqnas::predictor

@@ -1,0 +1,66 @@
+// The latency lookup table of a search space on one device: one entry per distinct block (key:
+// input size, in/out channels, stride, expansion, kernel, SE, activation; blocks 2.. of a stage
+// share a key) and one for the fixed part (stem, stage 0, stage 6 and head, the 1x1 head conv
+// included). Units are milliseconds per image. File format and protocol: docs/latency.md.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "supernet/arch.h"
+
+namespace iqnas::predictor {
+
+// The shape of one block of a space: what its latency depends on.
+struct BlockKey {
+  int input_size = 0, in = 0, out = 0, stride = 1, expansion = 1, kernel = 3;
+  bool se = false;
+  Act act = Act::ReLU;
+  std::string str() const;  // e.g. "r112_i16_o24_s2_e6_k5_se1_relu"
+  bool operator<(const BlockKey& o) const { return str() < o.str(); }
+  bool operator==(const BlockKey& o) const { return str() == o.str(); }
+};
+BlockKey block_key(const SearchSpace& s, int stage, int block, int config);  // 0-based
+// Every distinct key of the space, in stage, position (first, later), configuration order.
+std::vector<BlockKey> distinct_block_keys(const SearchSpace& s);
+
+struct LatencyEntry {
+  std::string key;  // BlockKey::str(), or "fixed"
+  double median_ms = 0, mean_ms = 0, iqr_ms = 0;  // per image; iqr: 75th - 25th percentile
+};
+
+struct LatencyTable {
+  std::string space;
+  std::string units = "ms/image";
+  std::string device = "cpu", cpu_model, date, iqnas_version, source = "iqnas lut";
+  std::string clock = "wall";  // "cpu" (thread CPU time) or "wall"; see MeasureOptions
+  int batch = 1, threads = 1, repeats = 0, warmup = 0;
+  LatencyEntry fixed;
+  std::vector<LatencyEntry> blocks;
+  const LatencyEntry* find(const std::string& key) const;  // nullptr when absent
+};
+
+// Reads a table and checks it against `expected`: the same space name, units "ms/image", and an
+// entry for every block key of the space. Errors name the file and the field or key.
+LatencyTable load_latency_table(const std::string& path, const SearchSpace& expected);
+LatencyTable parse_latency_table(const std::string& json_text, const std::string& source, const SearchSpace& expected);
+// The space name a table file declares (to find the space before loading it properly).
+std::string latency_table_space(const std::string& path);
+std::string latency_table_to_json(const LatencyTable& t);
+void save_latency_table(const LatencyTable& t, const std::string& path);  // temporary file, fsync, rename
+
+// Median latency of one block (0-based stage, block, configuration) and of the fixed part.
+double block_latency(const LatencyTable& t, const SearchSpace& s, int stage, int block, int config);
+double fixed_latency(const LatencyTable& t);
+// The table's prediction for an architecture: fixed part + the active blocks' entries.
+double predicted_latency(const LatencyTable& t, const SearchSpace& s, const Architecture& a);
+
+// CSV form for tables measured elsewhere (bench/reference/lut_*.py write it): a header line
+//   key,input_size,in,out,stride,expansion,kernel,se,act,median_ms,mean_ms,iqr_ms
+// then one row per block and one row with key "fixed" (shape columns empty). The metadata comes
+// from the importer's options.
+LatencyTable import_latency_csv(const std::string& path, const SearchSpace& s, LatencyTable meta);
+
+std::string cpu_model_name();  // from /proc/cpuinfo, "unknown" when unreadable
+std::string iqnas_version();
+
+}  // namespace iqnas::predictor

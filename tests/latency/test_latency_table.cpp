@@ -1,0 +1,148 @@
+// Latency tables: measured for every block of a space, saved and loaded, refused for another space
+// or without units, and turned into the latency row.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "predictor/encoding.h"
+#include "predictor/latency_measure.h"
+#include "predictor/resources.h"
+#include "supernet/sampler.h"
+
+namespace iqnas::predictor {
+namespace {
+
+std::string temp_path(const std::string& name) { return ::testing::TempDir() + "/" + name; }
+
+LatencyTable quick_table(const SearchSpace& s) {
+  MeasureOptions o;
+  o.repeats = 3, o.warmup = 1;
+  return measure_latency_table(s, o);
+}
+
+TEST(LatencyTable, KeysOfThePaperSpace) {
+  const SearchSpace s = find_space("paper");
+  // 5 stages x 2 positions x 12 configurations, as in the reference.
+  EXPECT_EQ(distinct_block_keys(s).size(), 120u);
+  EXPECT_EQ(block_key(s, 0, 0, s.num_configs() - 1).str(), "r112_i16_o24_s2_e6_k5_se1_relu");
+  EXPECT_EQ(block_key(s, 0, 3, 0).str(), block_key(s, 0, 1, 0).str());  // blocks 2..4 share a key
+  EXPECT_EQ(block_key(s, 2, 1, 0).str(), "r14_i80_o80_s1_e3_k3_se0_hswish");
+}
+
+TEST(LatencyTable, MeasureSaveLoadAndRow) {
+  const SearchSpace s = find_space("tiny");
+  int64_t last = 0;
+  MeasureOptions o;
+  o.repeats = 3, o.warmup = 1;
+  const LatencyTable t = measure_latency_table(s, o, [&](int64_t d, int64_t total) {
+    EXPECT_GT(d, last);
+    EXPECT_LE(d, total);
+    last = d;
+  });
+  EXPECT_EQ(t.blocks.size(), distinct_block_keys(s).size());
+  EXPECT_GT(t.fixed.median_ms, 0.0);
+  for (const auto& e : t.blocks) EXPECT_GT(e.median_ms, 0.0) << e.key;
+  EXPECT_EQ(t.units, "ms/image");
+  EXPECT_NE(t.cpu_model, "");
+
+  const std::string path = temp_path("tiny_lut.json");
+  save_latency_table(t, path);
+  const LatencyTable r = load_latency_table(path, s);
+  EXPECT_EQ(r.blocks.size(), t.blocks.size());
+  EXPECT_DOUBLE_EQ(r.fixed.median_ms, t.fixed.median_ms);
+  EXPECT_EQ(r.cpu_model, t.cpu_model);
+
+  // The latency row is the fixed entry plus the active blocks' entries.
+  solver::Problem p;
+  p.groups = space_groups(s);
+  const solver::Expression row = resource_row(s, "latency_ms", &r);
+  Rng rng(2);
+  for (int i = 0; i < 20; ++i) {
+    const Architecture a = random_arch(s, rng);
+    double sum = fixed_latency(r);
+    for (size_t st = 0; st < s.stages.size(); ++st)
+      for (int b = 0; b < a.depths[st]; ++b) sum += block_latency(r, s, int(st), b, a.blocks[st][size_t(b)]);
+    EXPECT_NEAR(p.value(row, arch_to_selection(s, a)), sum, 1e-9);
+    EXPECT_NEAR(resource_value(s, a, "latency_ms", &r), sum, 1e-12);
+  }
+}
+
+std::string read(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void expect_refused(const std::string& text, const SearchSpace& s, const std::string& needle) {
+  try {
+    parse_latency_table(text, "bad.json", s);
+    FAIL() << "accepted a table that should be refused (" << needle << ")";
+  } catch (const std::runtime_error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("bad.json"), std::string::npos) << m;
+    EXPECT_NE(m.find(needle), std::string::npos) << m;
+  }
+}
+
+TEST(LatencyTable, RefusesAnotherSpaceMissingUnitsOrEntries) {
+  const SearchSpace tiny = find_space("tiny"), cifar = find_space("cifar");
+  const std::string path = temp_path("tiny_lut2.json");
+  save_latency_table(quick_table(tiny), path);
+  const std::string good = read(path);
+  EXPECT_NO_THROW(parse_latency_table(good, "bad.json", tiny));
+  expect_refused(good, cifar, "space 'tiny', not 'cifar'");
+  std::string no_units = good;
+  no_units.replace(no_units.find("\"units\""), std::string("\"units\": \"ms/image\"").size(), "\"unit\": \"ms/image\"");
+  expect_refused(no_units, tiny, "units");
+  std::string seconds = good;
+  seconds.replace(seconds.find("ms/image"), 8, "s/image");
+  expect_refused(seconds, tiny, "ms/image");
+  const std::string key = distinct_block_keys(tiny).front().str();
+  std::string missing = good;
+  missing.replace(missing.find("\"" + key + "\""), key.size() + 2, "\"other\"");
+  expect_refused(missing, tiny, key);
+}
+
+TEST(LatencyTable, CsvImport) {
+  const SearchSpace s = find_space("tiny");
+  const LatencyTable t = quick_table(s);
+  const std::string path = temp_path("tiny_lut.csv");
+  {
+    std::ofstream f(path);
+    f << "key,input_size,in,out,stride,expansion,kernel,se,act,median_ms,mean_ms,iqr_ms\n";
+    f << "fixed,,,,,,,,,0.5,0.6,0.01\n";
+    for (const auto& e : t.blocks) f << e.key << ",0,0,0,0,0,0,0,relu," << e.median_ms << ",,\n";
+  }
+  LatencyTable meta;
+  meta.device = "cpu", meta.source = "test";
+  const LatencyTable r = import_latency_csv(path, s, meta);
+  EXPECT_DOUBLE_EQ(r.fixed.median_ms, 0.5);
+  EXPECT_EQ(r.blocks.size(), t.blocks.size());
+  {
+    std::ofstream f(path);
+    f << "key,input_size,in,out,stride,expansion,kernel,se,act,median_ms,mean_ms,iqr_ms\nfixed,,,,,,,,,abc,,\n";
+  }
+  EXPECT_THROW(import_latency_csv(path, s, meta), std::runtime_error);
+}
+
+TEST(LatencyMeasure, OptionsAreChecked) {
+  MeasureOptions o;
+  o.device = "cuda";
+  try {
+    o.validate();
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("CPU only"), std::string::npos);
+  }
+  o.device = "cpu";
+  o.threads = 0;
+  EXPECT_THROW(o.validate(), std::invalid_argument);
+  o.threads = 1, o.repeats = 0;
+  EXPECT_THROW(o.validate(), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace iqnas::predictor
