@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <fstream>
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "util/atomic_file.h"
+#include "util/plot.h"
 #include "predictor/latency_check.h"
 #include "predictor/latency_measure.h"
 #include "supernet/sampler.h"
@@ -103,20 +106,16 @@ int run_lut_check(const std::vector<std::string>& argv) {
   std::printf("  corrected:  MAPE %.2f%% (in-sample), %.2f%% (2-fold held out)  slope %.4f  intercept %.4f ms\n",
               predictor::mape(corrected, meas), predictor::mape(held_out, meas), fit.slope, fit.intercept);
   if (a.has("csv")) {
-    const std::string path = a.str("csv"), tmp = path + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << "index,predicted_ms,measured_ms,measured_iqr_ms,corrected_ms,arch\n";
-      for (size_t i = 0; i < pred.size(); ++i)
-        f << i << ',' << pred[i] << ',' << meas[i] << ',' << st[i].iqr_ms << ',' << corrected[i] << ','
-          << arch_string(s, archs[i]) << '\n';
-      f.flush();
-      if (!f) throw std::runtime_error(path + ": write failed");
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
+    std::ostringstream f;
+    f << "index,predicted_ms,measured_ms,measured_iqr_ms,corrected_ms,arch\n";
+    for (size_t i = 0; i < pred.size(); ++i)
+      f << i << ',' << pred[i] << ',' << meas[i] << ',' << st[i].iqr_ms << ',' << corrected[i] << ','
+        << arch_string(s, archs[i]) << '\n';
+    write_file_atomic(a.str("csv"), f.str());
   }
   if (a.has("plot"))
-    predictor::write_scatter_svg(a.str("plot"), pred, meas, "lut-check: " + s.name + ", " + std::to_string(n) + " networks");
+    write_figure(a.str("plot"), scatter_svg({{"networks", pred, meas}}, "lut-check: " + s.name + ", " + std::to_string(n) + " networks",
+                                            "predicted (ms/image)", "measured (ms/image)", true));
   return 0;
 }
 

@@ -7,7 +7,7 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
-#include "experiments/plot.h"
+#include "util/plot.h"
 #include "experiments/run_folder.h"
 #include "predictor/contribution_predictor.h"
 #include "predictor/fitted_predictors.h"

@@ -25,7 +25,7 @@ Result solve_evo(const Problem& p, const EvoOptions& opt) {
   auto score = [&](const std::vector<int>& s, double& val) {
     ++evals;
     d.eval(s.data(), rows.data());
-    val = rows[0];
+    val = opt.fitness ? opt.fitness(s) : rows[0];
     return d.feasible(rows.data());
   };
   Result r;
@@ -94,6 +94,7 @@ Result solve_evo(const Problem& p, const EvoOptions& opt) {
   r.selection = pop[0].sel;
   r.set_stat("evaluations", static_cast<double>(evals));
   fill_result(p, r);
+  if (opt.fitness) r.objective = pop[0].val;
   r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

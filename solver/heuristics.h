@@ -2,6 +2,8 @@
 // Each returns a feasible selection (status `feasible`) or `infeasible` when none exists.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <vector>
 
 #include "solver/problem.h"
 
@@ -24,6 +26,9 @@ struct EvoOptions {
   double mutate_prob = 0.1;
   int max_tries = 50;  // resampling attempts for a feasible child
   uint64_t seed = 0;
+  // When set, the fitness of a selection instead of the objective row (any black-box predictor;
+  // the result's objective is then this fitness). The budget rows still decide feasibility.
+  std::function<double(const std::vector<int>& selection)> fitness;
 };
 Result solve_evo(const Problem& p, const EvoOptions& opt = {});
 

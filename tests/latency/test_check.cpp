@@ -24,17 +24,5 @@ TEST(LatencyCheck, Statistics) {
   EXPECT_THROW(mape(p, {1, 2}), std::invalid_argument);
 }
 
-TEST(LatencyCheck, ScatterPlotIsWritten) {
-  const std::string path = ::testing::TempDir() + "/scatter.svg";
-  std::remove(path.c_str());
-  write_scatter_svg(path, {1, 2, 3}, {1.1, 2.2, 2.9}, "t");
-  std::ifstream f(path);
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text.rfind("<svg", 0), 0u);
-  size_t circles = 0;
-  for (size_t at = text.find("<circle"); at != std::string::npos; at = text.find("<circle", at + 1)) ++circles;
-  EXPECT_EQ(circles, 3u);
-}
-
 }  // namespace
 }  // namespace iqnas::predictor

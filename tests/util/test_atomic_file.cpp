@@ -60,3 +60,4 @@ TEST(AtomicFile, FailureNamesThePathAndLeavesTheOldContent) {
   EXPECT_EQ(read(f), "good");
   fs::remove_all(d);
 }
+

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace iqnas::cli {
+namespace iqnas {
 
 struct ScatterSeries {
   std::string name;
@@ -24,4 +24,4 @@ std::string heatmap_svg(const std::vector<std::vector<double>>& values, const st
 // (same name, .png). Returns the PNG's path, or "" when none could be made.
 std::string write_figure(const std::string& path, const std::string& svg);
 
-}  // namespace iqnas::cli
+}  // namespace iqnas

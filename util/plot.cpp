@@ -1,4 +1,4 @@
-#include "experiments/plot.h"
+#include "util/plot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 
 #include "util/atomic_file.h"
 
-namespace iqnas::cli {
+namespace iqnas {
 
 namespace {
 const char* kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
@@ -140,4 +140,4 @@ std::string write_figure(const std::string& path, const std::string& svg) {
   return std::system(cmd.c_str()) == 0 ? png : "";
 }
 
-}  // namespace iqnas::cli
+}  // namespace iqnas

@@ -1,0 +1,120 @@
+#include "predictor/search.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "predictor/encoding.h"
+#include "predictor/resources.h"
+#include "solver/heuristics.h"
+
+namespace iqnas::predictor {
+
+std::vector<Budget> parse_budgets(const std::string& text) {
+  std::vector<Budget> v;
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    const size_t eq = part.find('=');
+    if (eq == std::string::npos || eq == 0) throw std::invalid_argument("budget '" + part + "' is not NAME=VALUE");
+    Budget b{part.substr(0, eq), 0};
+    const std::string value = part.substr(eq + 1);
+    size_t used = 0;
+    try {
+      b.max = std::stod(value, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != value.size() || value.empty() || !std::isfinite(b.max) || b.max <= 0)
+      throw std::invalid_argument("budget '" + part + "': the value must be a positive number");
+    bool known = false;
+    for (const auto& n : resource_names()) known = known || n == b.resource;
+    if (!known) {
+      std::string names;
+      for (const auto& n : resource_names()) names += (names.empty() ? "" : ", ") + n;
+      throw std::invalid_argument("budget '" + part + "': unknown resource '" + b.resource + "' (known: " + names + ")");
+    }
+    for (const Budget& o : v)
+      if (o.resource == b.resource) throw std::invalid_argument("budget for " + b.resource + " given twice");
+    v.push_back(b);
+  }
+  if (v.empty()) throw std::invalid_argument("no budget given");
+  return v;
+}
+
+std::string budget_tag(const std::vector<Budget>& b) {
+  std::string t;
+  char buf[64];
+  for (const Budget& x : b) {
+    std::snprintf(buf, sizeof buf, "%s%s-%g", t.empty() ? "" : "_", x.resource.c_str(), x.max);
+    t += buf;
+  }
+  return t;
+}
+
+solver::Problem search_problem(const SearchSpace& s, const AccuracyPredictor& p, const std::vector<Budget>& budgets,
+                               const LatencyTable* table) {
+  solver::Problem prob;
+  prob.groups = space_groups(s);
+  if (auto row = p.objective()) prob.objective = *row;
+  for (const Budget& b : budgets)
+    for (auto& c : resource_constraints(s, b.resource, b.max, table)) prob.constraints.push_back(std::move(c));
+  prob.validate();
+  return prob;
+}
+
+SearchOutcome run_search(const SearchSpace& s, const AccuracyPredictor& p, const std::vector<Budget>& budgets,
+                         const LatencyTable* table, const solver::SolveOptions& options) {
+  const solver::Problem prob = search_problem(s, p, budgets, table);
+  SearchOutcome o;
+  if (p.objective()) {
+    o.result = solver::solve(prob, options);
+  } else {
+    if (options.method != "evo")
+      throw std::invalid_argument("a " + p.kind() + " predictor has no objective row: search it with --method evo");
+    solver::EvoOptions e;
+    e.population = options.population, e.generations = options.generations, e.seed = options.seed;
+    e.fitness = [&](const std::vector<int>& sel) { return p.predict(selection_to_arch(s, sel)); };
+    o.result = solver::solve_evo(prob, e);
+    if (o.result.status == solver::Status::Infeasible) solver::explain_infeasible(prob, o.result);
+  }
+  o.found = o.result.status != solver::Status::Infeasible && !o.result.selection.empty();
+  if (!o.found) return o;
+  o.arch = selection_to_arch(s, o.result.selection);
+  o.predicted_accuracy = p.predict(o.arch);
+  for (const auto& name : resource_names()) {
+    if (name == "latency_ms" && !table) continue;
+    o.resources[name] = resource_value(s, o.arch, name, table);
+  }
+  return o;
+}
+
+std::string search_outcome_json(const SearchSpace& s, const std::vector<Budget>& budgets, const SearchOutcome& o) {
+  nlohmann::json j;
+  j["space"] = s.name;
+  j["budgets"] = nlohmann::json::object();
+  for (const Budget& b : budgets) j["budgets"][b.resource] = b.max;
+  const solver::Result& r = o.result;
+  nlohmann::json sol = {{"method", r.method},
+                        {"status", solver::status_name(r.status)},
+                        {"objective", r.objective},
+                        {"solve_seconds", r.solve_seconds},
+                        {"message", r.message}};
+  sol["bound"] = r.has_bound ? nlohmann::json(r.bound) : nlohmann::json(nullptr);
+  for (const auto& [k, v] : r.stats) sol["stats"][k] = v;
+  for (size_t i = 0; i < r.constraint_names.size(); ++i)
+    sol["constraints"][r.constraint_names[i]] = {{"value", i < r.constraint_values.size() ? r.constraint_values[i] : 0.0},
+                                                 {"max", r.constraint_max[i]}};
+  j["solver"] = sol;
+  if (o.found) {
+    j["architecture"] = nlohmann::json::parse(arch_to_json(s, o.arch));
+    j["predicted_accuracy"] = o.predicted_accuracy;
+    j["predicted_resources"] = o.resources;
+  } else {
+    j["architecture"] = nullptr;
+  }
+  return j.dump(1) + "\n";
+}
+
+}  // namespace iqnas::predictor

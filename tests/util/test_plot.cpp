@@ -1,0 +1,22 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "util/plot.h"
+
+TEST(Plot, ScatterHasOnePointPerPairAndTheDiagonal) {
+  const std::string svg = iqnas::scatter_svg({{"a", {1, 2, 3}, {1.1, 2.2, 2.9}}, {"b", {2}, {3}}}, "t", "x", "y", true);
+  size_t circles = 0;
+  for (size_t at = svg.find("<circle"); at != std::string::npos; at = svg.find("<circle", at + 1)) ++circles;
+  EXPECT_EQ(circles, 4u + 2u);  // 4 points and 2 legend marks
+  EXPECT_NE(svg.find("stroke-dasharray"), std::string::npos);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+}
+
+TEST(Plot, HeatmapLabelsEveryFiniteCell) {
+  const std::string svg = iqnas::heatmap_svg({{1.0, -2.0}, {NAN, 0.5}}, {"r1", "r2"}, {"c1", "c2"}, "h", "%.1f");
+  size_t rects = 0;
+  for (size_t at = svg.find("<rect x="); at != std::string::npos; at = svg.find("<rect x=", at + 1)) ++rects;
+  EXPECT_EQ(rects, 3u);
+  EXPECT_NE(svg.find(">-2.0<"), std::string::npos);
+}
