@@ -24,6 +24,12 @@ std::string esc(const std::string& s) {
   return o;
 }
 
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 std::string num(double v, const char* fmt = "%.3g") {
   char b[32];
   std::snprintf(b, sizeof b, fmt, v);
@@ -132,11 +138,8 @@ std::string write_figure(const std::string& path, const std::string& svg) {
   if (std::system("command -v rsvg-convert >/dev/null 2>&1") != 0) return "";
   std::string png = path.size() > 4 && path.substr(path.size() - 4) == ".svg" ? path.substr(0, path.size() - 4) : path;
   png += ".png";
-  std::string quoted_in = "'", quoted_out = "'";
-  for (char c : path) quoted_in += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  for (char c : png) quoted_out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  const std::string cmd = "rsvg-convert -b white -o " + quoted_out + ".tmp " + quoted_in + " && mv -f " + quoted_out +
-                          ".tmp " + quoted_out;
+  const std::string tmp = shell_quote(png + ".tmp");
+  const std::string cmd = "rsvg-convert -b white -o " + tmp + " " + shell_quote(path) + " && mv -f " + tmp + " " + shell_quote(png);
   return std::system(cmd.c_str()) == 0 ? png : "";
 }
 

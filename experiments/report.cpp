@@ -1,0 +1,201 @@
+#include "experiments/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "experiments/progress.h"
+#include "experiments/run_folder.h"
+#include "predictor/contribution_predictor.h"
+#include "predictor/latency_table.h"
+#include "predictor/rank_metrics.h"
+#include "util/atomic_file.h"
+#include "util/plot.h"
+
+namespace iqnas::cli {
+namespace {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+json read_json(const std::string& path) { return fs::exists(path) ? json::parse(read_text(path)) : json(); }
+
+std::string fmt(const char* f, double v) {
+  if (!std::isfinite(v)) return "-";
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+double num(const json& j, std::initializer_list<const char*> path) {
+  const json* p = &j;
+  for (const char* k : path) {
+    if (!p->is_object() || !p->contains(k)) return NAN;
+    p = &(*p)[k];
+  }
+  return p->is_number() ? p->get<double>() : NAN;
+}
+
+void networks_section(std::ostringstream& md, const std::string& dir, const PipelineConfig& c,
+                      const std::vector<std::string>& tags, double& solve_ms_sum, int& solves) {
+  md << "## Networks found\n\n"
+     << "One integer program per " << c.resource << " budget, method `" << c.method
+     << "`; latency predicted by the table and measured end to end with its protocol; accuracy on the test split "
+        "with weights inherited from the supernet, and after a short fine-tune.\n\n"
+     << "| budget | solver | predicted acc. | inherited acc. | fine-tuned acc. | predicted latency (ms) | measured latency (ms) "
+        "| within budget | params (M) | MACs (M) | solve (ms) |\n|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n";
+  std::string notes;
+  for (const auto& tag : tags) {
+    const json s = read_json(dir + "/search/" + tag + ".json");
+    const json m = read_json(dir + "/measure/" + tag + ".arch.json");
+    const json f = read_json(dir + "/measure/" + tag + ".arch.finetuned.json");
+    if (s.is_null()) {
+      md << "| " << tag << " | not searched | | | | | | | | | |\n";
+      continue;
+    }
+    const std::string status = s["solver"]["status"];
+    const double budget = num(s, {"budgets", c.resource.c_str()});
+    const double solve_ms = 1e3 * num(s, {"solver", "solve_seconds"});
+    if (std::isfinite(solve_ms)) solve_ms_sum += solve_ms, ++solves;
+    if (s["architecture"].is_null()) {
+      md << "| " << fmt("%.4g", budget) << " | infeasible | | | | | | | | | " << fmt("%.2f", solve_ms) << " |\n";
+      continue;
+    }
+    const double measured = num(m, {"latency", "median_ms"});
+    std::string within = "-";
+    if (c.resource == "latency_ms" && std::isfinite(measured)) {
+      within = measured <= budget ? "yes" : "no";
+      if (measured > budget)
+        notes += "- Budget " + fmt("%.4g", budget) + " ms: measured " + fmt("%.4f", measured) + " ms exceeds it by " +
+                 fmt("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
+                 fmt("%.4f", num(s, {"predicted_resources", "latency_ms"})) +
+                 " ms): the table's block sum underestimates this network on this machine (see docs/latency.md).\n";
+    }
+    md << "| " << fmt("%.4g", budget) << " | " << status << (s["solver"]["bound"].is_null() ? "" : " (proven)") << " | "
+       << fmt("%.2f", num(s, {"predicted_accuracy"})) << " | " << fmt("%.2f", num(m, {"test_accuracy"})) << " | "
+       << fmt("%.2f", num(f, {"test_accuracy"})) << " | " << fmt("%.4f", num(s, {"predicted_resources", "latency_ms"}))
+       << " | " << fmt("%.4f", measured) << " | " << within << " | " << fmt("%.3f", num(s, {"predicted_resources", "params_m"}))
+       << " | " << fmt("%.2f", num(s, {"predicted_resources", "macs_m"})) << " | " << fmt("%.2f", solve_ms) << " |\n";
+  }
+  md << "\n" << (notes.empty() ? std::string("Every measured latency is within its budget.\n") : notes) << "\n";
+  md << "Architectures: `search/<budget>.arch.json` (timm arch_def: `iqnas arch --space " << c.space
+     << " --arch FILE --timm`).\n\n";
+}
+
+// Contributions: heatmap of every block configuration's Delta, depth Deltas, marginal effects
+// of expansion, kernel and SE per stage, and a test of the paper's reading.
+void contributions_section(std::ostringstream& md, const std::string& dir) {
+  const std::string path = dir + "/contrib.json";
+  if (!fs::exists(path)) return;
+  const SearchSpace s = load_run_space(dir);
+  const auto st = predictor::contrib_state_from_json(read_text(path), path);
+  if (st.ids.size() != predictor::contribution_plan(s).size()) return;
+  const auto p = predictor::ContributionPredictor::from_measurements(s, st, predictor::ContributionPredictor::Variant::Paper);
+  std::vector<std::vector<double>> cells;
+  std::vector<std::string> rows, cols;
+  for (int c = 0; c < s.num_configs(); ++c) cols.push_back(s.config(c).name());
+  for (size_t i = 0; i < s.stages.size(); ++i)
+    for (size_t b = 0; b < p.block[i].size(); ++b) {
+      rows.push_back("s" + std::to_string(i + 1) + ".b" + std::to_string(b + 1));
+      cells.emplace_back();
+      for (const auto& e : p.block[i][b]) cells.back().push_back(e.mean);
+    }
+  const std::string png = write_figure(dir + "/contributions.svg",
+                                       heatmap_svg(cells, rows, cols, "accuracy contribution Delta (points) of each block configuration", "%+.2f"));
+  md << "## What the supernet teaches\n\n"
+     << "A_base = " << fmt("%.2f", p.base.mean) << "% (+-" << fmt("%.2f", p.base.se) << ", " << st.options.passes
+     << " passes of " << st.images << " held-out images, context " << predictor::context_name(st.options.context)
+     << "). Each cell: accuracy with that block fixed to that configuration minus A_base (later blocks at the depth that "
+        "runs them).\n\n![contributions](" << (png.empty() ? "contributions.svg" : "contributions.png") << ")\n\n";
+  md << "| stage | stride | depth Deltas | depth effect (max - min depth) | expansion effect | kernel effect | SE effect |\n"
+        "|---|---:|---|---:|---:|---:|---:|\n";
+  std::vector<double> depth_eff, width_eff;
+  for (size_t i = 0; i < s.stages.size(); ++i) {
+    std::string ds;
+    for (size_t d = 0; d < p.depth[i].size(); ++d)
+      ds += (d ? ", " : "") + std::to_string(s.stages[i].depths[d]) + ": " + fmt("%+.2f", p.depth[i][d].mean) + "+-" +
+            fmt("%.2f", p.depth[i][d].se);
+    // Marginal effects on the first block: mean Delta over configurations with the largest value of
+    // a choice minus the mean over those with the smallest.
+    auto effect = [&](auto key, auto lo, auto hi) {
+      double a = 0, b = 0;
+      int na = 0, nb = 0;
+      for (int c = 0; c < s.num_configs(); ++c) {
+        const auto v = key(s.config(c));
+        if (v == hi) a += p.block[i][0][static_cast<size_t>(c)].mean, ++na;
+        if (v == lo) b += p.block[i][0][static_cast<size_t>(c)].mean, ++nb;
+      }
+      return na && nb ? a / na - b / nb : NAN;
+    };
+    const double e = effect([](const BlockConfig& c) { return c.expansion; }, s.expansions.front(), s.expansions.back());
+    const double k = effect([](const BlockConfig& c) { return c.kernel; }, s.kernels.front(), s.kernels.back());
+    const double se = effect([](const BlockConfig& c) { return c.se; }, s.se.front(), s.se.back());
+    const double dep = p.depth[i].back().mean - p.depth[i].front().mean;
+    depth_eff.push_back(dep), width_eff.push_back(e);
+    md << "| " << i + 1 << " | " << s.stages[i].stride << " | " << ds << " | " << fmt("%+.2f", dep) << " | "
+       << fmt("%+.2f", e) << " | " << fmt("%+.2f", k) << " | " << fmt("%+.2f", se) << " |\n";
+  }
+  std::vector<double> stage_index;
+  for (size_t i = 0; i < s.stages.size(); ++i) stage_index.push_back(static_cast<double>(i));
+  const double rd = predictor::spearman(stage_index, depth_eff), rw = predictor::spearman(stage_index, width_eff);
+  md << "\nThe paper finds that depth and width pay more in deeper stages. Here the rank correlation of the stage index with "
+        "the depth effect is "
+     << fmt("%+.2f", rd) << " and with the expansion effect " << fmt("%+.2f", rw) << ": the finding "
+     << (rd > 0.5 && rw > 0.5 ? "holds" : rd > 0.5 || rw > 0.5 ? "holds in part" : "does not hold")
+     << " on this supernet (a correlation above 0.5 counts as holding). Effects are differences of measured accuracies "
+        "in points; their standard errors are in predictor.json.\n\n";
+}
+
+void time_section(std::ostringstream& md, const std::string& dir, double solve_ms_sum, int solves) {
+  const json t = read_json(dir + "/timings.json");
+  if (!t.is_object()) return;
+  md << "## Time of each stage\n\n| stage | time |\n|---|---:|\n";
+  double one_time = 0, total = 0;
+  for (const std::string& stage : pipeline_stages()) {
+    if (!t.contains(stage)) continue;
+    const double v = t[stage].get<double>();
+    total += v;
+    if (stage == "heaviest" || stage == "supernet" || stage == "lut" || stage == "contrib") one_time += v;
+    md << "| " << stage << " | " << format_seconds(v) << " |\n";
+  }
+  md << "| total | " << format_seconds(total) << " |\n\n";
+  if (solves > 0) {
+    const double per = solve_ms_sum / solves;
+    md << "One more network costs one solver call, " << fmt("%.2f", per) << " ms on average here (plus an optional fine-tune), "
+       << "against a one-time investment of " << format_seconds(one_time)
+       << " (heaviest network, supernet, latency table, contributions): " << fmt("%.2g", one_time * 1e3 / per)
+       << " times more.\n\n";
+  }
+}
+}  // namespace
+
+void write_report(const std::string& dir, const PipelineConfig& c, const std::vector<std::string>& tags) {
+  std::ostringstream md;
+  const std::time_t now = std::time(nullptr);
+  char date[32];
+  std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  md << "# iqnas run: " << dir << "\n\nSpace `" << c.space << "`, configuration `" << c.source << "`, report written "
+     << date << ".\n\n";
+  const json lut = read_json(dir + "/lut.json");
+  if (lut.is_object())
+    md << "Latency table: " << lut.value("device", std::string("?")) << " (" << lut.value("cpu_model", std::string("?"))
+       << "), " << lut.value("threads", 0) << " thread(s), batch " << lut.value("batch", 0) << ", "
+       << lut.value("units", std::string("?")) << ".\n\n";
+  const json heavy = read_json(dir + "/measure/heaviest.json");
+  double solve_ms_sum = 0;
+  int solves = 0;
+  networks_section(md, dir, c, tags, solve_ms_sum, solves);
+  if (fs::exists(dir + "/predictor-eval.md")) {
+    md << "## Predictor quality\n\nOn held-out random sub-networks (accuracy with inherited weights); cost = sub-network "
+          "evaluations spent to build the predictor.\n\n"
+       << read_text(dir + "/predictor-eval.md") << "\n";
+    if (fs::exists(dir + "/predictor-eval.png")) md << "![predicted vs measured](predictor-eval.png)\n\n";
+  }
+  contributions_section(md, dir);
+  time_section(md, dir, solve_ms_sum, solves);
+  write_file_atomic(dir + "/report.md", md.str());
+}
+
+}  // namespace iqnas::cli

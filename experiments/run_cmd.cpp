@@ -1,0 +1,173 @@
+// `iqnas run`: the whole chain in one run folder, from one configuration file: heaviest network,
+// supernet, latency table, accuracy contributions, random sub-networks, predictor quality, search
+// for every budget, measurement, fine-tuning and the report (docs/pipeline.md). Every stage is
+// one of the subcommands, called in-process; each skips what is done and resumes what was
+// interrupted, so running the same command again continues the run.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "experiments/args.h"
+#include "experiments/command.h"
+#include "experiments/progress.h"
+#include "experiments/report.h"
+#include "experiments/run_config_file.h"
+#include "experiments/run_folder.h"
+#include "predictor/resources.h"
+#include "predictor/search.h"
+#include "util/atomic_file.h"
+
+namespace iqnas::cli {
+namespace {
+namespace fs = std::filesystem;
+
+const char* kHelp = R"(usage: iqnas run CONFIG [--run DIR] [--from STAGE | --only STAGE]
+
+Runs the method end to end in DIR (default runs/<config name>) from the configuration CONFIG
+(docs/pipeline.md): the stages below in order. Each stage skips what is done and resumes what was
+interrupted; run the command again to continue. The report is DIR/report.md.
+
+stages: heaviest, supernet, lut, contrib, sample-eval, predictor-eval, search, measure, finetune, report
+
+options:
+  --run DIR        run folder
+  --from STAGE     start at STAGE (the earlier stages must be done)
+  --only STAGE     run STAGE alone
+)";
+
+
+int call(const std::string& name, const std::vector<std::string>& args) {
+  for (const auto& c : commands())
+    if (name == c.name) {
+      const int rc = c.run(args);
+      if (rc != 0) throw std::runtime_error("iqnas " + name + " failed (exit " + std::to_string(rc) + ")");
+      return rc;
+    }
+  throw std::logic_error("no command " + name);
+}
+
+std::vector<std::string> data_args(const PipelineConfig& c) {
+  std::vector<std::string> v{"--threads", std::to_string(c.threads)};
+  if (!c.dataset.empty()) v.insert(v.end(), {"--dataset", c.dataset});
+  if (!c.root.empty()) v.insert(v.end(), {"--root", c.root});
+  return v;
+}
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+// The budgets of the config: absolute, or fractions of the way from the smallest to the heaviest
+// network's value of the resource.
+std::vector<double> budgets_of(const PipelineConfig& c, const std::string& dir) {
+  if (!c.budgets.empty()) return c.budgets;
+  const SearchSpace s = load_run_space(dir);
+  std::unique_ptr<predictor::LatencyTable> t;
+  if (c.resource == "latency_ms") t = std::make_unique<predictor::LatencyTable>(predictor::load_latency_table(dir + "/lut.json", s));
+  const double lo = predictor::resource_value(s, smallest_arch(s), c.resource, t.get());
+  const double hi = predictor::resource_value(s, heaviest_arch(s), c.resource, t.get());
+  std::vector<double> v;
+  for (double f : c.fractions) v.push_back(lo + f * (hi - lo));
+  return v;
+}
+
+std::vector<std::string> budget_tags(const PipelineConfig& c, const std::string& dir) {
+  std::vector<std::string> tags;
+  for (double b : budgets_of(c, dir)) tags.push_back(predictor::budget_tag({{c.resource, b}}));
+  return tags;
+}
+
+void run_stage(const std::string& stage, const PipelineConfig& c, const std::string& dir) {
+  const auto data = data_args(c);
+  if (stage == "heaviest") {
+    call("supernet", std::vector<std::string>{"heaviest", "--run", dir, "--space", c.space, "--config", c.heaviest_config} + data);
+  } else if (stage == "supernet") {
+    call("supernet", std::vector<std::string>{"train", "--run", dir, "--config", c.supernet_config} + data);
+  } else if (stage == "lut") {
+    if (fs::exists(dir + "/lut.json")) {
+      std::printf("lut: %s/lut.json exists\n", dir.c_str());
+      return;
+    }
+    call("lut", {"--space", dir + "/space.json", "--out", dir + "/lut.json", "--threads", std::to_string(c.lut_threads),
+                 "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats)});
+  } else if (stage == "contrib") {
+    call("contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
+                                             std::to_string(c.contrib_images), "--context", c.contrib_context} + data);
+  } else if (stage == "sample-eval") {
+    call("sample-eval", std::vector<std::string>{"--run", dir, "--count", std::to_string(c.sample_count), "--images",
+                                                 std::to_string(c.contrib_images)} + data);
+  } else if (stage == "predictor-eval") {
+    call("predictor-eval", {"--run", dir, "--test", std::to_string(c.predictor_test), "--mlp-epochs", std::to_string(c.mlp_epochs)});
+  } else if (stage == "search") {
+    for (double b : budgets_of(c, dir)) {
+      char v[64];
+      std::snprintf(v, sizeof v, "%s=%g", c.resource.c_str(), b);
+      call("search", {"--run", dir, "--budget", v, "--method", c.method});
+    }
+  } else if (stage == "measure") {
+    for (const auto& tag : budget_tags(c, dir)) {
+      const std::string arch = dir + "/search/" + tag + ".arch.json";
+      if (!fs::exists(arch)) continue;  // infeasible budget: the report says so
+      if (fs::exists(dir + "/measure/" + tag + ".arch.json")) continue;
+      call("measure", std::vector<std::string>{"--run", dir, "--arch", arch} + data);
+    }
+  } else if (stage == "finetune") {
+    for (const auto& tag : budget_tags(c, dir)) {
+      const std::string arch = dir + "/search/" + tag + ".arch.json";
+      if (!fs::exists(arch)) continue;
+      const std::string ckpt = dir + "/finetune-" + tag + ".arch.safetensors";
+      if (!fs::exists(dir + "/measure/" + tag + ".arch.finetuned.json")) {
+        call("supernet", std::vector<std::string>{"finetune", "--run", dir, "--arch", arch, "--config", c.finetune_config} + data);
+        call("measure", std::vector<std::string>{"--run", dir, "--arch", arch, "--checkpoint", ckpt, "--no-latency"} + data);
+      }
+    }
+  } else if (stage == "report") {
+    write_report(dir, c, budget_tags(c, dir));
+  }
+}
+
+int run_pipeline(const std::vector<std::string>& argv) {
+  Args a(argv, {"run", "from", "only"});
+  if (a.help() || a.positional().size() != 1) {
+    std::printf("%s", kHelp);
+    return a.help() ? 0 : 2;
+  }
+  PipelineConfig c;
+  try {
+    c = load_pipeline_config(a.positional()[0]);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  const std::string dir = a.str("run", "runs/" + fs::path(a.positional()[0]).stem().string());
+  size_t first = 0, last = pipeline_stages().size();
+  for (const char* opt : {"from", "only"}) {
+    if (!a.has(opt)) continue;
+    const auto it = std::find(pipeline_stages().begin(), pipeline_stages().end(), a.str(opt));
+    if (it == pipeline_stages().end()) throw UsageError("--" + std::string(opt) + ": unknown stage '" + a.str(opt) + "'");
+    first = static_cast<size_t>(it - pipeline_stages().begin());
+    if (std::string(opt) == "only") last = first + 1;
+  }
+  if (a.has("from") && a.has("only")) throw UsageError("give --from or --only, not both");
+  fs::create_directories(dir);
+  const std::string timings_path = dir + "/timings.json";
+  nlohmann::json timings = fs::exists(timings_path) ? nlohmann::json::parse(read_text(timings_path)) : nlohmann::json::object();
+  for (size_t i = first; i < last; ++i) {
+    std::printf("== %zu/%zu %s\n", i + 1, pipeline_stages().size(), pipeline_stages()[i].c_str());
+    std::fflush(stdout);
+    const auto t0 = std::chrono::steady_clock::now();
+    run_stage(pipeline_stages()[i], c, dir);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // A stage that found its work done takes ~0 s; keep the time of the run that did the work.
+    if (!timings.contains(pipeline_stages()[i]) || secs > 1.0) timings[pipeline_stages()[i]] = secs;
+    write_file_atomic(timings_path, timings.dump(1) + "\n");
+    std::printf("   %s: %s\n", pipeline_stages()[i].c_str(), format_seconds(secs).c_str());
+  }
+  if (last == pipeline_stages().size()) std::printf("report: %s/report.md\n", dir.c_str());
+  return 0;
+}
+
+}  // namespace
+IQNAS_COMMAND("run", "the whole method end to end from one configuration file (resumable)", run_pipeline);
+}  // namespace iqnas::cli

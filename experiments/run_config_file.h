@@ -1,0 +1,37 @@
+// The configuration of `iqnas run`: one JSON file naming the space, the data and every stage's
+// settings (docs/pipeline.md). Read strictly: unknown keys and wrong types are refused with the
+// file and the key's path.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace iqnas::cli {
+
+struct PipelineConfig {
+  std::string source;  // the file, for messages
+  std::string space = "tiny";
+  std::string dataset, root;            // empty: the space's default data set
+  std::string heaviest_config, supernet_config, finetune_config;  // paths (relative to the file's folder)
+  int threads = 2;
+  // lut
+  int lut_threads = 1, lut_batch = 1, lut_repeats = 30;
+  // contrib
+  int contrib_passes = 2;
+  long long contrib_images = 2000;
+  std::string contrib_context = "uniform";
+  // sample-eval and predictor-eval
+  int sample_count = 300;
+  int predictor_test = 200, mlp_epochs = 100;
+  // search
+  std::string resource = "latency_ms";
+  std::vector<double> budgets;    // absolute budgets, or
+  std::vector<double> fractions;  // fractions of the way from the smallest to the heaviest network
+  std::string method = "exact";
+};
+
+PipelineConfig load_pipeline_config(const std::string& path);
+
+// The stages of `iqnas run`, in order.
+const std::vector<std::string>& pipeline_stages();
+
+}  // namespace iqnas::cli
