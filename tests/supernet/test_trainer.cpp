@@ -264,6 +264,24 @@ TEST(Trainer, BnRecalibrationAveragesBatchStatistics) {
   EXPECT_FLOAT_EQ(bn.momentum, 0.1f);
 }
 
+TEST(RunConfig, DeviceNames) {
+  EXPECT_EQ(parse_device("cpu"), Device::CPU);
+  EXPECT_THROW(parse_device("gpu"), std::invalid_argument);
+  if (cuda::available()) {
+    EXPECT_EQ(parse_device("cuda"), Device::CUDA);
+    return;
+  }
+  // Without a device a run fails at once, saying why.
+  RunConfig c;
+  c.device = "cuda";
+  try {
+    c.loop_config();
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("device cuda"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RunConfig, ParsesAndRejectsWithTheField) {
   const RunConfig c = parse_run_config(R"({"epochs": 4, "lr": 0.05, "sampling": "single"})", "run.json");
   EXPECT_EQ(c.epochs, 4);
