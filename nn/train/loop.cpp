@@ -84,7 +84,7 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   SGD opt(model.named_parameters(), so);
   const LrSchedule sched = make_schedule(cfg, per_epoch, total);
   std::optional<ModelEma> ema;
-  if (cfg.ema_decay > 0) ema.emplace(model, static_cast<float>(cfg.ema_decay), false, /*average_buffers=*/true);
+  if (cfg.ema_decay > 0) ema.emplace(model, static_cast<float>(cfg.ema_decay), /*warmup=*/true, /*average_buffers=*/true);
 
   TrainSummary sum;
   sum.total_steps = total;

@@ -35,7 +35,10 @@ struct LoopConfig {
   double warmup_epochs = 0.2, warmup_start_factor = 0.1;
   double step_gamma = 0.97, step_epochs = 2.4;
   double final_lr = 0.0, cooldown_epochs = 0.0;  // cosine reaches final_lr cooldown_epochs before the end
-  double ema_decay = 0.0;  // > 0: EMA of parameters and buffers, updated after every step
+  // > 0: EMA of parameters and buffers, updated after every step, with the decay's warm-up
+  // min(ema_decay, (1 + t) / (10 + t)) (nn/ema.h) so that the initial weights do not linger in short
+  // runs; the reference has no warm-up, which makes no difference after a few thousand steps.
+  double ema_decay = 0.0;
   int64_t checkpoint_every = 200;
   int64_t train_images = 0;  // 0: all; else the first N of the training set
   int loader_threads = 2;

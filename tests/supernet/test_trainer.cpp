@@ -108,10 +108,13 @@ TEST(Trainer, EmaAveragesWeightsAndStatisticsEveryStep) {
   load_weights(ckpt, ema, WeightSource::Ema);
   const auto got = state_of(ema);
   int checked = 0;
+  // With the decay's warm-up d_t = min(0.5, (1 + t) / (10 + t)): 0.1, 2/11, 0.25 (buffers such as
+  // running_mean included).
+  const double d[3] = {0.1, 2.0 / 11.0, 0.25};
   for (const auto& [name, v0] : start)
     for (size_t i = 0; i < v0.size(); i += 7) {
-      // ema_3 = 0.5^3 w0 + 0.5^3 w1 + 0.25 w2 + 0.5 w3 (buffers such as running_mean included)
-      const double want = 0.125 * v0[i] + 0.125 * after[0].at(name)[i] + 0.25 * after[1].at(name)[i] + 0.5 * after[2].at(name)[i];
+      double want = v0[i];
+      for (int t = 0; t < 3; ++t) want = d[t] * want + (1 - d[t]) * after[t].at(name)[i];
       ASSERT_NEAR(got.at(name)[i], want, 1e-5 * (1 + std::fabs(want))) << name << "[" << i << "]";
       ++checked;
     }
