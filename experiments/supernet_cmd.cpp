@@ -200,6 +200,10 @@ int run_supernet(const std::vector<std::string>& argv) {
     if (!fs::exists(ckpt)) {
       load_heaviest(net, dir, weights);
       init_supernet_from_heaviest(net);
+      std::fprintf(stderr, "supernet: initialised from %s\n",
+                   fs::exists(dir + "/reordered.safetensors") ? "reordered.safetensors"
+                                                              : ("the " + std::string(weight_source_name(weights)) +
+                                                                 " weights of heaviest.safetensors (not reordered)").c_str());
     }
     auto teacher = load_teacher(s, dir, weights);
     print_summary(stage, train_supernet(net, *teacher, d.train, d.train_aug, cfg, {"supernet", ckpt, dir + "/supernet.csv"}));
