@@ -1,8 +1,6 @@
 #include "supernet/elastic_block.h"
 
 #include <algorithm>
-#include <cmath>
-#include <map>
 #include <stdexcept>
 
 #include "nn/ops.h"

@@ -1,7 +1,5 @@
 #include "supernet/subnet.h"
 
-#include <cmath>
-
 #include "nn/ops.h"
 
 namespace iqnas {
