@@ -2,6 +2,7 @@
 // supernet), sub-network extraction, evaluation with inherited weights, and fine-tuning. Every stage
 // reads and writes files in one run folder (docs/training.md).
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,7 +13,9 @@
 #include "experiments/datasets.h"
 #include "nn/checkpoint.h"
 #include "supernet/evaluate.h"
+#include "supernet/reorder.h"
 #include "supernet/trainer.h"
+#include "supernet/weights.h"
 
 namespace iqnas::cli {
 namespace {
@@ -22,9 +25,11 @@ const char* kHelp = R"(usage: iqnas supernet <stage> --run DIR [options]
 
 stages (each resumes from its checkpoint in DIR when interrupted):
   heaviest   train the heaviest network of the space alone        -> DIR/heaviest.safetensors
-  train      one-shot supernet, initialised from the heaviest network, uniform multipath sampling
-             with in-place distillation from the frozen heaviest    -> DIR/supernet.safetensors
-  eval       accuracy of --arch with weights inherited from the supernet (after BN recalibration)
+  reorder    sort every block's expansion channels and SE hidden units of the heaviest network
+             by Taylor importance (function-preserving)           -> DIR/reordered.safetensors
+  train      one-shot supernet, initialised from the reordered (else the plain) heaviest network,
+             uniform multipath sampling with in-place distillation from it -> DIR/supernet.safetensors
+  eval       accuracy of --arch with weights inherited from the supernet
   extract    write --arch as a standalone network                  -> --out FILE
   finetune   fine-tune the extracted --arch with distillation       -> DIR/finetune-<name>.safetensors
 
@@ -34,7 +39,11 @@ options:
   --config FILE       run configuration JSON (docs/training.md); flags below override it
   --epochs N --lr X --batch-size N --train-images N --seed N   overrides of the run configuration
   --arch FILE|heaviest|smallest   architecture for eval/extract/finetune
-  --recalibrate N     BN recalibration batches before eval (default 20; 0 = keep the supernet's)
+  --weights ema|raw   which weights of the checkpoint a stage starts from or evaluates (default ema)
+  --bn-stats shared|private       supernet BN statistics in multipath training (run config bn_stats)
+  --device cpu|cuda   where to train and evaluate (run config device)
+  --recalibrate N     BN recalibration batches before eval/extract (default 0: the inherited
+                      running statistics, as the reference code)
   --split test|heldout            evaluation split for eval (default test)
   --out FILE          output of extract
   --threads N         loader threads (default 2)
@@ -64,6 +73,8 @@ RunConfig run_config(const Args& a) {
   c.seed = static_cast<uint64_t>(a.integer("seed", static_cast<int64_t>(c.seed)));
   c.loader_threads = static_cast<int>(a.integer("threads", c.loader_threads));
   c.stop_after_steps = a.integer("stop-after", c.stop_after_steps);
+  c.bn_stats = a.str("bn-stats", c.bn_stats);
+  c.device = a.str("device", c.device);
   try {
     c.validate();
   } catch (const std::invalid_argument& e) {
@@ -95,29 +106,60 @@ void print_summary(const std::string& stage, const TrainSummary& t) {
               100 * t.last_accuracy, t.images_per_second);
 }
 
-// The frozen teacher: the heaviest path of the heaviest-network checkpoint.
-std::unique_ptr<SubNetwork> load_teacher(const SearchSpace& s, const std::string& dir) {
+// The trained heaviest network the supernet inherits: the reordered one when `reorder` ran, else
+// the heaviest stage's checkpoint (its `w` weights).
+void load_heaviest(Supernet& net, const std::string& dir, WeightSource w) {
+  const std::string reordered = dir + "/reordered.safetensors";
+  if (fs::exists(reordered)) {
+    load_checkpoint(reordered, net);
+    return;
+  }
+  load_weights(require_file(dir + "/heaviest.safetensors", "run `iqnas supernet heaviest` first"), net, w);
+}
+
+// The frozen teacher: the heaviest path of the trained heaviest network.
+std::unique_ptr<SubNetwork> load_teacher(const SearchSpace& s, const std::string& dir, WeightSource w) {
   Rng rng(0);
   Supernet heavy(s, rng);
-  load_checkpoint(require_file(dir + "/heaviest.safetensors", "run `iqnas supernet heaviest` first"), heavy);
+  load_heaviest(heavy, dir, w);
   auto t = extract_subnetwork(heavy, heaviest_arch(s));
   t->eval();
   return t;
 }
 
+// Logits of the heaviest architecture on one batch, in eval mode (for the reorder check).
+Tensor heaviest_logits(Supernet& net, const DataSets& d) {
+  data::LoaderOptions lo;
+  lo.batch_size = 64, lo.threads = 1, lo.shuffle = false, lo.augment = d.eval_aug;
+  data::Loader loader(d.train, lo);
+  NoGradGuard ng;
+  net.set_arch(heaviest_arch(net.space()));
+  net.eval();
+  return net.forward(Var(batch_images(loader.next(), net.parameters().front().device()))).value().to(Device::CPU);
+}
+
 int run_supernet(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "space", "config", "epochs", "lr", "batch-size", "train-images", "seed", "arch", "recalibrate",
-                "split", "out", "threads", "dataset", "root", "heldout", "stop-after"});
+                "split", "out", "threads", "dataset", "root", "heldout", "stop-after", "weights", "bn-stats", "device"});
   if (a.help() || a.positional().empty()) {
     std::printf("%s%s", kHelp, kDataOptionsHelp);
     return a.help() ? 0 : 2;
   }
   const std::string stage = a.positional()[0], dir = a.str("run");
-  const std::vector<std::string> stages{"heaviest", "train", "eval", "extract", "finetune"};
+  const std::vector<std::string> stages{"heaviest", "reorder", "train", "eval", "extract", "finetune"};
   if (std::find(stages.begin(), stages.end(), stage) == stages.end())
-    throw UsageError("unknown stage '" + stage + "' (heaviest, train, eval, extract, finetune)");
+    throw UsageError("unknown stage '" + stage + "' (heaviest, reorder, train, eval, extract, finetune)");
   const SearchSpace s = run_space(a, dir);
   const RunConfig cfg = run_config(a);
+  WeightSource weights;
+  try {
+    weights = parse_weight_source(a.str("weights", "ema"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--") + e.what());
+  }
+  const Device device = parse_device(cfg.device);
+  const int recal = static_cast<int>(a.integer("recalibrate", 0));
+  if (recal < 0) throw UsageError("--recalibrate must be >= 0");
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, cfg.augment);
   Rng rng(cfg.seed);
 
@@ -126,53 +168,80 @@ int run_supernet(const std::vector<std::string>& argv) {
     const TrainSummary t = train_heaviest(net, d.train, d.train_aug, cfg,
                                           {"heaviest", dir + "/heaviest.safetensors", dir + "/heaviest.csv"});
     print_summary(stage, t);
-    if (t.finished) {
-      const ArchEvaluation e = evaluate_arch(net, heaviest_arch(s), d.train, d.test, d.train_aug, d.eval_aug, 0, cfg.loader_threads);
-      std::printf("heaviest network: test accuracy %.2f%% (%lld parameters)\n", 100 * e.result.accuracy, (long long)e.parameters);
-    }
+    if (t.finished)
+      for (WeightSource w : {WeightSource::Ema, WeightSource::Raw}) {
+        if (w == WeightSource::Ema && cfg.ema_decay == 0) continue;
+        load_weights(dir + "/heaviest.safetensors", net, w);
+        const ArchEvaluation e = evaluate_arch(net, heaviest_arch(s), d.train, d.test, d.train_aug, d.eval_aug, 0, cfg.loader_threads);
+        std::printf("heaviest network (%s weights): test accuracy %.2f%% (%lld parameters)\n", weight_source_name(w),
+                    100 * e.result.accuracy, (long long)e.parameters);
+      }
+    return 0;
+  }
+  if (stage == "reorder") {
+    Supernet net(s, rng);
+    load_weights(require_file(dir + "/heaviest.safetensors", "run `iqnas supernet heaviest` first"), net, weights);
+    net.to(device);
+    const Tensor before = heaviest_logits(net, d);
+    reorder_channels(net, d.train, d.eval_aug, cfg.reorder_fraction, cfg.batch_size, cfg.loader_threads);
+    const Tensor after = heaviest_logits(net, d);
+    float diff = 0;
+    for (int64_t i = 0; i < before.numel(); ++i) diff = std::max(diff, std::fabs(before.data()[i] - after.data()[i]));
+    save_checkpoint(dir + "/reordered.safetensors", net,
+                    {{"reorder.weights", weight_source_name(weights)}, {"reorder.fraction", std::to_string(cfg.reorder_fraction)}});
+    std::printf("reorder: %s weights of the heaviest network reordered on %.0f%% of each class; largest logit change %.2g; "
+                "wrote %s/reordered.safetensors\n",
+                weight_source_name(weights), 100 * cfg.reorder_fraction, diff, dir.c_str());
     return 0;
   }
   if (stage == "train") {
     Supernet net(s, rng);
     const std::string ckpt = dir + "/supernet.safetensors";
     if (!fs::exists(ckpt)) {
-      load_checkpoint(require_file(dir + "/heaviest.safetensors", "run `iqnas supernet heaviest` first"), net);
+      load_heaviest(net, dir, weights);
       init_supernet_from_heaviest(net);
+      std::fprintf(stderr, "supernet: initialised from %s\n",
+                   fs::exists(dir + "/reordered.safetensors") ? "reordered.safetensors"
+                                                              : ("the " + std::string(weight_source_name(weights)) +
+                                                                 " weights of heaviest.safetensors (not reordered)").c_str());
     }
-    auto teacher = load_teacher(s, dir);
+    auto teacher = load_teacher(s, dir, weights);
     print_summary(stage, train_supernet(net, *teacher, d.train, d.train_aug, cfg, {"supernet", ckpt, dir + "/supernet.csv"}));
     return 0;
   }
 
   Supernet net(s, rng);
-  load_checkpoint(require_file(dir + "/supernet.safetensors", "run `iqnas supernet train` first"), net);
+  load_weights(require_file(dir + "/supernet.safetensors", "run `iqnas supernet train` first"), net, weights);
+  net.to(device);
   const Architecture arch = arch_arg(a, s);
   if (stage == "eval") {
     const std::string split = a.str("split", "test");
     if (split != "test" && split != "heldout") throw UsageError("--split must be test or heldout");
     const ArchEvaluation e = evaluate_arch(net, arch, d.train, split == "test" ? d.test : d.heldout, d.train_aug,
-                                           d.eval_aug, static_cast<int>(a.integer("recalibrate", 20)), cfg.loader_threads);
+                                           d.eval_aug, recal, cfg.loader_threads);
     std::printf("accuracy %.2f%% (loss %.4f) on %lld %s images, %lld parameters\n", 100 * e.result.accuracy, e.result.loss,
                 (long long)e.result.images, split.c_str(), (long long)e.parameters);
     return 0;
   }
   if (stage == "extract") {
     auto sub = extract_subnetwork(net, arch);
-    recalibrate_bn(*sub, d.train, d.train_aug, static_cast<int>(a.integer("recalibrate", 20)), 64, cfg.seed);
+    if (recal > 0) recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, cfg.seed);
     const std::string out = a.str("out");
-    save_checkpoint(out, *sub, {{"space", s.name}, {"arch", arch_to_json(s, arch)}});
+    save_checkpoint(out, *sub, {{"space", s.name}, {"arch", arch_to_json(s, arch)}, {"weights", weight_source_name(weights)}});
     std::printf("wrote %s (%lld parameters)\n", out.c_str(), (long long)sub->num_parameters());
     return 0;
   }
   {  // finetune
     auto sub = extract_subnetwork(net, arch);
-    auto teacher = load_teacher(s, dir);
+    auto teacher = load_teacher(s, dir, weights);
     const std::string name = fs::path(a.str("arch")).stem().string();
-    const TrainSummary t = finetune_subnetwork(*sub, teacher.get(), d.train, d.train_aug, cfg,
-                                               {"finetune", dir + "/finetune-" + name + ".safetensors", dir + "/finetune-" + name + ".csv"});
+    const std::string ckpt = dir + "/finetune-" + name + ".safetensors";
+    const TrainSummary t = finetune_subnetwork(*sub, teacher.get(), d.train, d.train_aug, cfg, {"finetune", ckpt, dir + "/finetune-" + name + ".csv"});
     print_summary(stage, t);
-    const EvalResult e = evaluate(*sub, d.test, d.eval_aug, 256, cfg.loader_threads, Device::CPU);
-    std::printf("fine-tuned %s: test accuracy %.2f%%\n", name.c_str(), 100 * e.accuracy);
+    const WeightSource w = cfg.ema_decay > 0 ? weights : WeightSource::Raw;
+    load_weights(ckpt, *sub, w);
+    const EvalResult e = evaluate(*sub, d.test, d.eval_aug, 256, cfg.loader_threads, device);
+    std::printf("fine-tuned %s (%s weights): test accuracy %.2f%%\n", name.c_str(), weight_source_name(w), 100 * e.accuracy);
     return 0;
   }
 }

@@ -27,6 +27,7 @@ part is left out) and writes OUT/log.csv, OUT/results.json and OUT/model.safeten
   --train-images N    use only the first N training images (default: all)
   --threads N         loader threads (default 2)
   --seed N            default 0
+  --device cpu|cuda   where to train and evaluate (default cpu)
 )";
 
 void write_json_atomically(const std::string& path, const nlohmann::json& j) {
@@ -40,7 +41,7 @@ void write_json_atomically(const std::string& path, const nlohmann::json& j) {
 }
 
 int run_train(const std::vector<std::string>& argv) {
-  Args a(argv, {"dataset", "root", "heldout", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed"});
+  Args a(argv, {"dataset", "root", "heldout", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed", "device"});
   if (a.help()) {
     std::printf("%s%s", kHelp, kDataOptionsHelp);
     return 0;
@@ -61,10 +62,15 @@ int run_train(const std::vector<std::string>& argv) {
   TrainConfig cfg;
   cfg.epochs = static_cast<int>(a.integer("epochs", 3));
   cfg.batch_size = a.integer("batch-size", 64);
-  cfg.lr = static_cast<float>(a.num("lr", 0.1));
+  cfg.lr = a.num("lr", 0.1);
   cfg.loader_threads = static_cast<int>(a.integer("threads", 2));
   cfg.seed = static_cast<uint64_t>(a.integer("seed", 0));
   cfg.warmup_epochs = 0.2;
+  try {
+    cfg.device = parse_device(a.str("device", "cpu"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--") + e.what());
+  }
   const int width = static_cast<int>(a.integer("width", 16));
   if (cfg.epochs < 1 || cfg.batch_size < 2 || width < 1 || cfg.loader_threads < 1 || !(cfg.lr > 0))
     throw UsageError("--epochs, --width and --threads must be >= 1, --batch-size >= 2 and --lr > 0");

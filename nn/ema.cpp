@@ -9,7 +9,8 @@
 
 namespace iqnas {
 
-ModelEma::ModelEma(Module& m, float decay, bool warmup) : decay_(decay), warmup_(warmup) {
+ModelEma::ModelEma(Module& m, float decay, bool warmup, bool average_buffers)
+    : decay_(decay), warmup_(warmup), average_buffers_(average_buffers) {
   if (!(decay >= 0.f && decay <= 1.f))
     throw std::invalid_argument("ModelEma: decay must lie in [0, 1], got " + std::to_string(decay));
   for (auto& [name, p] : m.named_parameters()) ema_.emplace_back(name, p.value().clone());
@@ -54,7 +55,7 @@ void ModelEma::update(Module& m) {
     Tensor& e = ema_[i].second;
     const Tensor& src = *t[i];
     if (e.device() != src.device()) e = e.to(src.device());  // the module moved
-    if (i < n_params_) {
+    if (i < n_params_ || average_buffers_) {
       const Tensor p = src.contiguous();
       IQNAS_DISPATCH(e.device(), ema_update, d, p.data(), e.data(), e.numel());
     } else {

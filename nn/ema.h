@@ -1,6 +1,8 @@
 // Exponential moving average of a module's weights, for evaluation:
 //   ema = d * ema + (1 - d) * p     for every parameter, after each optimiser step
-//   ema_buffer = buffer             (buffers, e.g. BN running statistics, are copied, not averaged)
+//   ema_buffer = buffer             (buffers, e.g. BN running statistics, are copied by default;
+//                                    with average_buffers they are averaged like the parameters,
+//                                    as timm's ModelEma does)
 // with d = decay, or with warm-up d_t = min(decay, (1 + t) / (10 + t)) where t is the number of
 // updates already made (0 for the first update, whose d is 0.1).
 // The EMA starts as a copy of the module's parameters and buffers at construction.
@@ -19,7 +21,7 @@ namespace iqnas {
 class ModelEma {
  public:
   // Throws std::invalid_argument when decay is outside [0, 1].
-  ModelEma(Module& m, float decay, bool warmup = false);
+  ModelEma(Module& m, float decay, bool warmup = false, bool average_buffers = false);
 
   // Averages the module's parameters in and copies its buffers. The module must have the same
   // parameter/buffer names and shapes as at construction (std::invalid_argument otherwise).
@@ -27,6 +29,7 @@ class ModelEma {
 
   float decay() const { return decay_; }
   bool warmup() const { return warmup_; }
+  bool average_buffers() const { return average_buffers_; }
   int64_t updates() const { return updates_; }
   float decay_at(int64_t t) const;  // the d used by update number t (0-based)
 
@@ -47,7 +50,7 @@ class ModelEma {
 
  private:
   float decay_;
-  bool warmup_;
+  bool warmup_, average_buffers_;
   int64_t updates_ = 0;
   size_t n_params_ = 0;  // ema_[0, n_params_) are parameters, the rest buffers
   NamedTensors ema_;

@@ -1,20 +1,16 @@
 #include "supernet/elastic_block.h"
 
 #include <algorithm>
-#include <cmath>
-#include <map>
 #include <stdexcept>
 
 #include "nn/ops.h"
 
 namespace iqnas {
 
-static int se_hidden(const SearchSpace& s, int mid) { return static_cast<int>(std::lround(s.se_ratio * mid)); }
-
 ElasticBlock::ElasticBlock(const SearchSpace& space, int in_, int out_, int stride_, Act act_, Rng& rng)
     : in(in_), out(out_), stride(stride_), act(act_), residual(stride_ == 1 && in_ == out_), space_(space) {
-  mid_max_ = space.max_expansion() * in;
-  hid_max_ = se_hidden(space, mid_max_);
+  mid_max_ = space.expanded(in, space.max_expansion());
+  hid_max_ = space.se_hidden(mid_max_);
   expand_ = register_module("expand", std::make_shared<PointwiseConv>(in, mid_max_, rng));
   expand_bn_ = register_module("expand_bn", std::make_shared<BatchNorm>(mid_max_));
   for (int k : space.kernels) {
@@ -38,7 +34,7 @@ int ElasticBlock::pair_index(const BlockConfig& c) const {
 
 InvertedResidualWeights ElasticBlock::weights(int config) {
   const BlockConfig c = space_.config(config);
-  const int mid = c.expansion * in, hid = se_hidden(space_, mid);
+  const int mid = space_.expanded(in, c.expansion), hid = space_.se_hidden(mid);
   const int ki = int(std::find(space_.kernels.begin(), space_.kernels.end(), c.kernel) - space_.kernels.begin());
   auto prefix = [](const Var& v, int dim, int64_t n) { return v.dim(dim) == n ? v : slice(v, dim, 0, n); };
   InvertedResidualWeights w;
@@ -80,36 +76,67 @@ static Tensor indicator(const std::vector<int>& values, int v) {
   return t;
 }
 
+// Runs every present branch over the whole batch and keeps, for each sample, its own branch's rows.
+static Var select_rows(const std::vector<Var>& branches, const std::vector<int>& choice, const std::vector<int>& present,
+                       Device dev) {
+  if (branches.size() == 1) return branches[0];
+  std::vector<Var> weights;
+  for (int b : present) weights.push_back(Var(indicator(choice, b).to(dev)));
+  return weighted_sum(branches, weights);
+}
+
+// Applies branch `choice[n]` to the rows of sample n, each branch seeing only its own samples.
+template <typename F>
+static Var route_rows(const Var& x, const std::vector<int>& choice, const std::vector<int>& present, F branch) {
+  const int64_t N = x.dim(0);
+  std::vector<Var> parts;
+  std::vector<std::vector<int64_t>> idx;
+  for (int b : present) {
+    std::vector<int64_t> rows;
+    for (int64_t n = 0; n < N; ++n)
+      if (choice[n] == b) rows.push_back(n);
+    parts.push_back(branch(b, static_cast<int64_t>(rows.size()) == N ? x : gather_rows(x, rows)));
+    idx.push_back(std::move(rows));
+  }
+  return parts.size() == 1 ? parts[0] : merge_rows(parts, idx, N);
+}
+
+static std::vector<int> distinct(const std::vector<int>& v) {
+  std::vector<int> out(v);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 Var ElasticBlock::forward_multipath(const Var& x, const std::vector<int>& configs) {
   const int64_t N = x.dim(0);
   const Device dev = x.device();
   std::vector<int> mids(N), hids(N), kernel_idx(N), se_on(N), pair(N);
   for (int64_t n = 0; n < N; ++n) {
     const BlockConfig c = space_.config(configs[n]);
-    mids[n] = c.expansion * in;
-    hids[n] = se_hidden(space_, mids[n]);
+    mids[n] = space_.expanded(in, c.expansion);
+    hids[n] = space_.se_hidden(mids[n]);
     kernel_idx[n] = int(std::find(space_.kernels.begin(), space_.kernels.end(), c.kernel) - space_.kernels.begin());
     se_on[n] = c.se;
     pair[n] = pair_index(c);
   }
+  const std::vector<int> kernels = distinct(kernel_idx), pairs = distinct(pair);
   const Var channel_mask(prefix_mask(mids, mid_max_).to(dev));
+  const bool shared = bn_stats == BnStats::Shared;
+  auto dw_branch = [&](int k, const Var& h) { return dw_bn_[k]->forward(dw_[k]->forward(h)); };
 
-  // Masked channels are zero after the expansion, and are zeroed again after the depthwise BN
-  // (whose shift would otherwise revive them), so everything downstream sees exactly the slice.
-  Var h = mul_channels(activation(expand_bn_->forward(expand_->forward(x)), act), channel_mask);
-  // Each depthwise kernel (and its BN) sees only the samples that chose it.
-  std::vector<Var> branches;
-  std::vector<std::vector<int64_t>> branch_rows;
-  for (size_t k = 0; k < dw_.size(); ++k) {
-    std::vector<int64_t> rows;
-    for (int64_t n = 0; n < N; ++n)
-      if (kernel_idx[n] == int(k)) rows.push_back(n);
-    if (rows.empty()) continue;
-    const Var hk = static_cast<int64_t>(rows.size()) == N ? h : gather_rows(h, rows);
-    branches.push_back(dw_bn_[k]->forward(dw_[k]->forward(hk)));
-    branch_rows.push_back(std::move(rows));
+  Var h = activation(expand_bn_->forward(expand_->forward(x)), act);
+  Var d;
+  if (shared) {
+    std::vector<Var> branches;
+    for (int k : kernels) branches.push_back(dw_branch(k, h));
+    d = select_rows(branches, kernel_idx, kernels, dev);
+  } else {
+    // Masked channels are zero before the depthwise conv, and are zeroed again after its BN.
+    d = route_rows(mul_channels(h, channel_mask), kernel_idx, kernels, dw_branch);
   }
-  Var d = branches.size() == 1 ? branches[0] : merge_rows(branches, branch_rows, N);
+  // The mask after the depthwise BN (whose shift would otherwise revive masked channels), so that
+  // everything downstream sees exactly the slice.
   d = mul_channels(activation(d, act), channel_mask);
 
   if (std::any_of(se_on.begin(), se_on.end(), [](int v) { return v; })) {
@@ -123,20 +150,23 @@ Var ElasticBlock::forward_multipath(const Var& x, const std::vector<int>& config
   }
 
   Var y = project_->forward(d);
-  std::map<int, std::vector<int64_t>> groups;
-  for (int64_t n = 0; n < N; ++n) groups[pair[n]].push_back(n);
-  if (groups.size() == 1) {
-    y = project_bn_[groups.begin()->first]->forward(y);
+  auto project_branch = [&](int p, const Var& v) { return project_bn_[p]->forward(v); };
+  if (shared) {
+    std::vector<Var> branches;
+    for (int p : pairs) branches.push_back(project_branch(p, y));
+    y = select_rows(branches, pair, pairs, dev);
   } else {
-    std::vector<Var> parts;
-    std::vector<std::vector<int64_t>> idx;
-    for (auto& [p, rows] : groups) {
-      parts.push_back(project_bn_[p]->forward(gather_rows(y, rows)));
-      idx.push_back(rows);
-    }
-    y = merge_rows(parts, idx, N);
+    y = route_rows(y, pair, pairs, project_branch);
   }
   return residual ? add(y, x) : y;
 }
+
+BnStats parse_bn_stats(const std::string& name) {
+  if (name == "shared") return BnStats::Shared;
+  if (name == "private") return BnStats::Private;
+  throw std::invalid_argument("bn_stats must be shared or private (got '" + name + "')");
+}
+
+const char* bn_stats_name(BnStats b) { return b == BnStats::Shared ? "shared" : "private"; }
 
 }  // namespace iqnas

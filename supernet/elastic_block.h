@@ -5,10 +5,18 @@
 //
 // forward() takes one configuration index per sample. When all samples agree it runs that single
 // path on weight slices; otherwise (multipath) it runs the full-width expansion and projection once
-// with per-sample channel masks and SE selections, and routes each sample through the depthwise
-// kernel (+ BN) and the projection BN of its own configuration.
+// with per-sample channel masks and SE selections. How the depthwise and projection BNs see a
+// multipath batch is `bn_stats` (docs/training.md):
+//   Shared (the reference code): the unmasked expansion output goes into the depthwise conv + BN of
+//     every kernel present in the batch, over the whole batch, and the width mask comes after that
+//     BN; every present projection BN normalises the whole batch and each sample keeps the rows of
+//     its own pair: private scale and shift, shared batch (and hence running) statistics.
+//   Private: the width mask comes before the depthwise conv, and each depthwise BN and projection
+//     BN sees only the samples that chose it (private statistics).
+// In eval mode both give every sample exactly the output of its own configuration run alone.
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nn/layers.h"
@@ -16,6 +24,10 @@
 #include "supernet/space.h"
 
 namespace iqnas {
+
+enum class BnStats { Shared, Private };
+BnStats parse_bn_stats(const std::string& name);  // "shared" | "private"; std::invalid_argument otherwise
+const char* bn_stats_name(BnStats b);
 
 class ElasticBlock : public Module {
  public:
@@ -28,6 +40,7 @@ class ElasticBlock : public Module {
   int in, out, stride;
   Act act;
   bool residual;
+  BnStats bn_stats = BnStats::Shared;
 
  private:
   Var forward_multipath(const Var& x, const std::vector<int>& configs);

@@ -1,6 +1,7 @@
 #include "supernet/evaluate.h"
 
 #include "nn/data/loader.h"
+#include "nn/train/loop.h"
 
 namespace iqnas {
 
@@ -12,6 +13,7 @@ void recalibrate_bn(Layer& net, std::shared_ptr<const data::Dataset> train, cons
   data::LoaderOptions lo;
   lo.batch_size = batch_size, lo.shuffle = true, lo.drop_last = true, lo.seed = seed, lo.augment = augment;
   data::Loader loader(train, lo);
+  const Device device = net.parameters().front().device();
   const bool was_training = net.training();
   net.train();
   NoGradGuard ng;
@@ -19,7 +21,7 @@ void recalibrate_bn(Layer& net, std::shared_ptr<const data::Dataset> train, cons
   for (int k = 0; k < batches; ++k) {
     for (BatchNorm* bn : bns) bn->momentum = 1.f / static_cast<float>(k + 1);
     const data::Batch b = loader.next();
-    net.forward(Var(batch_images(b, Device::CPU)));
+    net.forward(Var(batch_images(b, device)));
   }
   for (size_t i = 0; i < bns.size(); ++i) bns[i]->momentum = momenta[i];
   net.train(was_training);
@@ -31,7 +33,7 @@ ArchEvaluation evaluate_arch(Supernet& net, const Architecture& arch, std::share
   auto sub = extract_subnetwork(net, arch);
   if (recal_batches > 0) recalibrate_bn(*sub, train, train_aug, recal_batches, 64, 0);
   ArchEvaluation r;
-  r.result = evaluate(*sub, eval, eval_aug, 256, threads, Device::CPU);
+  r.result = evaluate(*sub, eval, eval_aug, 256, threads, sub->parameters().front().device());
   r.parameters = sub->num_parameters();
   return r;
 }

@@ -10,7 +10,7 @@
 namespace iqnas {
 
 // Re-estimates every BN's running statistics of `net` as the plain average over `batches`
-// training batches (train-mode forward, no gradients); weights are untouched.
+// training batches (train-mode forward, no gradients, on the net's device); weights are untouched.
 void recalibrate_bn(Layer& net, std::shared_ptr<const data::Dataset> train, const data::AugmentConfig& augment,
                     int batches, int64_t batch_size, uint64_t seed);
 
@@ -20,7 +20,7 @@ struct ArchEvaluation {
 };
 
 // Extracts `arch`, optionally recalibrates its BNs on `recal_batches` batches of `train`, and
-// evaluates it on `eval`.
+// evaluates it on `eval`, on the supernet's device.
 ArchEvaluation evaluate_arch(Supernet& net, const Architecture& arch, std::shared_ptr<const data::Dataset> train,
                              std::shared_ptr<const data::Dataset> eval, const data::AugmentConfig& train_aug,
                              const data::AugmentConfig& eval_aug, int recal_batches, int threads);

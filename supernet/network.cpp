@@ -8,7 +8,7 @@
 namespace iqnas {
 
 FixedParts::FixedParts(const SearchSpace& s, Rng& rng)
-    : space_(s), stage0_residual_(s.stage0_stride == 1 && s.stem_out == s.stage0_out) {
+    : dropout(s.dropout), space_(s), stage0_residual_(s.stage0_stride == 1 && s.stem_out == s.stage0_out) {
   stem_ = register_module("stem", std::make_shared<Conv2d>(s.in_channels, s.stem_out, s.stem_kernel, s.stem_stride, 1, rng));
   stem_bn_ = register_module("stem_bn", std::make_shared<BatchNorm>(s.stem_out));
   stage0_dw_ = register_module("stage0_dw", std::make_shared<DepthwiseConv>(s.stem_out, s.stage0_kernel, s.stage0_stride, rng));
@@ -22,17 +22,20 @@ FixedParts::FixedParts(const SearchSpace& s, Rng& rng)
   classifier_ = register_module("classifier", std::make_shared<Linear>(s.head_out, s.num_classes, true, rng));
 }
 
-Var FixedParts::front(const Var& images) {
+Var FixedParts::front(const Var& images, std::vector<Var>* features) {
   Var x = activation(stem_bn_->forward(stem_->forward(images)), space_.stem_act);
   Var d = activation(stage0_dw_bn_->forward(stage0_dw_->forward(x)), space_.stage0_act);
   Var y = stage0_pw_bn_->forward(stage0_pw_->forward(d));
-  return stage0_residual_ ? add(y, x) : y;
+  if (stage0_residual_) y = add(y, x);
+  if (features) features->insert(features->end(), {x, y});
+  return y;
 }
 
-Var FixedParts::back(const Var& x) {
+Var FixedParts::back(const Var& x, std::vector<Var>* features) {
   Var f = activation(last_bn_->forward(last_->forward(x)), space_.last_act);
+  if (features) features->push_back(f);
   Var h = activation(head_->forward(global_avg_pool(f)), space_.last_act);
-  return classifier_->forward(dropout(h, space_.dropout, training(), dropout_rng));
+  return classifier_->forward(iqnas::dropout(h, dropout, training(), dropout_rng));
 }
 
 void copy_state(Module& src, Module& dst) {

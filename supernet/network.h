@@ -2,6 +2,7 @@
 // (1x1 conv) and the classification head. Shared by the supernet and extracted sub-networks.
 #pragma once
 #include <memory>
+#include <vector>
 
 #include "nn/layers.h"
 #include "supernet/space.h"
@@ -11,9 +12,12 @@ namespace iqnas {
 class FixedParts : public Module {
  public:
   FixedParts(const SearchSpace& s, Rng& rng);
-  Var front(const Var& images);  // stem + stage 0
-  Var back(const Var& x);        // stage 6 + head -> logits
-  Rng dropout_rng{0};            // reseeded by trainers every step, for reproducible runs
+  // stem + stage 0; appends the stem's and stage 0's outputs to `features` when given
+  Var front(const Var& images, std::vector<Var>* features = nullptr);
+  // stage 6 + head -> logits; appends stage 6's output to `features` when given
+  Var back(const Var& x, std::vector<Var>* features = nullptr);
+  Rng dropout_rng{0};  // reseeded by trainers every step, for reproducible runs
+  float dropout;       // before the classifier; the space's head.dropout unless a run sets it
 
  private:
   SearchSpace space_;

@@ -20,6 +20,13 @@ void RunConfig::validate() const {
   need(label_smoothing >= 0 && label_smoothing < 1, "label_smoothing must be in [0, 1)");
   need(schedule == "cosine" || schedule == "step" || schedule == "constant", "schedule must be cosine, step or constant");
   need(warmup_epochs >= 0, "warmup_epochs must be >= 0");
+  need(warmup_start_factor >= 0 && warmup_start_factor <= 1, "warmup_start_factor must be in [0, 1]");
+  need(cooldown_epochs >= 0 && cooldown_epochs < epochs, "cooldown_epochs must be in [0, epochs)");
+  need(ema_decay >= 0 && ema_decay < 1, "ema_decay must be in [0, 1) (0: no EMA)");
+  need(dropout < 1, "dropout must be < 1 (< 0: the space's head.dropout)");
+  need(bn_stats == "shared" || bn_stats == "private", "bn_stats must be shared or private");
+  need(reorder_fraction > 0 && reorder_fraction <= 1, "reorder_fraction must be in (0, 1]");
+  need(device == "cpu" || device == "cuda", "device must be cpu or cuda");
   need(step_gamma > 0 && step_gamma <= 1, "step_gamma must be in (0, 1]");
   need(step_epochs > 0, "step_epochs must be > 0");
   need(final_lr >= 0, "final_lr must be >= 0");
@@ -32,6 +39,19 @@ void RunConfig::validate() const {
   need(loader_threads >= 1, "loader_threads must be >= 1");
   need(log_every >= 1, "log_every must be >= 1");
   need(stop_after_steps >= 0, "stop_after_steps must be >= 0");
+}
+
+LoopConfig RunConfig::loop_config() const {
+  validate();
+  LoopConfig l;
+  l.epochs = epochs, l.batch_size = batch_size, l.lr = lr, l.momentum = momentum, l.weight_decay = weight_decay;
+  l.nesterov = nesterov, l.schedule = schedule, l.warmup_epochs = warmup_epochs;
+  l.warmup_start_factor = warmup_start_factor, l.step_gamma = step_gamma, l.step_epochs = step_epochs;
+  l.final_lr = final_lr, l.cooldown_epochs = cooldown_epochs, l.ema_decay = ema_decay;
+  l.checkpoint_every = checkpoint_every, l.train_images = train_images, l.loader_threads = loader_threads;
+  l.log_every = log_every, l.seed = seed, l.stop_after_steps = stop_after_steps, l.device = parse_device(device);
+  l.metadata["run.config"] = run_config_to_json(*this);
+  return l;
 }
 
 RunConfig parse_run_config(const std::string& text, const std::string& source) {
@@ -65,6 +85,9 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
   read("kd_temperature", c.kd_temperature), read("checkpoint_every", c.checkpoint_every);
   read("train_images", c.train_images), read("loader_threads", c.loader_threads), read("log_every", c.log_every);
   read("seed", c.seed), read("augment", c.augment), read("stop_after_steps", c.stop_after_steps);
+  read("warmup_start_factor", c.warmup_start_factor), read("cooldown_epochs", c.cooldown_epochs);
+  read("ema_decay", c.ema_decay), read("dropout", c.dropout), read("bn_stats", c.bn_stats);
+  read("kd_features", c.kd_features), read("reorder_fraction", c.reorder_fraction), read("device", c.device);
   try {
     c.validate();
   } catch (const std::invalid_argument& e) {
@@ -89,7 +112,10 @@ std::string run_config_to_json(const RunConfig& c) {
             {"kd_kl_weight", c.kd_kl_weight}, {"kd_feature_divisor", c.kd_feature_divisor},
             {"kd_temperature", c.kd_temperature}, {"checkpoint_every", c.checkpoint_every},
             {"train_images", c.train_images}, {"loader_threads", c.loader_threads}, {"log_every", c.log_every},
-            {"seed", c.seed}, {"augment", c.augment}, {"stop_after_steps", c.stop_after_steps}};
+            {"seed", c.seed}, {"augment", c.augment}, {"stop_after_steps", c.stop_after_steps},
+            {"warmup_start_factor", c.warmup_start_factor}, {"cooldown_epochs", c.cooldown_epochs},
+            {"ema_decay", c.ema_decay}, {"dropout", c.dropout}, {"bn_stats", c.bn_stats},
+            {"kd_features", c.kd_features}, {"reorder_fraction", c.reorder_fraction}, {"device", c.device}};
   return j.dump(2);
 }
 

@@ -117,6 +117,10 @@ class ObjReader {
     return *it;
   }
 
+  bool has(const std::string& key) {  // an optional field (marked as known)
+    seen_.insert(key);
+    return j_.contains(key);
+  }
   int get_int(const std::string& key) { return to_int(at(key), field(key), prefix_); }
   float get_float(const std::string& key) { return to_float(at(key), field(key), prefix_); }
   std::string get_string(const std::string& key) {
@@ -244,6 +248,7 @@ void check_space(const SearchSpace& s, const std::string& p) {
     fail(p, "choices.se must be [false], [true] or [false, true] (got " + bool_list_str(s.se) + ")");
   if (!(s.se_ratio > 0.f && s.se_ratio <= 1.f))
     fail(p, "choices.se_ratio must be in (0, 1] (got " + float_str(s.se_ratio) + ")");
+  positive(s.se_divisor, "choices.se_divisor");
   positive(s.last_conv_out, "last_conv.out");
   positive(s.head_out, "head.out");
   if (!(s.dropout >= 0.f && s.dropout < 1.f))
@@ -256,16 +261,6 @@ void check_space(const SearchSpace& s, const std::string& p) {
   for (size_t i = 0; i < s.stages.size(); ++i) h = conv_out(h, 3, s.stages[i].stride);
   if (h < 1) fail(p, "final feature map size must be at least 1 (got " + std::to_string(h) + ")");
 
-  // Every SE layer must have at least one hidden unit.
-  if (s.se.back()) {
-    int min_e = s.expansions.front();
-    for (size_t i = 0; i < s.stages.size(); ++i) {
-      int c = std::min(s.stage_in(static_cast<int>(i)), s.stages[i].out) * min_e;
-      if (std::lround(s.se_ratio * c) < 1)
-        fail(p, "choices.se_ratio " + float_str(s.se_ratio) + " gives an empty SE layer in stages[" +
-                    std::to_string(i) + "] (" + std::to_string(c) + " expanded channels)");
-    }
-  }
 }
 
 std::string act_json_name(Act a) { return act_name(a); }
@@ -342,6 +337,16 @@ int SearchSpace::max_expansion() const {
 }
 
 // s may equal stages.size(): the input of stage 6 (the last searched stage's output).
+int make_divisible(double v, int divisor) {
+  if (divisor < 1) throw std::invalid_argument("make_divisible: divisor must be >= 1 (got " + std::to_string(divisor) + ")");
+  int r = std::max(divisor, static_cast<int>(v + divisor / 2.0) / divisor * divisor);
+  if (r < 0.9 * v) r += divisor;
+  return r;
+}
+
+int SearchSpace::expanded(int in, int e) const { return make_divisible(static_cast<double>(e) * in, 8); }
+int SearchSpace::se_hidden(int mid) const { return make_divisible(static_cast<double>(se_ratio) * mid, se_divisor); }
+
 int SearchSpace::stage_in(int s) const {
   if (s < 0 || s > static_cast<int>(stages.size()))
     throw std::out_of_range("stage index " + std::to_string(s) + " is outside [0, " +
@@ -417,6 +422,7 @@ SearchSpace parse_space(const std::string& json_text, const std::string& source)
     s.kernels = r.get_int_list("kernels");
     s.se = r.get_bool_list("se");
     s.se_ratio = r.get_float("se_ratio");
+    if (r.has("se_divisor")) s.se_divisor = r.get_int("se_divisor");
     r.finish();
   }
   {
@@ -469,7 +475,7 @@ std::string space_to_json(const SearchSpace& s) {
   for (bool b : s.se) se.push_back(b);
   o << "  \"choices\": "
     << d(ojson{{"expansions", s.expansions}, {"kernels", s.kernels}, {"se", se},
-               {"se_ratio", float_for_json(s.se_ratio)}})
+               {"se_ratio", float_for_json(s.se_ratio)}, {"se_divisor", s.se_divisor}})
     << ",\n";
   o << "  \"last_conv\": " << d(ojson{{"out", s.last_conv_out}, {"act", act_json_name(s.last_act)}}) << ",\n";
   o << "  \"head\": " << d(ojson{{"out", s.head_out}, {"dropout", float_for_json(s.dropout)}}) << "\n";

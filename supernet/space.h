@@ -10,6 +10,10 @@
 
 namespace iqnas {
 
+// timm's channel rounding: the multiple of `divisor` nearest to v (ties up), at least `divisor`, and
+// one multiple more when that would drop more than 10% below v.
+int make_divisible(double v, int divisor);
+
 struct BlockConfig {
   int expansion = 6;
   int kernel = 5;
@@ -42,7 +46,8 @@ struct SearchSpace {
   std::vector<int> expansions{3, 4, 6};
   std::vector<int> kernels{3, 5};
   std::vector<bool> se{false, true};
-  float se_ratio = 0.25f;  // SE hidden width = round(se_ratio * expanded channels)
+  float se_ratio = 0.25f;  // SE hidden width = make_divisible(se_ratio * expanded channels, se_divisor)
+  int se_divisor = 8;      // timm's default channel divisor
   // stage 6: 1x1 conv + BN + act; head: global pool, 1x1 conv (+bias) + act, dropout, FC
   int last_conv_out = 960;
   Act last_act = Act::HSwish;
@@ -54,6 +59,10 @@ struct SearchSpace {
   int config_index(const BlockConfig& c) const;  // -1 when not in the space
   int config_index(const std::string& name) const;  // "e6_k5_se1"; -1 when unknown
   int max_expansion() const;
+  // The widths of a block, as timm builds them (one place for every width computation):
+  // expanded channels make_divisible(e * in, 8), SE hidden units make_divisible(se_ratio * mid, se_divisor).
+  int expanded(int in, int e) const;
+  int se_hidden(int mid) const;
   int stage_in(int s) const;                     // input channels of searched stage s (0-based)
   int stage_input_size(int s) const;             // input spatial size of searched stage s
   int final_size() const;                        // spatial size after the last stage

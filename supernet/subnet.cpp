@@ -1,14 +1,12 @@
 #include "supernet/subnet.h"
 
-#include <cmath>
-
 #include "nn/ops.h"
 
 namespace iqnas {
 
 StaticBlock::StaticBlock(const SearchSpace& s, int in, int out, int stride_, Act act_, const BlockConfig& c, Rng& rng)
     : stride(stride_), act(act_), residual(stride_ == 1 && in == out) {
-  const int mid = c.expansion * in, hid = static_cast<int>(std::lround(s.se_ratio * mid));
+  const int mid = s.expanded(in, c.expansion), hid = s.se_hidden(mid);
   expand_ = register_module("expand", std::make_shared<PointwiseConv>(in, mid, rng));
   expand_bn_ = register_module("expand_bn", std::make_shared<BatchNorm>(mid));
   dw_ = register_module("dw", std::make_shared<DepthwiseConv>(mid, c.kernel, stride, rng));
@@ -53,13 +51,13 @@ SubNetwork::SubNetwork(const SearchSpace& space, const Architecture& arch, Rng& 
 
 Var SubNetwork::forward(const Var& images) { return forward(images, nullptr); }
 
-Var SubNetwork::forward(const Var& images, std::vector<Var>* stage_features) {
-  Var x = fixed_->front(images);
+Var SubNetwork::forward(const Var& images, std::vector<Var>* features) {
+  Var x = fixed_->front(images, features);
   for (auto& stage : blocks_) {
     for (auto& b : stage) x = b->forward(x);
-    if (stage_features) stage_features->push_back(x);
+    if (features) features->push_back(x);
   }
-  return fixed_->back(x);
+  return fixed_->back(x, features);
 }
 
 static void copy_bn(const BnRef& from, const BnRef& to) {
@@ -88,7 +86,9 @@ std::unique_ptr<SubNetwork> extract_subnetwork(Supernet& net, const Architecture
       copy_bn(from.dw_bn, to.dw_bn);
       copy_bn(from.project_bn, to.project_bn);
     }
+  sub->fixed().dropout = net.fixed().dropout;
   sub->train(net.training());
+  sub->to(net.parameters().front().device());
   return sub;
 }
 

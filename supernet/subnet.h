@@ -29,7 +29,7 @@ class SubNetwork : public Layer {
  public:
   SubNetwork(const SearchSpace& space, const Architecture& arch, Rng& rng);
   Var forward(const Var& images) override;
-  Var forward(const Var& images, std::vector<Var>* stage_features);
+  Var forward(const Var& images, std::vector<Var>* features);  // features: as Supernet::forward
   const Architecture& arch() const { return arch_; }
   FixedParts& fixed() { return *fixed_; }
 
@@ -41,7 +41,7 @@ class SubNetwork : public Layer {
   friend std::unique_ptr<SubNetwork> extract_subnetwork(Supernet& net, const Architecture& arch);
 };
 
-// Copies the weights (and BN statistics) that `arch` uses out of the supernet.
+// Copies the weights (and BN statistics) that `arch` uses out of the supernet; on its device.
 std::unique_ptr<SubNetwork> extract_subnetwork(Supernet& net, const Architecture& arch);
 
 }  // namespace iqnas

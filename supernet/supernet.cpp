@@ -27,14 +27,19 @@ void Supernet::set_arch(const Architecture& a) {
   arch_ = a;
 }
 
+void Supernet::set_bn_stats(BnStats b) {
+  for (auto& stage : blocks_)
+    for (auto& block : stage) block->bn_stats = b;
+}
+
 Var Supernet::forward(const Var& images) { return forward(images, PathSample::fixed(space_, arch_, images.dim(0))); }
 
-Var Supernet::forward(const Var& images, const PathSample& path, std::vector<Var>* stage_features) {
+Var Supernet::forward(const Var& images, const PathSample& path, std::vector<Var>* features) {
   const int64_t N = images.dim(0);
   if (path.n != N || path.configs.size() != space_.stages.size())
     throw std::invalid_argument("Supernet: the path sample is for " + std::to_string(path.n) + " images, the batch has " +
                                 std::to_string(N));
-  Var x = fixed_->front(images);
+  Var x = fixed_->front(images, features);
   for (size_t s = 0; s < space_.stages.size(); ++s) {
     const std::vector<int>& depth = path.depths[s];
     const int deepest = *std::max_element(depth.begin(), depth.end());
@@ -54,9 +59,9 @@ Var Supernet::forward(const Var& images, const PathSample& path, std::vector<Var
       weights.push_back(Var(beta.to(x.device())));
     }
     if (!same_depth) x = weighted_sum(outs, weights);
-    if (stage_features) stage_features->push_back(x);
+    if (features) features->push_back(x);
   }
-  return fixed_->back(x);
+  return fixed_->back(x, features);
 }
 
 }  // namespace iqnas

@@ -16,11 +16,13 @@ class Supernet : public Layer {
 
   // Runs the architecture set by set_arch() (the heaviest by default) for the whole batch.
   Var forward(const Var& images) override;
-  // Runs each sample on its own path; appends the output of every stage to `stage_features`
-  // when given (for feature distillation).
-  Var forward(const Var& images, const PathSample& path, std::vector<Var>* stage_features = nullptr);
+  // Runs each sample on its own path; appends the 8 distillation maps to `features` when given:
+  // stem, stage 0, the searched stages, stage 6.
+  Var forward(const Var& images, const PathSample& path, std::vector<Var>* features = nullptr);
 
   void set_arch(const Architecture& a);
+  // How every elastic block's BNs see a multipath batch in training (ElasticBlock); default Shared.
+  void set_bn_stats(BnStats b);
   const Architecture& arch() const { return arch_; }
   const SearchSpace& space() const { return space_; }
   FixedParts& fixed() { return *fixed_; }

@@ -9,6 +9,7 @@
 #include "nn/ops.h"
 #include "supernet/evaluate.h"
 #include "supernet/trainer.h"
+#include "supernet/weights.h"
 
 namespace iqnas {
 namespace {
@@ -70,6 +71,72 @@ TEST(Trainer, ResumedRunReachesTheSameWeightsAsAnUninterruptedOne) {
   EXPECT_EQ(rest.resumed_from, 6);
   EXPECT_TRUE(rest.finished);
   EXPECT_EQ(state_of(*second), state_of(*straight));
+  // The EMA (on by default) is resumed exactly too, and is not the raw weights.
+  Rng r4(5), r5(6);
+  auto ema_a = make(r4), ema_b = make(r5);
+  load_weights((dir / "a.safetensors").string(), *ema_a, WeightSource::Ema);
+  load_weights((dir / "b.safetensors").string(), *ema_b, WeightSource::Ema);
+  EXPECT_EQ(state_of(*ema_a), state_of(*ema_b));
+  EXPECT_NE(state_of(*ema_a), state_of(*straight));
+  fs::remove_all(dir);
+}
+
+TEST(Trainer, EmaAveragesWeightsAndStatisticsEveryStep) {
+  if (!fs::exists(std::string(kFashion) + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const SearchSpace s = find_space("tiny");
+  auto data = fashion_subset(48);
+  RunConfig cfg;
+  cfg.epochs = 1, cfg.batch_size = 16, cfg.ema_decay = 0.5, cfg.log_every = 100;  // 3 steps
+  const fs::path dir = fresh_dir("ema");
+  const std::string ckpt = (dir / "h.safetensors").string();
+  Rng rng(1);
+  Supernet net(s, rng);
+  const auto start = state_of(net);
+  // The raw weights after every step, from runs stopped after 1, 2 and 3 steps.
+  std::vector<std::map<std::string, std::vector<float>>> after;
+  for (int k = 1; k <= 3; ++k) {
+    Rng r(1);
+    Supernet n(s, r);
+    RunConfig c = cfg;
+    c.stop_after_steps = k;
+    train_heaviest(n, data, data::eval_augment("fashion-mnist"), c, {"heaviest", "", ""});
+    after.push_back(state_of(n));
+  }
+  train_heaviest(net, data, data::eval_augment("fashion-mnist"), cfg, {"heaviest", ckpt, ""});
+  Rng r2(9);
+  Supernet ema(s, r2);
+  load_weights(ckpt, ema, WeightSource::Ema);
+  const auto got = state_of(ema);
+  int checked = 0;
+  // With the decay's warm-up d_t = min(0.5, (1 + t) / (10 + t)): 0.1, 2/11, 0.25 (buffers such as
+  // running_mean included).
+  const double d[3] = {0.1, 2.0 / 11.0, 0.25};
+  for (const auto& [name, v0] : start)
+    for (size_t i = 0; i < v0.size(); i += 7) {
+      double want = v0[i];
+      for (int t = 0; t < 3; ++t) want = d[t] * want + (1 - d[t]) * after[t].at(name)[i];
+      ASSERT_NEAR(got.at(name)[i], want, 1e-5 * (1 + std::fabs(want))) << name << "[" << i << "]";
+      ++checked;
+    }
+  EXPECT_GT(checked, 100);
+  // Without an EMA, asking for it names the file.
+  RunConfig none = cfg;
+  none.ema_decay = 0;
+  const std::string raw_only = (dir / "r.safetensors").string();
+  Rng r3(1);
+  Supernet plain(s, r3);
+  train_heaviest(plain, data, data::eval_augment("fashion-mnist"), none, {"heaviest", raw_only, ""});
+  try {
+    load_weights(raw_only, ema, WeightSource::Ema);
+    ADD_FAILURE() << "no error";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find(raw_only), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no EMA weights"), std::string::npos) << e.what();
+  }
+  load_weights(raw_only, ema, WeightSource::Raw);
+  EXPECT_EQ(state_of(ema), state_of(plain));
+  EXPECT_EQ(parse_weight_source("raw"), WeightSource::Raw);
+  EXPECT_THROW(parse_weight_source("average"), std::invalid_argument);
   fs::remove_all(dir);
 }
 
@@ -108,12 +175,59 @@ TEST(Trainer, DistillationFromItselfAddsNothingAtTheHeaviestPath) {
   const float kd = distillation_loss(logits, sf, tl, tf, labels, cfg).value().item();
   const float ce = cross_entropy(logits, labels, static_cast<float>(cfg.label_smoothing)).value().item();
   EXPECT_NEAR(kd, ce, 1e-5);
-  EXPECT_EQ(sf.size(), s.stages.size());
+  EXPECT_EQ(sf.size(), s.stages.size() + 3);
   // A different path is penalised.
   std::vector<Var> sf2;
   Var l2 = net.forward(Var(x), PathSample::fixed(s, smallest_arch(s), 4), &sf2);
   EXPECT_GT(distillation_loss(l2, sf2, tl, tf, labels, cfg).value().item(),
             cross_entropy(l2, labels, static_cast<float>(cfg.label_smoothing)).value().item() + 1e-4);
+}
+
+// Sum over elements of (a - b)^2 / count, computed in double.
+double mse_by_hand(const Tensor& a, const Tensor& b) {
+  const auto x = a.to_vector(), y = b.to_vector();
+  double s = 0;
+  for (size_t i = 0; i < x.size(); ++i) s += std::pow(double(x[i]) - y[i], 2);
+  return s / double(x.size());
+}
+
+TEST(Trainer, DistillationOverTheEightMapsOfTheReference) {
+  // Student: the smallest path of a supernet; teacher: another network's heaviest path. The loss is
+  // CE + sum over stem, stage 0, the 5 searched stages and stage 6 of MSE / divisor + KL.
+  const SearchSpace s = find_space("tiny");
+  Rng rng(11);
+  Supernet student(s, rng), other(s, rng);
+  student.eval(), other.eval();
+  auto teacher = extract_subnetwork(other, heaviest_arch(s));
+  const int64_t N = 3;
+  Tensor x = uniform({N, 28, 28, 1}, -1.f, 1.f, rng);
+  std::vector<Var> sf, tfv;
+  Var logits = student.forward(Var(x), PathSample::fixed(s, smallest_arch(s), N), &sf);
+  const Tensor tl = teacher->forward(Var(x), &tfv).value();
+  ASSERT_EQ(sf.size(), 8u);
+  ASSERT_EQ(tfv.size(), 8u);
+  // Shapes: stem and stage 0 at 28x28x8, the stages' widths, stage 6 at 4x4x128.
+  EXPECT_EQ(sf[0].shape(), (Shape{N, 28, 28, 8}));
+  EXPECT_EQ(sf[1].shape(), (Shape{N, 28, 28, 8}));
+  for (size_t st = 0; st < 5; ++st) EXPECT_EQ(sf[2 + st].dim(3), s.stages[st].out);
+  EXPECT_EQ(sf[7].shape(), (Shape{N, 4, 4, 128}));
+  std::vector<Tensor> tf;
+  for (auto& v : tfv) tf.push_back(v.value());
+  RunConfig cfg;
+  cfg.kd_feature_divisor = 7;
+  cfg.kd_kl_weight = 2;
+  const std::vector<int32_t> labels{0, 4, 9};
+  const double ce = cross_entropy(logits, labels, static_cast<float>(cfg.label_smoothing)).value().item();
+  const double kl = kl_div(logits, Var(tl)).value().item();
+  double feat = 0;
+  for (size_t i = 0; i < 8; ++i) feat += mse_by_hand(sf[i].value(), tf[i]) / 7;
+  EXPECT_GT(feat, 1e-3);
+  EXPECT_NEAR(distillation_loss(logits, sf, tl, tf, labels, cfg).value().item(), ce + feat + 2 * kl, 1e-4 * (ce + feat + kl));
+  // The reference's fine-tuning loss: CE without smoothing + 2 KL on logits only.
+  cfg.kd_features = false;
+  cfg.label_smoothing = 0;
+  const double ce0 = cross_entropy(logits, labels).value().item();
+  EXPECT_NEAR(distillation_loss(logits, sf, tl, tf, labels, cfg).value().item(), ce0 + 2 * kl, 1e-5 * (ce0 + kl));
 }
 
 TEST(Trainer, SupernetInitialisationFromTheHeaviestPath) {
@@ -153,6 +267,24 @@ TEST(Trainer, BnRecalibrationAveragesBatchStatistics) {
   EXPECT_FLOAT_EQ(bn.momentum, 0.1f);
 }
 
+TEST(RunConfig, DeviceNames) {
+  EXPECT_EQ(parse_device("cpu"), Device::CPU);
+  EXPECT_THROW(parse_device("gpu"), std::invalid_argument);
+  if (cuda::available()) {
+    EXPECT_EQ(parse_device("cuda"), Device::CUDA);
+    return;
+  }
+  // Without a device a run fails at once, saying why.
+  RunConfig c;
+  c.device = "cuda";
+  try {
+    c.loop_config();
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("device cuda"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RunConfig, ParsesAndRejectsWithTheField) {
   const RunConfig c = parse_run_config(R"({"epochs": 4, "lr": 0.05, "sampling": "single"})", "run.json");
   EXPECT_EQ(c.epochs, 4);
@@ -172,6 +304,23 @@ TEST(RunConfig, ParsesAndRejectsWithTheField) {
   EXPECT_NE(message(R"({"lr": -1})").find("lr must be > 0"), std::string::npos);
   EXPECT_NE(message(R"({"sampling": "random"})").find("sampling"), std::string::npos);
   EXPECT_NE(message("{").find("run.json"), std::string::npos);
+  EXPECT_NE(message(R"({"bn_stats": "binas"})").find("bn_stats must be shared or private"), std::string::npos);
+  EXPECT_NE(message(R"({"ema_decay": 1})").find("ema_decay must be in [0, 1)"), std::string::npos);
+  EXPECT_NE(message(R"({"dropout": 1})").find("dropout must be < 1"), std::string::npos);
+  EXPECT_NE(message(R"({"device": "gpu"})").find("device must be cpu or cuda"), std::string::npos);
+  EXPECT_NE(message(R"({"reorder_fraction": 0})").find("reorder_fraction"), std::string::npos);
+  EXPECT_NE(message(R"({"epochs": 2, "cooldown_epochs": 2})").find("cooldown_epochs"), std::string::npos);
+  EXPECT_NE(message(R"({"kd_features": 1})").find("'kd_features'"), std::string::npos);
+  const RunConfig d = parse_run_config(R"({"bn_stats": "private", "ema_decay": 0, "dropout": 0.3, "kd_features": false})", "r");
+  EXPECT_EQ(d.bn_stats, "private");
+  EXPECT_EQ(d.ema_decay, 0);
+  EXPECT_EQ(d.dropout, 0.3);
+  EXPECT_FALSE(d.kd_features);
+  EXPECT_EQ(RunConfig{}.bn_stats, "shared");
+  EXPECT_EQ(RunConfig{}.ema_decay, 0.999);
+  // Every shipped configuration parses.
+  for (const auto& e : fs::directory_iterator(IQNAS_SOURCE_DIR "/experiments/configs"))
+    EXPECT_NO_THROW(load_run_config(e.path().string())) << e.path();
 }
 
 }  // namespace

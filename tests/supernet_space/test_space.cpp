@@ -223,7 +223,7 @@ TEST(SpaceJson, RoundTrip) {
     EXPECT_EQ(space_to_json(find_space(name)), read_file(preset_file(name))) << name;
   std::string j = space_to_json(find_space("paper"));
   EXPECT_NE(j.find("\"dropout\": 0.2}"), std::string::npos) << j;
-  EXPECT_NE(j.find("\"se_ratio\": 0.25}"), std::string::npos) << j;
+  EXPECT_NE(j.find("\"se_ratio\": 0.25, \"se_divisor\": 8}"), std::string::npos) << j;
   // Aliases of activation names are accepted and written canonically.
   SearchSpace h = parse_space(tiny_with("\"stem\": {\"out\": 8, \"kernel\": 3, \"stride\": 1, \"act\": \"hswish\"}",
                                         "\"stem\": {\"out\": 8, \"kernel\": 3, \"stride\": 1, \"act\": \"h-swish\"}"),
@@ -300,7 +300,8 @@ TEST(SpaceValidation, MalformedFiles) {
   EXPECT_ERROR(tiny_with("\"se\": [false, true]", "\"se\": [0, 1]"), "choices.se[0] must be true or false");
   EXPECT_ERROR(tiny_with("\"se_ratio\": 0.25", "\"se_ratio\": 0"), "choices.se_ratio must be in (0, 1]");
   EXPECT_ERROR(tiny_with("\"se_ratio\": 0.25", "\"se_ratio\": 1.5"), "choices.se_ratio must be in (0, 1]");
-  EXPECT_ERROR(tiny_with("\"se_ratio\": 0.25", "\"se_ratio\": 0.01"), "choices.se_ratio", "empty SE layer");
+  EXPECT_ERROR(tiny_with("\"se_divisor\": 8", "\"se_divisor\": 0"), "choices.se_divisor must be at least 1");
+  EXPECT_ERROR(tiny_with("\"se_divisor\": 8", "\"se_divisor\": 2.5"), "choices.se_divisor must be an integer");
   EXPECT_ERROR(tiny_with("\"se_ratio\": 0.25", "\"se_ratio\": \"0.25\""), "choices.se_ratio must be a number");
   // Kernels of the fixed layers.
   EXPECT_ERROR(tiny_with("\"out\": 8, \"kernel\": 3, \"stride\": 1, \"act\": \"hswish\"",
@@ -384,6 +385,42 @@ TEST(SpaceValidation, EmptyStagesAndValidateOnStructs) {
   x = s;
   x.image_size = -3;
   EXPECT_NE(msg(x).find("image_size"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace iqnas
+
+namespace iqnas {
+namespace {
+
+// timm's make_divisible(v, divisor=8, min_value=None, round_limit=0.9), values computed by hand:
+// nearest multiple (ties up), at least the divisor, one more multiple when below 90% of v.
+TEST(Widths, MakeDivisibleTable) {
+  struct Row {
+    double v;
+    int divisor, expected;
+  } rows[] = {{12, 8, 16}, {18, 8, 24}, {30, 8, 32}, {36, 8, 40}, {60, 8, 64}, {84, 8, 88},  // SE of the paper space
+              {4, 8, 8},   {6, 8, 8},   {20, 8, 24}, {24, 8, 24}, {3.9, 8, 8}, {100, 8, 104}, {19, 8, 24},
+              {90, 8, 88}, {91, 8, 88}, {92, 8, 96}, {1, 1, 1},   {0.4, 1, 1}, {10.5, 1, 11},
+              {27, 16, 32}, {44, 16, 48}, {7, 3, 9},  {5, 3, 6}};  // 7: 6 < 6.3
+  for (const Row& r : rows) EXPECT_EQ(make_divisible(r.v, r.divisor), r.expected) << r.v << " / " << r.divisor;
+  EXPECT_THROW(make_divisible(10, 0), std::invalid_argument);
+}
+
+TEST(Widths, ExpandedAndSeHiddenOfThePresets) {
+  const SearchSpace p = find_space("paper");
+  EXPECT_EQ(p.expanded(16, 6), 96);
+  EXPECT_EQ(p.expanded(24, 3), 72);
+  EXPECT_EQ(p.expanded(10, 3), 32);  // 30 -> 32: custom widths are rounded as timm does
+  EXPECT_EQ(p.se_hidden(72), 24);    // round() would give 18
+  EXPECT_EQ(p.se_hidden(48), 16);
+  EXPECT_EQ(p.se_hidden(576), 144);
+  SearchSpace q = p;
+  q.se_divisor = 1;
+  EXPECT_EQ(q.se_hidden(72), 18);
+  const SearchSpace t = find_space("tiny");
+  EXPECT_EQ(t.se_hidden(16), 8);
+  EXPECT_EQ(t.se_divisor, 8);
 }
 
 }  // namespace

@@ -1,0 +1,169 @@
+#include "nn/train/loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <stdexcept>
+
+#include "nn/ops/loss.h"
+#include "nn/optim.h"
+#include "nn/schedule.h"
+
+namespace iqnas {
+
+Device parse_device(const std::string& name) {
+  if (name == "cpu") return Device::CPU;
+  if (name != "cuda") throw std::invalid_argument("device must be cpu or cuda (got '" + name + "')");
+  if (!cuda::compiled()) throw std::runtime_error("device cuda: this build has no CUDA backend (configure with the default preset and nvcc)");
+  if (!cuda::available()) throw std::runtime_error("device cuda: no CUDA device found on this machine");
+  return Device::CUDA;
+}
+
+namespace {
+
+LrSchedule make_schedule(const LoopConfig& c, int64_t per_epoch, int64_t total) {
+  const auto warmup = static_cast<int64_t>(std::llround(c.warmup_epochs * per_epoch));
+  const double f = c.warmup_start_factor;
+  if (c.schedule == "step") return LrSchedule::step(c.lr, c.step_gamma, epochs_to_steps(c.step_epochs, per_epoch), warmup, f);
+  if (c.schedule == "constant") return LrSchedule::constant(c.lr, warmup, f);
+  const auto cooldown = static_cast<int64_t>(std::llround(c.cooldown_epochs * per_epoch));
+  return LrSchedule::cosine(c.lr, std::max(total - cooldown, warmup + 1), c.final_lr, warmup, f);
+}
+
+// A generator for step t of a run: independent of everything that happened before.
+Rng step_rng(uint64_t seed, int64_t step) {
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(step),
+                    static_cast<uint32_t>(static_cast<uint64_t>(step) >> 32), 0x1f2e3d4cu};
+  return Rng(seq);
+}
+
+}  // namespace
+
+Tensor batch_images(const data::Batch& b, Device device) {
+  const Shape shape{b.n, b.h, b.w, b.c};
+  if (device == Device::CPU) {
+    Tensor t = Tensor::empty(shape);
+    std::copy(b.images, b.images + b.image_floats(), t.data());
+    return t;
+  }
+  // The loader's batches are page-locked in a CUDA build: one direct transfer.
+  Tensor t = Tensor::empty(shape, device);
+  cuda::copy_h2d(t.data(), b.images, static_cast<size_t>(b.image_floats()) * sizeof(float));
+  return t;
+}
+
+std::vector<int32_t> batch_labels(const data::Batch& b) { return std::vector<int32_t>(b.labels, b.labels + b.n); }
+
+TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<const data::Dataset> train,
+                          const data::AugmentConfig& augment, const LoopConfig& cfg, const RunFiles& files) {
+  if (cfg.epochs < 1 || cfg.batch_size < 2 || cfg.checkpoint_every < 1 || cfg.log_every < 1 || cfg.loader_threads < 1)
+    throw std::invalid_argument(files.name + ": epochs, checkpoint_every, log_every and loader_threads must be >= 1, batch_size >= 2");
+  if (!(cfg.ema_decay >= 0 && cfg.ema_decay < 1)) throw std::invalid_argument(files.name + ": ema_decay must be in [0, 1)");
+  std::shared_ptr<const data::Dataset> data = train;
+  if (cfg.train_images > 0 && cfg.train_images < train->size()) {
+    std::vector<int64_t> idx(static_cast<size_t>(cfg.train_images));
+    for (int64_t i = 0; i < cfg.train_images; ++i) idx[i] = i;
+    data = std::make_shared<data::SubsetDataset>(train, idx, train->name() + "-first-" + std::to_string(cfg.train_images));
+  }
+  data::LoaderOptions lo;
+  lo.batch_size = cfg.batch_size, lo.threads = cfg.loader_threads, lo.shuffle = true, lo.drop_last = true;
+  lo.seed = cfg.seed, lo.augment = augment;
+  data::Loader loader(data, lo);
+  const int64_t per_epoch = loader.batches_per_epoch(), total = per_epoch * cfg.epochs;
+  if (per_epoch < 1) throw std::invalid_argument(files.name + ": fewer training images than one batch");
+
+  model.to(cfg.device);
+  SgdOptions so;
+  so.lr = static_cast<float>(cfg.lr), so.momentum = static_cast<float>(cfg.momentum), so.nesterov = cfg.nesterov;
+  so.weight_decay = static_cast<float>(cfg.weight_decay), so.no_decay_1d = true;
+  SGD opt(model.named_parameters(), so);
+  const LrSchedule sched = make_schedule(cfg, per_epoch, total);
+  std::optional<ModelEma> ema;
+  if (cfg.ema_decay > 0) ema.emplace(model, static_cast<float>(cfg.ema_decay), /*warmup=*/true, /*average_buffers=*/true);
+
+  TrainSummary sum;
+  sum.total_steps = total;
+  int64_t start = 0;
+  if (!files.checkpoint.empty() && std::filesystem::exists(files.checkpoint)) {
+    const Metadata meta = load_checkpoint(files.checkpoint, model, &opt, ema ? &*ema : nullptr);
+    if (meta.count("run.stage") && meta.at("run.stage") != files.name)
+      throw std::invalid_argument(files.checkpoint + ": holds a '" + meta.at("run.stage") + "' run, not '" + files.name + "'");
+    start = meta.count("run.step") ? std::stoll(meta.at("run.step")) : 0;
+    sum.resumed_from = start;
+    if (cfg.progress)
+      std::fprintf(stderr, "%s: resuming from %s at step %lld of %lld\n", files.name.c_str(), files.checkpoint.c_str(),
+                   (long long)start, (long long)total);
+  }
+  auto save = [&](int64_t steps_done) {
+    if (files.checkpoint.empty()) return;
+    Metadata meta = cfg.metadata;
+    meta["run.stage"] = files.name, meta["run.step"] = std::to_string(steps_done);
+    meta["run.total_steps"] = std::to_string(total);
+    save_checkpoint(files.checkpoint, model, meta, &opt, ema ? &*ema : nullptr);
+  };
+
+  std::ofstream csv;
+  if (!files.log_csv.empty()) {
+    const bool fresh = !std::filesystem::exists(files.log_csv) || start == 0;
+    csv.open(files.log_csv, fresh ? std::ios::trunc : std::ios::app);
+    if (!csv) throw std::runtime_error(files.log_csv + ": cannot write the training log");
+    if (fresh) csv << "stage,epoch,step,lr,loss,accuracy,images_per_s\n";
+  }
+
+  loader.start(start / per_epoch);
+  for (int64_t i = 0; i < start % per_epoch; ++i) loader.next();  // batches of this epoch already seen
+  model.train();
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  auto t_int = t0;
+  double int_loss = 0;
+  int64_t int_correct = 0, int_images = 0, images = 0;
+  int64_t step = start;
+  for (; step < total; ++step) {
+    if (cfg.stop_after_steps > 0 && step - start >= cfg.stop_after_steps) break;
+    const data::Batch b = loader.next();
+    const std::vector<int32_t> labels = batch_labels(b);
+    opt.set_lr(static_cast<float>(sched.lr_at(step)));
+    Rng rng = step_rng(cfg.seed, step);
+    StepOutput out = step_fn(Var(batch_images(b, cfg.device)), labels, rng);
+    const float lv = out.loss.value().item();
+    if (!std::isfinite(lv))
+      throw std::runtime_error(files.name + ": the loss became " + std::to_string(lv) + " at step " + std::to_string(step) +
+                               "; lower the learning rate (lr in the run config)");
+    opt.zero_grad();
+    out.loss.backward();
+    opt.step();
+    if (ema) ema->update(model);
+
+    int_loss += lv * b.n, int_correct += count_correct(out.logits, labels), int_images += b.n, images += b.n;
+    const bool epoch_end = (step + 1) % per_epoch == 0;
+    if ((step + 1) % cfg.log_every == 0 || epoch_end) {
+      const auto now = clock::now();
+      const double dt = std::chrono::duration<double>(now - t_int).count();
+      const double elapsed = std::chrono::duration<double>(now - t0).count();
+      const double ips = int_images / std::max(dt, 1e-9);
+      const double eta = elapsed / double(step + 1 - start) * double(total - step - 1);
+      sum.last_loss = int_loss / int_images, sum.last_accuracy = double(int_correct) / int_images;
+      if (cfg.progress)
+        std::fprintf(stderr, "%s: epoch %lld/%d step %lld/%lld  lr %.4g  loss %.4f  acc %.2f%%  %.0f img/s  ETA %.0fs\n",
+                     files.name.c_str(), (long long)(step / per_epoch + 1), cfg.epochs, (long long)(step % per_epoch + 1),
+                     (long long)per_epoch, opt.lr(), sum.last_loss, 100 * sum.last_accuracy, ips, eta);
+      if (csv)
+        csv << files.name << ',' << step / per_epoch << ',' << step + 1 << ',' << opt.lr() << ',' << sum.last_loss << ','
+            << sum.last_accuracy << ',' << ips << std::endl;
+      int_loss = 0, int_correct = 0, int_images = 0, t_int = now;
+    }
+    if ((step + 1) % cfg.checkpoint_every == 0 || epoch_end) save(step + 1);
+  }
+  sum.steps = step;
+  sum.finished = step == total;
+  sum.images_per_second = images / std::max(std::chrono::duration<double>(clock::now() - t0).count(), 1e-9);
+  return sum;
+}
+
+}  // namespace iqnas

@@ -1,0 +1,84 @@
+// The one training loop of the project, used by every stage (heaviest network, supernet,
+// fine-tuning) and by `iqnas train`: loader, SGD, learning-rate schedule, EMA of the weights, NaN
+// check, progress line, CSV log and checkpoints with exact resumption. What a step computes is a
+// callback (StepFn); the loop owns everything else.
+//
+// A run writes its checkpoint (model + optimiser + EMA + step) every `checkpoint_every` steps and at
+// the end of every epoch, atomically. Started again with the same checkpoint path it resumes from
+// the last one; batches, path sampling and dropout depend only on (seed, step), so on the CPU a
+// resumed run reaches bit-identical weights (raw and EMA) to an uninterrupted one.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/checkpoint.h"
+#include "nn/data/augment.h"
+#include "nn/data/dataset.h"
+#include "nn/data/loader.h"
+#include "nn/module.h"
+
+namespace iqnas {
+
+// "cpu" | "cuda"; std::invalid_argument for another name, std::runtime_error for "cuda" when this
+// build or this machine has no CUDA device (so that a run fails at once, not at its first batch).
+Device parse_device(const std::string& name);
+
+struct LoopConfig {
+  int epochs = 3;
+  int64_t batch_size = 64;
+  double lr = 0.1, momentum = 0.9, weight_decay = 4e-5;
+  bool nesterov = true;
+  std::string schedule = "cosine";  // cosine | step | constant (nn/schedule.h)
+  double warmup_epochs = 0.2, warmup_start_factor = 0.1;
+  double step_gamma = 0.97, step_epochs = 2.4;
+  double final_lr = 0.0, cooldown_epochs = 0.0;  // cosine reaches final_lr cooldown_epochs before the end
+  // > 0: EMA of parameters and buffers, updated after every step, with the decay's warm-up
+  // min(ema_decay, (1 + t) / (10 + t)) (nn/ema.h) so that the initial weights do not linger in short
+  // runs; the reference has no warm-up, which makes no difference after a few thousand steps.
+  double ema_decay = 0.0;
+  int64_t checkpoint_every = 200;
+  int64_t train_images = 0;  // 0: all; else the first N of the training set
+  int loader_threads = 2;
+  int64_t log_every = 20;
+  uint64_t seed = 0;
+  int64_t stop_after_steps = 0;  // > 0: stop (as if killed) after this many steps; for tests
+  Device device = Device::CPU;
+  bool progress = true;  // progress lines on stderr
+  Metadata metadata;     // written into every checkpoint (e.g. the run configuration)
+};
+
+struct StepOutput {
+  Var loss;
+  Tensor logits;  // for the running accuracy
+};
+// Computes one step's loss; `rng` is seeded from (seed, step) and drives every random choice.
+using StepFn = std::function<StepOutput(const Var& images, const std::vector<int32_t>& labels, Rng& rng)>;
+
+struct RunFiles {
+  std::string name;        // stage name in progress lines and checkpoint metadata
+  std::string checkpoint;  // resumed from when it exists; empty: none
+  std::string log_csv;     // appended to; empty: none
+};
+
+struct TrainSummary {
+  int64_t steps = 0, total_steps = 0;
+  int64_t resumed_from = -1;  // step of the checkpoint resumed from, -1 when started fresh
+  bool finished = false;      // false when stopped early (stop_after_steps)
+  double images_per_second = 0;
+  double last_loss = 0, last_accuracy = 0;  // over the last logging interval
+};
+
+// Moves `model` to cfg.device and trains it. Batches reach the device straight from the loader's
+// page-locked buffers. With ema_decay > 0 the EMA starts from the model's values at the call (or is resumed
+// from the checkpoint) and is saved beside the raw weights (nn/checkpoint.h, "__ema__." tensors).
+TrainSummary run_training(Module& model, const StepFn& step, std::shared_ptr<const data::Dataset> train,
+                          const data::AugmentConfig& augment, const LoopConfig& cfg, const RunFiles& files);
+
+// Copies a loader batch into a tensor on `device`.
+Tensor batch_images(const data::Batch& b, Device device);
+std::vector<int32_t> batch_labels(const data::Batch& b);
+
+}  // namespace iqnas
