@@ -28,7 +28,7 @@ Runs the method end to end in DIR (default runs/<config name>) from the configur
 (docs/pipeline.md): the stages below in order. Each stage skips what is done and resumes what was
 interrupted; run the command again to continue. The report is DIR/report.md.
 
-stages: heaviest, supernet, lut, contrib, sample-eval, predictor-eval, search, measure, finetune, report
+stages: heaviest, reorder, supernet, lut, contrib, sample-eval, predictor-eval, search, measure, finetune, report
 
 options:
   --run DIR        run folder
@@ -83,6 +83,14 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
   const auto data = data_args(c);
   if (stage == "heaviest") {
     call("supernet", std::vector<std::string>{"heaviest", "--run", dir, "--space", c.space, "--config", c.heaviest_config} + data);
+  } else if (stage == "reorder") {
+    if (c.reorder_config.empty()) {
+      std::printf("reorder: not configured (the supernet starts from the heaviest network as trained)\n");
+    } else if (fs::exists(dir + "/reordered.safetensors") || fs::exists(dir + "/supernet.safetensors")) {
+      std::printf("reorder: done\n");
+    } else {
+      call("supernet", std::vector<std::string>{"reorder", "--run", dir, "--config", c.reorder_config} + data);
+    }
   } else if (stage == "supernet") {
     call("supernet", std::vector<std::string>{"train", "--run", dir, "--config", c.supernet_config} + data);
   } else if (stage == "lut") {

@@ -42,8 +42,8 @@ struct Reader {
 }  // namespace
 
 const std::vector<std::string>& pipeline_stages() {
-  static const std::vector<std::string> stages{"heaviest", "supernet",       "lut",    "contrib", "sample-eval",
-                                               "predictor-eval", "search", "measure", "finetune", "report"};
+  static const std::vector<std::string> stages{"heaviest",       "reorder", "supernet", "lut",     "contrib", "sample-eval",
+                                               "predictor-eval", "search",  "measure",  "finetune", "report"};
   return stages;
 }
 
@@ -57,7 +57,7 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     throw std::invalid_argument(path + ": not valid JSON: " + e.what());
   }
   const Reader r{path};
-  r.only(j, "", {"space", "data", "threads", "heaviest", "supernet", "finetune", "lut", "contrib", "sample_eval",
+  r.only(j, "", {"space", "data", "threads", "heaviest", "reorder", "supernet", "finetune", "lut", "contrib", "sample_eval",
                  "predictor_eval", "search"});
   r.get(j, "", "space", c.space);
   r.get(j, "", "threads", c.threads);
@@ -75,6 +75,9 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     if (out->empty()) r.fail(key, "missing: the path of the stage's training configuration");
     if (std::filesystem::path(*out).is_relative()) *out = (base / *out).string();
   }
+  r.get(j, "", "reorder", c.reorder_config);
+  if (!c.reorder_config.empty() && std::filesystem::path(c.reorder_config).is_relative())
+    c.reorder_config = (base / c.reorder_config).string();
   if (j.contains("lut")) {
     r.only(j["lut"], "lut", {"threads", "batch", "repeats"});
     r.get(j["lut"], "lut", "threads", c.lut_threads);

@@ -12,6 +12,7 @@ struct PipelineConfig {
   std::string space = "tiny";
   std::string dataset, root;            // empty: the space's default data set
   std::string heaviest_config, supernet_config, finetune_config;  // paths (relative to the file's folder)
+  std::string reorder_config;  // optional: empty skips the channel reordering
   int threads = 2;
   // lut
   int lut_threads = 1, lut_batch = 1, lut_repeats = 30;

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "experiments/args.h"
-#include "nn/checkpoint.h"
+#include "supernet/weights.h"
 
 namespace iqnas::cli {
 
@@ -28,10 +28,15 @@ SearchSpace load_run_space(const std::string& dir) {
 }
 
 std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const SearchSpace& s, const std::string& weights) {
-  if (weights != "ema" && weights != "raw") throw UsageError("--weights must be ema or raw, got '" + weights + "'");
+  WeightSource w;
+  try {
+    w = parse_weight_source(weights);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--weights: ") + e.what());
+  }
   Rng rng(0);
   auto net = std::make_unique<Supernet>(s, rng);
-  load_checkpoint(require_file(dir + "/supernet.safetensors", "run `iqnas supernet train --run " + dir + "` first"), *net);
+  load_weights(require_file(dir + "/supernet.safetensors", "run `iqnas supernet train --run " + dir + "` first"), *net, w);
   return net;
 }
 
