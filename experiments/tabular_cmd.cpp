@@ -66,6 +66,10 @@ void read_common(const cli::Args& args, TabularOptions& o) {
   if (margin != "calibrated" && margin != "none")
     throw cli::UsageError("--margin must be calibrated or none, got '" + margin + "'");
   o.margin = margin == "calibrated" ? TabularOptions::Margin::Calibrated : TabularOptions::Margin::None;
+  o.initial_fraction = args.num("initial-fraction", o.initial_fraction);
+  if (!(o.initial_fraction > 0 && o.initial_fraction <= 1)) throw cli::UsageError("--initial-fraction must be in (0, 1]");
+  o.floor_quantile = args.num("floor-quantile", o.floor_quantile);
+  if (!(o.floor_quantile >= 0 && o.floor_quantile < 1)) throw cli::UsageError("--floor-quantile must be in [0, 1)");
   const int64_t samples = args.integer("samples", 200);
   if (samples < 10 || samples > 100000000) throw cli::UsageError("--samples must be at least 10");
   o.samples = static_cast<int>(samples);
@@ -119,7 +123,7 @@ nlohmann::json to_json(const predictor::TabularResult& r, const TabularOptions& 
 
 int run_tabular(const std::vector<std::string>& argv) {
   cli::Args args(argv, {"csv", "arch-column", "accuracy-column", "cost-column", "budget", "samples", "seed", "mode",
-                        "margin", "encoding", "out"});
+                        "margin", "encoding", "out", "initial-fraction", "floor-quantile"});
   if (args.help()) {
     std::printf("%s", kUsage);
     return 0;
@@ -170,7 +174,7 @@ void write_text(const std::string& text, const std::string& path) {
 
 int run_tabular_eval(const std::vector<std::string>& argv) {
   cli::Args args(argv, {"csv", "arch-column", "costs", "accuracies", "quantiles", "seeds", "samples", "mode", "margin",
-                        "encoding", "out"});
+                        "encoding", "out", "initial-fraction", "floor-quantile"});
   if (args.help()) {
     std::printf("%s", kEvalUsage);
     return 0;
