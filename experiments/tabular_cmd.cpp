@@ -205,21 +205,41 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
   std::string md =
       "| accuracy | cost | runs | meets budget | median regret | mean regret | worst regret |\n"
       "|---|---|---|---|---|---|---|\n";
-  int all_runs = 0, all_meet = 0;
-  std::vector<double> all_regret;
+  // One summary row per (accuracy, cost) pair, per accuracy column over every device, and overall.
+  struct Tally {
+    int runs = 0, meet = 0;
+    std::vector<double> regret;
+    void add(const Tally& t) {
+      runs += t.runs;
+      meet += t.meet;
+      regret.insert(regret.end(), t.regret.begin(), t.regret.end());
+    }
+  };
+  const auto summary = [](const std::string& acc, const std::string& cost, const Tally& t) {
+    double mean = 0, worst = 0;
+    for (double v : t.regret) {
+      mean += v / static_cast<double>(t.regret.size());
+      worst = std::max(worst, v);
+    }
+    char line[512];
+    std::snprintf(line, sizeof line, "| %s | %s | %d | %d/%d | %.2f | %.2f | %.2f |\n", acc.c_str(), cost.c_str(), t.runs,
+                  t.meet, t.runs, median(t.regret), mean, worst);
+    return std::string(line);
+  };
+  Tally total;
   for (const auto& acc : accs) {
+    Tally per_acc;
     for (const auto& cost : costs) {
       const auto data = load(args, acc, cost);
-      int runs = 0, meet = 0;
-      std::vector<double> regret;
+      Tally t;
       for (double q : qs) {
         o.budget = quantile(data.cost, q);
         for (int64_t s = 0; s < seeds; ++s) {
           o.seed = static_cast<uint64_t>(s);
           const auto r = predictor::tabular_search(data, o);
-          ++runs;
-          meet += r.feasible && r.meets_budget;
-          if (r.feasible && r.best_row >= 0) regret.push_back(r.regret);
+          ++t.runs;
+          t.meet += r.feasible && r.meets_budget;
+          if (r.feasible && r.best_row >= 0) t.regret.push_back(r.regret);
           char line[512];
           std::snprintf(line, sizeof line, "%s,%s,%.2f,%.6g,%d,%s,%s,%.6g,%.6g,%d,%.6g,%.6g,%d\n", acc.c_str(),
                         cost.c_str(), q, o.budget, static_cast<int>(s), r.feasible ? "ok" : "infeasible",
@@ -230,24 +250,13 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
                        static_cast<int>(s), r.regret, r.true_cost, o.budget, r.meets_budget ? "" : "  (over budget)");
         }
       }
-      double mean = 0, worst = 0;
-      for (double v : regret) {
-        mean += v / static_cast<double>(regret.size());
-        worst = std::max(worst, v);
-      }
-      char line[512];
-      std::snprintf(line, sizeof line, "| %s | %s | %d | %d/%d | %.2f | %.2f | %.2f |\n", acc.c_str(), cost.c_str(), runs,
-                    meet, runs, median(regret), mean, worst);
-      md += line;
-      all_runs += runs;
-      all_meet += meet;
-      all_regret.insert(all_regret.end(), regret.begin(), regret.end());
+      md += summary(acc, cost, t);
+      per_acc.add(t);
     }
+    md += summary(acc, "**all devices**", per_acc);
+    total.add(per_acc);
   }
-  char line[256];
-  std::snprintf(line, sizeof line, "| **all** | | %d | %d/%d | %.2f | | |\n", all_runs, all_meet, all_runs,
-                median(all_regret));
-  md += line;
+  md += summary("**all**", "", total);
   write_text(csv, out + ".csv");
   write_text(md, out + ".md");
   std::printf("%s", md.c_str());

@@ -247,10 +247,12 @@ TabularResult tabular_search(const TabularData& d, const TabularOptions& o) {
   if (active) {
     for (int r : m.rows())
       if (m.cost(r) <= o.budget && (chosen < 0 || m.accuracy(r) > m.accuracy(chosen))) chosen = r;
-    if (chosen < 0) res.message = "no measured architecture meets the budget; returning the fitted program's choice";
+    if (chosen < 0)
+      res.message = "no measured architecture meets the budget; returning the fitted program's best unmeasured choice";
   }
   if (chosen < 0) {
-    const std::optional<int> row = picker.pick(acc, cost, res.solve_budget, nullptr);
+    // Active mode skips the measured rows: all of them are known to exceed the budget.
+    const std::optional<int> row = picker.pick(acc, cost, res.solve_budget, active ? &m : nullptr);
     if (!row) {
       double smallest = std::numeric_limits<double>::infinity();
       for (const auto& s : d.selection) smallest = std::min(smallest, f.predict(cost.fit.intercept, cost.fit.weights, s));
