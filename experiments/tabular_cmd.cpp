@@ -32,10 +32,14 @@ const char* kUsage =
     "  --budget       largest allowed cost, in the cost column's unit\n"
     "  --samples      rows the method may measure (read accuracy and cost of), 10..rows\n"
     "  --mode         active (default): half at random, half the solver's own picks, refitting\n"
-    "                 after each; fit: all at random, one fit, the solver's pick\n"
+    "                 between them; fit: all at random, one fit, the solver's pick\n"
     "  --margin       calibrated (default): solve with the budget shrunk by the 90% quantile of\n"
     "                 the cost fit's out-of-fold residuals; none\n"
     "  --encoding     nb201 (default): NAS-Bench-201 cell strings; tokens: '-'-separated fields\n"
+    "  --initial-fraction  active: share of the samples drawn at random first (default 0.5)\n"
+    "  --picks-per-fit     active: rows measured between two refits (default 4)\n"
+    "  --floor-quantile    accuracies below this quantile of the measured ones are raised to it\n"
+    "                      before the accuracy fit (default 0.5; 0: off)\n"
     "Prints a JSON object (also written to --out): the chosen architecture, its predicted and true\n"
     "accuracy and cost, whether the true cost meets the budget, the true best under the budget and\n"
     "the regret. A budget nothing fits gives \"status\": \"infeasible\" and exit code 0.\n";
@@ -44,6 +48,7 @@ const char* kEvalUsage =
     "usage: iqnas tabular-eval --csv FILE --out PREFIX [--costs L1,L2,..] [--accuracies C1,..]\n"
     "                          [--quantiles 0.3,0.6] [--seeds 5] [--samples 200] [--mode active|fit]\n"
     "                          [--margin calibrated|none] [--arch-column arch] [--encoding nb201]\n"
+    "                          [--initial-fraction F] [--picks-per-fit K] [--floor-quantile Q]\n"
     "Runs `iqnas tabular` for every cost column x budget (the given quantiles of that column over the\n"
     "table) x accuracy column x seed 0..seeds-1, and writes PREFIX.csv (one row per run) and\n"
     "PREFIX.md (medians per cost and accuracy column). Defaults: the NAS-Bench-201 file's columns.\n";
@@ -70,6 +75,9 @@ void read_common(const cli::Args& args, TabularOptions& o) {
   if (!(o.initial_fraction > 0 && o.initial_fraction <= 1)) throw cli::UsageError("--initial-fraction must be in (0, 1]");
   o.floor_quantile = args.num("floor-quantile", o.floor_quantile);
   if (!(o.floor_quantile >= 0 && o.floor_quantile < 1)) throw cli::UsageError("--floor-quantile must be in [0, 1)");
+  const int64_t picks = args.integer("picks-per-fit", o.picks_per_fit);
+  if (picks < 1 || picks > 1000000) throw cli::UsageError("--picks-per-fit must be at least 1");
+  o.picks_per_fit = static_cast<int>(picks);
   const int64_t samples = args.integer("samples", 200);
   if (samples < 10 || samples > 100000000) throw cli::UsageError("--samples must be at least 10");
   o.samples = static_cast<int>(samples);
@@ -123,7 +131,7 @@ nlohmann::json to_json(const predictor::TabularResult& r, const TabularOptions& 
 
 int run_tabular(const std::vector<std::string>& argv) {
   cli::Args args(argv, {"csv", "arch-column", "accuracy-column", "cost-column", "budget", "samples", "seed", "mode",
-                        "margin", "encoding", "out", "initial-fraction", "floor-quantile"});
+                        "margin", "encoding", "out", "initial-fraction", "floor-quantile", "picks-per-fit"});
   if (args.help()) {
     std::printf("%s", kUsage);
     return 0;
@@ -174,7 +182,7 @@ void write_text(const std::string& text, const std::string& path) {
 
 int run_tabular_eval(const std::vector<std::string>& argv) {
   cli::Args args(argv, {"csv", "arch-column", "costs", "accuracies", "quantiles", "seeds", "samples", "mode", "margin",
-                        "encoding", "out", "initial-fraction", "floor-quantile"});
+                        "encoding", "out", "initial-fraction", "floor-quantile", "picks-per-fit"});
   if (args.help()) {
     std::printf("%s", kEvalUsage);
     return 0;

@@ -218,13 +218,13 @@ TabularResult tabular_search(const TabularData& d, const TabularOptions& o) {
   const auto margin_of = [&](const Model& cost) {
     return o.margin == TabularOptions::Margin::Calibrated ? residual_quantile(cost, m, o.margin_quantile) : 0.0;
   };
-  while (m.count() < o.samples) {
+  for (int pick = 0; m.count() < o.samples;) {
     const Model acc = fit_model(f, d, m, true, o.floor_quantile, o.seed + 1);
     const Model cost = fit_model(f, d, m, false, 0.0, o.seed + 2);
     const double calibrated = margin_of(cost);
-    for (int b = 0; b < o.picks_per_fit && m.count() < o.samples; ++b) {
+    for (int b = 0; b < o.picks_per_fit && m.count() < o.samples; ++b, ++pick) {
       // Alternate: the calibrated margin (picks that likely fit) and none (picks at the edge).
-      const double margin = b % 2 == 0 ? calibrated : 0.0;
+      const double margin = pick % 2 == 0 ? calibrated : 0.0;
       std::optional<int> row = picker.pick(acc, cost, o.budget - margin, &m);
       if (!row && margin > 0) row = picker.pick(acc, cost, o.budget, &m);
       if (row) {
