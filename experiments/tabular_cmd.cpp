@@ -32,10 +32,14 @@ const char* kUsage =
     "  --budget       largest allowed cost, in the cost column's unit\n"
     "  --samples      rows the method may measure (read accuracy and cost of), 10..rows\n"
     "  --mode         active (default): half at random, half the solver's own picks, refitting\n"
-    "                 after each; fit: all at random, one fit, the solver's pick\n"
+    "                 between them; fit: all at random, one fit, the solver's pick\n"
     "  --margin       calibrated (default): solve with the budget shrunk by the 90% quantile of\n"
     "                 the cost fit's out-of-fold residuals; none\n"
     "  --encoding     nb201 (default): NAS-Bench-201 cell strings; tokens: '-'-separated fields\n"
+    "  --initial-fraction  active: share of the samples drawn at random first (default 0.5)\n"
+    "  --picks-per-fit     active: rows measured between two refits (default 4)\n"
+    "  --floor-quantile    accuracies below this quantile of the measured ones are raised to it\n"
+    "                      before the accuracy fit (default 0.5; 0: off)\n"
     "Prints a JSON object (also written to --out): the chosen architecture, its predicted and true\n"
     "accuracy and cost, whether the true cost meets the budget, the true best under the budget and\n"
     "the regret. A budget nothing fits gives \"status\": \"infeasible\" and exit code 0.\n";
@@ -44,6 +48,7 @@ const char* kEvalUsage =
     "usage: iqnas tabular-eval --csv FILE --out PREFIX [--costs L1,L2,..] [--accuracies C1,..]\n"
     "                          [--quantiles 0.3,0.6] [--seeds 5] [--samples 200] [--mode active|fit]\n"
     "                          [--margin calibrated|none] [--arch-column arch] [--encoding nb201]\n"
+    "                          [--initial-fraction F] [--picks-per-fit K] [--floor-quantile Q]\n"
     "Runs `iqnas tabular` for every cost column x budget (the given quantiles of that column over the\n"
     "table) x accuracy column x seed 0..seeds-1, and writes PREFIX.csv (one row per run) and\n"
     "PREFIX.md (medians per cost and accuracy column). Defaults: the NAS-Bench-201 file's columns.\n";
@@ -66,6 +71,13 @@ void read_common(const cli::Args& args, TabularOptions& o) {
   if (margin != "calibrated" && margin != "none")
     throw cli::UsageError("--margin must be calibrated or none, got '" + margin + "'");
   o.margin = margin == "calibrated" ? TabularOptions::Margin::Calibrated : TabularOptions::Margin::None;
+  o.initial_fraction = args.num("initial-fraction", o.initial_fraction);
+  if (!(o.initial_fraction > 0 && o.initial_fraction <= 1)) throw cli::UsageError("--initial-fraction must be in (0, 1]");
+  o.floor_quantile = args.num("floor-quantile", o.floor_quantile);
+  if (!(o.floor_quantile >= 0 && o.floor_quantile < 1)) throw cli::UsageError("--floor-quantile must be in [0, 1)");
+  const int64_t picks = args.integer("picks-per-fit", o.picks_per_fit);
+  if (picks < 1 || picks > 1000000) throw cli::UsageError("--picks-per-fit must be at least 1");
+  o.picks_per_fit = static_cast<int>(picks);
   const int64_t samples = args.integer("samples", 200);
   if (samples < 10 || samples > 100000000) throw cli::UsageError("--samples must be at least 10");
   o.samples = static_cast<int>(samples);
@@ -119,7 +131,7 @@ nlohmann::json to_json(const predictor::TabularResult& r, const TabularOptions& 
 
 int run_tabular(const std::vector<std::string>& argv) {
   cli::Args args(argv, {"csv", "arch-column", "accuracy-column", "cost-column", "budget", "samples", "seed", "mode",
-                        "margin", "encoding", "out"});
+                        "margin", "encoding", "out", "initial-fraction", "floor-quantile", "picks-per-fit"});
   if (args.help()) {
     std::printf("%s", kUsage);
     return 0;
@@ -170,7 +182,7 @@ void write_text(const std::string& text, const std::string& path) {
 
 int run_tabular_eval(const std::vector<std::string>& argv) {
   cli::Args args(argv, {"csv", "arch-column", "costs", "accuracies", "quantiles", "seeds", "samples", "mode", "margin",
-                        "encoding", "out"});
+                        "encoding", "out", "initial-fraction", "floor-quantile", "picks-per-fit"});
   if (args.help()) {
     std::printf("%s", kEvalUsage);
     return 0;
@@ -201,21 +213,41 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
   std::string md =
       "| accuracy | cost | runs | meets budget | median regret | mean regret | worst regret |\n"
       "|---|---|---|---|---|---|---|\n";
-  int all_runs = 0, all_meet = 0;
-  std::vector<double> all_regret;
+  // One summary row per (accuracy, cost) pair, per accuracy column over every device, and overall.
+  struct Tally {
+    int runs = 0, meet = 0;
+    std::vector<double> regret;
+    void add(const Tally& t) {
+      runs += t.runs;
+      meet += t.meet;
+      regret.insert(regret.end(), t.regret.begin(), t.regret.end());
+    }
+  };
+  const auto summary = [](const std::string& acc, const std::string& cost, const Tally& t) {
+    double mean = 0, worst = 0;
+    for (double v : t.regret) {
+      mean += v / static_cast<double>(t.regret.size());
+      worst = std::max(worst, v);
+    }
+    char line[512];
+    std::snprintf(line, sizeof line, "| %s | %s | %d | %d/%d | %.2f | %.2f | %.2f |\n", acc.c_str(), cost.c_str(), t.runs,
+                  t.meet, t.runs, median(t.regret), mean, worst);
+    return std::string(line);
+  };
+  Tally total;
   for (const auto& acc : accs) {
+    Tally per_acc;
     for (const auto& cost : costs) {
       const auto data = load(args, acc, cost);
-      int runs = 0, meet = 0;
-      std::vector<double> regret;
+      Tally t;
       for (double q : qs) {
         o.budget = quantile(data.cost, q);
         for (int64_t s = 0; s < seeds; ++s) {
           o.seed = static_cast<uint64_t>(s);
           const auto r = predictor::tabular_search(data, o);
-          ++runs;
-          meet += r.feasible && r.meets_budget;
-          if (r.feasible && r.best_row >= 0) regret.push_back(r.regret);
+          ++t.runs;
+          t.meet += r.feasible && r.meets_budget;
+          if (r.feasible && r.best_row >= 0) t.regret.push_back(r.regret);
           char line[512];
           std::snprintf(line, sizeof line, "%s,%s,%.2f,%.6g,%d,%s,%s,%.6g,%.6g,%d,%.6g,%.6g,%d\n", acc.c_str(),
                         cost.c_str(), q, o.budget, static_cast<int>(s), r.feasible ? "ok" : "infeasible",
@@ -226,24 +258,13 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
                        static_cast<int>(s), r.regret, r.true_cost, o.budget, r.meets_budget ? "" : "  (over budget)");
         }
       }
-      double mean = 0, worst = 0;
-      for (double v : regret) {
-        mean += v / static_cast<double>(regret.size());
-        worst = std::max(worst, v);
-      }
-      char line[512];
-      std::snprintf(line, sizeof line, "| %s | %s | %d | %d/%d | %.2f | %.2f | %.2f |\n", acc.c_str(), cost.c_str(), runs,
-                    meet, runs, median(regret), mean, worst);
-      md += line;
-      all_runs += runs;
-      all_meet += meet;
-      all_regret.insert(all_regret.end(), regret.begin(), regret.end());
+      md += summary(acc, cost, t);
+      per_acc.add(t);
     }
+    md += summary(acc, "**all devices**", per_acc);
+    total.add(per_acc);
   }
-  char line[256];
-  std::snprintf(line, sizeof line, "| **all** | | %d | %d/%d | %.2f | | |\n", all_runs, all_meet, all_runs,
-                median(all_regret));
-  md += line;
+  md += summary("**all**", "", total);
   write_text(csv, out + ".csv");
   write_text(md, out + ".md");
   std::printf("%s", md.c_str());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -43,6 +44,12 @@ TabularData load_tabular(const CsvTable& table, const ArchEncoding& encoding, co
 
 namespace {
 
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
 // What the method may see: the rows it measured, and nothing else of accuracy or cost.
 class Measurements {
  public:
@@ -73,13 +80,28 @@ struct Model {
   solver::Expression row;
 };
 
-Model fit_model(const OneHotFeatures& f, const TabularData& d, const Measurements& m, bool accuracy, uint64_t seed) {
+// Linear interpolation between order statistics; `v` is sorted.
+double sorted_quantile(const std::vector<double>& v, double q) {
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+// `floor_q` > 0: targets below that quantile of the targets are raised to it.
+Model fit_model(const OneHotFeatures& f, const TabularData& d, const Measurements& m, bool accuracy, double floor_q,
+                uint64_t seed) {
   std::vector<std::vector<int>> sel;
   Eigen::VectorXd y(m.count());
   for (int k = 0; k < m.count(); ++k) {
     const int r = m.rows()[static_cast<size_t>(k)];
     sel.push_back(d.selection[static_cast<size_t>(r)]);
     y[k] = accuracy ? m.accuracy(r) : m.cost(r);
+  }
+  if (floor_q > 0) {
+    std::vector<double> v(y.data(), y.data() + y.size());
+    std::sort(v.begin(), v.end());
+    y = y.cwiseMax(sorted_quantile(v, floor_q));
   }
   RidgeOptions o;
   o.seed = seed;
@@ -94,10 +116,7 @@ double residual_quantile(const Model& cost, const Measurements& m, double q) {
   std::vector<double> r;
   for (int k = 0; k < m.count(); ++k) r.push_back(m.cost(m.rows()[static_cast<size_t>(k)]) - cost.fit.cv_predictions[k]);
   std::sort(r.begin(), r.end());
-  const double pos = q * static_cast<double>(r.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, r.size() - 1);
-  return std::max(0.0, r[lo] + (pos - static_cast<double>(lo)) * (r[hi] - r[lo]));
+  return std::max(0.0, sorted_quantile(r, q));
 }
 
 // Solves the fitted program and returns a table row: the solver's optimum or, while the optimum
@@ -172,6 +191,8 @@ TabularResult tabular_search(const TabularData& d, const TabularOptions& o) {
   if (!std::isfinite(o.budget)) throw std::invalid_argument("the budget must be a finite number");
   if (!(o.margin_quantile > 0 && o.margin_quantile < 1)) throw std::invalid_argument("margin quantile must be in (0, 1)");
   if (!(o.initial_fraction > 0 && o.initial_fraction <= 1)) throw std::invalid_argument("initial fraction must be in (0, 1]");
+  if (o.picks_per_fit < 1) throw std::invalid_argument("picks per fit must be at least 1");
+  if (!(o.floor_quantile >= 0 && o.floor_quantile < 1)) throw std::invalid_argument("floor quantile must be in [0, 1)");
 
   std::vector<int> sizes;
   for (const auto& g : d.groups) sizes.push_back(static_cast<int>(g.options.size()));
@@ -197,22 +218,25 @@ TabularResult tabular_search(const TabularData& d, const TabularOptions& o) {
   const auto margin_of = [&](const Model& cost) {
     return o.margin == TabularOptions::Margin::Calibrated ? residual_quantile(cost, m, o.margin_quantile) : 0.0;
   };
-  for (int round = 0; m.count() < o.samples; ++round) {
-    const Model acc = fit_model(f, d, m, true, o.seed + 1);
-    const Model cost = fit_model(f, d, m, false, o.seed + 2);
-    // Alternate: the calibrated margin (picks that likely fit) and none (picks at the edge).
-    const double margin = round % 2 == 0 ? margin_of(cost) : 0.0;
-    std::optional<int> row = picker.pick(acc, cost, o.budget - margin, &m);
-    if (!row && margin > 0) row = picker.pick(acc, cost, o.budget, &m);
-    if (row) {
-      m.measure(*row);
-    } else {
-      measure_random();  // the model sees nothing within the budget: keep sampling
+  for (int pick = 0; m.count() < o.samples;) {
+    const Model acc = fit_model(f, d, m, true, o.floor_quantile, o.seed + 1);
+    const Model cost = fit_model(f, d, m, false, 0.0, o.seed + 2);
+    const double calibrated = margin_of(cost);
+    for (int b = 0; b < o.picks_per_fit && m.count() < o.samples; ++b, ++pick) {
+      // Alternate: the calibrated margin (picks that likely fit) and none (picks at the edge).
+      const double margin = pick % 2 == 0 ? calibrated : 0.0;
+      std::optional<int> row = picker.pick(acc, cost, o.budget - margin, &m);
+      if (!row && margin > 0) row = picker.pick(acc, cost, o.budget, &m);
+      if (row) {
+        m.measure(*row);
+      } else {
+        measure_random();  // the model sees nothing within the budget: keep sampling
+      }
     }
   }
 
-  const Model acc = fit_model(f, d, m, true, o.seed + 1);
-  const Model cost = fit_model(f, d, m, false, o.seed + 2);
+  const Model acc = fit_model(f, d, m, true, o.floor_quantile, o.seed + 1);
+  const Model cost = fit_model(f, d, m, false, 0.0, o.seed + 2);
   res.margin = margin_of(cost);
   res.solve_budget = o.budget - res.margin;
   res.measured = m.count();
@@ -223,15 +247,18 @@ TabularResult tabular_search(const TabularData& d, const TabularOptions& o) {
   if (active) {
     for (int r : m.rows())
       if (m.cost(r) <= o.budget && (chosen < 0 || m.accuracy(r) > m.accuracy(chosen))) chosen = r;
-    if (chosen < 0) res.message = "no measured architecture meets the budget; returning the fitted program's choice";
+    if (chosen < 0)
+      res.message = "no measured architecture meets the budget; returning the fitted program's best unmeasured choice";
   }
   if (chosen < 0) {
-    const std::optional<int> row = picker.pick(acc, cost, res.solve_budget, nullptr);
+    // Active mode skips the measured rows: all of them are known to exceed the budget.
+    const std::optional<int> row = picker.pick(acc, cost, res.solve_budget, active ? &m : nullptr);
     if (!row) {
       double smallest = std::numeric_limits<double>::infinity();
       for (const auto& s : d.selection) smallest = std::min(smallest, f.predict(cost.fit.intercept, cost.fit.weights, s));
-      res.message = "infeasible: the budget " + std::to_string(o.budget) + (res.margin > 0 ? " minus the margin " + std::to_string(res.margin) : std::string()) +
-                    " is below the smallest fitted cost of any architecture (" + std::to_string(smallest) + ")";
+      res.message = "infeasible: the budget " + num(o.budget) +
+                    (res.margin > 0 ? " minus the margin " + num(res.margin) : std::string()) +
+                    " is below the smallest fitted cost of any architecture (" + num(smallest) + ")";
     } else {
       chosen = *row;
     }

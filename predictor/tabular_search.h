@@ -6,7 +6,8 @@
 // options of every group pair, ridge with cross-validated regularisation), and solves the integer
 // program "maximise the fitted accuracy subject to fitted cost <= budget - margin" exactly.
 //   mode fit:     measure `samples` random rows, fit once, return the solver's pick.
-//   mode active:  measure half at random, then repeatedly refit and measure the solver's pick;
+//   mode active:  measure half at random, then repeatedly refit and measure the solver's picks
+//                 (picks_per_fit of them per fit);
 //                 when that row is measured already, solve again with the budget just below its
 //                 fitted cost (walking down the fitted front) until an unmeasured row comes up.
 //                 The margin alternates between the calibrated one and none, so that picks land
@@ -50,6 +51,11 @@ struct TabularOptions {
   enum class Margin { Calibrated, None } margin = Margin::Calibrated;
   double margin_quantile = 0.9;
   double initial_fraction = 0.5;  // active: share of the samples measured at random first
+  int picks_per_fit = 4;          // active: rows measured between two refits
+  // Measured accuracies below this quantile of the measured ones are raised to it before the
+  // accuracy fit (0: off): the search needs the top of the ranking, and the few collapsed cells
+  // (10% on CIFAR-10) would otherwise bend the quadratic towards them.
+  double floor_quantile = 0.5;
   bool rank_quality = true;       // report Kendall/Spearman of the final predictors over the table
 };
 
