@@ -15,7 +15,7 @@ namespace iqnas::cli {
 namespace {
 
 const char* kHelp = R"(usage: iqnas lut-check --lut T.json --samples N [--space NAME|FILE] [--repeats R] [--warmup W]
-                       [--seed S] [--csv P.csv] [--plot P.svg]
+                       [--seed S] [--csv P.csv] [--plot P.svg] [--same-run]
 
 Builds N uniformly random architectures of the table's space, times each end to end on this machine
 with the table's protocol (its threads and batch; interleaved repeats, medians), and prints MAPE,
@@ -25,7 +25,11 @@ measurement, raw and after the least-squares correction measured ~ slope * predi
 
   --space NAME|FILE   default: the space named in the table
   --repeats R         timed rounds per network (default 20), --warmup W untimed runs (default 3)
-  --csv P.csv         the points: index, predicted, measured median and IQR, corrected, architecture
+  --same-run          also re-time the table's entries in the same interleaved rounds as the networks
+                      and report the prediction of that same-run table: load changes between the
+                      table's measurement and the check cannot enter, so this isolates additivity
+  --csv P.csv         the points: index, predicted, measured median and IQR, corrected, same-run
+                      prediction (with --same-run), architecture
   --plot P.svg        scatter plot of measured against predicted
 )";
 
@@ -39,7 +43,7 @@ std::string arch_string(const SearchSpace& s, const Architecture& a) {  // "e6_k
 }
 
 int run_lut_check(const std::vector<std::string>& argv) {
-  Args a(argv, {"lut", "samples", "space", "repeats", "warmup", "seed", "csv", "plot"});
+  Args a(argv, {"lut", "samples", "space", "repeats", "warmup", "seed", "csv", "plot"}, {"same-run"});
   if (a.help()) {
     std::printf("%s", kHelp);
     return 0;
@@ -72,10 +76,21 @@ int run_lut_check(const std::vector<std::string>& argv) {
   std::fprintf(stderr, "lut-check: %lld networks of space '%s', %d warm-up + %d timed runs each, %d thread(s), batch %d\n",
                (long long)n, s.name.c_str(), o.warmup, o.repeats, o.threads, o.batch);
   int last_tenth = -1;
-  const auto st = predictor::measure_networks_latency(s, archs, o, [&](int64_t done, int64_t total) {
+  const predictor::Progress progress = [&](int64_t done, int64_t total) {
     const int tenth = int(10 * done / total);
     if (tenth != last_tenth) std::fprintf(stderr, "lut-check: %3d%%\n", 10 * tenth), last_tenth = tenth;
-  });
+  };
+  const bool same_run = a.has("same-run");
+  std::vector<predictor::LatencyStats> st;
+  std::vector<double> same;  // predictions of the same-run table
+  if (same_run) {
+    for (const auto& p : predictor::measure_same_run(s, archs, o, progress)) {
+      st.push_back(p.measured);
+      same.push_back(p.predicted_ms);
+    }
+  } else {
+    st = predictor::measure_networks_latency(s, archs, o, progress);
+  }
   std::vector<double> pred, meas;
   for (size_t i = 0; i < archs.size(); ++i) {
     pred.push_back(predicted_latency(t, s, archs[i]));
@@ -102,14 +117,25 @@ int run_lut_check(const std::vector<std::string>& argv) {
               predictor::pearson(pred, meas), predictor::kendall_tau(pred, meas));
   std::printf("  corrected:  MAPE %.2f%% (in-sample), %.2f%% (2-fold held out)  slope %.4f  intercept %.4f ms\n",
               predictor::mape(corrected, meas), predictor::mape(held_out, meas), fit.slope, fit.intercept);
+  if (same_run) {
+    const predictor::LinearFit fs = predictor::fit_linear(same, meas);
+    std::vector<double> cs;
+    for (double p : same) cs.push_back(fs(p));
+    std::printf("  same-run table: MAPE %.2f%%  Pearson %.4f  Kendall tau %.4f; corrected MAPE %.2f%% (slope %.4f, "
+                "intercept %.4f ms)\n",
+                predictor::mape(same, meas), predictor::pearson(same, meas), predictor::kendall_tau(same, meas),
+                predictor::mape(cs, meas), fs.slope, fs.intercept);
+  }
   if (a.has("csv")) {
     const std::string path = a.str("csv"), tmp = path + ".tmp";
     {
       std::ofstream f(tmp);
-      f << "index,predicted_ms,measured_ms,measured_iqr_ms,corrected_ms,arch\n";
-      for (size_t i = 0; i < pred.size(); ++i)
-        f << i << ',' << pred[i] << ',' << meas[i] << ',' << st[i].iqr_ms << ',' << corrected[i] << ','
-          << arch_string(s, archs[i]) << '\n';
+      f << "index,predicted_ms,measured_ms,measured_iqr_ms,corrected_ms,same_run_predicted_ms,arch\n";
+      for (size_t i = 0; i < pred.size(); ++i) {
+        f << i << ',' << pred[i] << ',' << meas[i] << ',' << st[i].iqr_ms << ',' << corrected[i] << ',';
+        if (same_run) f << same[i];
+        f << ',' << arch_string(s, archs[i]) << '\n';
+      }
       f.flush();
       if (!f) throw std::runtime_error(path + ": write failed");
     }
