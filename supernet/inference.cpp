@@ -1,17 +1,17 @@
 #include "supernet/inference.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <random>
 #include <stdexcept>
 #include <string>
 
+#include "kernels/act_math.h"
 #include "kernels/conv.h"
 #include "kernels/depthwise.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
-#include "kernels/act_math.h"
 
 namespace iqnas {
 
