@@ -15,7 +15,7 @@ namespace iqnas::cli {
 namespace {
 
 const char* kHelp = R"(usage: iqnas lut-check --lut T.json --samples N [--space NAME|FILE] [--repeats R] [--warmup W]
-                       [--seed S] [--csv P.csv] [--plot P.svg] [--same-run]
+                       [--seed S] [--csv P.csv] [--plot P.svg] [--same-run] [--apply-correction]
 
 Builds N uniformly random architectures of the table's space, times each end to end on this machine
 with the table's protocol (its threads and batch; interleaved repeats, medians), and prints MAPE,
@@ -28,6 +28,9 @@ measurement, raw and after the least-squares correction measured ~ slope * predi
   --same-run          also re-time the table's entries in the same interleaved rounds as the networks
                       and report the prediction of that same-run table: load changes between the
                       table's measurement and the check cannot enter, so this isolates additivity
+  --apply-correction  store the fitted correction (all points) in the table file, so that search
+                      and predictions use slope * entries + intercept (the additive form is kept);
+                      the check itself always compares the table's uncorrected sums
   --csv P.csv         the points: index, predicted, measured median and IQR, corrected, same-run
                       prediction (with --same-run), architecture
   --plot P.svg        scatter plot of measured against predicted
@@ -43,14 +46,20 @@ std::string arch_string(const SearchSpace& s, const Architecture& a) {  // "e6_k
 }
 
 int run_lut_check(const std::vector<std::string>& argv) {
-  Args a(argv, {"lut", "samples", "space", "repeats", "warmup", "seed", "csv", "plot"}, {"same-run"});
+  Args a(argv, {"lut", "samples", "space", "repeats", "warmup", "seed", "csv", "plot"}, {"same-run", "apply-correction"});
   if (a.help()) {
     std::printf("%s", kHelp);
     return 0;
   }
   const std::string lut = a.str("lut");
   const SearchSpace s = find_space(a.has("space") ? a.str("space") : predictor::latency_table_space(lut));
-  const predictor::LatencyTable t = predictor::load_latency_table(lut, s);
+  predictor::LatencyTable t = predictor::load_latency_table(lut, s);
+  if (t.correction_networks > 0 || t.slope != 1.0 || t.intercept_ms != 0.0)
+    std::fprintf(stderr, "lut-check: %s carries a correction (slope %.4f, intercept %.4f ms); checking its raw sums\n",
+                 lut.c_str(), t.slope, t.intercept_ms);
+  const double stored_slope = t.slope, stored_intercept = t.intercept_ms;
+  const int stored_networks = t.correction_networks;
+  t.slope = 1.0, t.intercept_ms = 0.0;  // the check is about the measured entries
   const double ns = a.num("samples");
   if (ns != std::floor(ns) || ns < 4 || ns > 100000) throw UsageError("--samples must be an integer in [4, 100000]");
   const int64_t n = int64_t(ns);
@@ -117,6 +126,13 @@ int run_lut_check(const std::vector<std::string>& argv) {
               predictor::pearson(pred, meas), predictor::kendall_tau(pred, meas));
   std::printf("  corrected:  MAPE %.2f%% (in-sample), %.2f%% (2-fold held out)  slope %.4f  intercept %.4f ms\n",
               predictor::mape(corrected, meas), predictor::mape(held_out, meas), fit.slope, fit.intercept);
+  if (stored_networks > 0 || stored_slope != 1.0 || stored_intercept != 0.0) {
+    std::vector<double> sc;
+    for (double p : pred) sc.push_back(stored_slope * p + stored_intercept);
+    std::printf("  the table's stored correction (slope %.4f, intercept %.4f ms, fitted on %d other networks): "
+                "MAPE %.2f%%\n",
+                stored_slope, stored_intercept, stored_networks, predictor::mape(sc, meas));
+  }
   if (same_run) {
     const predictor::LinearFit fs = predictor::fit_linear(same, meas);
     std::vector<double> cs;
@@ -140,6 +156,13 @@ int run_lut_check(const std::vector<std::string>& argv) {
       if (!f) throw std::runtime_error(path + ": write failed");
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
+  }
+  if (a.has("apply-correction")) {
+    if (!(fit.slope > 0)) throw std::runtime_error("the fitted slope is not positive; no correction stored");
+    t.slope = fit.slope, t.intercept_ms = fit.intercept, t.correction_networks = int(n);
+    predictor::save_latency_table(t, lut);
+    std::printf("  stored the correction in %s (it replaces slope %.4f, intercept %.4f ms from %d networks)\n",
+                lut.c_str(), stored_slope, stored_intercept, stored_networks);
   }
   if (a.has("plot"))
     predictor::write_scatter_svg(a.str("plot"), pred, meas, "lut-check: " + s.name + ", " + std::to_string(n) + " networks");
