@@ -31,8 +31,7 @@ measurement, raw and after the least-squares correction measured ~ slope * predi
   --apply-correction  store the fitted correction (all points) in the table file, so that search
                       and predictions use slope * entries + intercept (the additive form is kept);
                       the check itself always compares the table's uncorrected sums
-  --csv P.csv         the points: index, predicted, measured median and IQR, corrected, same-run
-                      prediction (with --same-run), architecture
+  --csv P.csv         the points: index, predicted, measured median and IQR, corrected, architecture
   --plot P.svg        scatter plot of measured against predicted
 )";
 
@@ -116,6 +115,13 @@ int run_lut_check(const std::vector<std::string>& argv) {
     for (size_t i = 0; i < pred.size(); ++i)
       if (int(i % 2) == half) held_out[i] = f(pred[i]);
   }
+  if (a.has("apply-correction")) {
+    if (!(fit.slope > 0)) throw std::runtime_error("the fitted slope is not positive; no correction stored");
+    t.slope = fit.slope, t.intercept_ms = fit.intercept, t.correction_networks = int(n);
+    predictor::save_latency_table(t, lut);
+    std::printf("  stored the correction in %s (it replaces slope %.4f, intercept %.4f ms from %d networks)\n",
+                lut.c_str(), stored_slope, stored_intercept, stored_networks);
+  }
   double mean_ratio = 0;
   for (size_t i = 0; i < pred.size(); ++i) mean_ratio += meas[i] / pred[i] / double(pred.size());
   std::printf("lut-check: %s, space '%s', %lld networks, %d thread(s), batch %d, %s\n", lut.c_str(), s.name.c_str(),
@@ -124,8 +130,6 @@ int run_lut_check(const std::vector<std::string>& argv) {
               *std::min_element(meas.begin(), meas.end()), *std::max_element(meas.begin(), meas.end()), mean_ratio);
   std::printf("  raw:        MAPE %.2f%%  Pearson %.4f  Kendall tau %.4f\n", predictor::mape(pred, meas),
               predictor::pearson(pred, meas), predictor::kendall_tau(pred, meas));
-  std::printf("  corrected:  MAPE %.2f%% (in-sample), %.2f%% (2-fold held out)  slope %.4f  intercept %.4f ms\n",
-              predictor::mape(corrected, meas), predictor::mape(held_out, meas), fit.slope, fit.intercept);
   if (stored_networks > 0 || stored_slope != 1.0 || stored_intercept != 0.0) {
     std::vector<double> sc;
     for (double p : pred) sc.push_back(stored_slope * p + stored_intercept);
@@ -142,27 +146,20 @@ int run_lut_check(const std::vector<std::string>& argv) {
                 predictor::mape(same, meas), predictor::pearson(same, meas), predictor::kendall_tau(same, meas),
                 predictor::mape(cs, meas), fs.slope, fs.intercept);
   }
+  std::printf("  corrected:  MAPE %.2f%% (in-sample), %.2f%% (2-fold held out)  slope %.4f  intercept %.4f ms\n",
+              predictor::mape(corrected, meas), predictor::mape(held_out, meas), fit.slope, fit.intercept);
   if (a.has("csv")) {
     const std::string path = a.str("csv"), tmp = path + ".tmp";
     {
       std::ofstream f(tmp);
-      f << "index,predicted_ms,measured_ms,measured_iqr_ms,corrected_ms,same_run_predicted_ms,arch\n";
-      for (size_t i = 0; i < pred.size(); ++i) {
-        f << i << ',' << pred[i] << ',' << meas[i] << ',' << st[i].iqr_ms << ',' << corrected[i] << ',';
-        if (same_run) f << same[i];
-        f << ',' << arch_string(s, archs[i]) << '\n';
-      }
+      f << "index,predicted_ms,measured_ms,measured_iqr_ms,corrected_ms,arch\n";
+      for (size_t i = 0; i < pred.size(); ++i)
+        f << i << ',' << pred[i] << ',' << meas[i] << ',' << st[i].iqr_ms << ',' << corrected[i] << ','
+          << arch_string(s, archs[i]) << '\n';
       f.flush();
       if (!f) throw std::runtime_error(path + ": write failed");
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
-  }
-  if (a.has("apply-correction")) {
-    if (!(fit.slope > 0)) throw std::runtime_error("the fitted slope is not positive; no correction stored");
-    t.slope = fit.slope, t.intercept_ms = fit.intercept, t.correction_networks = int(n);
-    predictor::save_latency_table(t, lut);
-    std::printf("  stored the correction in %s (it replaces slope %.4f, intercept %.4f ms from %d networks)\n",
-                lut.c_str(), stored_slope, stored_intercept, stored_networks);
   }
   if (a.has("plot"))
     predictor::write_scatter_svg(a.str("plot"), pred, meas, "lut-check: " + s.name + ", " + std::to_string(n) + " networks");
