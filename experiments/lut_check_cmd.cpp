@@ -18,7 +18,7 @@ namespace iqnas::cli {
 namespace {
 
 const char* kHelp = R"(usage: iqnas lut-check --lut T.json --samples N [--space NAME|FILE] [--repeats R] [--warmup W]
-                       [--seed S] [--csv P.csv] [--plot P.svg]
+                       [--seed S] [--csv P.csv] [--plot P.svg] [--same-run] [--apply-correction]
 
 Builds N uniformly random architectures of the table's space, times each end to end on this machine
 with the table's protocol (its threads and batch; interleaved repeats, medians), and prints MAPE,
@@ -28,6 +28,12 @@ measurement, raw and after the least-squares correction measured ~ slope * predi
 
   --space NAME|FILE   default: the space named in the table
   --repeats R         timed rounds per network (default 20), --warmup W untimed runs (default 3)
+  --same-run          also re-time the table's entries in the same interleaved rounds as the networks
+                      and report the prediction of that same-run table: load changes between the
+                      table's measurement and the check cannot enter, so this isolates additivity
+  --apply-correction  store the fitted correction (all points) in the table file, so that search
+                      and predictions use slope * entries + intercept (the additive form is kept);
+                      the check itself always compares the table's uncorrected sums
   --csv P.csv         the points: index, predicted, measured median and IQR, corrected, architecture
   --plot P.svg        scatter plot of measured against predicted
 )";
@@ -42,14 +48,20 @@ std::string arch_string(const SearchSpace& s, const Architecture& a) {  // "e6_k
 }
 
 int run_lut_check(const std::vector<std::string>& argv) {
-  Args a(argv, {"lut", "samples", "space", "repeats", "warmup", "seed", "csv", "plot"});
+  Args a(argv, {"lut", "samples", "space", "repeats", "warmup", "seed", "csv", "plot"}, {"same-run", "apply-correction"});
   if (a.help()) {
     std::printf("%s", kHelp);
     return 0;
   }
   const std::string lut = a.str("lut");
   const SearchSpace s = find_space(a.has("space") ? a.str("space") : predictor::latency_table_space(lut));
-  const predictor::LatencyTable t = predictor::load_latency_table(lut, s);
+  predictor::LatencyTable t = predictor::load_latency_table(lut, s);
+  if (t.correction_networks > 0 || t.slope != 1.0 || t.intercept_ms != 0.0)
+    std::fprintf(stderr, "lut-check: %s carries a correction (slope %.4f, intercept %.4f ms); checking its raw sums\n",
+                 lut.c_str(), t.slope, t.intercept_ms);
+  const double stored_slope = t.slope, stored_intercept = t.intercept_ms;
+  const int stored_networks = t.correction_networks;
+  t.slope = 1.0, t.intercept_ms = 0.0;  // the check is about the measured entries
   const double ns = a.num("samples");
   if (ns != std::floor(ns) || ns < 4 || ns > 100000) throw UsageError("--samples must be an integer in [4, 100000]");
   const int64_t n = int64_t(ns);
@@ -75,10 +87,21 @@ int run_lut_check(const std::vector<std::string>& argv) {
   std::fprintf(stderr, "lut-check: %lld networks of space '%s', %d warm-up + %d timed runs each, %d thread(s), batch %d\n",
                (long long)n, s.name.c_str(), o.warmup, o.repeats, o.threads, o.batch);
   int last_tenth = -1;
-  const auto st = predictor::measure_networks_latency(s, archs, o, [&](int64_t done, int64_t total) {
+  const predictor::Progress progress = [&](int64_t done, int64_t total) {
     const int tenth = int(10 * done / total);
     if (tenth != last_tenth) std::fprintf(stderr, "lut-check: %3d%%\n", 10 * tenth), last_tenth = tenth;
-  });
+  };
+  const bool same_run = a.has("same-run");
+  std::vector<predictor::LatencyStats> st;
+  std::vector<double> same;  // predictions of the same-run table
+  if (same_run) {
+    for (const auto& p : predictor::measure_same_run(s, archs, o, progress)) {
+      st.push_back(p.measured);
+      same.push_back(p.predicted_ms);
+    }
+  } else {
+    st = predictor::measure_networks_latency(s, archs, o, progress);
+  }
   std::vector<double> pred, meas;
   for (size_t i = 0; i < archs.size(); ++i) {
     pred.push_back(predicted_latency(t, s, archs[i]));
@@ -95,6 +118,13 @@ int run_lut_check(const std::vector<std::string>& argv) {
     for (size_t i = 0; i < pred.size(); ++i)
       if (int(i % 2) == half) held_out[i] = f(pred[i]);
   }
+  if (a.has("apply-correction")) {
+    if (!(fit.slope > 0)) throw std::runtime_error("the fitted slope is not positive; no correction stored");
+    t.slope = fit.slope, t.intercept_ms = fit.intercept, t.correction_networks = int(n);
+    predictor::save_latency_table(t, lut);
+    std::printf("  stored the correction in %s (it replaces slope %.4f, intercept %.4f ms from %d networks)\n",
+                lut.c_str(), stored_slope, stored_intercept, stored_networks);
+  }
   double mean_ratio = 0;
   for (size_t i = 0; i < pred.size(); ++i) mean_ratio += meas[i] / pred[i] / double(pred.size());
   std::printf("lut-check: %s, space '%s', %lld networks, %d thread(s), batch %d, %s\n", lut.c_str(), s.name.c_str(),
@@ -103,6 +133,22 @@ int run_lut_check(const std::vector<std::string>& argv) {
               *std::min_element(meas.begin(), meas.end()), *std::max_element(meas.begin(), meas.end()), mean_ratio);
   std::printf("  raw:        MAPE %.2f%%  Pearson %.4f  Kendall tau %.4f\n", predictor::mape(pred, meas),
               predictor::pearson(pred, meas), predictor::kendall_tau(pred, meas));
+  if (stored_networks > 0 || stored_slope != 1.0 || stored_intercept != 0.0) {
+    std::vector<double> sc;
+    for (double p : pred) sc.push_back(stored_slope * p + stored_intercept);
+    std::printf("  the table's stored correction (slope %.4f, intercept %.4f ms, fitted on %d other networks): "
+                "MAPE %.2f%%\n",
+                stored_slope, stored_intercept, stored_networks, predictor::mape(sc, meas));
+  }
+  if (same_run) {
+    const predictor::LinearFit fs = predictor::fit_linear(same, meas);
+    std::vector<double> cs;
+    for (double p : same) cs.push_back(fs(p));
+    std::printf("  same-run table: MAPE %.2f%%  Pearson %.4f  Kendall tau %.4f; corrected MAPE %.2f%% (slope %.4f, "
+                "intercept %.4f ms)\n",
+                predictor::mape(same, meas), predictor::pearson(same, meas), predictor::kendall_tau(same, meas),
+                predictor::mape(cs, meas), fs.slope, fs.intercept);
+  }
   std::printf("  corrected:  MAPE %.2f%% (in-sample), %.2f%% (2-fold held out)  slope %.4f  intercept %.4f ms\n",
               predictor::mape(corrected, meas), predictor::mape(held_out, meas), fit.slope, fit.intercept);
   if (a.has("csv")) {

@@ -103,11 +103,9 @@ std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>&
   for (int r = 0; r < o.repeats; ++r) {
     std::shuffle(order.begin(), order.end(), rng);
     for (size_t i : order) {
-      // Read the input first: inside a network, a block's input has just been written by the block
-      // before it and is in cache; timed alone after other entries, it would not be.
-      float touch = 0.f;
-      for (float v : inputs[i]) touch += v;
-      sink = sink + touch;
+      // Inside a network a block's input and scratch buffers have just been used by the block before
+      // it and are in cache; timed alone after other entries they would not be: touch them first.
+      sink = sink + programs[i]->touch(inputs[i].data());
       const double t0 = now_ms();
       sink = sink + programs[i]->run(inputs[i].data())[0];
       ms[i].push_back((now_ms() - t0) / programs[i]->batch());
@@ -120,27 +118,35 @@ std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>&
   return out;
 }
 
-LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress) {
-  o.validate();
+namespace {
+
+// The programs of a table's entries: every distinct block, then the fixed part.
+struct TablePrograms {
+  std::vector<BlockKey> keys;
+  std::vector<InferenceProgram> programs;
+};
+TablePrograms table_programs(const SearchSpace& s, const MeasureOptions& o) {
   NoGradGuard no_grad;
   Rng rng(o.seed);
-  const std::vector<BlockKey> keys = distinct_block_keys(s);
-  std::vector<InferenceProgram> programs;
-  programs.reserve(keys.size() + 1);
-  for (const BlockKey& k : keys) {
+  TablePrograms t;
+  t.keys = distinct_block_keys(s);
+  t.programs.reserve(t.keys.size() + 1);
+  for (const BlockKey& k : t.keys) {
     StaticBlock b(s, k.in, k.out, k.stride, k.act, BlockConfig{k.expansion, k.kernel, k.se}, rng);
     randomise_bn(b, rng);
     b.eval();
-    programs.push_back(inference_block(b, k.input_size, o.batch));
+    t.programs.push_back(inference_block(b, k.input_size, o.batch));
   }
   FixedParts fixed(s, rng);
   randomise_bn(fixed, rng);
   fixed.eval();
-  programs.push_back(inference_fixed(s, fixed, o.batch));
-  std::vector<InferenceProgram*> ptrs;
-  for (auto& p : programs) ptrs.push_back(&p);
-  const std::vector<LatencyStats> st = time_interleaved(ptrs, o, progress);
+  t.programs.push_back(inference_fixed(s, fixed, o.batch));
+  return t;
+}
 
+// The table from the entries' statistics (in table_programs order).
+LatencyTable make_table(const SearchSpace& s, const MeasureOptions& o, const std::vector<BlockKey>& keys,
+                        const std::vector<LatencyStats>& st) {
   LatencyTable t;
   t.space = s.name;
   t.device = o.device;
@@ -153,26 +159,70 @@ LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o
     return LatencyEntry{key, x.median_ms, x.mean_ms, x.iqr_ms};
   };
   for (size_t i = 0; i < keys.size(); ++i) t.blocks.push_back(entry(keys[i].str(), st[i]));
-  t.fixed = entry("fixed", st.back());
+  t.fixed = entry("fixed", st[keys.size()]);
   return t;
+}
+
+std::vector<InferenceProgram> network_programs(const SearchSpace& s, const std::vector<Architecture>& archs,
+                                               size_t begin, size_t end, int batch, Rng& rng) {
+  NoGradGuard no_grad;
+  std::vector<InferenceProgram> programs;
+  for (size_t i = begin; i < end; ++i) {
+    SubNetwork net(s, archs[i], rng);
+    randomise_bn(net, rng);
+    net.eval();
+    programs.push_back(inference_network(s, net, batch));
+  }
+  return programs;
+}
+
+}  // namespace
+
+LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress) {
+  o.validate();
+  TablePrograms tp = table_programs(s, o);
+  std::vector<InferenceProgram*> ptrs;
+  for (auto& p : tp.programs) ptrs.push_back(&p);
+  return make_table(s, o, tp.keys, time_interleaved(ptrs, o, progress));
+}
+
+std::vector<SameRunPoint> measure_same_run(const SearchSpace& s, const std::vector<Architecture>& archs,
+                                           const MeasureOptions& o, const Progress& progress, int group) {
+  o.validate();
+  if (group < 1) throw std::invalid_argument("measure_same_run: group must be >= 1");
+  TablePrograms tp = table_programs(s, o);
+  Rng rng(o.seed + 1);
+  std::vector<SameRunPoint> out;
+  const int64_t total = int64_t(archs.size()) * o.repeats;
+  for (size_t g0 = 0; g0 < archs.size(); g0 += size_t(group)) {
+    const size_t g1 = std::min(archs.size(), g0 + size_t(group));
+    std::vector<InferenceProgram> nets = network_programs(s, archs, g0, g1, o.batch, rng);
+    std::vector<InferenceProgram*> ptrs;
+    for (auto& p : tp.programs) ptrs.push_back(&p);
+    for (auto& p : nets) ptrs.push_back(&p);
+    MeasureOptions og = o;
+    og.seed = o.seed + g0;
+    const int64_t done0 = int64_t(g0) * o.repeats, n = int64_t(g1 - g0);
+    const auto st = time_interleaved(
+        ptrs, og, progress ? Progress([&](int64_t d, int64_t all) { progress(done0 + d * n * o.repeats / all, total); })
+                           : Progress());
+    const LatencyTable t = make_table(s, o, tp.keys, st);
+    for (size_t i = g0; i < g1; ++i)
+      out.push_back({st[tp.programs.size() + (i - g0)], predicted_latency(t, s, archs[i])});
+  }
+  return out;
 }
 
 std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<Architecture>& archs,
                                                    const MeasureOptions& o, const Progress& progress, int group) {
   o.validate();
   if (group < 1) throw std::invalid_argument("measure_networks_latency: group must be >= 1");
-  NoGradGuard no_grad;
   Rng rng(o.seed);
   std::vector<LatencyStats> out;
   const int64_t total = int64_t(archs.size()) * o.repeats;
   for (size_t g0 = 0; g0 < archs.size(); g0 += size_t(group)) {
-    std::vector<InferenceProgram> programs;
-    for (size_t i = g0; i < std::min(archs.size(), g0 + size_t(group)); ++i) {
-      SubNetwork net(s, archs[i], rng);
-      randomise_bn(net, rng);
-      net.eval();
-      programs.push_back(inference_network(s, net, o.batch));
-    }
+    const size_t g1 = std::min(archs.size(), g0 + size_t(group));
+    std::vector<InferenceProgram> programs = network_programs(s, archs, g0, g1, o.batch, rng);
     std::vector<InferenceProgram*> ptrs;
     for (auto& p : programs) ptrs.push_back(&p);
     MeasureOptions og = o;

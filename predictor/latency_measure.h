@@ -46,6 +46,17 @@ std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const s
                                                    const MeasureOptions& o, const Progress& progress = {},
                                                    int group = 16);
 LatencyStats measure_network_latency(const SearchSpace& s, const Architecture& a, const MeasureOptions& o);
+
+// The table's entries and the networks timed in the same interleaved rounds (groups of `group`
+// networks; the entries are re-timed with every group), so that changes of the machine's load
+// between a table and its check cannot enter: per network, its measurement and the prediction from
+// the entries timed alongside it. A check of additivity alone.
+struct SameRunPoint {
+  LatencyStats measured;
+  double predicted_ms = 0;
+};
+std::vector<SameRunPoint> measure_same_run(const SearchSpace& s, const std::vector<Architecture>& archs,
+                                           const MeasureOptions& o, const Progress& progress = {}, int group = 16);
 // The same for a network with its own (e.g. trained) weights; it is switched to eval mode.
 LatencyStats measure_network_latency(const SearchSpace& s, SubNetwork& net, const MeasureOptions& o);
 

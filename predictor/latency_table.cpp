@@ -139,6 +139,17 @@ LatencyTable parse_latency_table(const std::string& text, const std::string& sou
   t.threads = integer("threads", 0);
   t.repeats = integer("repeats", 0);
   t.warmup = j.contains("warmup") ? integer("warmup", 0) : 0;
+  if (j.contains("correction")) {
+    const json& c = j["correction"];
+    if (!c.is_object() || !c.contains("slope") || !c["slope"].is_number() || !c.contains("intercept_ms") ||
+        !c["intercept_ms"].is_number())
+      fail(source, "'correction' must be an object with numbers 'slope' and 'intercept_ms'");
+    t.slope = c["slope"].get<double>();
+    t.intercept_ms = c["intercept_ms"].get<double>();
+    if (!std::isfinite(t.slope) || t.slope <= 0 || !std::isfinite(t.intercept_ms))
+      fail(source, "correction: 'slope' must be finite and > 0, 'intercept_ms' finite");
+    if (c.contains("networks") && c["networks"].is_number_integer()) t.correction_networks = c["networks"].get<int>();
+  }
   if (!j.contains("fixed")) fail(source, "missing field 'fixed' (the stem, stage 0, stage 6 and head entry)");
   t.fixed = entry_from(j["fixed"], "fixed", source);
   if (!j.contains("blocks") || !j["blocks"].is_object()) fail(source, "missing object 'blocks'");
@@ -184,6 +195,8 @@ std::string latency_table_to_json(const LatencyTable& t) {
   j["iqnas_version"] = t.iqnas_version;
   j["source"] = t.source;
   j["fixed"] = entry_json(t.fixed);
+  if (t.correction_networks > 0 || t.slope != 1.0 || t.intercept_ms != 0.0)
+    j["correction"] = {{"slope", t.slope}, {"intercept_ms", t.intercept_ms}, {"networks", t.correction_networks}};
   json b = json::object();
   for (const auto& e : t.blocks) b[e.key] = entry_json(e);
   j["blocks"] = b;
@@ -206,10 +219,10 @@ double block_latency(const LatencyTable& t, const SearchSpace& s, int stage, int
   const std::string key = block_key(s, stage, block, config).str();
   const LatencyEntry* e = t.find(key);
   if (!e) throw std::out_of_range("latency table of space '" + t.space + "' has no entry '" + key + "'");
-  return e->median_ms;
+  return t.slope * e->median_ms;
 }
 
-double fixed_latency(const LatencyTable& t) { return t.fixed.median_ms; }
+double fixed_latency(const LatencyTable& t) { return t.slope * t.fixed.median_ms + t.intercept_ms; }
 
 double predicted_latency(const LatencyTable& t, const SearchSpace& s, const Architecture& a) {
   validate_arch(s, a);

@@ -36,6 +36,11 @@ struct LatencyTable {
   int batch = 1, threads = 1, repeats = 0, warmup = 0;
   LatencyEntry fixed;
   std::vector<LatencyEntry> blocks;
+  // Linear correction fitted by `iqnas lut-check --apply-correction` (measured ~ slope * sum +
+  // intercept over whole networks): every block entry is used times slope, the fixed part times
+  // slope plus the intercept, which keeps the block-additive form. Identity by default.
+  double slope = 1.0, intercept_ms = 0.0;
+  int correction_networks = 0;  // how many networks it was fitted on (0: none)
   const LatencyEntry* find(const std::string& key) const;  // nullptr when absent
 };
 
@@ -48,7 +53,8 @@ std::string latency_table_space(const std::string& path);
 std::string latency_table_to_json(const LatencyTable& t);
 void save_latency_table(const LatencyTable& t, const std::string& path);  // temporary file, fsync, rename
 
-// Median latency of one block (0-based stage, block, configuration) and of the fixed part.
+// Latency of one block (0-based stage, block, configuration) and of the fixed part: the medians,
+// with the table's correction applied.
 double block_latency(const LatencyTable& t, const SearchSpace& s, int stage, int block, int config);
 double fixed_latency(const LatencyTable& t);
 // The table's prediction for an architecture: fixed part + the active blocks' entries.

@@ -1,17 +1,17 @@
 #include "supernet/inference.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <random>
 #include <stdexcept>
 #include <string>
 
+#include "kernels/act_math.h"
 #include "kernels/conv.h"
 #include "kernels/depthwise.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
-#include "kernels/act_math.h"
 
 namespace iqnas {
 
@@ -231,6 +231,14 @@ const float* InferenceProgram::run(const float* input) {
   slots_[0] = const_cast<float*>(input);  // no step writes to slot 0
   for (auto& s : steps_) s->fn(slots_.data(), workspace_.data());
   return slots_[size_t(out_slot_)];
+}
+
+float InferenceProgram::touch(const float* input) const {
+  float sum = 0.f;
+  for (int64_t i = 0; i < in_floats_ * batch_; i += 16) sum += input[i];  // one read per 64-byte line
+  for (const auto& b : buffers_)
+    for (size_t i = 0; i < b.size(); i += 16) sum += b[i];
+  return sum;
 }
 
 namespace {

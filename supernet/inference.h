@@ -33,6 +33,10 @@ class InferenceProgram {
   // Runs the steps on `input` (batch x input_floats(), NHWC) and returns the output buffer
   // (batch x output_floats()), valid until the next run.
   const float* run(const float* input);
+  // Reads `input` and every activation buffer once, bringing them into cache as they are inside a
+  // network, where each block's input and scratch buffers were just used by the block before it.
+  // Returns a value that depends on the reads (so they are not optimised away).
+  float touch(const float* input) const;
   int batch() const { return batch_; }
   int64_t input_floats() const { return in_floats_; }    // per image
   int64_t output_floats() const { return out_floats_; }  // per image

@@ -69,6 +69,28 @@ TEST(LatencyTable, MeasureSaveLoadAndRow) {
   }
 }
 
+TEST(LatencyTable, CorrectionScalesEntriesAndShiftsTheFixedPart) {
+  const SearchSpace s = find_space("tiny");
+  LatencyTable t = quick_table(s);
+  const double b = block_latency(t, s, 1, 0, 3), f = fixed_latency(t);
+  t.slope = 0.8, t.intercept_ms = 0.05, t.correction_networks = 10;
+  const std::string path = temp_path("tiny_lut_corrected.json");
+  save_latency_table(t, path);
+  const LatencyTable r = load_latency_table(path, s);
+  EXPECT_DOUBLE_EQ(r.slope, 0.8);
+  EXPECT_EQ(r.correction_networks, 10);
+  EXPECT_NEAR(block_latency(r, s, 1, 0, 3), 0.8 * b, 1e-12);
+  EXPECT_NEAR(fixed_latency(r), 0.8 * f + 0.05, 1e-12);
+  // the row keeps the additive form: the corrected sum
+  solver::Problem p;
+  p.groups = space_groups(s);
+  const Architecture a = heaviest_arch(s);
+  double raw = f;
+  for (size_t st = 0; st < s.stages.size(); ++st)
+    for (int k = 0; k < a.depths[st]; ++k) raw += block_latency(t, s, int(st), k, a.blocks[st][size_t(k)]) / 0.8;
+  EXPECT_NEAR(p.value(resource_row(s, "latency_ms", &r), arch_to_selection(s, a)), 0.8 * raw + 0.05, 1e-9);
+}
+
 std::string read(const std::string& path) {
   std::ifstream f(path);
   std::stringstream ss;

@@ -39,17 +39,19 @@ TEST_P(ResourceRows, RowsEqualDirectCounts) {
   for (size_t i = 0; i < s.stages.size(); ++i) always += s.stages[i].max_depth();
   ASSERT_EQ(int(memory.size()), always);  // one row per block position
   Rng rng(11);
-  for (int t = 0; t < 8; ++t) {
+  for (int t = 0; t < 6; ++t) {
     const Architecture a = t == 0 ? heaviest_arch(s) : t == 1 ? smallest_arch(s) : random_arch(s, rng);
     const std::vector<int> sel = arch_to_selection(s, a);
     const NetworkCounts n = count_network(s, a);
     EXPECT_NEAR(p.value(params, sel), double(n.params) / 1e6, 1e-9);
     EXPECT_NEAR(p.value(macs, sel), double(n.macs) / 1e6, 1e-9);
-    EXPECT_NEAR(resource_value(s, a, "params_m", nullptr), double(n.params) / 1e6, 1e-12);
     double peak = 0;
     for (const auto& c : memory) peak = std::max(peak, p.value(c.expr, sel));
     EXPECT_NEAR(peak, double(n.peak_activation_bytes) / 1e6, 1e-9);
-    EXPECT_NEAR(resource_value(s, a, "memory_mb", nullptr), peak, 1e-12);
+    if (t == 0) {  // resource_value counts the same way (it builds the network again: once is enough)
+      EXPECT_NEAR(resource_value(s, a, "params_m", nullptr), double(n.params) / 1e6, 1e-12);
+      EXPECT_NEAR(resource_value(s, a, "memory_mb", nullptr), peak, 1e-12);
+    }
   }
 }
 
