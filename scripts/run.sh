@@ -18,5 +18,5 @@ iqnas=${IQNAS:-build/default/experiments/iqnas}
 # of many small parallel regions starve each other.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 run=${1:-runs/tiny}
-"$iqnas" run experiments/configs/tiny-pipeline.json --run "$run"
+"$iqnas" run experiments/pipelines/tiny.json --run "$run"
 echo "report: $run/report.md"

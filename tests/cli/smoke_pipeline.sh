@@ -9,7 +9,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 [[ -d /usr/share/datasets/fashion-mnist ]] || { echo "SKIP: Fashion-MNIST (Debian package dataset-fashion-mnist) not installed"; exit 0; }
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2} OMP_WAIT_POLICY=PASSIVE
 
-"$iqnas" run "$src/experiments/configs/smoke.json" --run "$dir/run" > "$dir/log" 2>&1 || { tail -30 "$dir/log"; fail "iqnas run failed"; }
+"$iqnas" run "$src/experiments/pipelines/smoke.json" --run "$dir/run" > "$dir/log" 2>&1 || { tail -30 "$dir/log"; fail "iqnas run failed"; }
 r=$dir/run
 for f in space.json heaviest.safetensors supernet.safetensors lut.json contrib.json predictor.json subnets.csv \
          predictor-eval.md report.md timings.json; do
@@ -32,7 +32,7 @@ PY
 
 # Run again: every stage finds its work done.
 start=$(date +%s)
-"$iqnas" run "$src/experiments/configs/smoke.json" --run "$dir/run" > "$dir/log2" 2>&1 || fail "second run failed"
+"$iqnas" run "$src/experiments/pipelines/smoke.json" --run "$dir/run" > "$dir/log2" 2>&1 || fail "second run failed"
 grep -q "already complete" "$dir/log2" || fail "the second run retrained"
 (( $(date +%s) - start < 120 )) || fail "the second run took $(( $(date +%s) - start )) s: it redid work"
 
