@@ -84,14 +84,15 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
      << " --arch FILE --timm`).\n\n";
 }
 
-// Contributions: heatmap of every block configuration's Delta, depth Deltas, marginal effects
-// of expansion, kernel and SE per stage, and a test of the paper's reading.
-void contributions_section(std::ostringstream& md, const std::string& dir) {
+}  // namespace
+
+std::string contributions_markdown(const std::string& dir) {
+  std::ostringstream md;
   const std::string path = dir + "/contrib.json";
-  if (!fs::exists(path)) return;
+  if (!fs::exists(path)) return "";
   const SearchSpace s = load_run_space(dir);
   const auto st = predictor::contrib_state_from_json(read_text(path), path);
-  if (st.ids.size() != predictor::contribution_plan(s).size()) return;
+  if (st.ids.size() != predictor::contribution_plan(s).size()) return "";
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, predictor::ContributionPredictor::Variant::Paper);
   std::vector<std::vector<double>> cells;
   std::vector<std::string> rows, cols;
@@ -146,7 +147,10 @@ void contributions_section(std::ostringstream& md, const std::string& dir) {
      << (rd > 0.5 && rw > 0.5 ? "holds" : rd > 0.5 || rw > 0.5 ? "holds in part" : "does not hold")
      << " on this supernet (a correlation above 0.5 counts as holding). Effects are differences of measured accuracies "
         "in points; their standard errors are in predictor.json.\n\n";
+  return md.str();
 }
+
+namespace {
 
 void time_section(std::ostringstream& md, const std::string& dir, double solve_ms_sum, int solves) {
   const json t = read_json(dir + "/timings.json");
@@ -193,7 +197,7 @@ void write_report(const std::string& dir, const PipelineConfig& c, const std::ve
        << read_text(dir + "/predictor-eval.md") << "\n";
     if (fs::exists(dir + "/predictor-eval.png")) md << "![predicted vs measured](predictor-eval.png)\n\n";
   }
-  contributions_section(md, dir);
+  md << contributions_markdown(dir);
   time_section(md, dir, solve_ms_sum, solves);
   write_file_atomic(dir + "/report.md", md.str());
 }

@@ -9,6 +9,11 @@
 
 namespace iqnas::cli {
 
+// The interpretability section: the heatmap of every block configuration's contribution (written
+// as DIR/contributions.svg/.png), depth contributions and the marginal effects per stage, and
+// whether the paper's finding holds. Empty when DIR/contrib.json is absent or incomplete.
+std::string contributions_markdown(const std::string& dir);
+
 void write_report(const std::string& dir, const PipelineConfig& c, const std::vector<std::string>& budget_tags);
 
 }  // namespace iqnas::cli

@@ -30,6 +30,11 @@ for f in glob.glob(sys.argv[1] + "/search/*[0-9].json"):
     assert j["predicted_resources"]["latency_ms"] <= j["budgets"]["latency_ms"] * (1 + 1e-9), f
 PY
 
+# The interpretability report of the same run.
+"$iqnas" explain --run "$r" > "$dir/explain.log" 2>&1 || fail "iqnas explain failed: $(cat "$dir/explain.log")"
+grep -q "depth effect" "$r/explain.md" || fail "explain.md lacks the per-stage effects"
+[[ -s $r/contributions.svg ]] || fail "no contribution heatmap"
+
 # Run again: every stage finds its work done.
 start=$(date +%s)
 "$iqnas" run "$src/experiments/pipelines/smoke.json" --run "$dir/run" > "$dir/log2" 2>&1 || fail "second run failed"
