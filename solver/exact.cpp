@@ -7,8 +7,12 @@
 #include <utility>
 
 #include "solver/dense.h"
+#include "solver/exact_dense.h"
+#include "solver/golden_section.h"
 
 namespace iqnas::solver {
+
+using detail::golden_section_min;
 
 namespace {
 
@@ -17,32 +21,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 double budget_slack(double max) {  // the feasibility tolerance of within_budget()
   const double s = std::fabs(max);
   return kFeasTol * (s > 1 ? s : 1);
-}
-
-// Golden-section search for the minimum of a unimodal f on [0, hi] with `iters` shrinking steps;
-// returns the better of the last two probes (x, f(x)).
-template <typename F>
-std::pair<double, double> golden_section_min(const F& f, double hi, int iters) {
-  const double gr = 0.6180339887498949;
-  double a = 0, b = hi;
-  double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
-  double f1 = f(x1), f2 = f(x2);
-  for (int it = 0; it < iters; ++it) {
-    if (f1 <= f2) {
-      b = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = b - gr * (b - a);
-      f1 = f(x1);
-    } else {
-      a = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = a + gr * (b - a);
-      f2 = f(x2);
-    }
-  }
-  return f1 <= f2 ? std::pair{x1, f1} : std::pair{x2, f2};
 }
 
 }  // namespace
@@ -55,6 +33,7 @@ struct ExactSolver::Impl {
   std::vector<int> cover_pos;  // group -> position in `cover`, -1 otherwise
   std::vector<int> leaves;     // multi-option groups outside the cover
   std::vector<double> spread;  // per row: total range of coefficients (scales for multipliers)
+  bool dense_mode = false;     // cover groups interact with each other: exact_dense.h
 
   // Per-solve state.
   std::vector<double> T;       // budget maxima (with the feasibility slack added)
@@ -127,25 +106,10 @@ struct ExactSolver::Impl {
     }
     for (int g = 0; g < G; ++g)
       if (cover_pos[g] < 0 && d.n[g] > 1) leaves.push_back(g);
-    spread.assign(R, 0.0);
-    for (int g = 0; g < G; ++g)
-      for (int r = 0; r < R; ++r) {
-        double lo = kInf, hi = -kInf;
-        for (int o = 0; o < d.n[g]; ++o) {
-          lo = std::min(lo, d.lin_at(g, o)[r]);
-          hi = std::max(hi, d.lin_at(g, o)[r]);
-        }
-        spread[r] += hi - lo;
-      }
-    for (const auto& e : d.edges)
-      for (int r = 0; r < R; ++r) {
-        double lo = 0, hi = 0;
-        for (size_t i = r; i < e.q.size(); i += R) {
-          lo = std::min(lo, e.q[i]);
-          hi = std::max(hi, e.q[i]);
-        }
-        spread[r] += hi - lo;
-      }
+    spread = d.row_spread();
+    // Edges between two cover groups are only bounded by their best partner option in phase 1;
+    // when there are any, the search of exact_dense.h (local-polytope bound) is used instead.
+    for (const auto& e : d.edges) dense_mode = dense_mode || (cover_pos[e.a] >= 0 && cover_pos[e.b] >= 0);
     base.assign(d.lin.size() / R, 0.0);
     hub.assign(G, -1);
   }
@@ -712,11 +676,36 @@ struct ExactSolver::Impl {
         inc_sel = *hint;
       }
     }
-    optimize_lambda();
     double root = kInf;
-    if (!cannot_fit()) {
-      root = lagrangian(lambda);
-      dfs_cover(0, root);
+    long sweeps = 0, heuristic_improvements = 0;
+    if (dense_mode) {
+      detail::DenseSearchInput in;
+      in.d = &d;
+      in.T = T;
+      in.Traw = Traw;
+      in.have_incumbent = have_inc;
+      in.incumbent = inc;
+      in.time_limit_s = time_limit;
+      in.t0 = t0;
+      const detail::DenseSearchOutput out = detail::dense_branch_and_bound(in);
+      if (out.found) {
+        have_inc = true;
+        inc = out.objective;
+        inc_sel.resize(G);
+        for (int g = 0; g < G; ++g) inc_sel[g] = d.orig[g][out.selection[g]];
+      }
+      aborted = out.aborted;
+      open_bound = out.open_bound;
+      root = out.root_bound;
+      nodes = out.nodes;
+      sweeps = out.sweeps;
+      heuristic_improvements = out.heuristic_improvements;
+    } else {
+      optimize_lambda();
+      if (!cannot_fit()) {
+        root = lagrangian(lambda);
+        dfs_cover(0, root);
+      }
     }
     Result r;
     r.method = "exact";
@@ -741,6 +730,11 @@ struct ExactSolver::Impl {
     for (int g = 0; g < G; ++g) removed += static_cast<int>(prob.groups[g].options.size()) - d.n[g];
     r.set_stat("dominated_options", removed);
     r.set_stat("timed_out", aborted ? 1 : 0);
+    r.set_stat("dense_search", dense_mode ? 1 : 0);
+    if (dense_mode) {
+      r.set_stat("mplp_sweeps", static_cast<double>(sweeps));
+      r.set_stat("heuristic_improvements", static_cast<double>(heuristic_improvements));
+    }
     r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
   }
