@@ -222,7 +222,7 @@ struct ExactSolver::Impl {
     std::vector<double> tmp;
     for (int s = 0; s < sweeps; ++s) {
       for (int k = 0; k < K; ++k) {
-        if (spread[k + 1] <= 0) continue;
+        if (spread[k + 1] <= 0 || out_of_time()) continue;  // any multipliers give a valid bound
         auto Lk = [&](double x) {
           tmp = lambda;
           tmp[k] = x;
