@@ -1,5 +1,6 @@
 // `iqnas solve`: solve one problem file (docs/solver.md) and write the result JSON.
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,22 +12,20 @@
 
 namespace {
 
-const char* kUsage =
-    "usage: iqnas solve --problem P.json --out R.json [--method exact|relax|evo|random]\n"
-    "                   [--time-limit S] [--seed N] [--samples K]\n"
-    "  --method      exact (default; proven optimum), relax (relaxation + guaranteed rounding),\n"
-    "                evo (evolutionary, population 100, 500 generations), random (best of K samples)\n"
-    "  --time-limit  seconds for exact; on timeout the result is 'feasible' with a proven bound\n"
-    "  --seed        random seed of evo and random (default 0)\n"
-    "  --samples     K for random (default 10000)\n"
-    "An infeasible problem is a result, not an error: status 'infeasible', the smallest achievable\n"
-    "value of each budget, and exit code 0.\n";
+std::string usage() {
+  return "usage: iqnas solve --problem P.json --out R.json [--method NAME] [method options]\n" +
+         iqnas::cli::solve_options_usage() +
+         "An infeasible problem is a result, not an error: status 'infeasible', the smallest achievable\n"
+         "value of each budget, and exit code 0. The result echoes the method's options.\n";
+}
 
 int run_solve(const std::vector<std::string>& argv) {
   using namespace iqnas;
-  cli::Args args(argv, {"problem", "out", "method", "time-limit", "seed", "samples"});
+  std::set<std::string> names = cli::solve_option_names();
+  names.insert({"problem", "out"});
+  cli::Args args(argv, names);
   if (args.help()) {
-    std::printf("%s", kUsage);
+    std::printf("%s", usage().c_str());
     return 0;
   }
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
@@ -50,4 +49,4 @@ int run_solve(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-IQNAS_COMMAND("solve", "solve an integer quadratic program (exact, relax, evo, random)", run_solve);
+IQNAS_COMMAND("solve", "solve an integer quadratic program (methods: iqnas solve --help)", run_solve);

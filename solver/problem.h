@@ -91,6 +91,8 @@ struct Result {
   std::vector<double> constraint_min;
   std::string message;
   double solve_seconds = 0.0;
+  // The options of the method with their values (solver/methods.h), echoed into the JSON.
+  std::vector<std::pair<std::string, double>> options;
   // Method statistics (nodes, iterations, relaxation value, checks); written as-is to the JSON.
   std::vector<std::pair<std::string, double>> stats;
 

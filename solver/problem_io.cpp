@@ -151,6 +151,10 @@ void write_problem(const Problem& p, const std::string& path) { write_json_file(
 json result_to_json(const Result& r) {
   json j;
   j["method"] = r.method;
+  json opts = json::object();
+  for (const auto& [key, v] : r.options)  // integral values (seeds, counts) as JSON integers
+    opts[key] = v == std::floor(v) && std::fabs(v) <= 9007199254740992.0 ? json(static_cast<int64_t>(v)) : json(v);
+  j["options"] = opts;
   j["status"] = status_name(r.status);
   const bool has_sel = !r.selection.empty();
   j["objective"] = has_sel ? json(r.objective) : json(nullptr);

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "solver/exact.h"
+#include "solver/methods.h"
 
 namespace iqnas::solver {
 
@@ -30,6 +31,7 @@ std::vector<SweepPoint> sweep(const Problem& p, const std::string& constraint, c
   std::vector<SweepPoint> out(budgets.size());
   std::vector<double> maxes;
   for (const auto& c : p.constraints) maxes.push_back(c.max);
+  validate_options(opt);
   if (opt.method == "exact") {
     ExactSolver solver(p);
     ExactOptions eo;
@@ -47,6 +49,7 @@ std::vector<SweepPoint> sweep(const Problem& p, const std::string& constraint, c
         pt.reused = true;
       } else {
         pt.result = solver.solve(eo, &maxes);
+        pt.result.options = method_option_values(opt);
         if (pt.result.status == Status::Infeasible) {
           Problem q = p;
           q.constraints[k].max = budgets[i];
