@@ -34,6 +34,7 @@ struct ExactSolver::Impl {
   std::vector<int> leaves;     // multi-option groups outside the cover
   std::vector<double> spread;  // per row: total range of coefficients (scales for multipliers)
   bool dense_mode = false;     // cover groups interact with each other: exact_dense.h
+  std::vector<double> dense_lambda, dense_messages;  // root state of the last dense search
 
   // Per-solve state.
   std::vector<double> T;       // budget maxima (with the feasibility slack added)
@@ -687,7 +688,13 @@ struct ExactSolver::Impl {
       in.incumbent = inc;
       in.time_limit_s = time_limit;
       in.t0 = t0;
-      const detail::DenseSearchOutput out = detail::dense_branch_and_bound(in);
+      in.lambda = dense_lambda;
+      in.messages = dense_messages;
+      detail::DenseSearchOutput out = detail::dense_branch_and_bound(in);
+      if (!out.lambda.empty()) {  // warm start of the next solve (a sweep)
+        dense_lambda = std::move(out.lambda);
+        dense_messages = std::move(out.messages);
+      }
       if (out.found) {
         have_inc = true;
         inc = out.objective;

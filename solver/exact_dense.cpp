@@ -45,16 +45,28 @@ class Search {
     }
     spread = d.row_spread();
     order = branching_order();
+    // Warm start only from multipliers of a sane scale: a budget met only by its tightest
+    // selections drives them up by orders of magnitude, and bounds computed with them would lose
+    // their precision for the next budget.
+    bool sane = static_cast<int>(in.lambda.size()) == K && in.messages.size() == msg.size();
+    for (int k = 0; k < K && sane; ++k)
+      sane = std::isfinite(in.lambda[k]) && in.lambda[k] <= max_lambda(k);
+    if (sane) {
+      warm_lambda = in.lambda;
+      msg = in.messages;
+    }
   }
 
   DenseSearchOutput run() {
     DenseSearchOutput out;
-    lam.assign(K, 0.0);
+    lam = warm_lambda.empty() ? std::vector<double>(K, 0.0) : warm_lambda;
     set_lambda(lam);
     if (!propagate()) return finish(out, -kInf);
     optimise_lambda();
     const double root = converge(kRootSweeps, kInf);
     out.root_bound = root;
+    out.lambda = lam;
+    out.messages = msg;
     heuristic();
     if (!aborted) dfs(root);
     else open_bound = std::max(open_bound, root);
@@ -84,6 +96,7 @@ class Search {
   std::vector<int> budget_edges;  // edges with a non-zero budget coefficient
   std::vector<int> order;         // static branching order
   std::vector<double> sA, sB, sM;
+  std::vector<double> warm_lambda;
 
   bool have_inc = false;
   double inc = -kInf;
@@ -258,6 +271,9 @@ class Search {
     return std::min(b, node_bound);
   }
 
+  // Multipliers beyond this scale would make the bounds lose their precision (cw = lambda * T).
+  double max_lambda(int k) const { return 1e3 * std::max(spread[0], 1e-12) / spread[k + 1]; }
+
   // Minimises the bound over the multipliers (coordinate golden-section search, messages carried
   // over from one probe to the next).
   void optimise_lambda() {
@@ -276,13 +292,14 @@ class Search {
         const double cur = lam[k];
         double hi = cur > 0 ? 2 * cur : std::max(spread[0], 1e-12) / spread[k + 1];
         double fhi = F(k, hi);
-        for (int it = 0; it < 40 && !aborted; ++it) {
+        const double cap = max_lambda(k);  // numerical safety: any multipliers >= 0 give a bound
+        for (int it = 0; it < 40 && !aborted && 2 * hi <= cap; ++it) {
           const double f2 = F(k, 2 * hi);
           if (!(f2 < fhi)) break;
           hi *= 2;
           fhi = f2;
         }
-        auto [bx, bf] = golden_section_min([&](double x) { return F(k, x); }, 2 * hi, 24);
+        auto [bx, bf] = golden_section_min([&](double x) { return F(k, x); }, 2 * hi, warm_lambda.empty() ? 24 : 12);
         const double f0 = F(k, 0.0), fc = F(k, cur);
         if (f0 <= bf && f0 <= fc) bx = 0;
         else if (fc < bf) bx = cur;

@@ -21,6 +21,9 @@ struct DenseSearchInput {
   bool have_incumbent = false;
   double incumbent = 0;      // objective of a feasible selection known beforehand (warm start)
   double time_limit_s = 0;   // 0: none
+  // Warm start (a sweep: the same problem with other budgets): multipliers and messages of the
+  // previous search's root; empty for none.
+  std::vector<double> lambda, messages;
   std::chrono::steady_clock::time_point t0;
 };
 
@@ -34,6 +37,7 @@ struct DenseSearchOutput {
   long nodes = 0;
   long sweeps = 0;           // MPLP passes over the edges
   long heuristic_improvements = 0;
+  std::vector<double> lambda, messages;  // at the root, for the next warm start
 };
 
 DenseSearchOutput dense_branch_and_bound(const DenseSearchInput& in);
