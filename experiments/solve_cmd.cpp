@@ -40,6 +40,7 @@ int run_solve(const std::vector<std::string>& argv) {
     std::printf("%s: %s, objective %.10g", opt.method.c_str(), solver::status_name(r.status), r.objective);
     if (r.has_bound) std::printf(", bound %.10g", r.bound);
     std::printf(", %.3f ms\n", r.solve_seconds * 1e3);
+    if (!r.message.empty()) std::printf("  %s\n", r.message.c_str());
     for (size_t k = 0; k < r.constraint_names.size(); ++k)
       std::printf("  %s = %.6g (max %.6g)\n", r.constraint_names[k].c_str(), r.constraint_values[k], r.constraint_max[k]);
   }

@@ -1,5 +1,6 @@
-// The non-exact methods: relax (METHOD.md section 7), evo (Once-for-All style) and random.
-// Each returns a feasible selection (status `feasible`) or `infeasible` when none exists.
+// The non-exact methods: relax (METHOD.md section 7), evo (Once-for-All style), random and
+// binas-bcfw. Each returns a feasible selection (status `feasible`) or `infeasible` when none
+// exists, except binas-bcfw, whose rounding may break a budget (status `budget_exceeded`).
 #pragma once
 #include <cstdint>
 
@@ -32,5 +33,18 @@ struct RandomOptions {
   uint64_t seed = 0;
 };
 Result solve_random(const Problem& p, const RandomOptions& opt = {});
+
+// The reference code's block-coordinate Frank-Wolfe (docs/solver.md, "binas-bcfw"): two blocks
+// (a 2-colouring of the interaction graph; std::invalid_argument when there is none), start at the
+// smallest point, momentum-averaged gradients, a random block per step, fixed step size, then
+// `sparsify` (alternating LPs maximising the overlap with the BCFW point) and argmax per group.
+struct BcfwOptions {
+  int steps = 1000;
+  double gamma = 0.002;        // fixed step size
+  double momentum = 0.9;       // g_avg <- momentum * g_avg + (1 - momentum) * g
+  int sparsify_lps = 100;
+  uint64_t seed = 0;           // block choice after the first two steps
+};
+Result solve_binas_bcfw(const Problem& p, const BcfwOptions& opt = {});
 
 }  // namespace iqnas::solver

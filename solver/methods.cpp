@@ -60,6 +60,17 @@ std::vector<Method> build() {
                  ro.samples = o.samples;
                  return solve_random(p, ro);
                }});
+  m.push_back({"binas-bcfw", "the reference code's block-coordinate Frank-Wolfe + sparsify + argmax (may break the budget)",
+               {seed_option(),
+                {"bcfw-steps", "Frank-Wolfe steps of binas-bcfw (default 1000)", true, 0, 1e7,
+                 [](const SolveOptions& o) { return static_cast<double>(o.bcfw_steps); },
+                 [](SolveOptions& o, double v) { o.bcfw_steps = static_cast<int>(v); }}},
+               [](const Problem& p, const SolveOptions& o) {
+                 BcfwOptions bo;
+                 bo.seed = o.seed;
+                 bo.steps = o.bcfw_steps;
+                 return solve_binas_bcfw(p, bo);
+               }});
   return m;
 }
 

@@ -105,6 +105,7 @@ const char* status_name(Status s) {
     case Status::Optimal: return "optimal";
     case Status::Feasible: return "feasible";
     case Status::Infeasible: return "infeasible";
+    case Status::BudgetExceeded: return "budget_exceeded";
   }
   return "?";
 }

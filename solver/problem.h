@@ -73,7 +73,8 @@ inline bool within_budget(double value, double max) {
   return value <= max + kFeasTol * (scale > 1 ? scale : 1);
 }
 
-enum class Status { Optimal, Feasible, Infeasible };
+// BudgetExceeded: a selection is returned but breaks a budget (binas-bcfw's argmax rounding).
+enum class Status { Optimal, Feasible, Infeasible, BudgetExceeded };
 const char* status_name(Status s);
 
 struct Result {

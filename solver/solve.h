@@ -17,6 +17,7 @@ struct SolveOptions {
   int samples = 10000;           // random: K
   int population = 100;          // evo
   int generations = 500;         // evo
+  int bcfw_steps = 1000;         // binas-bcfw
 };
 
 // Solves and, for an infeasible problem, fills constraint_min and a message naming the budget(s)

@@ -34,7 +34,8 @@ TEST(Methods, EveryMethodRunsByNameAndEchoesItsOptions) {
     const Result r = solve(p, o);
     EXPECT_EQ(r.method, m.name);
     EXPECT_NE(r.status, Status::Infeasible) << m.name;
-    EXPECT_TRUE(p.feasible(r.selection)) << m.name;
+    ASSERT_EQ(r.selection.size(), p.groups.size()) << m.name;
+    EXPECT_EQ(p.feasible(r.selection), r.status != Status::BudgetExceeded) << m.name;
     ASSERT_EQ(r.options.size(), m.options.size()) << m.name;
     for (size_t i = 0; i < m.options.size(); ++i) {
       EXPECT_EQ(r.options[i].first, m.options[i].flag);
@@ -44,7 +45,7 @@ TEST(Methods, EveryMethodRunsByNameAndEchoesItsOptions) {
     ASSERT_TRUE(j.contains("options")) << m.name;
     EXPECT_EQ(j["options"].size(), m.options.size()) << m.name;
   }
-  for (const char* n : {"exact", "relax", "evo", "random"}) EXPECT_TRUE(names.count(n)) << n;
+  for (const char* n : {"exact", "relax", "evo", "random", "binas-bcfw"}) EXPECT_TRUE(names.count(n)) << n;
   EXPECT_EQ(method_names("|").find("exact"), 0u);
 }
 
