@@ -11,6 +11,7 @@ of scripts/install-deps.sh --with-reference), scipy.optimize.milp (HiGHS too) or
 --table prints a markdown table: per problem the time of iqnas exact and of the reference to a
 proven optimum, and their ratio (reference / iqnas), both measured in this run, one thread each.
 --time-limit S is passed to both (a run that hits it is reported as such, not as a failure).
+Run it with .venv-reference/bin/python (scripts/install-deps.sh --with-reference) for highspy.
 
 Without problem files it checks solver/examples/*.json. --random N adds N random problems larger
 than brute force can enumerate (8-12 groups, 2-8 options, 1-3 budgets, bilinear terms across

@@ -11,7 +11,7 @@ pkgs=(
   dataset-fashion-mnist
 )
 if [[ "${1:-}" == "--with-reference" ]]; then
-  pkgs+=(python3 python3-torch python3-numpy python3-scipy python3-matplotlib coinor-cbc)
+  pkgs+=(python3 python3-torch python3-numpy python3-scipy python3-matplotlib coinor-cbc python3-venv)
 fi
 
 missing=()
@@ -20,11 +20,23 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# scripts/check-solver-milp.py: HiGHS (highspy, not packaged by Debian) for the MILP reference, in
+# the virtual environment .venv-reference (Debian's packages visible; numpy 1.26 as Debian's
+# PyTorch needs).
+if [[ "${1:-}" == "--with-reference" ]]; then
+  venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-reference"
+  if ! "$venv/bin/python" -c "import highspy" 2>/dev/null; then
+    echo "install-deps: installing highspy into $venv"
+    [[ -x "$venv/bin/python" ]] || /usr/bin/python3 -m venv --system-site-packages "$venv"
+    "$venv/bin/pip" install -q highspy==1.16.0 numpy==1.26.4
+  fi
+fi
