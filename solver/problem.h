@@ -53,7 +53,8 @@ struct Problem {
   int constraint_index(const std::string& name) const;
 
   // Throws std::invalid_argument naming the field and index of the first problem found: no groups,
-  // an empty group, a variable index out of range, a non-finite number, an empty or duplicate
+  // an empty group, a variable index out of range, a non-finite number, a row whose absolute
+  // coefficients sum beyond kMaxRowMagnitude (or a budget beyond it), an empty or duplicate
   // constraint name. A bilinear term inside one group is allowed: x_i * x_i is x_i, and two
   // different options of one group are never both chosen, so their product is 0.
   void validate() const;
@@ -65,6 +66,9 @@ struct Problem {
   // True when every constraint holds within the feasibility tolerance.
   bool feasible(const std::vector<int>& selection) const;
 };
+
+// Largest sum of absolute coefficients of a row (and largest |max|): values stay far from overflow.
+constexpr double kMaxRowMagnitude = 1e100;
 
 // A constraint value counts as within its budget when value <= max + kFeasTol * max(1, |max|).
 constexpr double kFeasTol = 1e-9;
