@@ -1,5 +1,9 @@
 #include "solver/problem_io.h"
 
+#include "solver/atomic_file.h"
+
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -150,6 +154,9 @@ json problem_to_json(const Problem& p) {
 }
 
 Problem read_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block the read for ever
+    throw std::runtime_error(path + ": not a regular file");
   std::ifstream in(path);
   if (!in) throw std::runtime_error(path + ": cannot open the problem file");
   json j;
@@ -195,15 +202,6 @@ json result_to_json(const Result& r) {
   return j;
 }
 
-void write_json_file(const json& j, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw std::runtime_error(path + ": cannot write (is the folder there and writable?)");
-    out << j.dump(1) << "\n";
-    if (!out) throw std::runtime_error(path + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
-}
+void write_json_file(const json& j, const std::string& path) { write_file_atomically(j.dump(1) + "\n", path); }
 
 }  // namespace iqnas::solver

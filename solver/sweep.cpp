@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "solver/atomic_file.h"
 #include "solver/exact.h"
 #include "solver/methods.h"
 
@@ -103,16 +104,7 @@ std::vector<double> parse_budgets(const std::string& spec) {
   return out;
 }
 
-void write_text_file(const std::string& text, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw std::runtime_error(path + ": cannot write (is the folder there and writable?)");
-    f << text;
-    if (!f) throw std::runtime_error(path + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
-}
+void write_text_file(const std::string& text, const std::string& path) { write_file_atomically(text, path); }
 
 void write_sweep_csv(const Problem& p, const std::string& constraint, const std::vector<SweepPoint>& pts,
                      const std::string& path) {
