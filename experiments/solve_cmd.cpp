@@ -37,7 +37,7 @@ int run_solve(const std::vector<std::string>& argv) {
   const solver::Problem p = solver::read_problem(args.str("problem"));
   const solver::Result r = solver::solve(p, opt);
   solver::write_json_file(solver::result_to_json(r), out);
-  if (r.status == solver::Status::Infeasible) {
+  if (r.selection.empty()) {
     std::printf("%s: %s\n", opt.method.c_str(), r.message.c_str());
   } else {
     std::printf("%s: %s, objective %.10g", opt.method.c_str(), solver::status_name(r.status), r.objective);

@@ -721,13 +721,13 @@ struct ExactSolver::Impl {
       r.status = aborted ? Status::Feasible : Status::Optimal;
       r.has_bound = true;
       r.bound = aborted ? std::max(inc, open_bound) : inc;
+    } else if (aborted) {  // not proven infeasible: say so, never `infeasible`
+      r.status = Status::TimeLimit;
+      r.message = "time limit reached before any feasible selection was found (infeasibility not proven)";
+      r.has_bound = open_bound > -kInf;
+      r.bound = open_bound;
     } else {
       r.status = Status::Infeasible;
-      if (aborted) {
-        r.message = "time limit reached before any feasible selection was found (infeasibility not proven)";
-        r.has_bound = true;
-        r.bound = open_bound;
-      }
     }
     r.set_stat("nodes", static_cast<double>(nodes));
     r.set_stat("cover_groups", static_cast<double>(cover.size()));
@@ -757,8 +757,15 @@ Result ExactSolver::solve(const ExactOptions& opt, const std::vector<double>* ma
 }
 
 Result solve_exact(const Problem& p, const ExactOptions& opt) {
+  // The time limit counts the preprocessing too: what is left of it goes to the search (a little
+  // is always left, so that the search returns at once with a valid bound).
+  const auto t0 = std::chrono::steady_clock::now();
   ExactSolver s(p);
-  return s.solve(opt);
+  ExactOptions left = opt;
+  if (opt.time_limit_s > 0)
+    left.time_limit_s =
+        std::max(1e-9, opt.time_limit_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return s.solve(left);
 }
 
 double min_constraint_value(const Problem& p, int k) {

@@ -14,7 +14,7 @@ namespace {
 constexpr double kMaxSeed = 9007199254740992.0;  // 2^53: every integer up to it is exact in a double
 
 MethodOption time_limit_option() {
-  return {"time-limit", "seconds (0: none); on timeout the result is 'feasible' with a proven bound", false, 0, 1e9,
+  return {"time-limit", "seconds (0: none), preprocessing included; on timeout the result is 'feasible' with a proven bound, or 'time_limit' when no selection was found yet", false, 0, 1e9,
           [](const SolveOptions& o) { return o.time_limit_s; }, [](SolveOptions& o, double v) { o.time_limit_s = v; }};
 }
 
@@ -30,7 +30,7 @@ std::vector<Method> build() {
                [](const Problem& p, const SolveOptions& o) {
                  ExactOptions eo;
                  eo.time_limit_s = o.time_limit_s;
-                 return ExactSolver(p).solve(eo);
+                 return solve_exact(p, eo);
                }});
   m.push_back({"relax", "block-coordinate Frank-Wolfe relaxation + guaranteed rounding (ours)", {},
                [](const Problem& p, const SolveOptions&) { return solve_relax(p); }});

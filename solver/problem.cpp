@@ -119,6 +119,7 @@ const char* status_name(Status s) {
     case Status::Feasible: return "feasible";
     case Status::Infeasible: return "infeasible";
     case Status::BudgetExceeded: return "budget_exceeded";
+    case Status::TimeLimit: return "time_limit";
   }
   return "?";
 }

@@ -78,7 +78,8 @@ inline bool within_budget(double value, double max) {
 }
 
 // BudgetExceeded: a selection is returned but breaks a budget (binas-bcfw's argmax rounding).
-enum class Status { Optimal, Feasible, Infeasible, BudgetExceeded };
+// TimeLimit: the time limit came before any feasible selection (no selection; not proven infeasible).
+enum class Status { Optimal, Feasible, Infeasible, BudgetExceeded, TimeLimit };
 const char* status_name(Status s);
 
 struct Result {

@@ -5,6 +5,7 @@
 
 #include "random_problems.h"
 #include "solver/exact.h"
+#include "solver/solve.h"
 
 using namespace iqnas::solver;
 using namespace iqnas::solver::testing;
@@ -163,12 +164,38 @@ TEST(Exact, TimeLimitGivesValidBound) {
   Result r = ExactSolver(p).solve(opt);
   Result full = solve_exact(p);
   ASSERT_EQ(full.status, Status::Optimal);
-  if (r.status != Status::Infeasible) {
+  EXPECT_NE(r.status, Status::Infeasible);  // a feasible problem is never reported infeasible
+  if (!r.selection.empty()) {
     EXPECT_TRUE(p.feasible(r.selection));
     EXPECT_LE(r.objective, full.objective + 1e-9);
   }
   ASSERT_TRUE(r.has_bound);
   EXPECT_GE(r.bound, full.objective - 1e-9);
+}
+
+// A time limit that stops the search before any feasible selection: status time_limit (never
+// infeasible), no selection, a message; and solve() returns without the (unlimited) infeasibility
+// report. Infeasible is only reported when brute force agrees.
+TEST(Exact, TimeLimitWithoutSelectionIsNotInfeasible) {
+  std::mt19937 rng(9);
+  int time_limited = 0;
+  for (int i = 0; i < 40; ++i) {
+    Problem p = star_problem(rng, 2, 2, 2, 2);
+    const Brute b = brute_force(p);
+    SolveOptions o;
+    o.time_limit_s = 1e-9;
+    const Result r = solve(p, o);
+    if (r.status == Status::Infeasible) EXPECT_FALSE(b.feasible) << i;
+    if (r.status == Status::TimeLimit) {
+      ++time_limited;
+      EXPECT_TRUE(r.selection.empty());
+      EXPECT_TRUE(r.constraint_min.empty());  // no infeasibility report was computed
+      EXPECT_NE(r.message.find("not proven"), std::string::npos) << r.message;
+      if (b.feasible && r.has_bound) EXPECT_GE(r.bound, b.best - 1e-9);
+    }
+    if (!r.selection.empty()) EXPECT_TRUE(p.feasible(r.selection));
+  }
+  EXPECT_GT(time_limited, 0);
 }
 
 TEST(Exact, MinConstraintValue) {
@@ -232,7 +259,8 @@ TEST(Exact, DenseTimeLimitGivesValidBound) {
     if (full.status == Status::Infeasible) continue;
     ASSERT_TRUE(r.has_bound) << limit;
     EXPECT_GE(r.bound, full.objective - 1e-9) << limit;
-    if (r.status != Status::Infeasible) {
+    EXPECT_NE(r.status, Status::Infeasible) << limit;
+    if (!r.selection.empty()) {
       EXPECT_TRUE(p.feasible(r.selection));
       EXPECT_LE(r.objective, full.objective + 1e-9);
     }
