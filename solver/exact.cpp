@@ -1,8 +1,11 @@
 #include "solver/exact.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <utility>
 
@@ -750,8 +753,50 @@ struct ExactSolver::Impl {
 ExactSolver::ExactSolver(const Problem& p) : impl_(std::make_unique<Impl>(p)) {}
 ExactSolver::~ExactSolver() = default;
 
+namespace {
+
+// Runs fn on a thread with a stack of `bytes`, rethrowing what it throws; runs it here when no
+// such thread can be made.
+template <typename F>
+void run_with_stack(size_t bytes, F& fn) {
+  struct Ctx {
+    F* fn;
+    std::exception_ptr err;
+  } ctx{&fn, nullptr};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_t th;
+  const bool made = pthread_attr_setstacksize(&attr, bytes) == 0 &&
+                    pthread_create(&th, &attr, [](void* p) -> void* {
+                      auto* c = static_cast<Ctx*>(p);
+                      try {
+                        (*c->fn)();
+                      } catch (...) {
+                        c->err = std::current_exception();
+                      }
+                      return nullptr;
+                    }, &ctx) == 0;
+  pthread_attr_destroy(&attr);
+  if (!made) {
+    fn();
+    return;
+  }
+  pthread_join(th, nullptr);
+  if (ctx.err) std::rethrow_exception(ctx.err);
+}
+
+}  // namespace
+
 Result ExactSolver::solve(const ExactOptions& opt, const std::vector<double>* maxes, const std::vector<int>* hint) {
-  Result r = impl_->run(opt, maxes, hint);
+  // The searches recurse once per group (a frame of about 1-2 KB): problems with thousands of
+  // groups get a thread whose stack holds them (virtual memory; only the pages used are touched).
+  Result r;
+  auto run = [&] { r = impl_->run(opt, maxes, hint); };
+  const size_t groups = impl_->prob.groups.size();
+  if (groups > 1000)
+    run_with_stack(16u * 1024 * 1024 + groups * 8192, run);
+  else
+    run();
   fill_result(impl_->prob, r, maxes);
   return r;
 }
