@@ -14,6 +14,8 @@ struct RelaxOptions {
                           // switched off by the current point still steer the step
   int max_cycles = 100;  // then alternating-LP cycles until no block improves
   bool local_search = true;
+  double time_limit_s = 0;  // 0: none; stops the Frank-Wolfe and alternating phases (the rounding
+                            // and the polish of the point reached still run)
 };
 Result solve_relax(const Problem& p, const RelaxOptions& opt = {});
 

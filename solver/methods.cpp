@@ -14,7 +14,7 @@ namespace {
 constexpr double kMaxSeed = 9007199254740992.0;  // 2^53: every integer up to it is exact in a double
 
 MethodOption time_limit_option() {
-  return {"time-limit", "seconds (0: none), preprocessing included; on timeout the result is 'feasible' with a proven bound, or 'time_limit' when no selection was found yet", false, 0, 1e9,
+  return {"time-limit", "seconds (0: none). exact: preprocessing included; on timeout the result is 'feasible' with a proven bound, or 'time_limit' when no selection was found yet. relax: ends the relaxation phases (rounding and polish still run)", false, 0, 1e9,
           [](const SolveOptions& o) { return o.time_limit_s; }, [](SolveOptions& o, double v) { o.time_limit_s = v; }};
 }
 
@@ -32,8 +32,12 @@ std::vector<Method> build() {
                  eo.time_limit_s = o.time_limit_s;
                  return solve_exact(p, eo);
                }});
-  m.push_back({"relax", "block-coordinate Frank-Wolfe relaxation + guaranteed rounding (ours)", {},
-               [](const Problem& p, const SolveOptions&) { return solve_relax(p); }});
+  m.push_back({"relax", "block-coordinate Frank-Wolfe relaxation + guaranteed rounding (ours)", {time_limit_option()},
+               [](const Problem& p, const SolveOptions& o) {
+                 RelaxOptions ro;
+                 ro.time_limit_s = o.time_limit_s;
+                 return solve_relax(p, ro);
+               }});
   m.push_back({"evo", "evolutionary search (Once-for-All style)",
                {seed_option(),
                 {"population", "population size (default 100)", true, 2, 1e6,

@@ -106,8 +106,12 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   double value = check_iterate();
   // Frank-Wolfe phase: open-loop steps 2 / (t + 2) towards each block's LP solution; mixing two
   // feasible points of a block keeps every budget (the rows are linear in the block).
+  auto out_of_time = [&] {
+    return opt.time_limit_s > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opt.time_limit_s;
+  };
   int cycles = 0, steps = 0;
-  for (; cycles < opt.fw_cycles; ++cycles) {
+  for (; cycles < opt.fw_cycles && !out_of_time(); ++cycles) {
     for (int c = 0; c < ncolors; ++c) {
       std::vector<std::vector<double>> y;
       if (!block_lp(c, y, opt.smoothing)) continue;
@@ -123,7 +127,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   // Alternating LPs: full steps (exact line search; the objective is linear in a block) until no
   // block improves. The last LP solutions are vertices.
   int alt = 0;
-  for (; alt < opt.max_cycles; ++alt) {
+  for (; alt < opt.max_cycles && !out_of_time(); ++alt) {
     const double before = value;
     for (int c = 0; c < ncolors; ++c) {
       std::vector<std::vector<double>> y;
@@ -301,6 +305,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   res.set_stat("blocks", ncolors);
   res.set_stat("fw_steps", steps);
   res.set_stat("alternating_cycles", alt);
+  res.set_stat("timed_out", out_of_time() ? 1 : 0);
   res.set_stat("lps", lpc.lps);
   res.set_stat("lp_pivots", lpc.pivots);
   res.set_stat("lp_failures", lpc.failures);

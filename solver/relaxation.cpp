@@ -2,6 +2,9 @@
 
 #include "solver/lp.h"
 
+#include <cstdio>
+#include <stdexcept>
+
 namespace iqnas::solver::detail {
 
 bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::vector<double>& obj,
@@ -13,6 +16,18 @@ bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::v
   for (int g : groups) {
     first.push_back(n);
     n += d.n[g];
+  }
+  // The dense LP and its tableau hold about 2 x rows x (columns + slacks + artificials) doubles:
+  // refuse clearly what cannot be held rather than run out of memory.
+  const double rows = static_cast<double>(groups.size()) + K;
+  const double bytes = 2.0 * rows * (n + 2 * rows + 1) * sizeof(double);
+  if (bytes > kMaxBlockLpBytes) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "the block LP of %zu groups and %d options would need %.3g GB as a dense tableau (at most %.3g GB); "
+                  "use exact, evo or random for a problem this large",
+                  groups.size(), n, bytes / 1e9, kMaxBlockLpBytes / 1e9);
+    throw std::runtime_error(buf);
   }
   LinearProgram lp;
   lp.n = n;

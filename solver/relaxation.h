@@ -53,9 +53,12 @@ struct LpCounters {
   int lps = 0, pivots = 0, failures = 0;
 };
 
+constexpr double kMaxBlockLpBytes = 2e9;
+
 // Maximise obj . y over the simplices of `groups` (obj: one entry per option, groups in order)
 // subject to every budget, with the groups outside the block at rx.x; y gets one distribution per
 // group of the block (a vertex of the LP). False when the LP failed (infeasible, iteration limit).
+// Throws std::runtime_error when the dense LP would need more than kMaxBlockLpBytes.
 bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::vector<double>& obj,
               std::vector<std::vector<double>>& y, LpCounters& cnt);
 
