@@ -62,6 +62,7 @@ class Search {
     lam = warm_lambda.empty() ? std::vector<double>(K, 0.0) : warm_lambda;
     set_lambda(lam);
     if (!propagate()) return finish(out, -kInf);
+    cheapest_selection();
     optimise_lambda();
     const double root = converge(kRootSweeps, kInf);
     out.root_bound = root;
@@ -401,6 +402,30 @@ class Search {
         moved = true;
       }
     }
+  }
+
+  // An early incumbent, before the multiplier search: per group the allowed option with the least
+  // sum of its budget coefficients (each budget scaled by its maximum), improved by local search.
+  void cheapest_selection() {
+    if (K == 0) return;
+    std::vector<int> s(G, 0);
+    for (int g = 0; g < G; ++g) {
+      double best = kInf;
+      for (int o = 0; o < d.n[g]; ++o) {
+        if (!allowed[d.off[g] + o]) continue;
+        double v = 0;
+        for (int k = 0; k < K; ++k) v += d.lin_at(g, o)[k + 1] / std::max(1e-12, std::fabs(T[k]));
+        if (v < best) {
+          best = v;
+          s[g] = o;
+        }
+      }
+    }
+    std::vector<double> rows(R);
+    d.eval(s.data(), rows.data());
+    if (!d.feasible(rows.data(), Traw.data())) return;
+    local_search(s, rows);
+    consider(s);
   }
 
   // The best belief of every group as a selection, improved by local search when it fits.
