@@ -1,6 +1,5 @@
-// The non-exact methods: relax (METHOD.md section 7), evo (Once-for-All style), random and
-// binas-bcfw. Each returns a feasible selection (status `feasible`) or `infeasible` when none
-// exists, except binas-bcfw, whose rounding may break a budget (status `budget_exceeded`).
+// The non-exact methods: relax (METHOD.md section 7), evo (Once-for-All style) and random.
+// Each returns a feasible selection (status `feasible`) or `infeasible` when none exists.
 #pragma once
 #include <cstdint>
 
@@ -36,7 +35,8 @@ struct RandomOptions {
 };
 Result solve_random(const Problem& p, const RandomOptions& opt = {});
 
-// The reference code's block-coordinate Frank-Wolfe (docs/solver.md, "binas-bcfw"): two blocks
+// The reference code's block-coordinate Frank-Wolfe (docs/solver.md, "binas-bcfw"), the exception
+// to the above: its rounding may break a budget (status `budget_exceeded`). Two blocks
 // (a 2-colouring of the interaction graph; std::invalid_argument when there is none), start at the
 // smallest point, momentum-averaged gradients, a random block per step, fixed step size, then
 // `sparsify` (alternating LPs maximising the overlap with the BCFW point) and argmax per group.
