@@ -185,15 +185,21 @@ TEST(Exact, TimeLimitWithoutSelectionIsNotInfeasible) {
     SolveOptions o;
     o.time_limit_s = 1e-9;
     const Result r = solve(p, o);
-    if (r.status == Status::Infeasible) EXPECT_FALSE(b.feasible) << i;
+    if (r.status == Status::Infeasible) {
+      EXPECT_FALSE(b.feasible) << i;
+    }
     if (r.status == Status::TimeLimit) {
       ++time_limited;
       EXPECT_TRUE(r.selection.empty());
       EXPECT_TRUE(r.constraint_min.empty());  // no infeasibility report was computed
       EXPECT_NE(r.message.find("not proven"), std::string::npos) << r.message;
-      if (b.feasible && r.has_bound) EXPECT_GE(r.bound, b.best - 1e-9);
+      if (b.feasible && r.has_bound) {
+        EXPECT_GE(r.bound, b.best - 1e-9);
+      }
     }
-    if (!r.selection.empty()) EXPECT_TRUE(p.feasible(r.selection));
+    if (!r.selection.empty()) {
+      EXPECT_TRUE(p.feasible(r.selection));
+    }
   }
   EXPECT_GT(time_limited, 0);
 }

@@ -196,7 +196,9 @@ TEST(Relax, TimeLimitEndsTheRelaxationEarly) {
   const Result r = solve(p, o);
   EXPECT_EQ(r.stat("timed_out"), 1);
   EXPECT_EQ(r.stat("fw_steps"), 0);
-  if (!r.selection.empty()) EXPECT_TRUE(p.feasible(r.selection));
+  if (!r.selection.empty()) {
+    EXPECT_TRUE(p.feasible(r.selection));
+  }
   o.time_limit_s = 0;
   const Result full = solve(p, o);
   EXPECT_EQ(full.stat("timed_out"), 0);
