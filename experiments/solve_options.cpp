@@ -1,20 +1,53 @@
 #include "experiments/solve_options.h"
 
+#include <cstdio>
+#include <stdexcept>
+
+#include "solver/methods.h"
+
 namespace iqnas::cli {
+
+namespace {
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+}  // namespace
+
+std::set<std::string> solve_option_names() {
+  std::set<std::string> names{"method"};
+  for (const auto* o : solver::all_options()) names.insert(o->flag);
+  return names;
+}
+
+std::string solve_options_usage() { return solver::methods_usage(); }
 
 solver::SolveOptions solve_options(const Args& args) {
   solver::SolveOptions opt;
   opt.method = args.str("method", "exact");
-  if (opt.method != "exact" && opt.method != "relax" && opt.method != "evo" && opt.method != "random")
-    throw UsageError("--method must be exact, relax, evo or random, got '" + opt.method + "'");
-  opt.time_limit_s = args.num("time-limit", 0.0);
-  if (opt.time_limit_s < 0) throw UsageError("--time-limit must be >= 0");
-  const int64_t seed = args.integer("seed", 0);
-  if (seed < 0) throw UsageError("--seed must be >= 0");
-  opt.seed = static_cast<uint64_t>(seed);
-  const int64_t samples = args.integer("samples", 10000);
-  if (samples < 1 || samples > 1000000000) throw UsageError("--samples must be between 1 and 1e9");
-  opt.samples = static_cast<int>(samples);
+  const solver::Method* m = nullptr;
+  try {
+    m = &solver::find_method(opt.method);
+  } catch (const std::invalid_argument&) {
+    throw UsageError("--method must be one of " + solver::method_names(", ") + ", got '" + opt.method + "'");
+  }
+  for (const auto* o : solver::all_options()) {
+    if (!args.has(o->flag)) continue;
+    bool own = false;
+    for (const auto& x : m->options) own = own || x.flag == o->flag;
+    if (!own) {
+      std::string list;
+      for (const auto& x : m->options) list += (list.empty() ? "--" : ", --") + x.flag;
+      throw UsageError("--" + o->flag + " is not an option of method " + m->name + " (its options: " +
+                       (list.empty() ? "none" : list) + ")");
+    }
+    const double v = o->integer ? static_cast<double>(args.integer(o->flag, 0)) : args.num(o->flag, 0.0);
+    if (!(v >= o->min && v <= o->max))
+      throw UsageError("--" + o->flag + " must be between " + num(o->min) + " and " + num(o->max) + ", got " +
+                       args.str(o->flag));
+    o->set(opt, v);
+  }
   return opt;
 }
 

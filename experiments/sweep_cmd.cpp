@@ -1,29 +1,33 @@
 // `iqnas sweep`: the objective-versus-budget front for one constraint, as CSV and SVG.
 #include <cstdio>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/solve_options.h"
+#include "solver/atomic_file.h"
 #include "solver/problem_io.h"
 #include "solver/sweep.h"
 
 namespace {
 
-const char* kUsage =
-    "usage: iqnas sweep --problem P.json --constraint NAME (--budgets a,b,c | --range start:stop:count)\n"
-    "                   --out front.csv [--plot front.svg] [--method exact|relax|evo|random]\n"
-    "                   [--time-limit S] [--seed N] [--samples K]\n"
-    "  Solves the problem for every budget of constraint NAME (other budgets as in the file) and\n"
-    "  writes one CSV row per budget and an SVG plot (default: the CSV path with .svg).\n";
+std::string usage() {
+  return "usage: iqnas sweep --problem P.json --constraint NAME (--budgets a,b,c | --range start:stop:count)\n"
+         "                   --out front.csv [--plot front.svg] [--method NAME] [method options]\n"
+         "  Solves the problem for every budget of constraint NAME (other budgets as in the file) and\n"
+         "  writes one CSV row per budget and an SVG plot (default: the CSV path with .svg).\n" +
+         iqnas::cli::solve_options_usage();
+}
 
 int run_sweep(const std::vector<std::string>& argv) {
   using namespace iqnas;
-  cli::Args args(argv, {"problem", "constraint", "budgets", "range", "out", "plot", "method", "time-limit", "seed",
-                        "samples"});
+  std::set<std::string> names = cli::solve_option_names();
+  names.insert({"problem", "constraint", "budgets", "range", "out", "plot"});
+  cli::Args args(argv, names);
   if (args.help()) {
-    std::printf("%s", kUsage);
+    std::printf("%s", usage().c_str());
     return 0;
   }
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
@@ -42,6 +46,9 @@ int run_sweep(const std::vector<std::string>& argv) {
     const auto slash = out.rfind('/');
     plot = (dot != std::string::npos && (slash == std::string::npos || dot > slash) ? out.substr(0, dot) : out) + ".svg";
   }
+  if (solver::same_file(out, args.str("problem"))) throw cli::UsageError("--out names the problem file itself");
+  if (solver::same_file(plot, args.str("problem"))) throw cli::UsageError("--plot names the problem file itself");
+  if (solver::same_file(plot, out)) throw cli::UsageError("--plot and --out name the same file");
   const std::string name = args.str("constraint");
   const solver::Problem p = solver::read_problem(args.str("problem"));
   if (p.constraint_index(name) < 0) {

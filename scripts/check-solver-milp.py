@@ -1,11 +1,17 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Check `iqnas solve --method exact` against the exact linear-integer form of the same problem.
 
 Every product x_i * x_j of two binaries becomes z_ij with z <= x_i, z <= x_j, z >= x_i + x_j - 1;
-the result is a MILP solved by scipy.optimize.milp (HiGHS) or by CBC (Debian's coinor-cbc).
+the result is a MILP solved by HiGHS (highspy, the default; installed in the virtual environment
+of scripts/install-deps.sh --with-reference), scipy.optimize.milp (HiGHS too) or CBC.
 
-  scripts/check-solver-milp.py [PROBLEM.json ...] [--random N] [--seed S] [--solver scipy|cbc]
-                               [--iqnas build/solver/experiments/iqnas]
+  scripts/check-solver-milp.py [PROBLEM.json ...] [--random N] [--seed S] [--solver highs|scipy|cbc]
+                               [--iqnas build/cpu/experiments/iqnas] [--time-limit S] [--table]
+
+--table prints a markdown table: per problem the time of iqnas exact and of the reference to a
+proven optimum, and their ratio (reference / iqnas), both measured in this run, one thread each.
+--time-limit S is passed to both (a run that hits it is reported as such, not as a failure).
+Run it with .venv-reference/bin/python (scripts/install-deps.sh --with-reference) for highspy.
 
 Without problem files it checks solver/examples/*.json. --random N adds N random problems larger
 than brute force can enumerate (8-12 groups, 2-8 options, 1-3 budgets, bilinear terms across
@@ -92,6 +98,56 @@ def solve_scipy(p):
     return -res.fun + oconst
 
 
+def solve_highs(p, time_limit=0.0):
+    """Returns (objective or None when infeasible, proven optimal)."""
+    import highspy
+
+    nx, pairs, (oterms, oconst), rows = linearise(p)
+    n = nx + len(pairs)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("mip_rel_gap", 1e-10)
+    if time_limit > 0:
+        h.setOptionValue("time_limit", float(time_limit))
+    inf = highspy.kHighsInf
+    cost = np.zeros(n)
+    for k, v in oterms.items():
+        cost[k] -= v  # HiGHS minimises
+    h.addVars(n, np.zeros(n), np.ones(n))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                            np.full(n, highspy.HighsVarType.kInteger))
+
+    def row(lo, hi, terms):
+        idx = np.array(list(terms.keys()), dtype=np.int32)
+        val = np.array(list(terms.values()), dtype=np.float64)
+        h.addRow(lo, hi, len(idx), idx, val)
+
+    start = 0
+    for g in p["groups"]:
+        row(1, 1, {start + o: 1.0 for o in range(len(g["options"]))})
+        start += len(g["options"])
+    for (terms, const), mx, _ in rows:
+        if terms:
+            row(-inf, mx - const, terms)
+        elif const > mx:
+            return None, True
+    for (i, j), z in pairs.items():
+        z += nx
+        row(-inf, 0, {z: 1.0, i: -1.0})
+        row(-inf, 0, {z: 1.0, j: -1.0})
+        row(-1, inf, {z: 1.0, i: -1.0, j: -1.0})
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return None, True
+    info = h.getInfo()
+    if info.primal_solution_status == 0:  # no solution (time limit before any)
+        return None, False
+    return -info.objective_function_value + oconst, status == highspy.HighsModelStatus.kOptimal
+
+
 def solve_cbc(p):
     nx, pairs, (oterms, oconst), rows = linearise(p)
     n = nx + len(pairs)
@@ -160,15 +216,21 @@ def main():
     ap.add_argument("problems", nargs="*")
     ap.add_argument("--random", type=int, default=0)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--solver", choices=["scipy", "cbc"], default="scipy")
+    ap.add_argument("--solver", choices=["highs", "scipy", "cbc"], default="highs")
+    ap.add_argument("--time-limit", type=float, default=0.0)
+    ap.add_argument("--table", action="store_true")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    ap.add_argument("--iqnas", default=os.path.join(root, "build", "solver", "experiments", "iqnas"))
+    ap.add_argument("--iqnas", default=os.path.join(root, "build", "cpu", "experiments", "iqnas"))
     args = ap.parse_args()
+    if args.time_limit < 0:
+        sys.exit("--time-limit must be >= 0")
     if not os.path.exists(args.iqnas):
         sys.exit(f"{args.iqnas}: not found; build the iqnas target or pass --iqnas")
     paths = args.problems or sorted(glob.glob(os.path.join(root, "solver", "examples", "*.json")))
     rng = random.Random(args.seed)
     failures = 0
+    rows = []
+    env = dict(os.environ, OMP_NUM_THREADS="1")
     with tempfile.TemporaryDirectory() as tmp:
         cases = [(p, load(p)) for p in paths]
         for i in range(args.random):
@@ -178,20 +240,38 @@ def main():
             rpath = os.path.join(tmp, "r.json")
             with open(ppath, "w") as f:
                 json.dump(prob, f)
-            subprocess.run([args.iqnas, "solve", "--problem", ppath, "--out", rpath], check=True, capture_output=True)
+            cmd = [args.iqnas, "solve", "--problem", ppath, "--out", rpath]
+            if args.time_limit > 0:
+                cmd += ["--time-limit", str(args.time_limit)]
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
             ours = load(rpath)
             t0 = time.time()
-            ref = solve_scipy(prob) if args.solver == "scipy" else solve_cbc(prob)
+            if args.solver == "highs":
+                ref, ref_proven = solve_highs(prob, args.time_limit)
+            else:
+                ref, ref_proven = (solve_scipy(prob) if args.solver == "scipy" else solve_cbc(prob)), True
             t_ref = time.time() - t0
-            if ref is None:
+            t_ours = ours["solve_time_s"]
+            if not ref_proven or ours["status"] == "feasible":
+                ok = True  # a time limit was hit: compared in the table, not a failure
+                desc = f"time limit: reference {'proven' if ref_proven else 'not proven'} {ref}, " \
+                       f"iqnas {ours['status']} {ours.get('objective')} bound {ours.get('bound')}"
+            elif ref is None:
                 ok = ours["status"] == "infeasible"
                 desc = f"reference infeasible, iqnas {ours['status']}"
             else:
                 ok = ours["status"] == "optimal" and abs(ours["objective"] - ref) <= 1e-6 * max(1.0, abs(ref))
                 desc = f"reference {ref:.10g}, iqnas {ours['status']} {ours['objective']}"
             failures += not ok
-            print(f"{'ok  ' if ok else 'FAIL'} {name}: {desc} (iqnas {ours['solve_time_s'] * 1e3:.2f} ms, "
-                  f"{args.solver} {t_ref * 1e3:.0f} ms)")
+            rows.append((os.path.basename(name), ours["status"], t_ours, "optimal" if ref_proven else "time limit",
+                         t_ref, ok))
+            print(f"{'ok  ' if ok else 'FAIL'} {name}: {desc} (iqnas {t_ours * 1e3:.2f} ms, "
+                  f"{args.solver} {t_ref * 1e3:.0f} ms)", flush=True)
+    if args.table:
+        print(f"\n| problem | iqnas exact | s | {args.solver} MILP | s | ratio (MILP s / iqnas s) | agree |")
+        print("|---|---|---|---|---|---|---|")
+        for name, st, t1, st2, t2, ok in rows:
+            print(f"| {name} | {st} | {t1:.3f} | {st2} | {t2:.3f} | {t2 / max(t1, 1e-9):.1f} | {'yes' if ok else 'NO'} |")
     print(f"{len(cases) - failures}/{len(cases)} agree")
     sys.exit(1 if failures else 0)
 

@@ -30,15 +30,16 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# bench/reference/lut_onnx.py and inference_compare.py: ONNX Runtime is not packaged by Debian. The
-# environment sees Debian's PyTorch (system site packages); numpy 1.26 serves both it (built for
-# numpy 1.x) and onnxruntime.
+# bench/reference (ONNX Runtime for lut_onnx.py and inference_compare.py) and
+# scripts/check-solver-milp.py (HiGHS via highspy) need packages Debian does not have: a virtual
+# environment .venv-reference that sees Debian's PyTorch (system site packages); numpy 1.26 serves
+# both Debian's PyTorch (built for numpy 1.x) and onnxruntime.
 if [[ "${1:-}" == "--with-reference" ]]; then
   venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-reference"
-  if ! "$venv/bin/python" -c "import onnxruntime, onnx, torch" 2>/dev/null; then
-    echo "install-deps: creating $venv (onnxruntime, onnx)"
-    /usr/bin/python3 -m venv --system-site-packages "$venv"
+  if ! "$venv/bin/python" -c "import onnxruntime, onnx, torch, highspy" 2>/dev/null; then
+    echo "install-deps: creating $venv (onnxruntime, onnx, highspy)"
+    [[ -x "$venv/bin/python" ]] || /usr/bin/python3 -m venv --system-site-packages "$venv"
     "$venv/bin/pip" install -q --ignore-installed numpy==1.26.4
-    "$venv/bin/pip" install -q onnx==1.23.2 onnxruntime==1.32.0 numpy==1.26.4
+    "$venv/bin/pip" install -q onnx==1.23.2 onnxruntime==1.32.0 highspy==1.16.0 numpy==1.26.4
   fi
 fi

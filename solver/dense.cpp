@@ -1,6 +1,7 @@
 #include "solver/dense.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 namespace iqnas::solver {
@@ -87,6 +88,29 @@ bool DenseProblem::feasible(const double* rows, const double* maxes) const {
   for (int k = 0; k < K; ++k)
     if (!within_budget(rows[k + 1], maxes[k])) return false;
   return true;
+}
+
+std::vector<double> DenseProblem::row_spread() const {
+  std::vector<double> spread(R, 0.0);
+  for (int g = 0; g < G; ++g)
+    for (int r = 0; r < R; ++r) {
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      for (int o = 0; o < n[g]; ++o) {
+        lo = std::min(lo, lin_at(g, o)[r]);
+        hi = std::max(hi, lin_at(g, o)[r]);
+      }
+      if (n[g] > 0) spread[r] += hi - lo;
+    }
+  for (const auto& e : edges)
+    for (int r = 0; r < R; ++r) {
+      double lo = 0, hi = 0;
+      for (size_t i = r; i < e.q.size(); i += R) {
+        lo = std::min(lo, e.q[i]);
+        hi = std::max(hi, e.q[i]);
+      }
+      spread[r] += hi - lo;
+    }
+  return spread;
 }
 
 DenseProblem DenseProblem::restrict(const std::vector<std::vector<int>>& keep) const {

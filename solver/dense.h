@@ -39,6 +39,9 @@ struct DenseProblem {
   // Options that can be dropped because another option of the same group is at least as good in
   // every row and against every option of every neighbouring group (ties keep the lower index).
   std::vector<std::vector<int>> undominated() const;
+  // Per row: the sum over groups of the range of their linear coefficients plus, over edges, the
+  // range of their products (with 0): a scale for Lagrange multipliers.
+  std::vector<double> row_spread() const;
   // The interaction graph's neighbours of a group (through edges).
   int other(const Edge& e, int g) const { return e.a == g ? e.b : e.a; }
 };

@@ -1,14 +1,21 @@
 #include "solver/exact.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <utility>
 
 #include "solver/dense.h"
+#include "solver/exact_dense.h"
+#include "solver/golden_section.h"
 
 namespace iqnas::solver {
+
+using detail::golden_section_min;
 
 namespace {
 
@@ -17,32 +24,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 double budget_slack(double max) {  // the feasibility tolerance of within_budget()
   const double s = std::fabs(max);
   return kFeasTol * (s > 1 ? s : 1);
-}
-
-// Golden-section search for the minimum of a unimodal f on [0, hi] with `iters` shrinking steps;
-// returns the better of the last two probes (x, f(x)).
-template <typename F>
-std::pair<double, double> golden_section_min(const F& f, double hi, int iters) {
-  const double gr = 0.6180339887498949;
-  double a = 0, b = hi;
-  double x1 = b - gr * (b - a), x2 = a + gr * (b - a);
-  double f1 = f(x1), f2 = f(x2);
-  for (int it = 0; it < iters; ++it) {
-    if (f1 <= f2) {
-      b = x2;
-      x2 = x1;
-      f2 = f1;
-      x1 = b - gr * (b - a);
-      f1 = f(x1);
-    } else {
-      a = x1;
-      x1 = x2;
-      f1 = f2;
-      x2 = a + gr * (b - a);
-      f2 = f(x2);
-    }
-  }
-  return f1 <= f2 ? std::pair{x1, f1} : std::pair{x2, f2};
 }
 
 }  // namespace
@@ -55,6 +36,8 @@ struct ExactSolver::Impl {
   std::vector<int> cover_pos;  // group -> position in `cover`, -1 otherwise
   std::vector<int> leaves;     // multi-option groups outside the cover
   std::vector<double> spread;  // per row: total range of coefficients (scales for multipliers)
+  bool dense_mode = false;     // cover groups interact with each other: exact_dense.h
+  std::vector<double> dense_lambda, dense_messages;  // root state of the last dense search
 
   // Per-solve state.
   std::vector<double> T;       // budget maxima (with the feasibility slack added)
@@ -127,25 +110,10 @@ struct ExactSolver::Impl {
     }
     for (int g = 0; g < G; ++g)
       if (cover_pos[g] < 0 && d.n[g] > 1) leaves.push_back(g);
-    spread.assign(R, 0.0);
-    for (int g = 0; g < G; ++g)
-      for (int r = 0; r < R; ++r) {
-        double lo = kInf, hi = -kInf;
-        for (int o = 0; o < d.n[g]; ++o) {
-          lo = std::min(lo, d.lin_at(g, o)[r]);
-          hi = std::max(hi, d.lin_at(g, o)[r]);
-        }
-        spread[r] += hi - lo;
-      }
-    for (const auto& e : d.edges)
-      for (int r = 0; r < R; ++r) {
-        double lo = 0, hi = 0;
-        for (size_t i = r; i < e.q.size(); i += R) {
-          lo = std::min(lo, e.q[i]);
-          hi = std::max(hi, e.q[i]);
-        }
-        spread[r] += hi - lo;
-      }
+    spread = d.row_spread();
+    // Edges between two cover groups are only bounded by their best partner option in phase 1;
+    // when there are any, the search of exact_dense.h (local-polytope bound) is used instead.
+    for (const auto& e : d.edges) dense_mode = dense_mode || (cover_pos[e.a] >= 0 && cover_pos[e.b] >= 0);
     base.assign(d.lin.size() / R, 0.0);
     hub.assign(G, -1);
   }
@@ -258,7 +226,7 @@ struct ExactSolver::Impl {
     std::vector<double> tmp;
     for (int s = 0; s < sweeps; ++s) {
       for (int k = 0; k < K; ++k) {
-        if (spread[k + 1] <= 0) continue;
+        if (spread[k + 1] <= 0 || out_of_time()) continue;  // any multipliers give a valid bound
         auto Lk = [&](double x) {
           tmp = lambda;
           tmp[k] = x;
@@ -712,11 +680,42 @@ struct ExactSolver::Impl {
         inc_sel = *hint;
       }
     }
-    optimize_lambda();
     double root = kInf;
-    if (!cannot_fit()) {
-      root = lagrangian(lambda);
-      dfs_cover(0, root);
+    long sweeps = 0, heuristic_improvements = 0;
+    if (dense_mode) {
+      detail::DenseSearchInput in;
+      in.d = &d;
+      in.T = T;
+      in.Traw = Traw;
+      in.have_incumbent = have_inc;
+      in.incumbent = inc;
+      in.time_limit_s = time_limit;
+      in.t0 = t0;
+      in.lambda = dense_lambda;
+      in.messages = dense_messages;
+      detail::DenseSearchOutput out = detail::dense_branch_and_bound(in);
+      if (!out.lambda.empty()) {  // warm start of the next solve (a sweep)
+        dense_lambda = std::move(out.lambda);
+        dense_messages = std::move(out.messages);
+      }
+      if (out.found) {
+        have_inc = true;
+        inc = out.objective;
+        inc_sel.resize(G);
+        for (int g = 0; g < G; ++g) inc_sel[g] = d.orig[g][out.selection[g]];
+      }
+      aborted = out.aborted;
+      open_bound = out.open_bound;
+      root = out.root_bound;
+      nodes = out.nodes;
+      sweeps = out.sweeps;
+      heuristic_improvements = out.heuristic_improvements;
+    } else {
+      optimize_lambda();
+      if (!cannot_fit()) {
+        root = lagrangian(lambda);
+        dfs_cover(0, root);
+      }
     }
     Result r;
     r.method = "exact";
@@ -725,13 +724,13 @@ struct ExactSolver::Impl {
       r.status = aborted ? Status::Feasible : Status::Optimal;
       r.has_bound = true;
       r.bound = aborted ? std::max(inc, open_bound) : inc;
+    } else if (aborted) {  // not proven infeasible: say so, never `infeasible`
+      r.status = Status::TimeLimit;
+      r.message = "time limit reached before any feasible selection was found (infeasibility not proven)";
+      r.has_bound = open_bound > -kInf;
+      r.bound = open_bound;
     } else {
       r.status = Status::Infeasible;
-      if (aborted) {
-        r.message = "time limit reached before any feasible selection was found (infeasibility not proven)";
-        r.has_bound = true;
-        r.bound = open_bound;
-      }
     }
     r.set_stat("nodes", static_cast<double>(nodes));
     r.set_stat("cover_groups", static_cast<double>(cover.size()));
@@ -741,6 +740,11 @@ struct ExactSolver::Impl {
     for (int g = 0; g < G; ++g) removed += static_cast<int>(prob.groups[g].options.size()) - d.n[g];
     r.set_stat("dominated_options", removed);
     r.set_stat("timed_out", aborted ? 1 : 0);
+    r.set_stat("dense_search", dense_mode ? 1 : 0);
+    if (dense_mode) {
+      r.set_stat("mplp_sweeps", static_cast<double>(sweeps));
+      r.set_stat("heuristic_improvements", static_cast<double>(heuristic_improvements));
+    }
     r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return r;
   }
@@ -749,15 +753,64 @@ struct ExactSolver::Impl {
 ExactSolver::ExactSolver(const Problem& p) : impl_(std::make_unique<Impl>(p)) {}
 ExactSolver::~ExactSolver() = default;
 
+namespace {
+
+// Runs fn on a thread with a stack of `bytes`, rethrowing what it throws; runs it here when no
+// such thread can be made.
+template <typename F>
+void run_with_stack(size_t bytes, F& fn) {
+  struct Ctx {
+    F* fn;
+    std::exception_ptr err;
+  } ctx{&fn, nullptr};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_t th;
+  const bool made = pthread_attr_setstacksize(&attr, bytes) == 0 &&
+                    pthread_create(&th, &attr, [](void* p) -> void* {
+                      auto* c = static_cast<Ctx*>(p);
+                      try {
+                        (*c->fn)();
+                      } catch (...) {
+                        c->err = std::current_exception();
+                      }
+                      return nullptr;
+                    }, &ctx) == 0;
+  pthread_attr_destroy(&attr);
+  if (!made) {
+    fn();
+    return;
+  }
+  pthread_join(th, nullptr);
+  if (ctx.err) std::rethrow_exception(ctx.err);
+}
+
+}  // namespace
+
 Result ExactSolver::solve(const ExactOptions& opt, const std::vector<double>* maxes, const std::vector<int>* hint) {
-  Result r = impl_->run(opt, maxes, hint);
+  // The searches recurse once per group (a frame of about 1-2 KB): problems with thousands of
+  // groups get a thread whose stack holds them (virtual memory; only the pages used are touched).
+  Result r;
+  auto run = [&] { r = impl_->run(opt, maxes, hint); };
+  const size_t groups = impl_->prob.groups.size();
+  if (groups > 1000)
+    run_with_stack(16u * 1024 * 1024 + groups * 8192, run);
+  else
+    run();
   fill_result(impl_->prob, r, maxes);
   return r;
 }
 
 Result solve_exact(const Problem& p, const ExactOptions& opt) {
+  // The time limit counts the preprocessing too: what is left of it goes to the search (a little
+  // is always left, so that the search returns at once with a valid bound).
+  const auto t0 = std::chrono::steady_clock::now();
   ExactSolver s(p);
-  return s.solve(opt);
+  ExactOptions left = opt;
+  if (opt.time_limit_s > 0)
+    left.time_limit_s =
+        std::max(1e-9, opt.time_limit_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return s.solve(left);
 }
 
 double min_constraint_value(const Problem& p, int k) {

@@ -15,6 +15,8 @@ struct RelaxOptions {
                           // switched off by the current point still steer the step
   int max_cycles = 100;  // then alternating-LP cycles until no block improves
   bool local_search = true;
+  double time_limit_s = 0;  // 0: none; stops the Frank-Wolfe and alternating phases (the rounding
+                            // and the polish of the point reached still run)
 };
 Result solve_relax(const Problem& p, const RelaxOptions& opt = {});
 
@@ -37,5 +39,19 @@ struct RandomOptions {
   uint64_t seed = 0;
 };
 Result solve_random(const Problem& p, const RandomOptions& opt = {});
+
+// The reference code's block-coordinate Frank-Wolfe (docs/solver.md, "binas-bcfw"), the exception
+// to the above: its rounding may break a budget (status `budget_exceeded`). Two blocks
+// (a 2-colouring of the interaction graph; std::invalid_argument when there is none), start at the
+// smallest point, momentum-averaged gradients, a random block per step, fixed step size, then
+// `sparsify` (alternating LPs maximising the overlap with the BCFW point) and argmax per group.
+struct BcfwOptions {
+  int steps = 1000;
+  double gamma = 0.002;        // fixed step size
+  double momentum = 0.9;       // g_avg <- momentum * g_avg + (1 - momentum) * g
+  int sparsify_lps = 100;
+  uint64_t seed = 0;           // block choice after the first two steps
+};
+Result solve_binas_bcfw(const Problem& p, const BcfwOptions& opt = {});
 
 }  // namespace iqnas::solver

@@ -1,6 +1,7 @@
 #include "solver/problem.h"
 
 #include <cmath>
+#include <cstdio>
 #include <set>
 #include <stdexcept>
 
@@ -48,6 +49,17 @@ void check_expression(const Expression& e, const std::string& where, const std::
         fail(at, "variable index " + std::to_string(v) + " is out of range 0.." + std::to_string(n - 1));
     if (!std::isfinite(bt.coef)) fail(at, "coefficient is not a finite number");
   }
+  // Every value of the row is at most the sum of its absolute coefficients: keep that far from
+  // overflow, so that no objective or budget value (nor the solvers' weighted sums) is infinite.
+  double total = std::fabs(e.constant);
+  for (const auto& lt : e.linear) total += std::fabs(lt.coef);
+  for (const auto& bt : e.bilinear) total += std::fabs(bt.coef);
+  if (!(total <= kMaxRowMagnitude)) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "the absolute values of the row's coefficients sum to %.6g (at most %.6g): values would overflow",
+                  total, kMaxRowMagnitude);
+    fail(where, buf);
+  }
 }
 
 }  // namespace
@@ -69,6 +81,7 @@ void Problem::validate() const {
     if (!names.insert(c.name).second) fail(where + ".name", "duplicate constraint name '" + c.name + "'");
     check_expression(c.expr, where, group_of);
     if (!std::isfinite(c.max)) fail(where + ".max", "is not a finite number");
+    if (std::fabs(c.max) > kMaxRowMagnitude) fail(where + ".max", "is larger than 1e100 in absolute value");
   }
 }
 
@@ -105,6 +118,8 @@ const char* status_name(Status s) {
     case Status::Optimal: return "optimal";
     case Status::Feasible: return "feasible";
     case Status::Infeasible: return "infeasible";
+    case Status::BudgetExceeded: return "budget_exceeded";
+    case Status::TimeLimit: return "time_limit";
   }
   return "?";
 }

@@ -53,7 +53,8 @@ struct Problem {
   int constraint_index(const std::string& name) const;
 
   // Throws std::invalid_argument naming the field and index of the first problem found: no groups,
-  // an empty group, a variable index out of range, a non-finite number, an empty or duplicate
+  // an empty group, a variable index out of range, a non-finite number, a row whose absolute
+  // coefficients sum beyond kMaxRowMagnitude (or a budget beyond it), an empty or duplicate
   // constraint name. A bilinear term inside one group is allowed: x_i * x_i is x_i, and two
   // different options of one group are never both chosen, so their product is 0.
   void validate() const;
@@ -66,6 +67,9 @@ struct Problem {
   bool feasible(const std::vector<int>& selection) const;
 };
 
+// Largest sum of absolute coefficients of a row (and largest |max|): values stay far from overflow.
+constexpr double kMaxRowMagnitude = 1e100;
+
 // A constraint value counts as within its budget when value <= max + kFeasTol * max(1, |max|).
 constexpr double kFeasTol = 1e-9;
 inline bool within_budget(double value, double max) {
@@ -73,7 +77,9 @@ inline bool within_budget(double value, double max) {
   return value <= max + kFeasTol * (scale > 1 ? scale : 1);
 }
 
-enum class Status { Optimal, Feasible, Infeasible };
+// BudgetExceeded: a selection is returned but breaks a budget (binas-bcfw's argmax rounding).
+// TimeLimit: the time limit came before any feasible selection (no selection; not proven infeasible).
+enum class Status { Optimal, Feasible, Infeasible, BudgetExceeded, TimeLimit };
 const char* status_name(Status s);
 
 struct Result {
@@ -91,6 +97,8 @@ struct Result {
   std::vector<double> constraint_min;
   std::string message;
   double solve_seconds = 0.0;
+  // The options of the method with their values (solver/methods.h), echoed into the JSON.
+  std::vector<std::pair<std::string, double>> options;
   // Method statistics (nodes, iterations, relaxation value, checks); written as-is to the JSON.
   std::vector<std::pair<std::string, double>> stats;
 

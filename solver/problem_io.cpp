@@ -1,8 +1,13 @@
 #include "solver/problem_io.h"
 
+#include "solver/atomic_file.h"
+
+#include <sys/stat.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
 
@@ -23,6 +28,18 @@ const json& field(const json& obj, const char* key, const std::string& where) {
   return *it;
 }
 
+// Refuses any key of `obj` outside `allowed` (a typo such as "bilnear" would otherwise be ignored).
+void only_keys(const json& obj, std::initializer_list<const char*> allowed, const std::string& where) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    bool ok = false;
+    for (const char* a : allowed) ok = ok || it.key() == a;
+    if (ok) continue;
+    std::string list;
+    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+    fail(where, "unknown field \"" + it.key() + "\" (expected: " + list + ")");
+  }
+}
+
 double number(const json& v, const std::string& where) {
   if (!v.is_number()) fail(where, "expected a number, got " + std::string(v.type_name()));
   const double d = v.get<double>();
@@ -38,8 +55,12 @@ int index(const json& v, const std::string& where) {
   return static_cast<int>(d);
 }
 
-Expression expression(const json& j, const std::string& where) {
+Expression expression(const json& j, const std::string& where, bool constraint = false) {
   if (!j.is_object()) fail(where, "expected a JSON object");
+  if (constraint)
+    only_keys(j, {"name", "constant", "linear", "bilinear", "max"}, where);
+  else
+    only_keys(j, {"constant", "linear", "bilinear"}, where);
   Expression e;
   // "constant", "linear" and "bilinear" may be omitted (0 / no terms); anything present is checked.
   if (auto it = j.find("constant"); it != j.end()) e.constant = number(*it, where + ".constant");
@@ -75,6 +96,7 @@ json expression_json(const Expression& e) {
 
 Problem problem_from_json(const json& j) {
   if (!j.is_object()) fail("problem", "expected a JSON object with groups, objective and constraints");
+  only_keys(j, {"groups", "objective", "constraints"}, "problem");
   Problem p;
   const json& groups = field(j, "groups", "problem");
   if (!groups.is_array()) fail("groups", "expected an array");
@@ -83,6 +105,7 @@ Problem problem_from_json(const json& j) {
     const json& gj = groups[g];
     Group grp;
     const json& name = field(gj, "name", where);
+    only_keys(gj, {"name", "options"}, where);
     if (!name.is_string()) fail(where + ".name", "expected a string");
     grp.name = name.get<std::string>();
     const json& opts = field(gj, "options", where);
@@ -108,7 +131,7 @@ Problem problem_from_json(const json& j) {
       const json& name = field(cj, "name", where);
       if (!name.is_string()) fail(where + ".name", "expected a string");
       c.name = name.get<std::string>();
-      c.expr = expression(cj, where);
+      c.expr = expression(cj, where, true);
       c.max = number(field(cj, "max", where), where + ".max");
       p.constraints.push_back(std::move(c));
     }
@@ -131,6 +154,9 @@ json problem_to_json(const Problem& p) {
 }
 
 Problem read_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block the read for ever
+    throw std::runtime_error(path + ": not a regular file");
   std::ifstream in(path);
   if (!in) throw std::runtime_error(path + ": cannot open the problem file");
   json j;
@@ -151,6 +177,10 @@ void write_problem(const Problem& p, const std::string& path) { write_json_file(
 json result_to_json(const Result& r) {
   json j;
   j["method"] = r.method;
+  json opts = json::object();
+  for (const auto& [key, v] : r.options)  // integral values (seeds, counts) as JSON integers
+    opts[key] = v == std::floor(v) && std::fabs(v) <= 9007199254740992.0 ? json(static_cast<int64_t>(v)) : json(v);
+  j["options"] = opts;
   j["status"] = status_name(r.status);
   const bool has_sel = !r.selection.empty();
   j["objective"] = has_sel ? json(r.objective) : json(nullptr);
@@ -172,15 +202,6 @@ json result_to_json(const Result& r) {
   return j;
 }
 
-void write_json_file(const json& j, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw std::runtime_error(path + ": cannot write (is the folder there and writable?)");
-    out << j.dump(1) << "\n";
-    if (!out) throw std::runtime_error(path + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
-}
+void write_json_file(const json& j, const std::string& path) { write_file_atomically(j.dump(1) + "\n", path); }
 
 }  // namespace iqnas::solver

@@ -20,52 +20,12 @@
 #include "solver/exact.h"
 #include "solver/heuristics.h"
 #include "solver/lp.h"
+#include "solver/relaxation.h"
 #include "solver/solve.h"
 
 namespace iqnas::solver {
 
-namespace {
-
-struct Relaxation {
-  const DenseProblem& d;
-  std::vector<std::vector<double>> x;  // per group, a distribution over its options
-
-  explicit Relaxation(const DenseProblem& dp) : d(dp), x(dp.G) {}
-
-  void rows(std::vector<double>& out) const {
-    out.assign(d.cst.begin(), d.cst.end());
-    for (int g = 0; g < d.G; ++g)
-      for (int o = 0; o < d.n[g]; ++o)
-        if (x[g][o] != 0)
-          for (int r = 0; r < d.R; ++r) out[r] += x[g][o] * d.lin_at(g, o)[r];
-    for (const auto& e : d.edges)
-      for (int a = 0; a < d.n[e.a]; ++a) {
-        if (x[e.a][a] == 0) continue;
-        for (int b = 0; b < d.n[e.b]; ++b) {
-          const double w = x[e.a][a] * x[e.b][b];
-          if (w == 0) continue;
-          for (int r = 0; r < d.R; ++r) out[r] += w * d.q_at(e, a, b)[r];
-        }
-      }
-  }
-
-  // Coefficients of every row for the options of group g, with the other groups at x.
-  void coefs(int g, std::vector<double>& out) const {
-    out.assign(d.lin_at(g, 0), d.lin_at(g, 0) + d.n[g] * d.R);
-    for (int ei : d.adj[g]) {
-      const auto& e = d.edges[ei];
-      const int h = d.other(e, g);
-      for (int o = 0; o < d.n[g]; ++o)
-        for (int m = 0; m < d.n[h]; ++m) {
-          if (x[h][m] == 0) continue;
-          const double* q = e.a == g ? d.q_at(e, o, m) : d.q_at(e, m, o);
-          for (int r = 0; r < d.R; ++r) out[o * d.R + r] += x[h][m] * q[r];
-        }
-    }
-  }
-};
-
-}  // namespace
+using detail::Relaxation;
 
 Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -124,68 +84,34 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
       max_violation = std::max(max_violation, (rv[k + 1] - d.rhs[k]) / std::max(1.0, std::fabs(d.rhs[k])));
     return rv[0];
   };
-  int lps = 0, pivots = 0, lp_failures = 0;
+  detail::LpCounters lpc;
   // Solves block c's LP with the other blocks at x; returns false when the LP failed.
   auto block_lp = [&](int c, std::vector<std::vector<double>>& y, double smooth = 0.0) {
-    const auto& gs = blocks[c];
-    std::vector<int> first;
-    int n = 0;
-    for (int g : gs) {
-      first.push_back(n);
-      n += d.n[g];
-    }
-    LinearProgram lp;
-    lp.n = n;
-    lp.c.assign(n, 0.0);
-    lp.A_ub.assign(K, std::vector<double>(n, 0.0));
-    lp.b_ub.assign(d.rhs.begin(), d.rhs.end());
-    // Every row is linear in the block: value = rest + sum over the block of x * coef, so the
-    // budget left to the block is rhs - rest.
-    rx.rows(rv);
-    std::vector<double> share(K, 0.0), cf;
-    for (size_t i = 0; i < gs.size(); ++i) {
-      const int g = gs[i];
+    std::vector<double> obj, cf;
+    for (int g : blocks[c]) {
       if (smooth > 0) {  // objective seen from a point mixed with the uniform one
         Relaxation sm(d);
         sm.x = rx.x;
         for (auto& xg : sm.x)
           for (auto& v : xg) v = (1 - smooth) * v + smooth / xg.size();
-        std::vector<double> cs;
-        sm.coefs(g, cs);
-        for (int o = 0; o < d.n[g]; ++o) lp.c[first[i] + o] = cs[o * R];
+        sm.coefs(g, cf);
+      } else {
+        rx.coefs(g, cf);
       }
-      rx.coefs(g, cf);
-      for (int o = 0; o < d.n[g]; ++o) {
-        if (smooth <= 0) lp.c[first[i] + o] = cf[o * R];
-        for (int k = 0; k < K; ++k) {
-          lp.A_ub[k][first[i] + o] = cf[o * R + k + 1];
-          share[k] += rx.x[g][o] * cf[o * R + k + 1];
-        }
-      }
-      std::vector<double> row(n, 0.0);
-      for (int o = 0; o < d.n[g]; ++o) row[first[i] + o] = 1.0;
-      lp.A_eq.push_back(row);
-      lp.b_eq.push_back(1.0);
+      for (int o = 0; o < d.n[g]; ++o) obj.push_back(cf[o * R]);
     }
-    for (int k = 0; k < K; ++k) lp.b_ub[k] = d.rhs[k] - (rv[k + 1] - share[k]);
-    LpResult sol = solve_lp(lp);
-    ++lps;
-    pivots += sol.pivots;
-    if (sol.status != LpStatus::Optimal) {
-      ++lp_failures;
-      return false;
-    }
-    y.assign(gs.size(), {});
-    for (size_t i = 0; i < gs.size(); ++i)
-      y[i].assign(sol.x.begin() + first[i], sol.x.begin() + first[i] + d.n[gs[i]]);
-    return true;
+    return detail::block_lp(rx, blocks[c], obj, y, lpc);
   };
 
   double value = check_iterate();
   // Frank-Wolfe phase: open-loop steps 2 / (t + 2) towards each block's LP solution; mixing two
   // feasible points of a block keeps every budget (the rows are linear in the block).
+  auto out_of_time = [&] {
+    return opt.time_limit_s > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opt.time_limit_s;
+  };
   int cycles = 0, steps = 0;
-  for (; cycles < opt.fw_cycles; ++cycles) {
+  for (; cycles < opt.fw_cycles && !out_of_time(); ++cycles) {
     for (int c = 0; c < ncolors; ++c) {
       std::vector<std::vector<double>> y;
       if (!block_lp(c, y, opt.smoothing)) continue;
@@ -201,7 +127,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   // Alternating LPs: full steps (exact line search; the objective is linear in a block) until no
   // block improves. The last LP solutions are vertices.
   int alt = 0;
-  for (; alt < opt.max_cycles; ++alt) {
+  for (; alt < opt.max_cycles && !out_of_time(); ++alt) {
     const double before = value;
     for (int c = 0; c < ncolors; ++c) {
       std::vector<std::vector<double>> y;
@@ -379,9 +305,10 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   res.set_stat("blocks", ncolors);
   res.set_stat("fw_steps", steps);
   res.set_stat("alternating_cycles", alt);
-  res.set_stat("lps", lps);
-  res.set_stat("lp_pivots", pivots);
-  res.set_stat("lp_failures", lp_failures);
+  res.set_stat("timed_out", out_of_time() ? 1 : 0);
+  res.set_stat("lps", lpc.lps);
+  res.set_stat("lp_pivots", lpc.pivots);
+  res.set_stat("lp_failures", lpc.failures);
   res.set_stat("max_iterate_violation", max_violation);
   res.set_stat("max_fractional_groups_per_block", max_frac);
   res.set_stat("fractional_check_ok", max_frac <= K ? 1 : 0);

@@ -6,6 +6,7 @@
 
 #include "solver/exact.h"
 #include "solver/heuristics.h"
+#include "solver/methods.h"
 
 namespace iqnas::solver {
 
@@ -39,28 +40,12 @@ void explain_infeasible(const Problem& p, Result& r) {
 }
 
 Result solve(const Problem& p, const SolveOptions& opt) {
+  const Method& m = find_method(opt.method);
+  validate_options(opt);
   const auto t0 = std::chrono::steady_clock::now();
-  Result r;
-  if (opt.method == "exact") {
-    ExactOptions eo;
-    eo.time_limit_s = opt.time_limit_s;
-    r = ExactSolver(p).solve(eo);
-  } else if (opt.method == "relax") {
-    r = solve_relax(p);
-  } else if (opt.method == "evo") {
-    EvoOptions eo;
-    eo.seed = opt.seed;
-    eo.population = opt.population;
-    eo.generations = opt.generations;
-    r = solve_evo(p, eo);
-  } else if (opt.method == "random") {
-    RandomOptions ro;
-    ro.seed = opt.seed;
-    ro.samples = opt.samples;
-    r = solve_random(p, ro);
-  } else {
-    throw std::invalid_argument("unknown method '" + opt.method + "' (expected exact, relax, evo or random)");
-  }
+  Result r = m.run(p, opt);
+  r.method = m.name;
+  r.options = method_option_values(opt);
   if (r.status == Status::Infeasible && r.message.empty()) explain_infeasible(p, r);
   r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

@@ -10,16 +10,19 @@
 namespace iqnas::solver {
 
 struct SolveOptions {
-  std::string method = "exact";  // exact | relax | evo | random
-  double time_limit_s = 0.0;     // exact only; 0: none
+  // A method of the registry (solver/methods.h, which lists each method's options and ranges).
+  std::string method = "exact";
+  double time_limit_s = 0.0;     // exact; 0: none
   uint64_t seed = 0;             // evo, random
   int samples = 10000;           // random: K
   int population = 100;          // evo
   int generations = 500;         // evo
+  int bcfw_steps = 1000;         // binas-bcfw
 };
 
 // Solves and, for an infeasible problem, fills constraint_min and a message naming the budget(s)
-// that cannot be met. Throws std::invalid_argument for an unknown method.
+// that cannot be met. Throws std::invalid_argument for an unknown method or an option of the
+// method out of its range (solver/methods.h). The result echoes the method's options.
 Result solve(const Problem& p, const SolveOptions& opt);
 
 // Adds the infeasibility report (smallest achievable value of every constraint) to `r`.

@@ -9,7 +9,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "solver/atomic_file.h"
 #include "solver/exact.h"
+#include "solver/methods.h"
 
 namespace iqnas::solver {
 
@@ -30,6 +32,7 @@ std::vector<SweepPoint> sweep(const Problem& p, const std::string& constraint, c
   std::vector<SweepPoint> out(budgets.size());
   std::vector<double> maxes;
   for (const auto& c : p.constraints) maxes.push_back(c.max);
+  validate_options(opt);
   if (opt.method == "exact") {
     ExactSolver solver(p);
     ExactOptions eo;
@@ -47,6 +50,7 @@ std::vector<SweepPoint> sweep(const Problem& p, const std::string& constraint, c
         pt.reused = true;
       } else {
         pt.result = solver.solve(eo, &maxes);
+        pt.result.options = method_option_values(opt);
         if (pt.result.status == Status::Infeasible) {
           Problem q = p;
           q.constraints[k].max = budgets[i];
@@ -100,16 +104,7 @@ std::vector<double> parse_budgets(const std::string& spec) {
   return out;
 }
 
-void write_text_file(const std::string& text, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    if (!f) throw std::runtime_error(path + ": cannot write (is the folder there and writable?)");
-    f << text;
-    if (!f) throw std::runtime_error(path + ": write failed");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
-}
+void write_text_file(const std::string& text, const std::string& path) { write_file_atomically(text, path); }
 
 void write_sweep_csv(const Problem& p, const std::string& constraint, const std::vector<SweepPoint>& pts,
                      const std::string& path) {

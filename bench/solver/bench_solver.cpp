@@ -3,6 +3,8 @@
 //   bench_solver --table [--quick]    the markdown table of docs/benchmarks-solver.md
 //   bench_solver --write-examples DIR writes paper-size example problems
 //   bench_solver --write-set DIR      writes 12 paper-size problems (1-3 budgets) for the MILP check
+//   bench_solver --write-dense-set DIR  writes the dense family (cross terms 100-2,000, 1 and 3
+//                                     budgets, 3 seeds) for scripts/check-solver-milp.py --table
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -178,6 +180,21 @@ int main(int argc, char** argv) {
           solver::write_problem(bench::paper_problem(spec),
                                 dir + "/paper_k" + std::to_string(K) + "_s" + std::to_string(seed) + ".json");
         }
+      return 0;
+    }
+    if (!std::strcmp(argv[i], "--write-dense-set") && i + 1 < argc) {  // dense family for the MILP ratio table
+      const std::string dir = argv[i + 1];
+      for (int K : {1, 3})
+        for (int cross : {100, 300, 500, 1000, 2000})
+          for (int seed = 0; seed < 3; ++seed) {
+            bench::PaperProblemSpec spec;
+            spec.budgets = K;
+            spec.seed = seed;
+            spec.cross_terms = cross;
+            char name[96];
+            std::snprintf(name, sizeof name, "/dense_k%d_x%04d_s%d.json", K, cross, seed);
+            solver::write_problem(bench::paper_problem(spec), dir + name);
+          }
       return 0;
     }
   }

@@ -153,6 +153,18 @@ solver::Problem paper_problem(const PaperProblemSpec& spec, std::string* source)
     }
     for (int d = 2; d <= 4; ++d) acc.linear.push_back({depth_var(s, d), w * 0.45 * (d - 2) + 0.05 * noise(rng)});
   }
+  // Cross-group terms of a fitted dense predictor: products of two block options of different
+  // stages, drawn from their own stream so that the rest of the problem does not change.
+  std::mt19937 cross_rng(static_cast<unsigned>(spec.seed) * 104729u + 7u);
+  std::uniform_int_distribution<int> pick_block(0, 19), pick_config(0, 11);
+  std::normal_distribution<double> cross_coef(0.0, 0.3);
+  for (int t = 0; t < spec.cross_terms;) {
+    const int x = pick_block(cross_rng), y = pick_block(cross_rng);
+    if (x / 4 == y / 4) continue;  // same stage
+    acc.bilinear.push_back({block_var(x / 4, x % 4, pick_config(cross_rng)), block_var(y / 4, y % 4, pick_config(cross_rng)),
+                            cross_coef(cross_rng)});
+    ++t;
+  }
   p.objective = acc;
   const char* names[3] = {"latency_ms", "params_m", "macs_m"};
   for (int q = 0; q < std::min(spec.budgets, 3); ++q) {

@@ -14,6 +14,8 @@ struct PaperProblemSpec {
   int seed = 0;
   int budgets = 1;             // 1: latency; 2: + parameters; 3: + MACs
   double latency_frac = 0.5;   // each budget at this fraction between its min and max
+  int cross_terms = 0;         // objective terms joining block options of two different stages
+                               // (a dense fitted predictor): N(0, 0.3^2) coefficients
   std::string latency_csv;     // empty: IQNAS_SHARED_DATA/tfnas/latency_xeon_gold_6130_bs1.csv.gz
 };
 

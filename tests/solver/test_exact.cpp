@@ -5,6 +5,7 @@
 
 #include "random_problems.h"
 #include "solver/exact.h"
+#include "solver/solve.h"
 
 using namespace iqnas::solver;
 using namespace iqnas::solver::testing;
@@ -163,12 +164,44 @@ TEST(Exact, TimeLimitGivesValidBound) {
   Result r = ExactSolver(p).solve(opt);
   Result full = solve_exact(p);
   ASSERT_EQ(full.status, Status::Optimal);
-  if (r.status != Status::Infeasible) {
+  EXPECT_NE(r.status, Status::Infeasible);  // a feasible problem is never reported infeasible
+  if (!r.selection.empty()) {
     EXPECT_TRUE(p.feasible(r.selection));
     EXPECT_LE(r.objective, full.objective + 1e-9);
   }
   ASSERT_TRUE(r.has_bound);
   EXPECT_GE(r.bound, full.objective - 1e-9);
+}
+
+// A time limit that stops the search before any feasible selection: status time_limit (never
+// infeasible), no selection, a message; and solve() returns without the (unlimited) infeasibility
+// report. Infeasible is only reported when brute force agrees.
+TEST(Exact, TimeLimitWithoutSelectionIsNotInfeasible) {
+  std::mt19937 rng(9);
+  int time_limited = 0;
+  for (int i = 0; i < 40; ++i) {
+    Problem p = star_problem(rng, 2, 2, 2, 2);
+    const Brute b = brute_force(p);
+    SolveOptions o;
+    o.time_limit_s = 1e-9;
+    const Result r = solve(p, o);
+    if (r.status == Status::Infeasible) {
+      EXPECT_FALSE(b.feasible) << i;
+    }
+    if (r.status == Status::TimeLimit) {
+      ++time_limited;
+      EXPECT_TRUE(r.selection.empty());
+      EXPECT_TRUE(r.constraint_min.empty());  // no infeasibility report was computed
+      EXPECT_NE(r.message.find("not proven"), std::string::npos) << r.message;
+      if (b.feasible && r.has_bound) {
+        EXPECT_GE(r.bound, b.best - 1e-9);
+      }
+    }
+    if (!r.selection.empty()) {
+      EXPECT_TRUE(p.feasible(r.selection));
+    }
+  }
+  EXPECT_GT(time_limited, 0);
 }
 
 TEST(Exact, MinConstraintValue) {
@@ -181,4 +214,86 @@ TEST(Exact, MinConstraintValue) {
     for (size_t k = 0; k < p.constraints.size(); ++k)
       EXPECT_NEAR(min_constraint_value(p, static_cast<int>(k)), b.min_constraint[k], 1e-9);
   }
+}
+
+// Dense cross-group terms (a fitted predictor): every pair of groups interacts, so the cover groups
+// interact with each other and the local-polytope search of exact_dense.h runs. Budgets with and
+// without bilinear terms, 1-3 of them, ties from integer coefficients now and then.
+TEST(Exact, DenseCrossTermsMatchBruteForce) {
+  std::mt19937 rng(21);
+  int dense = 0, feasible = 0;
+  for (int i = 0; i < 150; ++i) {
+    RandomSpec spec;
+    spec.min_groups = 4;
+    spec.max_groups = 6;
+    spec.min_options = 2;
+    spec.max_options = 5;
+    spec.bilinear_density = 0.15 + 0.1 * (i % 4);
+    spec.integer_coefs = i % 5 == 0;
+    Problem p = random_problem(rng, spec);
+    if (i % 3 == 0)  // budgets linear: only the objective is dense
+      for (auto& c : p.constraints) c.expr.bilinear.clear();
+    Brute b = brute_force(p);  // after the change: the budgets keep their maxima
+    Result r = solve_exact(p);
+    expect_matches_brute(p, r, b, "problem " + std::to_string(i));
+    dense += r.stat("dense_search") == 1;
+    feasible += b.feasible;
+  }
+  EXPECT_GT(dense, 100);  // the dense path is what is tested here
+  EXPECT_GT(feasible, 100);
+}
+
+// A dense problem too large to finish at once: every phase honours the time limit and the bound
+// stays valid (checked against the full solve).
+TEST(Exact, DenseTimeLimitGivesValidBound) {
+  std::mt19937 rng(22);
+  RandomSpec spec;
+  spec.min_groups = spec.max_groups = 8;
+  spec.min_options = spec.max_options = 5;
+  spec.max_constraints = 2;
+  spec.bilinear_density = 0.3;
+  Problem p;
+  do p = random_problem(rng, spec);
+  while (p.constraints.empty());
+  const Result full = solve_exact(p);
+  ASSERT_EQ(full.stat("dense_search"), 1);
+  for (double limit : {1e-6, 1e-3, 1e-2}) {
+    ExactOptions opt;
+    opt.time_limit_s = limit;
+    const Result r = ExactSolver(p).solve(opt);
+    EXPECT_LT(r.solve_seconds, limit + 0.05) << limit;
+    if (full.status == Status::Infeasible) continue;
+    ASSERT_TRUE(r.has_bound) << limit;
+    EXPECT_GE(r.bound, full.objective - 1e-9) << limit;
+    EXPECT_NE(r.status, Status::Infeasible) << limit;
+    if (!r.selection.empty()) {
+      EXPECT_TRUE(p.feasible(r.selection));
+      EXPECT_LE(r.objective, full.objective + 1e-9);
+    }
+  }
+}
+
+// 20,000 groups: the knapsack search recursed once per group on the caller's stack and crashed
+// (SIGSEGV) from about 9,000 groups on; it now runs on a stack sized to the problem.
+TEST(Exact, TwentyThousandGroupsDoNotOverflowTheStack) {
+  std::mt19937 rng(12);
+  std::uniform_real_distribution<double> u(0, 1);
+  Problem p;
+  const int G = 20000, O = 4;
+  Constraint c{"c0", {}, G * 0.3};
+  for (int g = 0; g < G; ++g) {
+    p.groups.push_back({"g" + std::to_string(g), {"a", "b", "c", "d"}});
+    for (int o = 0; o < O; ++o) {
+      p.objective.linear.push_back({g * O + o, u(rng)});
+      c.expr.linear.push_back({g * O + o, u(rng)});
+    }
+  }
+  p.constraints = {c};
+  SolveOptions o;
+  o.time_limit_s = 3;
+  const Result r = solve(p, o);
+  ASSERT_FALSE(r.selection.empty()) << status_name(r.status);
+  EXPECT_TRUE(p.feasible(r.selection));
+  ASSERT_TRUE(r.has_bound);
+  EXPECT_GE(r.bound, r.objective - 1e-9);
 }

@@ -146,3 +146,61 @@ TEST(Solve, InfeasibleReportNamesTheBudget) {
   bad.method = "gurobi";
   EXPECT_THROW(solve(q, bad), std::invalid_argument);
 }
+
+// relax on a problem whose dense block LP cannot be held: a clear refusal, not an exhausted
+// machine (10,000 groups x 50 options reached 23 GB before).
+TEST(Relax, RefusesBlockLpsTooLargeToHold) {
+  std::mt19937 rng(41);
+  std::uniform_real_distribution<double> u(0, 1);
+  Problem p;
+  const int G = 2000, O = 50;
+  Constraint c{"c0", {}, G * 0.3};
+  for (int g = 0; g < G; ++g) {
+    Group grp{"g" + std::to_string(g), {}};
+    for (int o = 0; o < O; ++o) {
+      grp.options.push_back(std::to_string(o));
+      p.objective.linear.push_back({g * O + o, u(rng)});
+      c.expr.linear.push_back({g * O + o, u(rng)});
+    }
+    p.groups.push_back(grp);
+  }
+  p.constraints = {c};
+  try {
+    solve_relax(p);
+    FAIL() << "a 2,000 x 50 block LP was attempted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("GB as a dense tableau"), std::string::npos) << e.what();
+  }
+}
+
+// relax's time limit ends the relaxation phases early; the result is still feasible.
+TEST(Relax, TimeLimitEndsTheRelaxationEarly) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> u(0, 1);
+  Problem p;  // 40 groups x 8 options, linear rows (random_problem's brute force cannot size this)
+  const int G = 40, O = 8;
+  Constraint c{"c0", {}, G * 0.4};
+  for (int g = 0; g < G; ++g) {
+    Group grp{"g" + std::to_string(g), {}};
+    for (int o = 0; o < O; ++o) {
+      grp.options.push_back(std::to_string(o));
+      p.objective.linear.push_back({g * O + o, u(rng)});
+      c.expr.linear.push_back({g * O + o, u(rng)});
+    }
+    p.groups.push_back(grp);
+  }
+  p.constraints = {c};
+  SolveOptions o;
+  o.method = "relax";
+  o.time_limit_s = 1e-9;
+  const Result r = solve(p, o);
+  EXPECT_EQ(r.stat("timed_out"), 1);
+  EXPECT_EQ(r.stat("fw_steps"), 0);
+  if (!r.selection.empty()) {
+    EXPECT_TRUE(p.feasible(r.selection));
+  }
+  o.time_limit_s = 0;
+  const Result full = solve(p, o);
+  EXPECT_EQ(full.stat("timed_out"), 0);
+  EXPECT_GT(full.stat("fw_steps"), 0);
+}

@@ -227,3 +227,41 @@ TEST(ProblemIo, ProductsInsideOneGroupFoldToLinearOrZero) {
 }
 }  // namespace
 }  // namespace iqnas::solver
+
+TEST(ProblemIo, UnknownFieldsAreRefusedWithTheirPath) {
+  {
+    json j = good();
+    j["objectve"] = json::object();  // a typo next to the real key
+    expect_error(j, "problem: unknown field \"objectve\"");
+  }
+  {
+    json j = good();
+    j["objective"]["bilnear"] = json::array();
+    expect_error(j, "objective: unknown field \"bilnear\"");
+  }
+  {
+    json j = good();
+    j["constraints"][0]["maximum"] = 3;
+    expect_error(j, "constraints[0]: unknown field \"maximum\"");
+  }
+  {
+    json j = good();
+    j["groups"][1]["extra"] = 1;
+    expect_error(j, "groups[1]: unknown field \"extra\"");
+  }
+  EXPECT_NO_THROW(problem_from_json(good()));
+}
+
+// Values that would overflow (two groups of 1e308 sum to infinity) are refused, not solved to
+// "optimal" with an infinite objective.
+TEST(ProblemIo, RowsThatCouldOverflowAreRefused) {
+  json j = good();
+  j["objective"]["linear"] = json::array({json::array({0, 1e308}), json::array({2, 1e308})});
+  expect_error(j, "objective: the absolute values of the row's coefficients sum to");
+  j = good();
+  j["constraints"][0]["bilinear"][0][2] = 1e101;
+  expect_error(j, "constraints[0]: the absolute values");
+  j = good();
+  j["constraints"][0]["max"] = 1e300;
+  expect_error(j, "constraints[0].max");
+}

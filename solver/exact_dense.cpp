@@ -1,0 +1,501 @@
+#include "solver/exact_dense.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "solver/golden_section.h"
+
+namespace iqnas::solver::detail {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+class Search {
+ public:
+  explicit Search(const DenseSearchInput& in)
+      : d(*in.d), G(d.G), K(d.K), R(d.R), E(static_cast<int>(d.edges.size())), T(in.T), Traw(in.Traw) {
+    have_inc = in.have_incumbent;
+    inc = in.have_incumbent ? in.incumbent : -kInf;
+    time_limit = in.time_limit_s;
+    t0 = in.t0;
+    nv = d.off.empty() ? 0 : d.off[G - 1] + d.n[G - 1];
+    moff.resize(E);
+    int m = 0;
+    for (int e = 0; e < E; ++e) {
+      moff[e] = m;
+      m += d.n[d.edges[e].a] + d.n[d.edges[e].b];
+    }
+    msg.assign(m, 0.0);
+    bel.assign(nv, 0.0);
+    allowed.assign(nv, 1);
+    tu.assign(nv, 0.0);
+    te.resize(E);
+    int nmax = 1;
+    for (int g = 0; g < G; ++g) nmax = std::max(nmax, d.n[g]);
+    sA.resize(nmax);
+    sB.resize(nmax);
+    sM.resize(nmax);
+    for (int e = 0; e < E; ++e) {
+      bool budget = false;
+      for (size_t i = 0; i < d.edges[e].q.size() && !budget; ++i) budget = i % R != 0 && d.edges[e].q[i] != 0;
+      if (budget) budget_edges.push_back(e);
+    }
+    spread = d.row_spread();
+    order = branching_order();
+    // Warm start only from multipliers of a sane scale: a budget met only by its tightest
+    // selections drives them up by orders of magnitude, and bounds computed with them would lose
+    // their precision for the next budget.
+    bool sane = static_cast<int>(in.lambda.size()) == K && in.messages.size() == msg.size();
+    for (int k = 0; k < K && sane; ++k)
+      sane = std::isfinite(in.lambda[k]) && in.lambda[k] <= max_lambda(k);
+    if (sane) {
+      warm_lambda = in.lambda;
+      msg = in.messages;
+    }
+  }
+
+  DenseSearchOutput run() {
+    DenseSearchOutput out;
+    lam = warm_lambda.empty() ? std::vector<double>(K, 0.0) : warm_lambda;
+    set_lambda(lam);
+    if (!propagate()) return finish(out, -kInf);
+    cheapest_selection();
+    optimise_lambda();
+    const double root = converge(kRootSweeps, kInf);
+    out.root_bound = root;
+    out.lambda = lam;
+    out.messages = msg;
+    heuristic();
+    if (!aborted) dfs(root);
+    else open_bound = std::max(open_bound, root);
+    return finish(out, root);
+  }
+
+ private:
+  // Sweeps per bound: cap at the root and for every multiplier probe (messages warm-started from
+  // the previous probe converge slowly when the multipliers move), and per node.
+  static constexpr int kRootSweeps = 200;
+  static constexpr int kNodeSweeps = 20;  // measured on the dense family: 4 too few, 30 no better
+
+  const DenseProblem& d;
+  const int G, K, R, E;
+  const std::vector<double> T, Traw;
+  int nv = 0;
+  std::vector<int> moff;
+  // Node state: messages (per edge: one per option of a, then one per option of b), beliefs
+  // (the weighted linear row plus the incoming messages, per option) and option domains.
+  std::vector<double> msg, bel;
+  std::vector<char> allowed;
+  // Weighted rows for the current multipliers: objective - sum_k lam_k * budget_k.
+  std::vector<double> lam, tu;
+  std::vector<std::vector<double>> te;
+  double cw = 0;
+  std::vector<double> spread;
+  std::vector<int> budget_edges;  // edges with a non-zero budget coefficient
+  std::vector<int> order;         // static branching order
+  std::vector<double> sA, sB, sM;
+  std::vector<double> warm_lambda;
+
+  bool have_inc = false;
+  double inc = -kInf;
+  std::vector<int> inc_sel;
+  bool improved = false;
+  double open_bound = -kInf;
+  bool aborted = false;
+  double time_limit = 0;
+  std::chrono::steady_clock::time_point t0;
+  long nodes = 0, sweeps = 0, heur = 0;
+
+  DenseSearchOutput& finish(DenseSearchOutput& out, double root) {
+    out.found = improved;
+    if (improved) {
+      out.selection = inc_sel;
+      out.objective = inc;
+    }
+    out.aborted = aborted;
+    out.open_bound = open_bound;
+    out.root_bound = root;
+    out.nodes = nodes;
+    out.sweeps = sweeps;
+    out.heuristic_improvements = heur;
+    return out;
+  }
+
+  bool out_of_time() {
+    if (aborted) return true;
+    if (time_limit > 0 && std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > time_limit)
+      aborted = true;
+    return aborted;
+  }
+
+  double tol() const { return 1e-12 * std::max(1.0, std::fabs(inc)); }
+
+  // Groups that carry bilinear budget terms first (a greedy vertex cover of those edges: once they
+  // are fixed every budget is linear and the domain propagation is exact per group), then by
+  // degree in the interaction graph.
+  std::vector<int> branching_order() const {
+    std::vector<int> deg(G, 0), bdeg(G, 0);
+    for (int e = 0; e < E; ++e) {
+      ++deg[d.edges[e].a];
+      ++deg[d.edges[e].b];
+    }
+    std::vector<char> covered(E, 0), first(G, 0);
+    for (;;) {
+      std::fill(bdeg.begin(), bdeg.end(), 0);
+      for (int e : budget_edges)
+        if (!covered[e]) {
+          ++bdeg[d.edges[e].a];
+          ++bdeg[d.edges[e].b];
+        }
+      int best = -1;
+      for (int g = 0; g < G; ++g)
+        if (!first[g] && bdeg[g] > 0 && (best < 0 || bdeg[g] > bdeg[best])) best = g;
+      if (best < 0) break;
+      first[best] = 1;
+      for (int e : d.adj[best]) covered[e] = 1;
+    }
+    std::vector<int> ord(G);
+    std::iota(ord.begin(), ord.end(), 0);
+    std::stable_sort(ord.begin(), ord.end(), [&](int x, int y) {
+      if (first[x] != first[y]) return first[x] > first[y];
+      return deg[x] > deg[y];
+    });
+    return ord;
+  }
+
+  // Sets the multipliers: weighted rows, and the messages' beliefs recomputed. The edge invariant
+  // (every reparametrised product <= 0 on the domains) holds again only after a sweep.
+  void set_lambda(const std::vector<double>& l) {
+    lam = l;
+    cw = d.cst[0];
+    for (int k = 0; k < K; ++k) cw += -lam[k] * d.cst[k + 1] + lam[k] * T[k];
+    for (int v = 0; v < nv; ++v) {
+      const double* x = &d.lin[static_cast<size_t>(v) * R];
+      double s = x[0];
+      for (int k = 0; k < K; ++k) s -= lam[k] * x[k + 1];
+      tu[v] = s;
+    }
+    for (int e = 0; e < E; ++e) {
+      const auto& q = d.edges[e].q;
+      te[e].resize(q.size() / R);
+      for (size_t i = 0; i < te[e].size(); ++i) {
+        double s = q[i * R];
+        for (int k = 0; k < K; ++k) s -= lam[k] * q[i * R + k + 1];
+        te[e][i] = s;
+      }
+    }
+    bel = tu;
+    for (int e = 0; e < E; ++e) {
+      const auto& ed = d.edges[e];
+      const double* m = &msg[moff[e]];
+      for (int o = 0; o < d.n[ed.a]; ++o) bel[d.off[ed.a] + o] += m[o];
+      for (int o = 0; o < d.n[ed.b]; ++o) bel[d.off[ed.b] + o] += m[d.n[ed.a] + o];
+    }
+  }
+
+  // One MPLP update of edge e: afterwards the edge's reparametrised product is <= 0 on the domains
+  // and the edge with its two beliefs is bounded exactly.
+  void update_edge(int e) {
+    const auto& ed = d.edges[e];
+    const int a = ed.a, b = ed.b, na = d.n[a], nb = d.n[b];
+    double* ma = &msg[moff[e]];
+    double* mb = ma + na;
+    double* ba = &bel[d.off[a]];
+    double* bb = &bel[d.off[b]];
+    const char* al = &allowed[d.off[a]];
+    const char* bl = &allowed[d.off[b]];
+    const double* th = te[e].data();
+    for (int ob = 0; ob < nb; ++ob)
+      if (bl[ob]) {
+        sB[ob] = bb[ob] - mb[ob];
+        sM[ob] = -kInf;
+      }
+    for (int oa = 0; oa < na; ++oa) {
+      if (!al[oa]) continue;
+      const double A = ba[oa] - ma[oa];
+      double Ma = -kInf;
+      const double* row = th + static_cast<size_t>(oa) * nb;
+      for (int ob = 0; ob < nb; ++ob) {
+        if (!bl[ob]) continue;
+        Ma = std::max(Ma, row[ob] + sB[ob]);
+        sM[ob] = std::max(sM[ob], row[ob] + A);
+      }
+      ma[oa] = 0.5 * (Ma - A);
+      ba[oa] = A + ma[oa];
+    }
+    for (int ob = 0; ob < nb; ++ob)
+      if (bl[ob]) {
+        mb[ob] = 0.5 * (sM[ob] - sB[ob]);
+        bb[ob] = sB[ob] + mb[ob];
+      }
+  }
+
+  double best_belief(int g, int* arg = nullptr) const {
+    double best = -kInf;
+    for (int o = 0; o < d.n[g]; ++o)
+      if (allowed[d.off[g] + o] && bel[d.off[g] + o] > best) {
+        best = bel[d.off[g] + o];
+        if (arg) *arg = o;
+      }
+    return best;
+  }
+
+  // cw + sum over groups of the best belief: an upper bound on the Lagrangian, hence on the
+  // objective of every feasible completion, whenever the edge invariant holds.
+  double bound() const {
+    double b = cw;
+    for (int g = 0; g < G; ++g) b += best_belief(g);
+    return b;
+  }
+
+  void sweep() {
+    ++sweeps;
+    for (int e = 0; e < E; ++e) update_edge(e);
+  }
+
+  // Sweeps until the bound stops improving, `cap` sweeps, or the node can be pruned.
+  double converge(int cap, double node_bound) {
+    sweep();
+    double b = bound();
+    for (int s = 1; s < cap; ++s) {
+      if (have_inc && std::min(b, node_bound) <= inc + tol()) break;
+      if ((sweeps & 15) == 0 && out_of_time()) break;
+      sweep();
+      const double nb = bound();
+      const bool small = b - nb <= 1e-9 * std::max(1.0, std::fabs(b));
+      b = std::min(b, nb);
+      if (small) break;
+    }
+    return std::min(b, node_bound);
+  }
+
+  // Multipliers beyond this scale would make the bounds lose their precision (cw = lambda * T).
+  double max_lambda(int k) const { return 1e3 * std::max(spread[0], 1e-12) / spread[k + 1]; }
+
+  // Minimises the bound over the multipliers (coordinate golden-section search, messages carried
+  // over from one probe to the next).
+  void optimise_lambda() {
+    if (K == 0) return;
+    std::vector<double> tmp;
+    auto F = [&](int k, double x) {
+      tmp = lam;
+      tmp[k] = x;
+      set_lambda(tmp);
+      return converge(kRootSweeps, kInf);
+    };
+    const int passes = K == 1 ? 1 : 3;
+    for (int pass = 0; pass < passes; ++pass)
+      for (int k = 0; k < K; ++k) {
+        if (spread[k + 1] <= 0 || out_of_time()) continue;
+        const double cur = lam[k];
+        double hi = cur > 0 ? 2 * cur : std::max(spread[0], 1e-12) / spread[k + 1];
+        double fhi = F(k, hi);
+        const double cap = max_lambda(k);  // numerical safety: any multipliers >= 0 give a bound
+        for (int it = 0; it < 40 && !aborted && 2 * hi <= cap; ++it) {
+          const double f2 = F(k, 2 * hi);
+          if (!(f2 < fhi)) break;
+          hi *= 2;
+          fhi = f2;
+        }
+        auto [bx, bf] = golden_section_min([&](double x) { return F(k, x); }, 2 * hi, warm_lambda.empty() ? 24 : 12);
+        const double f0 = F(k, 0.0), fc = F(k, cur);
+        if (f0 <= bf && f0 <= fc) bx = 0;
+        else if (fc < bf) bx = cur;
+        lam[k] = bx;
+      }
+    set_lambda(lam);
+  }
+
+  // Drops options that cannot fit some budget whatever the other groups choose (lower bound: the
+  // smallest linear coefficient of every group plus the smallest product of every budget edge on
+  // the domains). False when a budget cannot be met or a domain is empty.
+  bool propagate() {
+    if (K == 0) return true;
+    std::vector<double> lo(static_cast<size_t>(G) * K), lb(K);
+    for (int pass = 0; pass < 3; ++pass) {
+      for (int k = 0; k < K; ++k) lb[k] = d.cst[k + 1];
+      for (int g = 0; g < G; ++g)
+        for (int k = 0; k < K; ++k) {
+          double m = kInf;
+          for (int o = 0; o < d.n[g]; ++o)
+            if (allowed[d.off[g] + o]) m = std::min(m, d.lin_at(g, o)[k + 1]);
+          if (m == kInf) return false;
+          lo[g * K + k] = m;
+          lb[k] += m;
+        }
+      for (int e : budget_edges) {
+        const auto& ed = d.edges[e];
+        for (int k = 0; k < K; ++k) {
+          double m = kInf;
+          for (int oa = 0; oa < d.n[ed.a]; ++oa) {
+            if (!allowed[d.off[ed.a] + oa]) continue;
+            for (int ob = 0; ob < d.n[ed.b]; ++ob)
+              if (allowed[d.off[ed.b] + ob]) m = std::min(m, d.q_at(ed, oa, ob)[k + 1]);
+          }
+          lb[k] += m;
+        }
+      }
+      for (int k = 0; k < K; ++k)
+        if (lb[k] > T[k]) return false;
+      bool changed = false;
+      for (int g = 0; g < G; ++g)
+        for (int o = 0; o < d.n[g]; ++o) {
+          if (!allowed[d.off[g] + o]) continue;
+          for (int k = 0; k < K; ++k)
+            if (lb[k] - lo[g * K + k] + d.lin_at(g, o)[k + 1] > T[k]) {
+              allowed[d.off[g] + o] = 0;
+              changed = true;
+              break;
+            }
+        }
+      if (!changed) break;
+    }
+    for (int g = 0; g < G; ++g)
+      if (best_belief(g) == -kInf) return false;
+    return true;
+  }
+
+  void consider(const std::vector<int>& s) {
+    std::vector<double> rows(R);
+    d.eval(s.data(), rows.data());
+    if (!d.feasible(rows.data(), Traw.data())) return;
+    if (!have_inc || rows[0] > inc) {
+      have_inc = true;
+      improved = true;
+      inc = rows[0];
+      inc_sel = s;
+    }
+  }
+
+  // Changes one group at a time while the objective improves and every budget holds.
+  void local_search(std::vector<int>& s, std::vector<double>& rows) {
+    std::vector<double> delta(R);
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (int g = 0; g < G; ++g) {
+        int best_o = -1;
+        double best_gain = 1e-12 * std::max(1.0, std::fabs(rows[0]));
+        std::vector<double> best_delta;
+        for (int o = 0; o < d.n[g]; ++o) {
+          if (o == s[g]) continue;
+          for (int r = 0; r < R; ++r) delta[r] = d.lin_at(g, o)[r] - d.lin_at(g, s[g])[r];
+          for (int ei : d.adj[g]) {
+            const auto& ed = d.edges[ei];
+            const double* qn = ed.a == g ? d.q_at(ed, o, s[ed.b]) : d.q_at(ed, s[ed.a], o);
+            const double* qc = ed.a == g ? d.q_at(ed, s[g], s[ed.b]) : d.q_at(ed, s[ed.a], s[g]);
+            for (int r = 0; r < R; ++r) delta[r] += qn[r] - qc[r];
+          }
+          if (delta[0] <= best_gain) continue;
+          bool fits = true;
+          for (int k = 0; k < K && fits; ++k) fits = within_budget(rows[k + 1] + delta[k + 1], Traw[k]);
+          if (!fits) continue;
+          best_gain = delta[0];
+          best_o = o;
+          best_delta = delta;
+        }
+        if (best_o < 0) continue;
+        s[g] = best_o;
+        for (int r = 0; r < R; ++r) rows[r] += best_delta[r];
+        moved = true;
+      }
+    }
+  }
+
+  // An early incumbent, before the multiplier search: per group the allowed option with the least
+  // sum of its budget coefficients (each budget scaled by its maximum), improved by local search.
+  void cheapest_selection() {
+    if (K == 0) return;
+    std::vector<int> s(G, 0);
+    for (int g = 0; g < G; ++g) {
+      double best = kInf;
+      for (int o = 0; o < d.n[g]; ++o) {
+        if (!allowed[d.off[g] + o]) continue;
+        double v = 0;
+        for (int k = 0; k < K; ++k) v += d.lin_at(g, o)[k + 1] / std::max(1e-12, std::fabs(T[k]));
+        if (v < best) {
+          best = v;
+          s[g] = o;
+        }
+      }
+    }
+    std::vector<double> rows(R);
+    d.eval(s.data(), rows.data());
+    if (!d.feasible(rows.data(), Traw.data())) return;
+    local_search(s, rows);
+    consider(s);
+  }
+
+  // The best belief of every group as a selection, improved by local search when it fits.
+  void heuristic() {
+    std::vector<int> s(G, 0);
+    for (int g = 0; g < G; ++g) best_belief(g, &s[g]);
+    std::vector<double> rows(R);
+    d.eval(s.data(), rows.data());
+    if (!d.feasible(rows.data(), Traw.data())) return;
+    const double before = inc;
+    local_search(s, rows);
+    consider(s);
+    if (inc > before) ++heur;
+  }
+
+  void dfs(double node_bound) {
+    ++nodes;
+    if (out_of_time()) {
+      open_bound = std::max(open_bound, node_bound);
+      return;
+    }
+    int g = -1;
+    for (int h : order) {
+      int cnt = 0;
+      for (int o = 0; o < d.n[h] && cnt < 2; ++o) cnt += allowed[d.off[h] + o];
+      if (cnt > 1) {
+        g = h;
+        break;
+      }
+    }
+    if (g < 0) {  // every domain is one option
+      std::vector<int> s(G, 0);
+      for (int h = 0; h < G; ++h) best_belief(h, &s[h]);
+      consider(s);
+      return;
+    }
+    const double b = bound();
+    const double gb = best_belief(g);
+    std::vector<std::pair<double, int>> kids;
+    for (int o = 0; o < d.n[g]; ++o)
+      if (allowed[d.off[g] + o]) kids.emplace_back(std::min(node_bound, b - gb + bel[d.off[g] + o]), o);
+    std::sort(kids.begin(), kids.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    const std::vector<double> saved_msg = msg, saved_bel = bel;
+    const std::vector<char> saved_allowed = allowed;
+    for (const auto& [qb, o] : kids) {
+      if (have_inc && qb <= inc + tol()) break;
+      if (aborted) {
+        open_bound = std::max(open_bound, qb);
+        continue;
+      }
+      msg = saved_msg;
+      bel = saved_bel;
+      allowed = saved_allowed;
+      for (int p = 0; p < d.n[g]; ++p) allowed[d.off[g] + p] = p == o;
+      if (!propagate()) continue;
+      const double cb = converge(kNodeSweeps, qb);
+      if (aborted) {
+        open_bound = std::max(open_bound, cb);
+        continue;
+      }
+      if (have_inc && cb <= inc + tol()) continue;
+      heuristic();
+      if (have_inc && cb <= inc + tol()) continue;
+      dfs(cb);
+    }
+  }
+};
+
+}  // namespace
+
+DenseSearchOutput dense_branch_and_bound(const DenseSearchInput& in) { return Search(in).run(); }
+
+}  // namespace iqnas::solver::detail
