@@ -7,7 +7,7 @@
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/solve_options.h"
-#include "solver/atomic_file.h"
+#include "util/atomic_file.h"
 #include "solver/problem_io.h"
 #include "solver/solve.h"
 
@@ -32,7 +32,7 @@ int run_solve(const std::vector<std::string>& argv) {
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   const solver::SolveOptions opt = cli::solve_options(args);
   const std::string out = args.str("out");
-  if (solver::same_file(out, args.str("problem")))
+  if (iqnas::same_file(out, args.str("problem")))
     throw cli::UsageError("--out names the problem file itself; choose another result path");
   const solver::Problem p = solver::read_problem(args.str("problem"));
   const solver::Result r = solver::solve(p, opt);

@@ -7,7 +7,7 @@
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/solve_options.h"
-#include "solver/atomic_file.h"
+#include "util/atomic_file.h"
 #include "solver/problem_io.h"
 #include "solver/sweep.h"
 
@@ -46,9 +46,9 @@ int run_sweep(const std::vector<std::string>& argv) {
     const auto slash = out.rfind('/');
     plot = (dot != std::string::npos && (slash == std::string::npos || dot > slash) ? out.substr(0, dot) : out) + ".svg";
   }
-  if (solver::same_file(out, args.str("problem"))) throw cli::UsageError("--out names the problem file itself");
-  if (solver::same_file(plot, args.str("problem"))) throw cli::UsageError("--plot names the problem file itself");
-  if (solver::same_file(plot, out)) throw cli::UsageError("--plot and --out name the same file");
+  if (iqnas::same_file(out, args.str("problem"))) throw cli::UsageError("--out names the problem file itself");
+  if (iqnas::same_file(plot, args.str("problem"))) throw cli::UsageError("--plot names the problem file itself");
+  if (iqnas::same_file(plot, out)) throw cli::UsageError("--plot and --out name the same file");
   const std::string name = args.str("constraint");
   const solver::Problem p = solver::read_problem(args.str("problem"));
   if (p.constraint_index(name) < 0) {

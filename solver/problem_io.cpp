@@ -1,6 +1,6 @@
 #include "solver/problem_io.h"
 
-#include "solver/atomic_file.h"
+#include "util/atomic_file.h"
 
 #include <sys/stat.h>
 
@@ -202,6 +202,6 @@ json result_to_json(const Result& r) {
   return j;
 }
 
-void write_json_file(const json& j, const std::string& path) { write_file_atomically(j.dump(1) + "\n", path); }
+void write_json_file(const json& j, const std::string& path) { write_file_atomic(path, j.dump(1) + "\n"); }
 
 }  // namespace iqnas::solver

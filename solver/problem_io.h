@@ -18,7 +18,7 @@ Problem read_problem(const std::string& path);
 void write_problem(const Problem& p, const std::string& path);
 
 nlohmann::json result_to_json(const Result& r);
-// Writes through a checked, fsynced temporary file and a rename (solver/atomic_file.h).
+// Writes through a checked, fsynced temporary file and a rename (util/atomic_file.h).
 void write_json_file(const nlohmann::json& j, const std::string& path);
 
 }  // namespace iqnas::solver

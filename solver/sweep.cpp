@@ -9,7 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "solver/atomic_file.h"
+#include "util/atomic_file.h"
 #include "solver/exact.h"
 #include "solver/methods.h"
 
@@ -104,7 +104,7 @@ std::vector<double> parse_budgets(const std::string& spec) {
   return out;
 }
 
-void write_text_file(const std::string& text, const std::string& path) { write_file_atomically(text, path); }
+void write_text_file(const std::string& text, const std::string& path) { write_file_atomic(path, text); }
 
 void write_sweep_csv(const Problem& p, const std::string& constraint, const std::vector<SweepPoint>& pts,
                      const std::string& path) {

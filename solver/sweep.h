@@ -27,7 +27,7 @@ std::vector<double> parse_budgets(const std::string& spec);
 void write_sweep_csv(const Problem& p, const std::string& constraint, const std::vector<SweepPoint>& pts,
                      const std::string& path);
 std::string sweep_svg(const std::string& constraint, const std::vector<SweepPoint>& pts);
-// Atomic, checked write (solver/atomic_file.h).
+// Atomic, checked write (util/atomic_file.h).
 void write_text_file(const std::string& text, const std::string& path);
 
 }  // namespace iqnas::solver

@@ -7,59 +7,77 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 namespace iqnas {
 
-namespace {
-std::string errno_text() { return std::strerror(errno); }
 
-std::string parent_dir(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error(path + ": " + what);
 }
+
 }  // namespace
 
-void write_file_atomic(const std::string& path, const std::string& content) {
+void write_file_atomic(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  std::string target = path;
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-    throw std::runtime_error(path + ": exists and is not a regular file; refusing to replace it");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+    std::error_code ec;
+    const fs::path resolved = fs::canonical(path, ec);
+    if (ec) fail(path, "a symbolic link whose target does not exist; refusing to replace it");
+    target = resolved.string();
+  }
+  if (::stat(target.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    fail(path, "exists and is not a regular file (a FIFO, device or folder); refusing to replace it");
+  const std::string tmp = target + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(path + ": cannot create " + tmp + ": " + errno_text());
-  auto fail = [&](const std::string& what) {
-    const std::string msg = path + ": " + what + ": " + errno_text();
+  if (fd < 0) fail(path, std::string("cannot write (is the folder there and writable?): ") + std::strerror(errno));
+  auto abandon = [&](const std::string& what) {
+    const int err = errno;
     ::close(fd);
     ::unlink(tmp.c_str());
-    throw std::runtime_error(msg);
+    fail(path, what + ": " + std::strerror(err));
   };
-  const char* p = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) fail("write of " + tmp + " failed");
-    p += n;
-    left -= static_cast<size_t>(n);
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      abandon("write failed");
+    }
+    done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0) fail("fsync of " + tmp + " failed");
+  if (::fsync(fd) != 0) abandon("fsync failed");
   if (::close(fd) != 0) {
-    const std::string msg = path + ": close of " + tmp + " failed: " + errno_text();
     ::unlink(tmp.c_str());
-    throw std::runtime_error(msg);
+    fail(path, std::string("close failed: ") + std::strerror(errno));
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string msg = path + ": rename from " + tmp + " failed: " + errno_text();
+  if (std::rename(tmp.c_str(), target.c_str()) != 0) {
+    const int err = errno;
     ::unlink(tmp.c_str());
-    throw std::runtime_error(msg);
+    fail(path, std::string("cannot rename the temporary file over it: ") + std::strerror(err));
   }
-  // Make the rename durable (best effort: some file systems refuse fsync on directories).
-  const int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
+  const std::string dir = fs::path(target).parent_path().empty() ? "." : fs::path(target).parent_path().string();
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {  // make the rename durable; a folder that cannot be opened is not an error
+    ::fsync(dfd);
     ::close(dfd);
   }
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) {
+    const bool eq = fs::equivalent(a, b, ec);
+    if (!ec) return eq;
+  }
+  const fs::path pa = fs::weakly_canonical(fs::absolute(a, ec), ec);
+  const fs::path pb = fs::weakly_canonical(fs::absolute(b, ec), ec);
+  return pa == pb;
 }
 
 }  // namespace iqnas

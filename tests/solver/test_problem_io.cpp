@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -264,4 +266,12 @@ TEST(ProblemIo, RowsThatCouldOverflowAreRefused) {
   j = good();
   j["constraints"][0]["max"] = 1e300;
   expect_error(j, "constraints[0].max");
+}
+
+TEST(ProblemIo, AFifoIsRefusedInsteadOfBlocking) {
+  const std::string fifo = ::testing::TempDir() + "/iqnas_problem_fifo_" + std::to_string(::getpid());
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  EXPECT_THROW(iqnas::solver::read_problem(fifo), std::runtime_error);
+  ::unlink(fifo.c_str());
 }

@@ -1,3 +1,4 @@
+// Output files: atomic, checked, never replacing what is not a regular file.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,56 +9,79 @@
 
 #include "util/atomic_file.h"
 
+using namespace iqnas;
 namespace fs = std::filesystem;
 
 namespace {
-std::string read(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
 }
+
 fs::path fresh_dir(const char* name) {
-  const fs::path d = fs::temp_directory_path() / (std::string(name) + "." + std::to_string(::getpid()));
+  const fs::path d = fs::path(::testing::TempDir()) / (std::string(name) + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
 }
+
 }  // namespace
 
-TEST(AtomicFile, WritesAndReplacesLeavingNoTemporaryFile) {
-  const fs::path d = fresh_dir("iqnas_atomic");
-  const fs::path f = d / "a.json";
-  iqnas::write_file_atomic(f.string(), "first");
-  EXPECT_EQ(read(f), "first");
-  iqnas::write_file_atomic(f.string(), "second, longer");
-  EXPECT_EQ(read(f), "second, longer");
-  EXPECT_EQ(std::distance(fs::directory_iterator(d), fs::directory_iterator{}), 1);
+TEST(AtomicFile, ReplacesTheFileAndLeavesNoTemporary) {
+  const fs::path d = fresh_dir("atomic_a");
+  const std::string f = (d / "r.json").string();
+  write_file_atomic(f, "first\n");
+  write_file_atomic(f, "second\n");
+  EXPECT_EQ(slurp(f), "second\n");
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(d)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);  // no .tmp left behind
   fs::remove_all(d);
 }
 
-TEST(AtomicFile, RefusesNonRegularTargetsAndKeepsThemIntact) {
-  const fs::path d = fresh_dir("iqnas_atomic_fifo");
-  const fs::path fifo = d / "pipe";
-  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
-  EXPECT_THROW(iqnas::write_file_atomic(fifo.string(), "x"), std::runtime_error);
-  EXPECT_TRUE(fs::is_fifo(fifo));
-  EXPECT_THROW(iqnas::write_file_atomic(d.string(), "x"), std::runtime_error);  // a directory
-  EXPECT_TRUE(fs::is_directory(d));
-  fs::remove_all(d);
-}
-
-TEST(AtomicFile, FailureNamesThePathAndLeavesTheOldContent) {
-  const fs::path d = fresh_dir("iqnas_atomic_fail");
-  const fs::path f = d / "keep.txt";
-  iqnas::write_file_atomic(f.string(), "good");
+TEST(AtomicFile, RefusesSpecialFilesAndWritesThroughLinks) {
+  const fs::path d = fresh_dir("atomic_b");
+  const std::string fifo = (d / "pipe").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   try {
-    iqnas::write_file_atomic((d / "missing-dir" / "x.txt").string(), "y");
-    FAIL() << "writing into a missing directory must fail";
+    write_file_atomic(fifo, "x");
+    ADD_FAILURE() << "a FIFO was replaced";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("missing-dir"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(fifo + ": exists and is not a regular file"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(read(f), "good");
+  struct stat st {};
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));  // still a FIFO
+  EXPECT_THROW(write_file_atomic(d.string(), "x"), std::runtime_error);  // a folder
+  // a symbolic link: its target gets the text, the link stays a link
+  const std::string target = (d / "target.txt").string(), link = (d / "link.txt").string();
+  write_file_atomic(target, "old");
+  fs::create_symlink(target, link);
+  write_file_atomic(link, "new");
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_EQ(slurp(target), "new");
+  // a folder that does not exist: the error names the path
+  const std::string missing = (d / "no" / "r.json").string();
+  try {
+    write_file_atomic(missing, "x");
+    ADD_FAILURE();
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
+  }
   fs::remove_all(d);
 }
 
+TEST(AtomicFile, SameFile) {
+  const fs::path d = fresh_dir("atomic_c");
+  const std::string a = (d / "a.json").string();
+  write_file_atomic(a, "{}");
+  EXPECT_TRUE(same_file(a, (d / "." / "a.json").string()));
+  EXPECT_TRUE(same_file((d / "new.csv").string(), (d / "x" / ".." / "new.csv").string()));  // neither exists
+  EXPECT_FALSE(same_file(a, (d / "b.json").string()));
+  fs::create_symlink(a, d / "l.json");
+  EXPECT_TRUE(same_file(a, (d / "l.json").string()));
+  fs::remove_all(d);
+}
