@@ -9,6 +9,7 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/data_root.h"
 #include "nn/data/augment.h"
 #include "nn/data/cifar_binary.h"
 #include "nn/data/fashion_mnist.h"
@@ -32,8 +33,10 @@ const char* kHelp =
     "  --dataset NAME     fashion-mnist (IDX .gz files), cifar10-bin (data_batch_1..5.bin, test_batch.bin)\n"
     "                     or folder (ImageNet layout: ROOT/train/<class>/<image> and ROOT/val|test/...,\n"
     "                     or ROOT/<class>/<image> alone; JPEG or PNG)\n"
-    "  --root PATH        data folder (fashion-mnist default: /usr/share/datasets/fashion-mnist;\n"
-    "                     CIFAR-10 JPEG tree: root=$(scripts/prepare-cifar10.sh))\n"
+    "  --root PATH        data folder; defaults: the copy scripts/get-data.sh made in $IQNAS_DATA\n"
+    "                     (fashion-mnist/, cifar10/cifar-10-batches-bin/, cifar10/jpg/), else\n"
+    "                     /usr/share/datasets/fashion-mnist and the CIFAR-10 JPEG tree that\n"
+    "                     scripts/prepare-cifar10.sh unpacks (docs/data.md)\n"
     "  --heldout F        held-out fraction of the training split (default 0.2)\n"
     "  --seed N           seed for the split, shuffling and augmentation (default 0)\n"
     "  --threads N        loader threads (default 2)\n"
@@ -66,17 +69,17 @@ Splits load(const Args& a) {
   const std::string kind = a.str("dataset");
   Splits s;
   if (kind == "fashion-mnist") {
-    const std::string root = a.str("root", kFashionMnistRoot);
+    const std::string root = a.str("root", iqnas::default_dataset_root("fashion-mnist"));
     s.train = load_fashion_mnist(root, "train");
     s.parts.push_back({"test", load_fashion_mnist(root, "test")});
     s.stats = "fashion-mnist";
   } else if (kind == "cifar10-bin") {
-    const std::string root = a.str("root");
+    const std::string root = a.str("root", iqnas::default_dataset_root("cifar10-bin"));
     s.train = load_cifar10_binary(root, "train");
     s.parts.push_back({"test", load_cifar10_binary(root, "test")});
     s.stats = "cifar10";
   } else if (kind == "folder") {
-    const std::string root = a.str("root");
+    const std::string root = a.str("root", iqnas::default_dataset_root("folder"));
     FolderOptions opt;
     opt.skip_bad = a.has("skip-bad");
     opt.cache = a.str("cache", "auto");
