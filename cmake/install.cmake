@@ -11,7 +11,7 @@ set(IQNAS_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/iqnas)
 # Every library a consumer may link, with the ones they depend on (static libraries carry their
 # dependencies in the export set). Exported as iqnas::<name without the iqnas_ prefix>.
 set(IQNAS_EXPORTED iqnas_options)
-foreach(lib iqnas_kernels iqnas_nn iqnas_data iqnas_train iqnas_supernet iqnas_solver iqnas_predictor)
+foreach(lib iqnas_util iqnas_kernels iqnas_nn iqnas_data iqnas_train iqnas_supernet iqnas_solver iqnas_predictor)
   if(TARGET ${lib})
     list(APPEND IQNAS_EXPORTED ${lib})
   endif()
@@ -27,9 +27,12 @@ install(TARGETS ${IQNAS_EXPORTED} EXPORT iqnasTargets
 if(TARGET iqnas)
   install(TARGETS iqnas RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+if(TARGET iqnas_cuda)  # the CUDA backend, opened at run time from bin/../lib (kernels/cuda_module.cpp)
+  install(TARGETS iqnas_cuda LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+endif()
 
 # Public headers, keeping the paths the code includes them by ("solver/problem.h").
-foreach(dir kernels nn nn/ops nn/data nn/train supernet solver predictor)
+foreach(dir util kernels nn nn/ops nn/data nn/train supernet solver predictor)
   file(GLOB headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${dir}/*.h)
   if(headers)
     install(FILES ${headers} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/iqnas/${dir})

@@ -14,6 +14,10 @@ for f in bin/iqnas share/iqnas/spaces/paper.json share/iqnas/spaces/tiny.json sh
          include/iqnas/solver/solve.h include/iqnas/supernet/space.h lib/cmake/iqnas/iqnasConfig.cmake; do
   [[ -f "$prefix/$f" ]] || fail "$f not installed"
 done
+# A build with CUDA installs its module beside the libraries.
+if find "$build" -maxdepth 2 -name libiqnas_cuda.so | grep -q .; then
+  find "$prefix" -name libiqnas_cuda.so | grep -q . || fail "libiqnas_cuda.so not installed"
+fi
 # Nothing installed may point back into the source or build tree.
 if grep -rlF -e "$src" -e "$build" "$prefix/lib/cmake" "$prefix/bin" >/dev/null 2>&1; then
   fail "installed files name the source or build tree: $(grep -rlF -e "$src" -e "$build" "$prefix/lib/cmake" "$prefix/bin")"
