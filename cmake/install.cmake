@@ -8,14 +8,28 @@ include(CMakePackageConfigHelpers)
 
 set(IQNAS_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/iqnas)
 
-# Every library a consumer may link, with the ones they depend on (static libraries carry their
-# dependencies in the export set). Exported as iqnas::<name without the iqnas_ prefix>.
-set(IQNAS_EXPORTED iqnas_options)
-foreach(lib iqnas_util iqnas_kernels iqnas_nn iqnas_data iqnas_train iqnas_supernet iqnas_solver iqnas_predictor)
-  if(TARGET ${lib})
-    list(APPEND IQNAS_EXPORTED ${lib})
-  endif()
-endforeach()
+# Every library of the layers (static libraries carry their dependencies, so all of them go into
+# the export set), found by walking the source folders: a new layer library is exported without
+# an edit here. Exported as iqnas::<name without the iqnas_ prefix>.
+function(iqnas_collect_libraries dir out)
+  get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+  set(found "")
+  foreach(t ${targets})
+    get_target_property(type ${t} TYPE)
+    if(t MATCHES "^iqnas_" AND type MATCHES "^(STATIC_LIBRARY|INTERFACE_LIBRARY)$")
+      list(APPEND found ${t})
+    endif()
+  endforeach()
+  get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+  foreach(sub ${subdirs})
+    if(NOT sub MATCHES "/(tests|bench)(/|$)")
+      iqnas_collect_libraries(${sub} sub_found)
+      list(APPEND found ${sub_found})
+    endif()
+  endforeach()
+  set(${out} ${found} PARENT_SCOPE)
+endfunction()
+iqnas_collect_libraries(${PROJECT_SOURCE_DIR} IQNAS_EXPORTED)
 foreach(lib ${IQNAS_EXPORTED})
   string(REPLACE "iqnas_" "" short ${lib})
   set_target_properties(${lib} PROPERTIES EXPORT_NAME ${short})
