@@ -9,6 +9,8 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/data_root.h"
+#include "experiments/output.h"
 #include "nn/data/augment.h"
 #include "nn/data/cifar_binary.h"
 #include "nn/data/fashion_mnist.h"
@@ -21,6 +23,7 @@ namespace {
 
 using namespace iqnas::data;
 using iqnas::cli::Args;
+using iqnas::cli::Output;
 using iqnas::cli::UsageError;
 
 const char* kHelp =
@@ -32,8 +35,10 @@ const char* kHelp =
     "  --dataset NAME     fashion-mnist (IDX .gz files), cifar10-bin (data_batch_1..5.bin, test_batch.bin)\n"
     "                     or folder (ImageNet layout: ROOT/train/<class>/<image> and ROOT/val|test/...,\n"
     "                     or ROOT/<class>/<image> alone; JPEG or PNG)\n"
-    "  --root PATH        data folder (fashion-mnist default: /usr/share/datasets/fashion-mnist;\n"
-    "                     CIFAR-10 JPEG tree: root=$(scripts/prepare-cifar10.sh))\n"
+    "  --root PATH        data folder; defaults: the copy scripts/get-data.sh made in $IQNAS_DATA\n"
+    "                     (fashion-mnist/, cifar10/cifar-10-batches-bin/, cifar10/jpg/), else\n"
+    "                     /usr/share/datasets/fashion-mnist and the CIFAR-10 JPEG tree that\n"
+    "                     scripts/prepare-cifar10.sh unpacks (docs/data.md)\n"
     "  --heldout F        held-out fraction of the training split (default 0.2)\n"
     "  --seed N           seed for the split, shuffling and augmentation (default 0)\n"
     "  --threads N        loader threads (default 2)\n"
@@ -66,17 +71,17 @@ Splits load(const Args& a) {
   const std::string kind = a.str("dataset");
   Splits s;
   if (kind == "fashion-mnist") {
-    const std::string root = a.str("root", kFashionMnistRoot);
+    const std::string root = a.str("root", iqnas::default_dataset_root("fashion-mnist"));
     s.train = load_fashion_mnist(root, "train");
     s.parts.push_back({"test", load_fashion_mnist(root, "test")});
     s.stats = "fashion-mnist";
   } else if (kind == "cifar10-bin") {
-    const std::string root = a.str("root");
+    const std::string root = a.str("root", iqnas::default_dataset_root("cifar10-bin"));
     s.train = load_cifar10_binary(root, "train");
     s.parts.push_back({"test", load_cifar10_binary(root, "test")});
     s.stats = "cifar10";
   } else if (kind == "folder") {
-    const std::string root = a.str("root");
+    const std::string root = a.str("root", iqnas::default_dataset_root("folder"));
     FolderOptions opt;
     opt.skip_bad = a.has("skip-bad");
     opt.cache = a.str("cache", "auto");
@@ -115,35 +120,39 @@ std::string shape(const Dataset& d) {
   return "mixed sizes, " + std::to_string(d.channels()) + " channels";
 }
 
-// One table: a row per class, a column per split.
-void print_counts(const std::vector<std::pair<std::string, const Dataset*>>& splits) {
+// One table: a row per class, a column per split; the same numbers go into doc["classes"] and
+// doc["splits"].
+void print_counts(const Output& out, const std::vector<std::pair<std::string, const Dataset*>>& splits,
+                  nlohmann::ordered_json& doc) {
   const Dataset& first = *splits.front().second;
   std::vector<std::vector<int64_t>> counts;
-  std::printf("%-4s %-18s", "", "class");
+  out.text("%-4s %-18s", "", "class");
   for (const auto& [name, d] : splits) {
     counts.push_back(class_counts(*d));
-    std::printf(" %10s", name.c_str());
+    out.text(" %10s", name.c_str());
+    doc["splits"][name] = {{"images", d->size()}, {"per_class", counts.back()}, {"image_size", shape(*d)}};
   }
-  std::printf("\n");
+  out.text("\n");
+  doc["classes"] = first.class_names();
   for (int c = 0; c < first.num_classes(); ++c) {
-    std::printf("%4d %-18s", c, first.class_names()[static_cast<size_t>(c)].c_str());
-    for (const auto& v : counts) std::printf(" %10lld", static_cast<long long>(v[static_cast<size_t>(c)]));
-    std::printf("\n");
+    out.text("%4d %-18s", c, first.class_names()[static_cast<size_t>(c)].c_str());
+    for (const auto& v : counts) out.text(" %10lld", static_cast<long long>(v[static_cast<size_t>(c)]));
+    out.text("\n");
   }
-  std::printf("%-4s %-18s", "", "total");
-  for (const auto& [name, d] : splits) std::printf(" %10lld", static_cast<long long>(d->size()));
-  std::printf("\n");
+  out.text("%-4s %-18s", "", "total");
+  for (const auto& [name, d] : splits) out.text(" %10lld", static_cast<long long>(d->size()));
+  out.text("\n");
   bool same = true;
   for (const auto& [name, d] : splits) same = same && shape(*d) == shape(first);
   if (same) {
-    std::printf("image size: %s (HxWxC, every split)\n", shape(first).c_str());
+    out.text("image size: %s (HxWxC, every split)\n", shape(first).c_str());
   } else {
-    for (const auto& [name, d] : splits) std::printf("image size of %s: %s\n", name.c_str(), shape(*d).c_str());
+    for (const auto& [name, d] : splits) out.text("image size of %s: %s\n", name.c_str(), shape(*d).c_str());
   }
 }
 
 // The first images of a batch, mapped back to 0..255, as an 8-wide grid in DIR/batch0.png.
-void dump_grid(const std::string& dir, const Batch& b, const AugmentConfig& aug) {
+void dump_grid(const Output& out, const std::string& dir, const Batch& b, const AugmentConfig& aug) {
   std::filesystem::create_directories(dir);
   const int n = static_cast<int>(std::min<int64_t>(b.n, 64)), cols = std::min(n, 8), rows = (n + cols - 1) / cols;
   const int oc = b.c == 1 ? 1 : 3, gh = rows * (b.h + 1), gw = cols * (b.w + 1);
@@ -162,18 +171,20 @@ void dump_grid(const std::string& dir, const Batch& b, const AugmentConfig& aug)
         }
   const std::string path = dir + "/batch0.png";
   write_png(path, grid.data(), gh, gw, oc);
-  std::printf("wrote %s (%d images)\n", path.c_str(), n);
+  out.text("wrote %s (%d images)\n", path.c_str(), n);
 }
 
 int run_data(const std::vector<std::string>& argv) {
   Args a(argv,
          {"dataset", "root", "heldout", "seed", "threads", "batch", "batches", "size", "augment", "stats", "cache",
           "dump"},
-         {"rgb", "skip-bad"});
+         Output::flags({"rgb", "skip-bad"}));
   if (a.help()) {
-    std::printf("%s", kHelp);
+    std::printf("%s%s", kHelp, Output::kHelp);
     return 0;
   }
+  const Output out(a);
+  nlohmann::ordered_json doc;
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   const double heldout = a.num("heldout", 0.2);
   if (!(heldout >= 0 && heldout < 1)) throw UsageError("option --heldout expects a fraction in [0, 1)");
@@ -193,15 +204,20 @@ int run_data(const std::vector<std::string>& argv) {
   if (stats != "fashion-mnist" && stats != "cifar10" && stats != "imagenet")
     throw UsageError("option --stats expects fashion-mnist, cifar10 or imagenet, got '" + stats + "'");
 
-  std::printf("data set %s from %s (loaded in %.2f s)\n", a.str("dataset").c_str(), s.train->source().c_str(), load_s);
+  out.text("data set %s from %s (loaded in %.2f s)\n", a.str("dataset").c_str(), s.train->source().c_str(), load_s);
+  doc["dataset"] = a.str("dataset");
+  doc["source"] = s.train->source();
+  doc["load_s"] = load_s;
+  doc["skipped"] = {{"count", s.skipped}, {"files", s.skipped_files}};
   if (s.skipped > 0) {
-    std::printf("skipped %lld bad files:\n", static_cast<long long>(s.skipped));
-    for (const auto& f : s.skipped_files) std::printf("  %s\n", f.c_str());
-    if (s.skipped > static_cast<int64_t>(s.skipped_files.size())) std::printf("  ...\n");
+    out.text("skipped %lld bad files:\n", static_cast<long long>(s.skipped));
+    for (const auto& f : s.skipped_files) out.text("  %s\n", f.c_str());
+    if (s.skipped > static_cast<int64_t>(s.skipped_files.size())) out.text("  ...\n");
   }
   auto split = split_dataset(s.train, heldout, static_cast<uint64_t>(seed));
-  std::printf("held-out split: seed %lld, fraction %.2f of train (stratified by class)\n",
-              static_cast<long long>(seed), heldout);
+  out.text("held-out split: seed %lld, fraction %.2f of train (stratified by class)\n",
+           static_cast<long long>(seed), heldout);
+  doc["heldout"] = {{"seed", seed}, {"fraction", heldout}};
   std::vector<std::pair<std::string, const Dataset*>> table = {
       {"train", s.train.get()}, {"train-part", split.train.get()}, {"held-out", split.heldout.get()}};
   for (const auto& [name, d] : s.parts) {
@@ -209,7 +225,7 @@ int run_data(const std::vector<std::string>& argv) {
       throw iqnas::data::DataError(d->source() + ": its classes differ from those of " + s.train->source());
     table.push_back({name, d.get()});
   }
-  print_counts(table);
+  print_counts(out, table, doc);
 
   LoaderOptions lo;
   lo.batch_size = batch;
@@ -239,18 +255,28 @@ int run_data(const std::vector<std::string>& argv) {
   Loader loader(split.train, lo);
   const int64_t batches = a.integer("batches", std::min<int64_t>(loader.batches_per_epoch(), 400));
   if (batches < 1) throw UsageError("option --batches expects a positive integer");
-  std::printf("loader: %lld threads, batch %lld, augmentation %s (%s%s), output %dx%dx%d\n",
-              static_cast<long long>(threads), static_cast<long long>(batch), mode.c_str(),
-              crop_mode_name(lo.augment.crop), lo.augment.hflip ? " + flip" : "", loader.out_h(), loader.out_w(),
-              loader.out_c());
+  out.text("loader: %lld threads, batch %lld, augmentation %s (%s%s), output %dx%dx%d\n",
+           static_cast<long long>(threads), static_cast<long long>(batch), mode.c_str(),
+           crop_mode_name(lo.augment.crop), lo.augment.hflip ? " + flip" : "", loader.out_h(), loader.out_w(),
+           loader.out_c());
   const Batch first = loader.next();  // thread start-up, not throughput
-  if (a.has("dump")) dump_grid(a.str("dump"), first, lo.augment);
+  if (a.has("dump")) dump_grid(out, a.str("dump"), first, lo.augment);
   int64_t images = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t i = 0; i < batches; ++i) images += loader.next().n;
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("loader throughput: %.0f images/s (%lld images in %.3f s)\n", images / secs,
-              static_cast<long long>(images), secs);
+  out.text("loader throughput: %.0f images/s (%lld images in %.3f s)\n", images / secs,
+           static_cast<long long>(images), secs);
+  doc["loader"] = {{"threads", threads},
+                   {"batch", batch},
+                   {"augment", mode},
+                   {"crop", crop_mode_name(lo.augment.crop)},
+                   {"flip", lo.augment.hflip},
+                   {"output", {loader.out_h(), loader.out_w(), loader.out_c()}},
+                   {"images", images},
+                   {"seconds", secs},
+                   {"images_per_s", images / secs}};
+  out.result(doc);
   return 0;
 }
 

@@ -1,8 +1,8 @@
 #include "experiments/datasets.h"
 
-#include <cstdlib>
 #include <filesystem>
 
+#include "experiments/data_root.h"
 #include "nn/data/cifar_binary.h"
 #include "nn/data/fashion_mnist.h"
 #include "nn/data/image_folder.h"
@@ -15,31 +15,24 @@ std::string default_dataset_for_space(const std::string& space) {
   return "folder";
 }
 
-static std::string cifar_cache() {
-  if (const char* d = std::getenv("IQNAS_CIFAR10_DIR")) return d;
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* home = std::getenv("HOME");
-  return std::string(xdg ? xdg : std::string(home ? home : ".") + "/.cache") + "/iqnas/cifar10";
-}
-
 DataSets open_datasets(const Args& a, const std::string& default_dataset, int image_size, bool augment) {
   DataSets d;
   d.name = a.str("dataset", default_dataset);
   std::shared_ptr<data::Dataset> train, test;
   std::string aug = d.name;
   if (d.name == "fashion-mnist") {
-    const std::string root = a.str("root", "/usr/share/datasets/fashion-mnist");
+    const std::string root = a.str("root", default_dataset_root("fashion-mnist"));
     train = data::load_fashion_mnist(root, "train");
     test = data::load_fashion_mnist(root, "test");
   } else if (d.name == "cifar10-bin") {
-    const std::string root = a.str("root");
+    const std::string root = a.str("root", default_dataset_root("cifar10-bin"));
     train = data::load_cifar10_binary(root, "train");
     test = data::load_cifar10_binary(root, "test");
     aug = "cifar10";
   } else if (d.name == "folder") {
-    const std::string root = a.str("root", cifar_cache());
+    const std::string root = a.str("root", default_dataset_root("folder"));
     if (!std::filesystem::exists(root + "/train"))
-      throw UsageError("no image folder at " + root + "/train (for CIFAR-10 run scripts/prepare-cifar10.sh, or pass --root)");
+      throw UsageError("no image folder at " + root + "/train (for CIFAR-10 run scripts/get-data.sh cifar10, or pass --root; docs/data.md)");
     train = data::load_image_folder(root + "/train");
     test = data::load_image_folder(root + "/test");
     aug = train->fixed_h() == 32 ? "cifar10" : "imagenet";

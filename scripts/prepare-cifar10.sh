@@ -2,15 +2,16 @@
 # Unpacks the CIFAR-10 JPEG tree (train/<class>/NNNN.jpg, test/<class>/NNNN.jpg) from the shared
 # tarball into a cache folder outside the repository, once: later runs only check the stamp.
 #
-#   scripts/prepare-cifar10.sh [SHARED_DATA_DIR | TARBALL]
+#   scripts/prepare-cifar10.sh [DATA_DIR | TARBALL]
 #
-# Default source: ../shared/data relative to the repository. Destination: $IQNAS_CIFAR10_DIR, else
+# Default source: the data folder $IQNAS_DATA, else ../shared/data next to the repository
+# (docs/data.md). Destination: $IQNAS_CIFAR10_DIR, else
 # ${XDG_CACHE_HOME:-~/.cache}/iqnas/cifar10. Prints the destination folder on stdout (progress goes
 # to stderr), so `root=$(scripts/prepare-cifar10.sh)` works. Safe to run concurrently (flock).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-src="${1:-$repo/../shared/data}"
+src="${1:-${IQNAS_DATA:-$repo/../shared/data}}"
 if [[ -d "$src" ]]; then
   tarball="$src/cifar10/cifar10-jpg.tar.gz"
   [[ -f "$tarball" ]] || tarball="$src/cifar10-jpg.tar.gz"
@@ -18,7 +19,7 @@ else
   tarball="$src"
 fi
 if [[ ! -f "$tarball" ]]; then
-  echo "prepare-cifar10: $tarball not found; pass the shared data folder or the tarball" >&2
+  echo "prepare-cifar10: $tarball not found; pass the data folder or the tarball, set IQNAS_DATA, or run scripts/get-data.sh cifar10 (docs/data.md)" >&2
   exit 1
 fi
 

@@ -15,11 +15,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
-#ifndef IQNAS_SPACES_DIR
-#define IQNAS_SPACES_DIR ""
-#endif
+#include <nlohmann/json.hpp>
 
 namespace iqnas {
 
@@ -485,9 +483,20 @@ std::string space_to_json(const SearchSpace& s) {
 
 std::vector<std::string> preset_names() { return {"paper", "cifar", "tiny"}; }
 
+// share/iqnas/spaces beside the running program's bin/ (the `cmake --install` layout); "" when the
+// program's path is unknown. No source-tree path is compiled in, so a build can move.
+static std::string installed_spaces_dir() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "";
+  std::string exe(buf, static_cast<size_t>(n));
+  const size_t slash = exe.rfind('/');
+  return slash == std::string::npos ? "" : exe.substr(0, slash) + "/../share/iqnas/spaces";
+}
+
 namespace detail {
-// The presets compiled in (generated from supernet/spaces/*.json at configure time), used when
-// supernet/spaces/ is not next to the binary's source tree (an installed or copied binary).
+// The presets compiled in (generated from supernet/spaces/*.json at configure time), used when no
+// installed copy is beside the program (the build tree, tests, programs linking the library).
 std::string preset_json(const std::string& name) {
   static const std::map<std::string, const char*> presets = {
 #include "preset_spaces.inc"
@@ -500,7 +509,8 @@ std::string preset_json(const std::string& name) {
 SearchSpace find_space(const std::string& name_or_path) {
   const auto names = preset_names();
   if (std::find(names.begin(), names.end(), name_or_path) != names.end()) {
-    std::string file = std::string(IQNAS_SPACES_DIR) + "/" + name_or_path + ".json";
+    const std::string dir = installed_spaces_dir();
+    const std::string file = dir.empty() ? "" : dir + "/" + name_or_path + ".json";
     std::ifstream probe(file);
     SearchSpace s = probe ? load_space(file)
                           : parse_space(detail::preset_json(name_or_path), "<built-in " + name_or_path + ">");

@@ -75,8 +75,8 @@ struct SearchSpace {
 SearchSpace load_space(const std::string& path);
 SearchSpace parse_space(const std::string& json_text, const std::string& source);
 std::string space_to_json(const SearchSpace& s);
-// A preset by name (paper, cifar, tiny), read from supernet/spaces/<name>.json in the source tree
-// or compiled in; or a path to a JSON file.
+// A preset by name (paper, cifar, tiny): <program>/../share/iqnas/spaces/<name>.json next to an
+// installed program, else the copy compiled in from supernet/spaces/; or a path to a JSON file.
 SearchSpace find_space(const std::string& name_or_path);
 std::vector<std::string> preset_names();
 

@@ -3,8 +3,8 @@
 //   cifar10_cached       the CIFAR-10 JPEG tree decoded once into memory, 32x32x3
 //   cifar10_jpeg         the same tree decoded per sample by the loader threads (the path an
 //                        ImageNet-sized folder takes)
-// Arg = loader threads. Items/s = images/s. CIFAR-10 needs ../shared/data (unpacked once into the
-// cache by scripts/prepare-cifar10.sh); the benchmark reports an error and skips when it is absent.
+// Arg = loader threads. Items/s = images/s. CIFAR-10 comes from the data folder ($IQNAS_DATA,
+// tests/data_root.h); the benchmark reports an error and skips when it is absent.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -15,27 +15,15 @@
 #include "nn/data/fashion_mnist.h"
 #include "nn/data/image_folder.h"
 #include "nn/data/loader.h"
+#include "tests/data_root.h"
 
 using namespace iqnas::data;
 
 namespace {
 
 std::string cifar10_root() {
-  static const std::string root = [] {
-    const std::string tarball = std::string(IQNAS_SHARED_DATA) + "/cifar10/cifar10-jpg.tar.gz";
-    if (!std::filesystem::exists(tarball)) return std::string();
-    const std::string cmd = std::string("bash '") + IQNAS_SOURCE_DIR + "/scripts/prepare-cifar10.sh' '" +
-                            IQNAS_SHARED_DATA + "'";
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return std::string();
-    char line[4096];
-    std::string last;
-    while (fgets(line, sizeof line, p)) last = line;
-    pclose(p);
-    while (!last.empty() && last.back() == '\n') last.pop_back();
-    return last.empty() ? last : last + "/train";
-  }();
-  return root;
+  static const std::string tree = iqnas::cifar10_jpeg_tree();
+  return tree.empty() ? tree : tree + "/train";
 }
 
 std::shared_ptr<const Dataset> dataset(const std::string& which) {
@@ -61,7 +49,7 @@ std::shared_ptr<const Dataset> dataset(const std::string& which) {
 void run(benchmark::State& state, const std::string& which, const std::string& stats) {
   auto data = dataset(which);
   if (!data) {
-    state.SkipWithError((which + ": data not found (Fashion-MNIST package or ../shared/data)").c_str());
+    state.SkipWithError((which + ": data not found (Fashion-MNIST package, or CIFAR-10 under $IQNAS_DATA: docs/data.md)").c_str());
     return;
   }
   LoaderOptions opt;

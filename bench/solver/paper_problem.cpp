@@ -11,10 +11,7 @@
 #include <tuple>
 
 #include "solver/exact.h"
-
-#ifndef IQNAS_SHARED_DATA
-#define IQNAS_SHARED_DATA "../shared/data"
-#endif
+#include "tests/data_root.h"
 
 namespace iqnas::bench {
 
@@ -70,7 +67,7 @@ solver::Problem paper_problem(const PaperProblemSpec& spec, std::string* source)
   std::mt19937 rng(static_cast<unsigned>(spec.seed) * 7919u + 17u);
   std::normal_distribution<double> noise(0.0, 1.0);
   const std::string path = spec.latency_csv.empty()
-                               ? std::string(IQNAS_SHARED_DATA) + "/tfnas/latency_xeon_gold_6130_bs1.csv.gz"
+                               ? data_root() + "/tfnas/latency_xeon_gold_6130_bs1.csv.gz"
                                : spec.latency_csv;
   std::map<Key, double> table;
   std::map<Key, int> se_seen;

@@ -1,13 +1,11 @@
 // Image folders: JPEG/PNG decoding, scanning, bad files, the in-memory cache, and the real
-// CIFAR-10 JPEG tree when ../shared/data is present.
+// CIFAR-10 JPEG tree when the data folder holds it (tests/data_root.h).
 #include <gtest/gtest.h>
-
-#include <cstdio>
-#include <memory>
 
 #include "nn/data/image_codec.h"
 #include "nn/data/image_folder.h"
 #include "test_util.h"
+#include "tests/data_root.h"
 
 namespace iqnas::data {
 namespace {
@@ -182,26 +180,12 @@ TEST(Folder, MixedSizesRefuseTheCacheButLoadUncached) {
   EXPECT_EQ(ds->fixed_h(), 0);
 }
 
-// The real CIFAR-10 JPEG tree: unpacked once into the cache by scripts/prepare-cifar10.sh.
-std::string cifar10_folder() {
-  const std::string tarball = std::string(IQNAS_SHARED_DATA) + "/cifar10/cifar10-jpg.tar.gz";
-  if (!fs::exists(tarball)) return {};
-  const std::string cmd = std::string("bash '") + IQNAS_SOURCE_DIR + "/scripts/prepare-cifar10.sh' '" +
-                          IQNAS_SHARED_DATA + "'";
-  std::unique_ptr<FILE, int (*)(FILE*)> p(popen(cmd.c_str(), "r"), pclose);
-  if (!p) return {};
-  char line[4096] = {0};
-  std::string last;
-  while (fgets(line, sizeof line, p.get())) last = line;
-  while (!last.empty() && (last.back() == '\n' || last.back() == '\r')) last.pop_back();
-  return last;
-}
-
 TEST(Cifar10Folder, CountsAndClasses) {
-  const std::string root = cifar10_folder();
+  const std::string root = cifar10_jpeg_tree();
   if (root.empty())
-    GTEST_SKIP() << "CIFAR-10 JPEG tarball not found at " << IQNAS_SHARED_DATA
-                 << "/cifar10/cifar10-jpg.tar.gz (or unpacking failed); skipping";
+    GTEST_SKIP() << "CIFAR-10 JPEG tree not found: neither " << data_root() << "/cifar10/jpg nor "
+                 << data_root() << "/cifar10/cifar10-jpg.tar.gz (set IQNAS_DATA, or run "
+                 << "scripts/get-data.sh cifar10; see docs/data.md)";
   FolderOptions opt;
   opt.cache = "off";  // one pass over the file list; decoding all 60,000 is the bench's job
   for (const auto& [split, n] : {std::pair<std::string, int64_t>{"train", 50000}, {"test", 10000}}) {

@@ -12,14 +12,19 @@
 #include "nn/data/idx_reader.h"
 #include "nn/data/split.h"
 #include "test_util.h"
+#include "tests/data_root.h"
 
 namespace iqnas::data {
 namespace {
 using namespace iqnas::data::testing;
 
-bool have_fashion_mnist() {
-  return fs::exists(std::string(kFashionMnistRoot) + "/train-labels-idx1-ubyte.gz");
-}
+// The data folder's copy (scripts/get-data.sh) or the Debian package.
+const std::string kRoot = default_dataset_root("fashion-mnist");
+
+constexpr const char* kFashionMnistMissing =
+    "Fashion-MNIST not found (apt-get install dataset-fashion-mnist, or scripts/get-data.sh fashion-mnist)";
+
+bool have_fashion_mnist() { return fs::exists(kRoot + "/train-labels-idx1-ubyte.gz"); }
 
 // The first `n` bytes after `skip` bytes of a gzip file, read with zlib directly (independent of
 // the reader under test).
@@ -33,8 +38,8 @@ std::vector<uint8_t> raw_gzip_bytes(const std::string& path, size_t skip, size_t
 }
 
 TEST(FashionMnist, TrainCountsAndFirstLabels) {
-  if (!have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)";
-  auto train = load_fashion_mnist(kFashionMnistRoot, "train");
+  if (!have_fashion_mnist()) GTEST_SKIP() << kFashionMnistMissing;
+  auto train = load_fashion_mnist(kRoot, "train");
   ASSERT_EQ(train->size(), 60000);
   EXPECT_EQ(train->fixed_h(), 28);
   EXPECT_EQ(train->fixed_w(), 28);
@@ -42,12 +47,12 @@ TEST(FashionMnist, TrainCountsAndFirstLabels) {
   EXPECT_EQ(train->num_classes(), 10);
   const std::vector<int32_t> first = {9, 0, 0, 3, 0, 2, 7, 2, 5, 5};
   for (size_t i = 0; i < first.size(); ++i) EXPECT_EQ(train->label(static_cast<int64_t>(i)), first[i]) << i;
-  const std::string labels_path = std::string(kFashionMnistRoot) + "/train-labels-idx1-ubyte.gz";
+  const std::string labels_path = kRoot + "/train-labels-idx1-ubyte.gz";
   const auto raw_labels = raw_gzip_bytes(labels_path, 8, 100);
   ASSERT_EQ(raw_labels.size(), 100u);
   for (size_t i = 0; i < raw_labels.size(); ++i) EXPECT_EQ(train->label(static_cast<int64_t>(i)), raw_labels[i]);
   // The first image's pixels equal the raw bytes after the 16-byte header.
-  const auto raw_pixels = raw_gzip_bytes(std::string(kFashionMnistRoot) + "/train-images-idx3-ubyte.gz", 16, 28 * 28);
+  const auto raw_pixels = raw_gzip_bytes(kRoot + "/train-images-idx3-ubyte.gz", 16, 28 * 28);
   ASSERT_EQ(raw_pixels.size(), 784u);
   EXPECT_TRUE(std::equal(raw_pixels.begin(), raw_pixels.end(), train->pixels().begin()));
   // Balanced: 6,000 per class.
@@ -55,11 +60,11 @@ TEST(FashionMnist, TrainCountsAndFirstLabels) {
 }
 
 TEST(FashionMnist, TestCounts) {
-  if (!have_fashion_mnist()) GTEST_SKIP() << "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)";
-  auto test = load_fashion_mnist(kFashionMnistRoot, "test");
+  if (!have_fashion_mnist()) GTEST_SKIP() << kFashionMnistMissing;
+  auto test = load_fashion_mnist(kRoot, "test");
   ASSERT_EQ(test->size(), 10000);
   for (int64_t c : class_counts(*test)) EXPECT_EQ(c, 1000);
-  const auto raw = raw_gzip_bytes(std::string(kFashionMnistRoot) + "/t10k-labels-idx1-ubyte.gz", 8, 10);
+  const auto raw = raw_gzip_bytes(kRoot + "/t10k-labels-idx1-ubyte.gz", 8, 10);
   ASSERT_EQ(raw.size(), 10u);
   for (size_t i = 0; i < raw.size(); ++i) EXPECT_EQ(test->label(static_cast<int64_t>(i)), raw[i]);
 }

@@ -4,19 +4,22 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
 
 #include "nn/data/augment.h"
 #include "nn/data/fashion_mnist.h"
 #include "nn/train/small_convnet.h"
+#include "tests/data_root.h"
 
 namespace iqnas {
 namespace {
 
-constexpr const char* kRoot = "/usr/share/datasets/fashion-mnist";
+const std::string kRoot = default_dataset_root("fashion-mnist");  // data folder or Debian package
 
 TEST(Learning, SmallConvNetReaches80PercentOnFashionMnist) {
-  if (!std::filesystem::exists(std::string(kRoot) + "/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)";
+  if (!std::filesystem::exists(kRoot + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST not found at " << kRoot
+                 << " (apt-get install dataset-fashion-mnist, or scripts/get-data.sh fashion-mnist)";
   auto train_all = data::load_fashion_mnist(kRoot, "train");
   auto test_all = data::load_fashion_mnist(kRoot, "test");
   // Fixed budget: the first 30,000 training images, 2 epochs (about 940 steps of 64); evaluated on

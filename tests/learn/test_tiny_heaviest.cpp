@@ -3,20 +3,23 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
 
 #include "nn/data/augment.h"
 #include "nn/data/fashion_mnist.h"
 #include "supernet/evaluate.h"
 #include "supernet/trainer.h"
+#include "tests/data_root.h"
 
 namespace iqnas {
 namespace {
 
-constexpr const char* kRoot = "/usr/share/datasets/fashion-mnist";
+const std::string kRoot = default_dataset_root("fashion-mnist");  // data folder or Debian package
 
 TEST(Learning, TinyHeaviestNetworkReaches85PercentOnFashionMnist) {
-  if (!std::filesystem::exists(std::string(kRoot) + "/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)";
+  if (!std::filesystem::exists(kRoot + "/train-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST not found at " << kRoot
+                 << " (apt-get install dataset-fashion-mnist, or scripts/get-data.sh fashion-mnist)";
   auto train = data::load_fashion_mnist(kRoot, "train");
   auto test = data::load_fashion_mnist(kRoot, "test");
   const SearchSpace s = find_space("tiny");
