@@ -36,7 +36,11 @@ class Scratch {
 #define IQNAS_CUDA_LAUNCH_CHECK() IQNAS_CUDA_CHECK(cudaGetLastError())
 
 // Grid for a 1-D loop over n elements with 256-thread blocks (grid-stride loops cover the rest).
+// The CPU emulation (tests/cuda_emu) lowers the cap to force the grid-stride paths.
+#ifndef IQNAS_GRID_CAP
+#define IQNAS_GRID_CAP (65535LL * 8)
+#endif
 inline unsigned iqnas_grid(long long n) {
-  long long b = (n + 255) / 256;
-  return static_cast<unsigned>(b < 1 ? 1 : (b > 65535 * 8 ? 65535 * 8 : b));
+  const long long b = (n + 255) / 256, cap = IQNAS_GRID_CAP;
+  return static_cast<unsigned>(b < 1 ? 1 : (b > cap ? cap : b));
 }

@@ -1,5 +1,7 @@
-// CUDA twins of kernels/cpu/elementwise.cpp. Grid-stride loops; reductions use one thread per
-// output (rows are short and many in the shapes this project sees).
+// CUDA twins of kernels/cpu/elementwise.cpp. Grid-stride loops; the row and column reductions use
+// one thread per output (rows are short and many in the shapes this project sees).
+#include <algorithm>
+
 #include "kernels/act_math.h"
 #include "kernels/cuda/check.h"
 #include "kernels/elementwise.h"
@@ -79,18 +81,33 @@ __global__ void k_avgpool_backward(const float* gy, float* gx, long long S, long
     gx[i] = gy[n * C + c] / static_cast<float>(S);
   }
 }
-// One block reduces everything: sum_all is used on small tensors (losses), not in hot loops.
-__global__ void k_sum_all(const float* x, float* out, long long n) {
-  __shared__ float part[256];
-  float acc = 0.f;
-  for (long long i = threadIdx.x; i < n; i += 256) acc += x[i];
-  part[threadIdx.x] = acc;
+// Sum of all elements in double: per-block partial sums (grid-stride, fixed-order tree), then one
+// block folds the partials in a fixed order. Deterministic.
+__device__ __forceinline__ double block_sum_double(double v, double* sh) {
+  sh[threadIdx.x] = v;
   __syncthreads();
-  for (int s = 128; s > 0; s >>= 1) {
-    if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+  for (unsigned s = 128; s > 0; s >>= 1) {
+    if (threadIdx.x < s) sh[threadIdx.x] += sh[threadIdx.x + s];
     __syncthreads();
   }
-  if (threadIdx.x == 0) out[0] = part[0];
+  return sh[0];
+}
+__global__ void k_sum_partial(const float* x, double* part, long long n) {
+  __shared__ double sh[256];
+  double acc = 0;
+  IQNAS_GRID_LOOP(i, n) acc += x[i];
+  const double s = block_sum_double(acc, sh);
+  if (threadIdx.x == 0) part[blockIdx.x] = s;
+}
+__global__ void k_sum_final(const double* part, int P, float* out) {
+  __shared__ double sh[256];
+  double acc = 0;
+  for (int p = threadIdx.x; p < P; p += 256) acc += part[p];
+  const double s = block_sum_double(acc, sh);
+  if (threadIdx.x == 0) out[0] = float(s);
+}
+__global__ void k_broadcast_scalar(const float* s, float* y, long long n) {
+  IQNAS_GRID_LOOP(i, n) y[i] = s[0];
 }
 #undef IQNAS_GRID_LOOP
 }  // namespace
@@ -135,8 +152,13 @@ void avgpool_backward(const float* gy, float* gx, int64_t N, int64_t S, int64_t 
   IQNAS_LAUNCH(k_avgpool_backward, N * S * C, gy, gx, S, C, N * S * C);
 }
 void sum_all(const float* x, float* out, int64_t n) {
-  k_sum_all<<<1, 256, 0, stream()>>>(x, out, n);
+  const unsigned blocks = n > 0 ? std::min(iqnas_grid(n), 1024u) : 1u;
+  Scratch part(blocks * sizeof(double));
+  k_sum_partial<<<blocks, 256, 0, stream()>>>(x, part.as<double>(), n);
+  IQNAS_CUDA_LAUNCH_CHECK();
+  k_sum_final<<<1, 256, 0, stream()>>>(part.as<double>(), int(blocks), out);
   IQNAS_CUDA_LAUNCH_CHECK();
 }
+void broadcast_scalar(const float* s, float* y, int64_t n) { IQNAS_LAUNCH(k_broadcast_scalar, n, s, y, n); }
 
 }  // namespace iqnas::cuda
