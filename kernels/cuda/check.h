@@ -10,9 +10,13 @@
 
 namespace iqnas::cuda {
 inline void check(cudaError_t e, const char* what, const char* file, int line) {
-  if (e != cudaSuccess)
+  if (e != cudaSuccess) {
+    // A failed call also leaves its error for cudaGetLastError: clear it, or the next launch
+    // check would report this error again under that kernel's name.
+    cudaGetLastError();
     throw std::runtime_error(std::string("CUDA error in ") + what + " at " + file + ":" +
                              std::to_string(line) + ": " + cudaGetErrorString(e));
+  }
 }
 cudaStream_t stream();  // the stream every kernel of this backend runs on
 

@@ -41,9 +41,16 @@ size_t round_size(size_t b) {
 
 bool compiled() { return true; }
 
-bool available() {
+bool available() { return unavailable_reason().empty(); }
+
+std::string unavailable_reason() {
   int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
+  const cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    return std::string("cudaGetDeviceCount failed: ") + cudaGetErrorString(e) + " (error " + std::to_string(int(e)) + ")";
+  }
+  return n > 0 ? std::string() : "cudaGetDeviceCount found no device";
 }
 
 cudaStream_t stream() {

@@ -9,4 +9,6 @@ void set_runtime_unloading();
 long long launches();
 // Number of device-to-host copies so far (each one is a host synchronisation on a real GPU).
 long long d2h_copies();
+// Number of host-to-device copies so far (synchronous from pageable memory).
+long long h2d_copies();
 }  // namespace iqnas_emu

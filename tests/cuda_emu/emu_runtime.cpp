@@ -66,7 +66,7 @@ struct State {
   std::map<void*, void*> pinned;                 // returned pointer -> malloc'd base
   cudaError_t last = cudaSuccess;
   bool unloading = false;
-  long long launches = 0, d2h = 0;
+  long long launches = 0, d2h = 0, h2d = 0;
 };
 State& st() {
   static State* s = new State;  // never destroyed: frees come from static destructors
@@ -118,8 +118,8 @@ int cur = -1;
 bool fiber_mode = false, barrier_hit = false;
 void (*g_body)(void*) = nullptr;
 void* g_ctx = nullptr;
-const void* main_bottom = nullptr;
-std::size_t main_size = 0;
+[[maybe_unused]] const void* main_bottom = nullptr;
+[[maybe_unused]] std::size_t main_size = 0;
 
 void to_scheduler(bool finished) {
   Fiber& f = fibers[cur];
@@ -144,7 +144,7 @@ void fiber_main() {
 
 void resume(int t) {
   cur = t;
-  void* fake = nullptr;
+  [[maybe_unused]] void* fake = nullptr;
 #ifdef IQNAS_EMU_ASAN
   __sanitizer_start_switch_fiber(&fake, fibers[t].stack, kStack);
 #endif
@@ -217,6 +217,7 @@ bool is_device(const void* p, std::size_t bytes) { return in_device(p, bytes); }
 void set_runtime_unloading() { st().unloading = true; }
 long long launches() { return st().launches; }
 long long d2h_copies() { return st().d2h; }
+long long h2d_copies() { return st().h2d; }
 
 void fail_launch(cudaError_t e, const char* file, int line, const char* what, int arg) {
   error(e, std::string("kernel launched at ") + file + ":" + std::to_string(line) + ": " +
@@ -356,6 +357,7 @@ cudaError_t check_copy(void* dst, const void* src, std::size_t bytes, cudaMemcpy
     return error(cudaErrorInvalidValue, std::string("copy of ") + std::to_string(bytes) + " bytes: source " +
                                             (sd ? "is not a device range" : "is device memory in a copy from the host"));
   if (kind == cudaMemcpyDeviceToHost) ++st().d2h;
+  if (kind == cudaMemcpyHostToDevice) ++st().h2d;
   return cudaSuccess;
 }
 }  // namespace

@@ -129,7 +129,7 @@ class Launch {
            ...);
         },
         ctx.a);
-    if (bad >= 0) return fail_launch(cudaErrorIllegalAddress, file_, line_, "argument is not device memory", bad);
+    if (bad >= 0) return fail_launch(cudaErrorIllegalAddress, file_, line_, "is not device memory", bad);
     run_kernel(reinterpret_cast<const void*>(kernel), file_, line_, grid_, block_,
                [](void* c) {
                  Ctx& x = *static_cast<Ctx*>(c);
