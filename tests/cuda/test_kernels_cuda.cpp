@@ -50,6 +50,24 @@ TEST(CudaGemm, AllTransposesWithStridesAlphaBeta) {
       }
 }
 
+TEST(CudaGemm, Tf32IsOptInAndWithinItsPrecision) {
+  REQUIRE_GPU();  // also turns TF32 off
+  const int64_t M = 64, N = 48, K = 256;
+  const auto A = randn(size_t(M * K), 4), B = randn(size_t(K * N), 5);
+  std::vector<float> C(size_t(M * N));
+  cpu::gemm(false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, C.data(), N);
+  DevBuf<float> dA(A), dB(B), dC(size_t(M * N));
+  cuda::gemm(false, false, M, N, K, 1.f, dA.get(), K, dB.get(), N, 0.f, dC.get(), N);
+  const double fp32 = err(dC.host(), C);
+  cuda::set_tf32(true);
+  cuda::gemm(false, false, M, N, K, 1.f, dA.get(), K, dB.get(), N, 0.f, dC.get(), N);
+  cuda::set_tf32(false);
+  const double tf32 = err(dC.host(), C);
+  EXPECT_LT(fp32, kTolDirect);
+  EXPECT_LT(tf32, 1e-2);   // 10-bit mantissas: about 1e-3 relative per product
+  EXPECT_GT(tf32, fp32);   // and TF32 really was in use
+}
+
 TEST(CudaGemm, TallPointwiseShape) {
   REQUIRE_GPU();
   const int64_t M = 2 * 9 * 11, N = 24, K = 16;
@@ -171,6 +189,25 @@ TEST(CudaDepthwise, LongReductionForTheWeightGradient) {
   check_dw(dw_args(16, 28, 28, 24, 5, 1), 0);
   check_dw(dw_args(16, 28, 28, 24, 3, 2), 0);
 }
+// The paper preset's depthwise layers at the training batch (256; 64 for the 56x56 layers, whose CPU
+// reference is the slow part). Under the CPU emulation (tests/cuda_emu) the same layers run at a
+// small batch: the shapes, not the batch, are what the emulation checks.
+int paper_batch(int batch) {
+#ifdef IQNAS_CUDA_EMULATION
+  return batch > 0 ? 1 : 0;
+#else
+  return batch;
+#endif
+}
+TEST(CudaDepthwise, PaperShapesAtTrainingBatch) {
+  REQUIRE_GPU();
+  check_dw(dw_args(paper_batch(64), 56, 56, 144, 5, 1), 0);
+  check_dw(dw_args(paper_batch(64), 56, 56, 144, 5, 2), 0);
+  check_dw(dw_args(paper_batch(256), 56, 56, 144, 3, 1), 0);
+  check_dw(dw_args(paper_batch(256), 28, 28, 240, 5, 1), 0);
+  check_dw(dw_args(paper_batch(256), 14, 14, 480, 3, 1), 0);
+  check_dw(dw_args(paper_batch(256), 7, 7, 960, 5, 1), 0);
+}
 TEST(CudaDepthwise, UnsupportedKernelThrows) {
   REQUIRE_GPU();
   DwConvArgs a = dw_args(1, 5, 5, 4, 9, 1);
@@ -227,6 +264,13 @@ TEST(CudaBatchNorm, MatchesCpu) {
   check_bn(5000, 24, 50.f, true);       // |mean| >> std
   check_bn(33, 8, 0.f, false);          // no gamma/beta
   check_bn(2 * 56 * 56, 144, 0.f, true);  // a paper-preset layer at batch 2
+}
+
+TEST(CudaBatchNorm, PaperShapesAndTheFoldPath) {
+  REQUIRE_GPU();
+  // 300 000 rows of 16 channels: each thread of pass 1 folds several 64-row float runs into double.
+  check_bn(paper_batch(256) >= 256 ? 300000 : 3000, 16, 3.f, true);
+  check_bn(int64_t(paper_batch(256)) * 56 * 56, 144, 0.f, true);  // the heaviest BN of the paper preset
 }
 
 // ---- losses --------------------------------------------------------------------------------------

@@ -117,6 +117,28 @@ TEST(CudaSum, ManyBlocksMatchADoubleReference) {
   }
 }
 
+// More elements than the largest 1-D grid covers (524 280 blocks of 256): the grid-stride loops
+// run twice. The emulation reaches the same loops with its grid capped (cuda_emu_small_device).
+TEST(CudaLarge, GridStrideLoopsAndALongSum) {
+  REQUIRE_GPU();
+#ifdef IQNAS_CUDA_EMULATION
+  const size_t n = 5000;
+#else
+  const size_t n = size_t(140) << 20;
+#endif
+  std::vector<float> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = float(int(i % 1001) - 500) * 0.01f;
+  std::vector<float> y(n);
+  cpu::act_forward(Act::HSwish, x.data(), y.data(), int64_t(n));
+  DevBuf<float> dx(x), dy(n), ds(1);
+  cuda::act_forward(Act::HSwish, dx.get(), dy.get(), int64_t(n));
+  EXPECT_LT(err(dy.host(), y), 1e-6);
+  double ref = 0;
+  for (size_t i = 0; i < n / 14; ++i) ref += x[i];  // 10^7 elements on the GPU
+  cuda::sum_all(dx.get(), ds.get(), int64_t(n / 14));
+  EXPECT_NEAR(ds.host()[0], ref, 1e-6 * (1 + std::abs(ref)));
+}
+
 // ---- operands on different devices ----------------------------------------------------------
 void expect_device_error(const char* what, const std::function<void()>& f) {
   try {
