@@ -1,5 +1,5 @@
 // The CUDA emulation behind tests/cuda_emu/include/{cuda_runtime,cublas_v2}.h. Single OS thread:
-// blocks run one after another; inside a block every CUDA thread is a fiber (ucontext) that runs
+// blocks run one after another; inside a block every CUDA thread is a fiber that runs
 // until it reaches __syncthreads or exits, so barriers are real and shared memory is block-wide.
 // Kernels whose first block never synchronises run their threads as plain calls afterwards.
 // Device memory is exact-size host memory filled with NaN; pointers handed to kernels, copies and
@@ -8,7 +8,6 @@
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 
 #include <algorithm>
 #include <cmath>
@@ -105,15 +104,49 @@ bool touches_device(const void* p, std::size_t bytes) {
 }
 
 // ---- fibers ----------------------------------------------------------------------------------
+// A fiber switch saves the callee-saved registers on the current stack and loads the other stack.
+// (ucontext's swapcontext would do, but makes a signal-mask system call per switch, which made it
+// the emulation's main cost.) x86-64 System V only.
+extern "C" void iqnas_emu_switch(void** save_sp, void* load_sp);
+asm(R"(
+.text
+.globl iqnas_emu_switch
+.type iqnas_emu_switch, @function
+iqnas_emu_switch:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  subq $8, %rsp
+  stmxcsr (%rsp)
+  fnstcw 4(%rsp)
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  ldmxcsr (%rsp)
+  fldcw 4(%rsp)
+  addq $8, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+.size iqnas_emu_switch, .-iqnas_emu_switch
+.section .note.GNU-stack,"",@progbits
+)");
+
 constexpr std::size_t kStack = 256 * 1024;
 struct Fiber {
-  ucontext_t uc;
+  void* sp = nullptr;  // saved stack pointer while suspended
   char* stack = nullptr;
   bool done = false;
-  void* fake = nullptr;        // AddressSanitizer's fake stack while suspended
+  void* fake = nullptr;  // AddressSanitizer's fake stack while suspended
 };
 std::vector<Fiber> fibers;
-ucontext_t sched_uc;
+void* sched_sp = nullptr;
 int cur = -1;
 bool fiber_mode = false, barrier_hit = false;
 void (*g_body)(void*) = nullptr;
@@ -126,13 +159,13 @@ void to_scheduler(bool finished) {
 #ifdef IQNAS_EMU_ASAN
   __sanitizer_start_switch_fiber(finished ? nullptr : &f.fake, main_bottom, main_size);
 #endif
-  swapcontext(&f.uc, &sched_uc);
+  iqnas_emu_switch(&f.sp, sched_sp);
 #ifdef IQNAS_EMU_ASAN
   __sanitizer_finish_switch_fiber(fibers[cur].fake, &main_bottom, &main_size);
 #endif
 }
 
-void fiber_main() {
+[[noreturn]] void fiber_main() {
 #ifdef IQNAS_EMU_ASAN
   __sanitizer_finish_switch_fiber(nullptr, &main_bottom, &main_size);
 #endif
@@ -142,13 +175,24 @@ void fiber_main() {
   fault("a finished fiber was resumed");
 }
 
+// A fresh fiber's stack, as iqnas_emu_switch leaves a suspended one: MXCSR and x87 control word,
+// six callee-saved registers, then fiber_main as the return address (entered with rsp = 8 mod 16).
+void start_fiber(Fiber& f) {
+  auto* top = reinterpret_cast<std::uint64_t*>((reinterpret_cast<std::uintptr_t>(f.stack) + kStack) & ~std::uintptr_t(15));
+  *--top = 0;  // fiber_main's return address: never used, it does not return
+  *--top = reinterpret_cast<std::uint64_t>(&fiber_main);
+  for (int r = 0; r < 6; ++r) *--top = 0;
+  *--top = 0x1F80ULL | (0x037FULL << 32);  // default MXCSR, x87 control word
+  f.sp = top;
+}
+
 void resume(int t) {
   cur = t;
   [[maybe_unused]] void* fake = nullptr;
 #ifdef IQNAS_EMU_ASAN
   __sanitizer_start_switch_fiber(&fake, fibers[t].stack, kStack);
 #endif
-  swapcontext(&sched_uc, &fibers[t].uc);
+  iqnas_emu_switch(&sched_sp, fibers[t].sp);
 #ifdef IQNAS_EMU_ASAN
   __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
 #endif
@@ -168,11 +212,7 @@ void run_block_fibers(int n, const dim3& b, const char* file, int line) {
       mprotect(m, 4096, PROT_NONE);  // guard page: a stack overflow faults
       f.stack = static_cast<char*>(m) + 4096;
     }
-    getcontext(&f.uc);
-    f.uc.uc_stack.ss_sp = f.stack;
-    f.uc.uc_stack.ss_size = kStack;
-    f.uc.uc_link = nullptr;
-    makecontext(&f.uc, fiber_main, 0);
+    start_fiber(f);
     f.done = false;
     f.fake = nullptr;
   }
