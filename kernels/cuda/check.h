@@ -19,6 +19,7 @@ inline void check(cudaError_t e, const char* what, const char* file, int line) {
   }
 }
 cudaStream_t stream();  // the stream every kernel of this backend runs on
+int sm_count();         // multiprocessors of the device (grids are sized by it)
 
 // Temporary device buffer from the caching allocator, returned to the cache at scope exit. Safe
 // because every kernel runs on stream(): a later user of the block is ordered after this one's work.

@@ -62,6 +62,16 @@ cudaStream_t stream() {
   return s;
 }
 
+int sm_count() {
+  static int n = [] {
+    int dev = 0, v = 0;
+    IQNAS_CUDA_CHECK(cudaGetDevice(&dev));
+    IQNAS_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev));
+    return v > 0 ? v : 1;
+  }();
+  return n;
+}
+
 void* alloc(std::size_t bytes) {
   const size_t size = round_size(bytes ? bytes : 1);
   Cache& c = cache();

@@ -2,6 +2,7 @@
 // batch 1, stride 2, unaligned pointers). Tolerances are relative to 1 + max |reference|.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <limits>
 #include <string>
 
@@ -271,6 +272,32 @@ TEST(CudaBatchNorm, PaperShapesAndTheFoldPath) {
   // 300 000 rows of 16 channels: each thread of pass 1 folds several 64-row float runs into double.
   check_bn(paper_batch(256) >= 256 ? 300000 : 3000, 16, 3.f, true);
   check_bn(int64_t(paper_batch(256)) * 56 * 56, 144, 0.f, true);  // the heaviest BN of the paper preset
+}
+
+// ---- reductions --------------------------------------------------------------------------------
+TEST(CudaReduce, RowAndColumnReductionsMatchTheCpu) {
+  REQUIRE_GPU();
+  // (N, S, C): a single row, one column, more columns than a block, and long spatial runs.
+  for (auto [N, S, C] : {std::array<int64_t, 3>{1, 1, 1}, {3, 7, 33}, {2, 1000, 144}, {5, 49, 960}, {1, 20000, 16}}) {
+    const std::string what = std::to_string(N) + "x" + std::to_string(S) + "x" + std::to_string(C);
+    const size_t n = size_t(N * S * C);
+    const auto x = randn(n, 41, 1.f, 0.5f), g = randn(n, 42);
+    std::vector<float> pool(static_cast<size_t>(N * C)), gate(pool.size()), cols(static_cast<size_t>(C)),
+        dots(static_cast<size_t>(N));
+    cpu::avgpool_forward(x.data(), pool.data(), N, S, C);
+    cpu::mul_channels_grad_gate(x.data(), g.data(), gate.data(), N, S, C);
+    cpu::sum_columns(x.data(), cols.data(), N * S, C);
+    cpu::dot_rows(x.data(), g.data(), dots.data(), N, S * C);
+    DevBuf<float> dx(x), dg(g), dpool(pool.size()), dgate(gate.size()), dcols(cols.size()), ddots(dots.size());
+    cuda::avgpool_forward(dx.get(), dpool.get(), N, S, C);
+    cuda::mul_channels_grad_gate(dx.get(), dg.get(), dgate.get(), N, S, C);
+    cuda::sum_columns(dx.get(), dcols.get(), N * S, C);
+    cuda::dot_rows(dx.get(), dg.get(), ddots.get(), N, S * C);
+    EXPECT_LT(err(dpool.host(), pool), kTolDirect) << what << " avgpool";
+    EXPECT_LT(err(dgate.host(), gate), kTolReduce) << what << " SE gate gradient";
+    EXPECT_LT(err(dcols.host(), cols), kTolDirect) << what << " sum_columns";
+    EXPECT_LT(err(ddots.host(), dots), kTolDirect) << what << " dot_rows";
+  }
 }
 
 // ---- losses --------------------------------------------------------------------------------------
