@@ -31,6 +31,7 @@
 #endif
 #endif
 #ifdef IQNAS_EMU_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -178,6 +179,10 @@ void to_scheduler(bool finished) {
 // A fresh fiber's stack, as iqnas_emu_switch leaves a suspended one: MXCSR and x87 control word,
 // six callee-saved registers, then fiber_main as the return address (entered with rsp = 8 mod 16).
 void start_fiber(Fiber& f) {
+#ifdef IQNAS_EMU_ASAN
+  // The previous fiber on this stack never returned from fiber_main: clear its frames' poison.
+  __asan_unpoison_memory_region(f.stack + kStack - 4096, 4096);
+#endif
   auto* top = reinterpret_cast<std::uint64_t*>((reinterpret_cast<std::uintptr_t>(f.stack) + kStack) & ~std::uintptr_t(15));
   *--top = 0;  // fiber_main's return address: never used, it does not return
   *--top = reinterpret_cast<std::uint64_t>(&fiber_main);
