@@ -3,12 +3,12 @@
 # tests, the GPU benchmarks, their PyTorch reference and the ratios, a short GPU training run when
 # the CLI has one. Writes RESULTS_DIR/summary.json and RESULTS_DIR/summary.md plus one log per step.
 # Every step has its own timeout; failures are recorded and the script goes on; the whole run stays
-# under IQNAS_GPU_CHECK_BUDGET seconds (default 285).
+# under IQNAS_GPU_CHECK_BUDGET seconds (default 300).
 #
 # The GPU machine has no package registry and no compiler toolchain for this project's
 # dependencies, so the project is built elsewhere and the build folder carried over:
 #   here:  cmake --preset cuda && cmake --build build/cuda -j2 --target test_cuda test_nn_train_gpu bench_cuda
-#          scripts/gpu-check.sh --prepare      # bundles libbenchmark/libgomp into build/cuda/gpu-libs
+#          scripts/gpu-check.sh --prepare      # bundles the non-system libraries into build/cuda/gpu-libs
 #   there: scripts/gpu-check.sh RESULTS_DIR    # from the repository root
 # Environment: IQNAS_BUILD (default build/cuda), IQNAS_GPU_CHECK_BUDGET (seconds), PYTHON (python3).
 # A GPU check must not pass by skipping: IQNAS_REQUIRE_GPU=1 turns every skipped GPU test and an
@@ -43,7 +43,7 @@ fi
 mkdir -p "$1" || exit 2
 RES=$(cd "$1" && pwd)
 ROOT=$(pwd)
-BUDGET=${IQNAS_GPU_CHECK_BUDGET:-285}
+BUDGET=${IQNAS_GPU_CHECK_BUDGET:-300}
 START=$(date +%s)
 STEPS="$RES/steps.tsv"
 : > "$STEPS"
@@ -94,7 +94,7 @@ skip_step() { printf '%s\tskipped\t-\t0\t%s\n' "$1" "$2" >> "$STEPS"; echo "== $
 # First what costs nothing and explains a failure to start: the device, and what each program loads.
 run_step nvidia-smi 15 "device, driver, memory" nvidia-smi
 chmod +x "${BINS[@]}" 2> /dev/null
-run_step ldd 10 "shared libraries of each program, in ldd.log" \
+run_step ldd 5 "shared libraries of each program, in ldd.log" \
   "${OURS[@]}" bash -c 'rc=0; for b in "$@"; do echo "== $b"; ldd "$b" || rc=1; ldd "$b" | grep -q "not found" && rc=1; done; exit $rc' ldd "${BINS[@]}"
 
 # gpu-labelled tests: through ctest when the build folder sits at the path it was configured at,
@@ -112,10 +112,10 @@ fi
 
 # The two benchmark groups run as separate programs with their own JSON, so that a crash or a
 # timeout in one keeps the other's results; bench_cuda.json merges what parsed.
-run_step bench-depthwise 45 "bench_cuda depthwise group, JSON in bench_depthwise.json" \
+run_step bench-depthwise 40 "bench_cuda depthwise group, JSON in bench_depthwise.json" \
   "${OURS[@]}" "$BUILD/bench/cuda/bench_cuda" --benchmark_filter=BM_Depthwise \
   --benchmark_out="$RES/bench_depthwise.json" --benchmark_out_format=json
-run_step bench-train-step 45 "bench_cuda training-step group, JSON in bench_train_step.json" \
+run_step bench-train-step 40 "bench_cuda training-step group, JSON in bench_train_step.json" \
   "${OURS[@]}" "$BUILD/bench/cuda/bench_cuda" --benchmark_filter=BM_TrainStep \
   --benchmark_out="$RES/bench_train_step.json" --benchmark_out_format=json
 $PY - "$RES" <<'PYEOF'
