@@ -110,7 +110,7 @@ bool touches_device(const void* p, std::size_t bytes) {
 // the emulation's main cost.) x86-64 System V only.
 extern "C" void iqnas_emu_switch(void** save_sp, void* load_sp);
 asm(R"(
-.text
+.pushsection .text
 .globl iqnas_emu_switch
 .type iqnas_emu_switch, @function
 iqnas_emu_switch:
@@ -136,7 +136,7 @@ iqnas_emu_switch:
   popq %rbp
   ret
 .size iqnas_emu_switch, .-iqnas_emu_switch
-.section .note.GNU-stack,"",@progbits
+.popsection
 )");
 
 constexpr std::size_t kStack = 256 * 1024;
