@@ -28,7 +28,7 @@ if [ "${1:-}" = "--prepare" ]; then
     [ -x "$bin" ] || { echo "gpu-check --prepare: $bin not built" >&2; continue; }
     # Every library a stock Ubuntu + CUDA image may lack (Debian sonames such as libbenchmark's,
     # the OpenMP runtime): all that ldd resolves except glibc, the C++ runtime and CUDA's own.
-    ldd "$bin" | awk '$3 ~ /^\// && $1 !~ /^(libc|libm|libstdc|libgcc_s|libcud|libcublas|ld-linux|libdl|libpthread|librt)[.-]/ {print $3}' |
+    ldd "$bin" | awk '$3 ~ /^\// && $1 !~ /^(libc\.so|libm\.so|libmvec|libstdc\+\+|libgcc_s|libcuda|libcublas|ld-linux|libdl\.so|libpthread|librt\.so)/ {print $3}' |
       while read -r lib; do cp -L "$lib" "$BUILD/gpu-libs/"; done
   done
   ls -l "$BUILD/gpu-libs"
