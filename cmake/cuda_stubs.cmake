@@ -12,7 +12,7 @@ endif()
 file(STRINGS ${OUT_DIR}/cuda_module.nm lines REGEX " T _ZNK?5iqnas4cuda")
 file(REMOVE ${OUT_DIR}/cuda_module.nm)
 
-set(device_api "compiled|available|alloc|free|empty_cache|copy_h2d|copy_d2h|copy_d2d|memset_zero|synchronize|alloc_host|free_host")
+set(device_api "compiled|available|unavailable_reason|alloc|free|empty_cache|copy_h2d|copy_d2h|copy_d2d|memset_zero|synchronize|alloc_host|free_host")
 set(names "")
 set(asm "")
 set(i 0)

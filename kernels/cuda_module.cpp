@@ -26,6 +26,7 @@ struct DeviceApi {
   void (*synchronize)();
   void* (*alloc_host)(std::size_t);
   void (*free_host)(void*);
+  std::string (*unavailable_reason)();
 };
 }  // namespace iqnas::cuda_module
 
@@ -35,7 +36,8 @@ extern "C" __attribute__((visibility("default"))) const iqnas::cuda_module::Devi
   using namespace iqnas::cuda;
   static const iqnas::cuda_module::DeviceApi api{&available,   &alloc,    &free,        &empty_cache,
                                                  &copy_h2d,    &copy_d2h, &copy_d2d,    &memset_zero,
-                                                 &synchronize, &alloc_host, &free_host};
+                                                 &synchronize, &alloc_host, &free_host,
+                                                 &unavailable_reason};
   return &api;
 }
 
@@ -131,7 +133,7 @@ Module open_module() {
   }
   m.api = entry();
   if (!m.api->available()) {
-    m.error = "the CUDA module is loaded, but no CUDA device (or driver) is available";
+    m.error = "the CUDA module is loaded, but no CUDA device is usable: " + m.api->unavailable_reason();
     m.api = nullptr;  // the kernels stay reachable but nothing can allocate device memory
   }
   return m;
@@ -169,6 +171,7 @@ std::unordered_set<void*> g_pinned;
 
 bool compiled() { return true; }
 bool available() { return module().api != nullptr; }
+std::string unavailable_reason() { return module().api ? std::string() : module().error; }
 void* alloc(std::size_t bytes) { return api("cuda::alloc").alloc(bytes); }
 void free(void* p) { api("cuda::free").free(p); }
 void empty_cache() {

@@ -2,6 +2,7 @@
 // allocator); the CPU-only build in kernels/no_cuda.cpp, where every call reports that CUDA is absent.
 #pragma once
 #include <cstddef>
+#include <string>
 
 namespace iqnas {
 
@@ -12,6 +13,7 @@ const char* device_name(Device d);
 namespace cuda {
 bool compiled();                 // built with the CUDA backend
 bool available();                // compiled and a device is present
+std::string unavailable_reason();  // why available() is false ("" when it is true), e.g. the CUDA error
 void* alloc(std::size_t bytes);  // from the caching allocator; never nullptr (throws)
 void free(void* p);              // back to the cache
 void empty_cache();

@@ -33,7 +33,9 @@ const char* act_name(Act a);
   void avgpool_forward(const float* x, float* y, int64_t N, int64_t S, int64_t C);               \
   void avgpool_backward(const float* gy, float* gx, int64_t N, int64_t S, int64_t C);            \
   /* sum of all elements into out[0] (double accumulation) */                                    \
-  void sum_all(const float* x, float* out, int64_t n);
+  void sum_all(const float* x, float* out, int64_t n);                                           \
+  /* y[i] = s[0]: a scalar that stays on the device (no host round trip) */                      \
+  void broadcast_scalar(const float* s, float* y, int64_t n);
 
 namespace cpu {
 IQNAS_ELEMENTWISE_DECLS

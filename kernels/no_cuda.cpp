@@ -1,4 +1,5 @@
 #include "kernels/device.h"
+#include "kernels/gemm.h"
 
 #include <cstdlib>
 #include <new>
@@ -8,6 +9,7 @@ namespace iqnas {
 namespace cuda {
 bool compiled() { return false; }
 bool available() { return false; }
+std::string unavailable_reason() { return "this build of iqnas has no CUDA backend"; }
 void* alloc(std::size_t) { no_cuda("cuda::alloc"); }
 void free(void*) { no_cuda("cuda::free"); }
 void empty_cache() {}
@@ -22,5 +24,6 @@ void* alloc_host(std::size_t bytes) {
   return p;
 }
 void free_host(void* p) { std::free(p); }
+void set_tf32(bool) { no_cuda("cuda::set_tf32"); }
 }  // namespace cuda
 }  // namespace iqnas

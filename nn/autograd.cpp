@@ -57,6 +57,7 @@ void Var::backward(const Tensor& seed) const {
   if (!impl_->requires_grad)
     throw std::invalid_argument("backward: this value does not depend on anything that requires a gradient");
   check_shape("backward", "seed", seed, shape());
+  check_same_device("backward (seed)", seed, impl_->value);
   if (impl_->graph_freed)
     throw std::logic_error("backward: the graph of this value was already freed by an earlier backward pass");
 

@@ -1,5 +1,7 @@
 #include "nn/tensor.h"
 
+#include "kernels/copy.h"
+#include "kernels/dispatch.h"
 #include "kernels/host_alloc.h"
 
 #include <cstdlib>
@@ -142,20 +144,28 @@ Tensor Tensor::to(Device d) const {
   return t;
 }
 
-// Copies a strided CPU view into another strided CPU view of the same shape, innermost run at once.
-static void strided_copy(int dim, const Shape& shape, float* dst, const Shape& ds, const float* src,
-                         const Shape& ss) {
-  const int n = static_cast<int>(shape.size());
-  if (dim == n - 1 && ds[dim] == 1 && ss[dim] == 1) {
-    std::memcpy(dst, src, static_cast<size_t>(shape[dim]) * sizeof(float));
-    return;
+// The index space of a copy between two views of `shape`: size-1 dims dropped, and neighbouring
+// dims merged where both views are contiguous across them, so most slices need one or two dims.
+static StridedLayout layout(const Shape& shape, const Shape& ds, const Shape& ss) {
+  StridedLayout l;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 1) continue;
+    const int k = l.ndim - 1;
+    if (k >= 0 && l.dst_stride[k] == ds[i] * shape[i] && l.src_stride[k] == ss[i] * shape[i]) {
+      l.shape[k] *= shape[i];
+      l.dst_stride[k] = ds[i];
+      l.src_stride[k] = ss[i];
+      continue;
+    }
+    if (l.ndim == kMaxStridedDims)
+      throw std::invalid_argument("Tensor::copy_: views of shape " + shape_str(shape) + " need more than " +
+                                  std::to_string(kMaxStridedDims) + " strided dims");
+    l.shape[l.ndim] = shape[i];
+    l.dst_stride[l.ndim] = ds[i];
+    l.src_stride[l.ndim] = ss[i];
+    ++l.ndim;
   }
-  for (int64_t i = 0; i < shape[dim]; ++i) {
-    if (dim == n - 1)
-      dst[i * ds[dim]] = src[i * ss[dim]];
-    else
-      strided_copy(dim + 1, shape, dst + i * ds[dim], ds, src + i * ss[dim], ss);
-  }
+  return l;
 }
 
 void Tensor::copy_(const Tensor& src) {
@@ -163,36 +173,24 @@ void Tensor::copy_(const Tensor& src) {
     throw std::invalid_argument("Tensor::copy_: source shape " + shape_str(src.shape_) +
                                 " differs from " + shape_str(shape_));
   if (numel() == 0) return;
-  if (is_cpu() && src.is_cpu()) {
-    if (ndim() == 0)
-      *data() = *src.data();
-    else
-      strided_copy(0, shape_, data(), strides_, src.data(), src.strides_);
+  if (device() == src.device()) {
+    IQNAS_DISPATCH(device(), copy_strided, layout(shape_, strides_, src.strides_), data(), src.data());
     return;
   }
-  if (!is_contiguous()) throw std::invalid_argument("Tensor::copy_: CUDA copy into a non-contiguous view");
-  Tensor s = src.contiguous();
+  // Between devices: a contiguous transfer, with strided copies on either side where needed.
+  const Tensor s = src.contiguous();
+  Tensor d = is_contiguous() ? *this : empty(shape_, device());
   const size_t bytes = static_cast<size_t>(numel()) * sizeof(float);
   if (is_cpu())
-    cuda::copy_d2h(data(), s.data(), bytes);
-  else if (s.is_cpu())
-    cuda::copy_h2d(data(), s.data(), bytes);
+    cuda::copy_d2h(d.data(), s.data(), bytes);
   else
-    cuda::copy_d2d(data(), s.data(), bytes);
+    cuda::copy_h2d(d.data(), s.data(), bytes);
+  if (!d.same_storage(*this)) copy_(d);
 }
 
 void Tensor::fill_(float value) {
-  if (!is_cpu()) {
-    Tensor host = full(shape_, value, Device::CPU);
-    copy_(host);
-    return;
-  }
-  if (is_contiguous()) {
-    float* p = data();
-    for (int64_t i = 0, n = numel(); i < n; ++i) p[i] = value;
-    return;
-  }
-  copy_(full(shape_, value, Device::CPU));
+  if (numel() == 0) return;
+  IQNAS_DISPATCH(device(), fill_strided, layout(shape_, strides_, strides_), data(), value);
 }
 
 std::vector<float> Tensor::to_vector() const {

@@ -3,24 +3,33 @@
 # tests, the GPU benchmarks, their PyTorch reference and the ratios, a short GPU training run when
 # the CLI has one. Writes RESULTS_DIR/summary.json and RESULTS_DIR/summary.md plus one log per step.
 # Every step has its own timeout; failures are recorded and the script goes on; the whole run stays
-# under IQNAS_GPU_CHECK_BUDGET seconds (default 285).
+# under IQNAS_GPU_CHECK_BUDGET seconds (default 300).
 #
 # The GPU machine has no package registry and no compiler toolchain for this project's
 # dependencies, so the project is built elsewhere and the build folder carried over:
 #   here:  cmake --preset cuda && cmake --build build/cuda -j2 --target test_cuda test_nn_train_gpu bench_cuda
-#          scripts/gpu-check.sh --prepare      # bundles libbenchmark/libgomp into build/cuda/gpu-libs
+#          scripts/gpu-check.sh --prepare      # bundles the non-system libraries into build/cuda/gpu-libs
 #   there: scripts/gpu-check.sh RESULTS_DIR    # from the repository root
 # Environment: IQNAS_BUILD (default build/cuda), IQNAS_GPU_CHECK_BUDGET (seconds), PYTHON (python3).
+# A GPU check must not pass by skipping: IQNAS_REQUIRE_GPU=1 turns every skipped GPU test and an
+# empty benchmark into a failure that names the CUDA error, and the summary fails a test step that
+# skipped anything. TF32 stays off (the tests' tolerances are fp32's).
 set -u
+export IQNAS_REQUIRE_GPU=1
+unset IQNAS_CUDA_TF32
 BUILD=${IQNAS_BUILD:-build/cuda}
 PY=${PYTHON:-python3}
 
+BINS=("$BUILD/tests/cuda/test_cuda" "$BUILD/tests/nn_train/test_nn_train_gpu" "$BUILD/bench/cuda/bench_cuda")
+
 if [ "${1:-}" = "--prepare" ]; then
   mkdir -p "$BUILD/gpu-libs"
-  for bin in "$BUILD/bench/cuda/bench_cuda" "$BUILD/tests/cuda/test_cuda" "$BUILD/tests/nn_train/test_nn_train_gpu"; do
+  for bin in "${BINS[@]}"; do
     [ -x "$bin" ] || { echo "gpu-check --prepare: $bin not built" >&2; continue; }
-    # Libraries a stock Ubuntu + CUDA image may lack (Debian's libbenchmark soname, OpenMP runtime).
-    ldd "$bin" | awk '/libbenchmark|libgomp/ {print $3}' | while read -r lib; do cp -L "$lib" "$BUILD/gpu-libs/"; done
+    # Every library a stock Ubuntu + CUDA image may lack (Debian sonames such as libbenchmark's,
+    # the OpenMP runtime): all that ldd resolves except glibc, the C++ runtime and CUDA's own.
+    ldd "$bin" | awk '$3 ~ /^\// && $1 !~ /^(libc\.so|libm\.so|libmvec|libstdc\+\+|libgcc_s|libcuda|libcublas|ld-linux|libdl\.so|libpthread|librt\.so)/ {print $3}' |
+      while read -r lib; do cp -L "$lib" "$BUILD/gpu-libs/"; done
   done
   ls -l "$BUILD/gpu-libs"
   du -sh "$BUILD"
@@ -34,7 +43,7 @@ fi
 mkdir -p "$1" || exit 2
 RES=$(cd "$1" && pwd)
 ROOT=$(pwd)
-BUDGET=${IQNAS_GPU_CHECK_BUDGET:-285}
+BUDGET=${IQNAS_GPU_CHECK_BUDGET:-300}
 START=$(date +%s)
 STEPS="$RES/steps.tsv"
 : > "$STEPS"
@@ -82,23 +91,47 @@ run_step() {
 }
 skip_step() { printf '%s\tskipped\t-\t0\t%s\n' "$1" "$2" >> "$STEPS"; echo "== $1: skipped ($2)"; }
 
+# First what costs nothing and explains a failure to start: the device, and what each program loads.
 run_step nvidia-smi 15 "device, driver, memory" nvidia-smi
+chmod +x "${BINS[@]}" 2> /dev/null
+run_step ldd 5 "shared libraries of each program, in ldd.log" \
+  "${OURS[@]}" bash -c 'rc=0; for b in "$@"; do echo "== $b"; ldd "$b" || rc=1; ldd "$b" | grep -q "not found" && rc=1; done; exit $rc' ldd "${BINS[@]}"
 
 # gpu-labelled tests: through ctest when the build folder sits at the path it was configured at,
 # else the test programs directly (ctest's files hold absolute paths).
 CONF_ROOT=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD/CMakeCache.txt" 2>/dev/null)
 if [ "$CONF_ROOT" = "$ROOT" ] && command -v ctest > /dev/null; then
   run_step gpu-tests 90 "ctest -L gpu, junit in gpu-tests.xml" \
-    "${OURS[@]}" ctest --test-dir "$BUILD" -L gpu -j 8 --output-on-failure --timeout 60 --output-junit "$RES/gpu-tests.xml"
+    "${OURS[@]}" CUDA_LAUNCH_BLOCKING=1 ctest --test-dir "$BUILD" -L gpu -j 8 --output-on-failure --timeout 60 --output-junit "$RES/gpu-tests.xml"
 else
   run_step gpu-tests 90 "test programs run directly (build configured at '$CONF_ROOT', here '$ROOT'); xml per program" \
-    "${OURS[@]}" bash -c "rc=0; for t in tests/cuda/test_cuda tests/nn_train/test_nn_train_gpu; do
+    "${OURS[@]}" CUDA_LAUNCH_BLOCKING=1 bash -c "rc=0; for t in tests/cuda/test_cuda tests/nn_train/test_nn_train_gpu; do
                [ -x '$BUILD/'\$t ] || { echo missing \$t; rc=1; continue; }
                '$BUILD/'\$t --gtest_output=xml:'$RES/'\$(basename \$t).xml || rc=1; done; exit \$rc"
 fi
 
-run_step bench-cuda 75 "bench_cuda JSON in bench_cuda.json" \
-  "${OURS[@]}" "$BUILD/bench/cuda/bench_cuda" --benchmark_out="$RES/bench_cuda.json" --benchmark_out_format=json
+# The two benchmark groups run as separate programs with their own JSON, so that a crash or a
+# timeout in one keeps the other's results; bench_cuda.json merges what parsed.
+run_step bench-depthwise 40 "bench_cuda depthwise group, JSON in bench_depthwise.json" \
+  "${OURS[@]}" "$BUILD/bench/cuda/bench_cuda" --benchmark_filter=BM_Depthwise \
+  --benchmark_out="$RES/bench_depthwise.json" --benchmark_out_format=json
+run_step bench-train-step 40 "bench_cuda training-step group, JSON in bench_train_step.json" \
+  "${OURS[@]}" "$BUILD/bench/cuda/bench_cuda" --benchmark_filter=BM_TrainStep \
+  --benchmark_out="$RES/bench_train_step.json" --benchmark_out_format=json
+$PY - "$RES" <<'PYEOF'
+import json, os, sys
+res, merged, context = sys.argv[1], [], None
+for part in ("bench_depthwise.json", "bench_train_step.json"):
+    try:
+        d = json.load(open(os.path.join(res, part)))
+    except Exception as e:
+        print(f"gpu-check: {part} unusable ({e})")
+        continue
+    context = context or d.get("context")
+    merged += d.get("benchmarks", [])
+if merged:
+    json.dump({"context": context, "benchmarks": merged}, open(os.path.join(res, "bench_cuda.json"), "w"), indent=1)
+PYEOF
 
 run_step torch-reference 90 "PyTorch twin, JSON in torch_cuda.json" \
   env PYTHONUNBUFFERED=1 $PY bench/reference/torch_cuda.py --out "$RES/torch_cuda.json"
@@ -144,6 +177,14 @@ for x in glob.glob(os.path.join(res, "*.xml")):
             tests["failed"].append(case.get("classname", "") + "." + case.get("name", ""))
         elif case.find("skipped") is not None or case.get("status") in ("notrun", "skipped"):
             tests["skipped"] += 1
+# A skipped GPU test on the GPU machine is lost coverage: the test step fails.
+for s in steps:
+    if s["step"] == "gpu-tests" and tests["skipped"] > 0:
+        s["status"] = "failed"
+        s["note"] += f"; {tests['skipped']} tests skipped"
+    if s["step"] == "gpu-tests" and tests["tests"] == 0:
+        s["status"] = "failed"
+        s["note"] += "; no test results found"
 device = ""
 try:
     device = json.load(open(os.path.join(res, "torch_cuda.json"))).get("device", "")

@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <utility>
 #include <memory>
@@ -153,8 +154,13 @@ void guarded(benchmark::State& state) {
   try {
     Body(state);
   } catch (const std::exception& e) {
-    cuda::set_tf32(false);
-    cuda::empty_cache();
+    // After a sticky device fault every CUDA call throws: nothing may escape this handler, or
+    // std::terminate would cut the JSON output short and lose every earlier result.
+    try {
+      cuda::set_tf32(false);
+      cuda::empty_cache();
+    } catch (...) {
+    }
     state.SkipWithError(e.what());
   }
 }
@@ -183,9 +189,13 @@ void register_all() {
 }  // namespace iqnas
 
 int main(int argc, char** argv) {
-  if (!iqnas::cuda::available()) {
-    std::printf("bench_cuda: no CUDA device; nothing to measure\n");
-    return 0;
+  const std::string why = iqnas::cuda::unavailable_reason();
+  if (!why.empty()) {
+    // Under gpu-check (IQNAS_REQUIRE_GPU=1) a missing device is a failure, not an empty result.
+    const char* req = std::getenv("IQNAS_REQUIRE_GPU");
+    const bool required = req && req[0] == '1';
+    std::printf("bench_cuda: no usable CUDA device (%s); nothing to measure\n", why.c_str());
+    return required ? 1 : 0;
   }
   iqnas::register_all();
   benchmark::Initialize(&argc, argv);

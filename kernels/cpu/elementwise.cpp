@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "kernels/elementwise.h"
 
 #include <vector>
@@ -171,6 +172,8 @@ void sum_all(const float* x, float* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) acc += x[i];
   out[0] = static_cast<float>(acc);
 }
+
+void broadcast_scalar(const float* s, float* y, int64_t n) { std::fill_n(y, n, s[0]); }
 
 }  // namespace cpu
 }  // namespace iqnas

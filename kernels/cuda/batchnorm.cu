@@ -202,16 +202,6 @@ __global__ void k_bn_update_running(long long M, int C, float eps, float momentu
   running_var[c] = float((1.0 - momentum) * running_var[c] + momentum * var);
 }
 
-int sm_count() {
-  static int n = [] {
-    int dev = 0, v = 0;
-    IQNAS_CUDA_CHECK(cudaGetDevice(&dev));
-    IQNAS_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev));
-    return v > 0 ? v : 1;
-  }();
-  return n;
-}
-
 // Block rows of pass 1: about four blocks per multiprocessor, each block row owning >= kTy rows.
 int partial_rows(const BnArgs& a) {
   const int bx = int((a.C + kTx - 1) / kTx);

@@ -10,11 +10,16 @@
 
 namespace iqnas::cuda {
 inline void check(cudaError_t e, const char* what, const char* file, int line) {
-  if (e != cudaSuccess)
+  if (e != cudaSuccess) {
+    // A failed call also leaves its error for cudaGetLastError: clear it, or the next launch
+    // check would report this error again under that kernel's name.
+    cudaGetLastError();
     throw std::runtime_error(std::string("CUDA error in ") + what + " at " + file + ":" +
                              std::to_string(line) + ": " + cudaGetErrorString(e));
+  }
 }
 cudaStream_t stream();  // the stream every kernel of this backend runs on
+int sm_count();         // multiprocessors of the device (grids are sized by it)
 
 // Temporary device buffer from the caching allocator, returned to the cache at scope exit. Safe
 // because every kernel runs on stream(): a later user of the block is ordered after this one's work.
@@ -36,7 +41,11 @@ class Scratch {
 #define IQNAS_CUDA_LAUNCH_CHECK() IQNAS_CUDA_CHECK(cudaGetLastError())
 
 // Grid for a 1-D loop over n elements with 256-thread blocks (grid-stride loops cover the rest).
+// The CPU emulation (tests/cuda_emu) lowers the cap to force the grid-stride paths.
+#ifndef IQNAS_GRID_CAP
+#define IQNAS_GRID_CAP (65535LL * 8)
+#endif
 inline unsigned iqnas_grid(long long n) {
-  long long b = (n + 255) / 256;
-  return static_cast<unsigned>(b < 1 ? 1 : (b > 65535 * 8 ? 65535 * 8 : b));
+  const long long b = (n + 255) / 256, cap = IQNAS_GRID_CAP;
+  return static_cast<unsigned>(b < 1 ? 1 : (b > cap ? cap : b));
 }

@@ -197,16 +197,6 @@ __global__ void k_sum_partials(const float* __restrict__ partial, int P, long lo
   }
 }
 
-int sm_count() {
-  static int n = [] {
-    int dev = 0, v = 0;
-    IQNAS_CUDA_CHECK(cudaGetDevice(&dev));
-    IQNAS_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev));
-    return v > 0 ? v : 1;
-  }();
-  return n;
-}
-
 [[noreturn]] void unsupported(const DwConvArgs& a) {
   throw std::invalid_argument("cuda depthwise conv: kernel " + std::to_string(a.K) + " stride " +
                               std::to_string(a.stride) + " is not supported (K in {3, 5, 7}, stride 1 or 2)");

@@ -1,11 +1,13 @@
 // Caching device allocator: freed blocks are kept in size-bucketed free lists and reused, so a
 // training step does no cudaMalloc after the first one. Sizes are rounded up to 512 bytes (small)
 // or 2 MiB (large) so that blocks of slightly different sizes share buckets.
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <new>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "kernels/cuda/check.h"
 #include "kernels/device.h"
@@ -16,13 +18,22 @@ struct Cache {
   std::mutex mu;
   std::multimap<size_t, void*> free_blocks;     // size -> block
   std::unordered_map<void*, size_t> live;       // block -> size
+  std::unordered_set<void*> pinned;              // blocks from cudaMallocHost (alloc_host)
   ~Cache() = default;  // the driver releases memory at exit
 };
+// Under the CPU emulation (tests/cuda_emu) every block has its exact size and goes straight back
+// to the runtime, so that AddressSanitizer sees each overrun and each use after free.
+#ifdef IQNAS_CUDA_EMULATION
+constexpr bool kCaching = false;
+#else
+constexpr bool kCaching = true;
+#endif
 Cache& cache() {
   static Cache* c = new Cache;  // never destroyed: frees may come from static destructors
   return *c;
 }
 size_t round_size(size_t b) {
+  if (!kCaching) return b;
   const size_t q = b < (1u << 20) ? 512 : (2u << 20);
   return (b + q - 1) / q * q;
 }
@@ -30,9 +41,16 @@ size_t round_size(size_t b) {
 
 bool compiled() { return true; }
 
-bool available() {
+bool available() { return unavailable_reason().empty(); }
+
+std::string unavailable_reason() {
   int n = 0;
-  return cudaGetDeviceCount(&n) == cudaSuccess && n > 0;
+  const cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess) {
+    cudaGetLastError();
+    return std::string("cudaGetDeviceCount failed: ") + cudaGetErrorString(e) + " (error " + std::to_string(int(e)) + ")";
+  }
+  return n > 0 ? std::string() : "cudaGetDeviceCount found no device";
 }
 
 cudaStream_t stream() {
@@ -44,12 +62,22 @@ cudaStream_t stream() {
   return s;
 }
 
+int sm_count() {
+  static int n = [] {
+    int dev = 0, v = 0;
+    IQNAS_CUDA_CHECK(cudaGetDevice(&dev));
+    IQNAS_CUDA_CHECK(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, dev));
+    return v > 0 ? v : 1;
+  }();
+  return n;
+}
+
 void* alloc(std::size_t bytes) {
   const size_t size = round_size(bytes ? bytes : 1);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
   auto it = c.free_blocks.lower_bound(size);
-  if (it != c.free_blocks.end() && it->first <= size * 2) {
+  if (kCaching && it != c.free_blocks.end() && it->first <= size * 2) {
     void* p = it->second;
     c.live[p] = it->first;
     c.free_blocks.erase(it);
@@ -72,8 +100,15 @@ void free(void* p) {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
   auto it = c.live.find(p);
-  if (it == c.live.end()) return;
-  c.free_blocks.emplace(it->second, p);
+  if (it == c.live.end()) {
+    // A double free or a pointer this allocator never gave out: memory corruption, stop here.
+    std::fprintf(stderr, "iqnas: cuda::free(%p): not a live block of the device allocator\n", p);
+    std::abort();
+  }
+  if (kCaching)
+    c.free_blocks.emplace(it->second, p);
+  else
+    IQNAS_CUDA_CHECK(cudaFree(p));
   c.live.erase(it);
 }
 
@@ -101,9 +136,16 @@ void memset_zero(void* dst, std::size_t bytes) {
 }
 void synchronize() { IQNAS_CUDA_CHECK(cudaStreamSynchronize(stream())); }
 
+// Pinned blocks are remembered here rather than asked of the runtime at free time: a loader freed
+// by a static destructor runs after the runtime has unloaded, when every query fails.
 void* alloc_host(std::size_t bytes) {
   void* p = nullptr;
-  if (available() && cudaMallocHost(&p, bytes) == cudaSuccess) return p;
+  if (available() && cudaMallocHost(&p, bytes) == cudaSuccess) {
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mu);
+    c.pinned.insert(p);
+    return p;
+  }
   cudaGetLastError();
   p = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
   if (!p) throw std::bad_alloc();
@@ -112,13 +154,21 @@ void* alloc_host(std::size_t bytes) {
 
 void free_host(void* p) {
   if (!p) return;
-  cudaPointerAttributes attr;
-  if (cudaPointerGetAttributes(&attr, p) == cudaSuccess && attr.type == cudaMemoryTypeHost)
-    IQNAS_CUDA_CHECK(cudaFreeHost(p));
-  else {
-    cudaGetLastError();
+  Cache& c = cache();
+  std::unique_lock<std::mutex> lock(c.mu);
+  if (c.pinned.erase(p) == 0) {
+    lock.unlock();
     std::free(p);
+    return;
   }
+  lock.unlock();
+  // After the runtime has unloaded (exit) the process is ending and the driver reclaims the block.
+  const cudaError_t e = cudaFreeHost(p);
+  if (e == cudaErrorCudartUnloading) {
+    cudaGetLastError();
+    return;
+  }
+  IQNAS_CUDA_CHECK(e);
 }
 
 }  // namespace iqnas::cuda

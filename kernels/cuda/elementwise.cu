@@ -1,5 +1,4 @@
-// CUDA twins of kernels/cpu/elementwise.cpp. Grid-stride loops; reductions use one thread per
-// output (rows are short and many in the shapes this project sees).
+// CUDA twins of kernels/cpu/elementwise.cpp: grid-stride loops. The reductions are in reduce.cu.
 #include "kernels/act_math.h"
 #include "kernels/cuda/check.h"
 #include "kernels/elementwise.h"
@@ -32,15 +31,6 @@ __global__ void k_mul_channels(const float* x, const float* g, float* y, long lo
     y[i] = x[i] * g[n * C + c];
   }
 }
-__global__ void k_mul_channels_grad_gate(const float* x, const float* gy, float* gg, long long S,
-                                         long long C, long long NC) {
-  IQNAS_GRID_LOOP(i, NC) {
-    const long long n = i / C, c = i % C;
-    float acc = 0.f;
-    for (long long s = 0; s < S; ++s) acc += x[(n * S + s) * C + c] * gy[(n * S + s) * C + c];
-    gg[i] = acc;
-  }
-}
 __global__ void k_scale_rows(const float* w, const float* x, float* y, long long D, long long total,
                              bool accumulate) {
   IQNAS_GRID_LOOP(i, total) {
@@ -48,30 +38,8 @@ __global__ void k_scale_rows(const float* w, const float* x, float* y, long long
     y[i] = accumulate ? y[i] + v : v;
   }
 }
-__global__ void k_dot_rows(const float* a, const float* b, float* out, long long N, long long D) {
-  IQNAS_GRID_LOOP(n, N) {
-    float acc = 0.f;
-    for (long long d = 0; d < D; ++d) acc += a[n * D + d] * b[n * D + d];
-    out[n] = acc;
-  }
-}
-__global__ void k_sum_columns(const float* x, float* out, long long M, long long D) {
-  IQNAS_GRID_LOOP(d, D) {
-    float acc = 0.f;
-    for (long long m = 0; m < M; ++m) acc += x[m * D + d];
-    out[d] = acc;
-  }
-}
 __global__ void k_add_bias(float* y, const float* b, long long D, long long total) {
   IQNAS_GRID_LOOP(i, total) y[i] += b[i % D];
-}
-__global__ void k_avgpool_forward(const float* x, float* y, long long S, long long C, long long NC) {
-  IQNAS_GRID_LOOP(i, NC) {
-    const long long n = i / C, c = i % C;
-    float acc = 0.f;
-    for (long long s = 0; s < S; ++s) acc += x[(n * S + s) * C + c];
-    y[i] = acc / static_cast<float>(S);
-  }
 }
 __global__ void k_avgpool_backward(const float* gy, float* gx, long long S, long long C, long long total) {
   IQNAS_GRID_LOOP(i, total) {
@@ -79,18 +47,8 @@ __global__ void k_avgpool_backward(const float* gy, float* gx, long long S, long
     gx[i] = gy[n * C + c] / static_cast<float>(S);
   }
 }
-// One block reduces everything: sum_all is used on small tensors (losses), not in hot loops.
-__global__ void k_sum_all(const float* x, float* out, long long n) {
-  __shared__ float part[256];
-  float acc = 0.f;
-  for (long long i = threadIdx.x; i < n; i += 256) acc += x[i];
-  part[threadIdx.x] = acc;
-  __syncthreads();
-  for (int s = 128; s > 0; s >>= 1) {
-    if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) out[0] = part[0];
+__global__ void k_broadcast_scalar(const float* s, float* y, long long n) {
+  IQNAS_GRID_LOOP(i, n) y[i] = s[0];
 }
 #undef IQNAS_GRID_LOOP
 }  // namespace
@@ -115,28 +73,13 @@ void mul(const float* a, const float* b, float* y, int64_t n) { IQNAS_LAUNCH(k_m
 void mul_channels(const float* x, const float* g, float* y, int64_t N, int64_t S, int64_t C) {
   IQNAS_LAUNCH(k_mul_channels, N * S * C, x, g, y, S, C, N * S * C);
 }
-void mul_channels_grad_gate(const float* x, const float* gy, float* gg, int64_t N, int64_t S, int64_t C) {
-  IQNAS_LAUNCH(k_mul_channels_grad_gate, N * C, x, gy, gg, S, C, N * C);
-}
 void scale_rows(const float* w, const float* x, float* y, int64_t N, int64_t D, bool accumulate) {
   IQNAS_LAUNCH(k_scale_rows, N * D, w, x, y, D, N * D, accumulate);
 }
-void dot_rows(const float* a, const float* b, float* out, int64_t N, int64_t D) {
-  IQNAS_LAUNCH(k_dot_rows, N, a, b, out, N, D);
-}
-void sum_columns(const float* x, float* out, int64_t M, int64_t D) {
-  IQNAS_LAUNCH(k_sum_columns, D, x, out, M, D);
-}
 void add_bias(float* y, const float* b, int64_t M, int64_t D) { IQNAS_LAUNCH(k_add_bias, M * D, y, b, D, M * D); }
-void avgpool_forward(const float* x, float* y, int64_t N, int64_t S, int64_t C) {
-  IQNAS_LAUNCH(k_avgpool_forward, N * C, x, y, S, C, N * C);
-}
 void avgpool_backward(const float* gy, float* gx, int64_t N, int64_t S, int64_t C) {
   IQNAS_LAUNCH(k_avgpool_backward, N * S * C, gy, gx, S, C, N * S * C);
 }
-void sum_all(const float* x, float* out, int64_t n) {
-  k_sum_all<<<1, 256, 0, stream()>>>(x, out, n);
-  IQNAS_CUDA_LAUNCH_CHECK();
-}
+void broadcast_scalar(const float* s, float* y, int64_t n) { IQNAS_LAUNCH(k_broadcast_scalar, n, s, y, n); }
 
 }  // namespace iqnas::cuda

@@ -89,6 +89,8 @@ Var weighted_sum(const std::vector<Var>& xv, const std::vector<Var>& wv) {
     ws.push_back(wv[i].value().contiguous());
     check_shape("weighted_sum", "input", xs[i], xs[0].shape());
     check_shape("weighted_sum", "weight", ws[i], {xs[0].dim(0)});
+    check_same_device("weighted_sum", xs[i], xs[0]);
+    check_same_device("weighted_sum", ws[i], xs[0]);
   }
   const int64_t N = xs[0].dim(0), D = xs[0].numel() / N;
   Tensor y = empty_like(xs[0]);
@@ -220,8 +222,11 @@ Var sum(const Var& xv) {
   Tensor y = Tensor::empty({}, x.device());
   IQNAS_DISPATCH(x.device(), sum_all, x.data(), y.data(), x.numel());
   const Shape xs = x.shape();
-  return make_result(y, "sum", {xv}, [xs](const Tensor& gy, const std::vector<bool>&) {
-    return std::vector<Tensor>{Tensor::full(xs, gy.item(), gy.device())};
+  return make_result(y, "sum", {xv}, [xs](const Tensor& gy0, const std::vector<bool>&) {
+    const Tensor gy = gy0.contiguous();
+    Tensor gx = Tensor::empty(xs, gy.device());
+    IQNAS_DISPATCH(gy.device(), broadcast_scalar, gy.data(), gx.data(), gx.numel());  // no host round trip
+    return std::vector<Tensor>{gx};
   });
 }
 

@@ -113,6 +113,7 @@ Var linear(const Var& x, const Var& w, const Var& b) {
   Var y = pointwise_conv(x, w);
   if (!b.defined()) return y;
   check_shape("linear", "bias", b.value(), {w.dim(0)});
+  check_same_device("linear", y.value(), b.value());
   Tensor out = y.value().clone();
   const Tensor bias = b.value().contiguous();
   IQNAS_DISPATCH(out.device(), add_bias, out.data(), bias.data(), out.dim(0), out.dim(1));

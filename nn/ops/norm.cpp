@@ -14,8 +14,10 @@ Var batch_norm(const Var& xv, const Var& gv, const Var& bv, const BatchNormState
   const Tensor x = xv.value().contiguous(), gamma = gv.value().contiguous(), beta = bv.value().contiguous();
   const int64_t C = detail::channels(x);
   for (const Tensor* t : {&gamma, &beta, static_cast<const Tensor*>(s.running_mean),
-                          static_cast<const Tensor*>(s.running_var)})
+                          static_cast<const Tensor*>(s.running_var)}) {
     check_shape("batch_norm", "parameter", *t, {C});
+    check_same_device("batch_norm", x, *t);  // a host pointer in a CUDA kernel is an illegal address
+  }
   BnArgs a;
   a.M = detail::rows(x), a.C = C, a.eps = s.eps;
   Tensor y = empty_like(x);

@@ -2,6 +2,7 @@
 // batch 1, stride 2, unaligned pointers). Tolerances are relative to 1 + max |reference|.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <limits>
 #include <string>
 
@@ -48,6 +49,24 @@ TEST(CudaGemm, AllTransposesWithStridesAlphaBeta) {
           for (int64_t j = N; j < ldc; ++j) got[size_t(m * ldc + j)] = ref[size_t(m * ldc + j)] = 0.f;
         EXPECT_LT(err(got, ref), kTolDirect) << "ta " << ta << " tb " << tb << " beta " << beta;
       }
+}
+
+TEST(CudaGemm, Tf32IsOptInAndWithinItsPrecision) {
+  REQUIRE_GPU();  // also turns TF32 off
+  const int64_t M = 64, N = 48, K = 256;
+  const auto A = randn(size_t(M * K), 4), B = randn(size_t(K * N), 5);
+  std::vector<float> C(size_t(M * N));
+  cpu::gemm(false, false, M, N, K, 1.f, A.data(), K, B.data(), N, 0.f, C.data(), N);
+  DevBuf<float> dA(A), dB(B), dC(size_t(M * N));
+  cuda::gemm(false, false, M, N, K, 1.f, dA.get(), K, dB.get(), N, 0.f, dC.get(), N);
+  const double fp32 = err(dC.host(), C);
+  cuda::set_tf32(true);
+  cuda::gemm(false, false, M, N, K, 1.f, dA.get(), K, dB.get(), N, 0.f, dC.get(), N);
+  cuda::set_tf32(false);
+  const double tf32 = err(dC.host(), C);
+  EXPECT_LT(fp32, kTolDirect);
+  EXPECT_LT(tf32, 1e-2);   // 10-bit mantissas: about 1e-3 relative per product
+  EXPECT_GT(tf32, fp32);   // and TF32 really was in use
 }
 
 TEST(CudaGemm, TallPointwiseShape) {
@@ -171,6 +190,25 @@ TEST(CudaDepthwise, LongReductionForTheWeightGradient) {
   check_dw(dw_args(16, 28, 28, 24, 5, 1), 0);
   check_dw(dw_args(16, 28, 28, 24, 3, 2), 0);
 }
+// The paper preset's depthwise layers at the training batch (256; 64 for the 56x56 layers, whose CPU
+// reference is the slow part). Under the CPU emulation (tests/cuda_emu) the same layers run at a
+// small batch: the shapes, not the batch, are what the emulation checks.
+int paper_batch(int batch) {
+#ifdef IQNAS_CUDA_EMULATION
+  return batch > 0 ? 1 : 0;
+#else
+  return batch;
+#endif
+}
+TEST(CudaDepthwise, PaperShapesAtTrainingBatch) {
+  REQUIRE_GPU();
+  check_dw(dw_args(paper_batch(64), 56, 56, 144, 5, 1), 0);
+  check_dw(dw_args(paper_batch(64), 56, 56, 144, 5, 2), 0);
+  check_dw(dw_args(paper_batch(256), 56, 56, 144, 3, 1), 0);
+  check_dw(dw_args(paper_batch(256), 28, 28, 240, 5, 1), 0);
+  check_dw(dw_args(paper_batch(256), 14, 14, 480, 3, 1), 0);
+  check_dw(dw_args(paper_batch(256), 7, 7, 960, 5, 1), 0);
+}
 TEST(CudaDepthwise, UnsupportedKernelThrows) {
   REQUIRE_GPU();
   DwConvArgs a = dw_args(1, 5, 5, 4, 9, 1);
@@ -227,6 +265,39 @@ TEST(CudaBatchNorm, MatchesCpu) {
   check_bn(5000, 24, 50.f, true);       // |mean| >> std
   check_bn(33, 8, 0.f, false);          // no gamma/beta
   check_bn(2 * 56 * 56, 144, 0.f, true);  // a paper-preset layer at batch 2
+}
+
+TEST(CudaBatchNorm, PaperShapesAndTheFoldPath) {
+  REQUIRE_GPU();
+  // 300 000 rows of 16 channels: each thread of pass 1 folds several 64-row float runs into double.
+  check_bn(paper_batch(256) >= 256 ? 300000 : 3000, 16, 3.f, true);
+  check_bn(int64_t(paper_batch(256)) * 56 * 56, 144, 0.f, true);  // the heaviest BN of the paper preset
+}
+
+// ---- reductions --------------------------------------------------------------------------------
+TEST(CudaReduce, RowAndColumnReductionsMatchTheCpu) {
+  REQUIRE_GPU();
+  // (N, S, C): a single row, one column, more columns than a block, and long spatial runs.
+  for (auto [N, S, C] : {std::array<int64_t, 3>{1, 1, 1}, {3, 7, 33}, {2, 1000, 144}, {5, 49, 960}, {1, 20000, 16}}) {
+    const std::string what = std::to_string(N) + "x" + std::to_string(S) + "x" + std::to_string(C);
+    const size_t n = size_t(N * S * C);
+    const auto x = randn(n, 41, 1.f, 0.5f), g = randn(n, 42);
+    std::vector<float> pool(static_cast<size_t>(N * C)), gate(pool.size()), cols(static_cast<size_t>(C)),
+        dots(static_cast<size_t>(N));
+    cpu::avgpool_forward(x.data(), pool.data(), N, S, C);
+    cpu::mul_channels_grad_gate(x.data(), g.data(), gate.data(), N, S, C);
+    cpu::sum_columns(x.data(), cols.data(), N * S, C);
+    cpu::dot_rows(x.data(), g.data(), dots.data(), N, S * C);
+    DevBuf<float> dx(x), dg(g), dpool(pool.size()), dgate(gate.size()), dcols(cols.size()), ddots(dots.size());
+    cuda::avgpool_forward(dx.get(), dpool.get(), N, S, C);
+    cuda::mul_channels_grad_gate(dx.get(), dg.get(), dgate.get(), N, S, C);
+    cuda::sum_columns(dx.get(), dcols.get(), N * S, C);
+    cuda::dot_rows(dx.get(), dg.get(), ddots.get(), N, S * C);
+    EXPECT_LT(err(dpool.host(), pool), kTolDirect) << what << " avgpool";
+    EXPECT_LT(err(dgate.host(), gate), kTolReduce) << what << " SE gate gradient";
+    EXPECT_LT(err(dcols.host(), cols), kTolDirect) << what << " sum_columns";
+    EXPECT_LT(err(ddots.host(), dots), kTolDirect) << what << " dot_rows";
+  }
 }
 
 // ---- losses --------------------------------------------------------------------------------------

@@ -6,13 +6,11 @@
 #include <unistd.h>
 
 #include "nn/checkpoint.h"
+#include "tests/cuda/cuda_test_util.h"  // REQUIRE_GPU
 #include "tests/nn_train/train_util.h"
 
 namespace iqnas {
 namespace {
-
-#define REQUIRE_GPU() \
-  if (!cuda::available()) GTEST_SKIP() << "no CUDA device"
 
 void expect_near(Module& a, Module& b, double tol) {
   const auto x = test::snapshot(a), y = test::snapshot(b);
