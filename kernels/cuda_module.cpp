@@ -33,11 +33,10 @@ struct DeviceApi {
 #ifdef IQNAS_CUDA_MODULE
 
 extern "C" __attribute__((visibility("default"))) const iqnas::cuda_module::DeviceApi* iqnas_cuda_device_api() {
-  using namespace iqnas::cuda;
-  static const iqnas::cuda_module::DeviceApi api{&available,   &alloc,    &free,        &empty_cache,
-                                                 &copy_h2d,    &copy_d2h, &copy_d2d,    &memset_zero,
-                                                 &synchronize, &alloc_host, &free_host,
-                                                 &unavailable_reason};
+  namespace c = iqnas::cuda;
+  static const iqnas::cuda_module::DeviceApi api{&c::available,   &c::alloc,      &c::free,        &c::empty_cache,
+                                                 &c::copy_h2d,    &c::copy_d2h,   &c::copy_d2d,    &c::memset_zero,
+                                                 &c::synchronize, &c::alloc_host, &c::free_host,   &c::unavailable_reason};
   return &api;
 }
 
