@@ -38,10 +38,8 @@ endforeach()
 install(TARGETS ${IQNAS_EXPORTED} EXPORT iqnasTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-if(TARGET iqnas)
-  install(TARGETS iqnas RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-endif()
-if(TARGET iqnas_cuda)  # the CUDA backend, opened at run time from bin/../lib (kernels/cuda_module.cpp)
+install(TARGETS iqnas RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(IQNAS_HAVE_CUDA)  # the CUDA backend, opened at run time from bin/../lib (kernels/cuda_module.cpp)
   install(TARGETS iqnas_cuda LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
 
