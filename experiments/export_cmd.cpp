@@ -93,7 +93,7 @@ int run_export(const std::vector<std::string>& argv) {
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
   data::LoaderOptions lo;
   lo.batch_size = std::min<int64_t>(images, d.test->size());
-  lo.threads = std::min(threads, 2), lo.shuffle = false, lo.augment = d.eval_aug;
+  lo.threads = threads, lo.shuffle = false, lo.augment = d.eval_aug;
   data::Loader loader(d.test, lo);
   const data::Batch b = loader.next();
   const Tensor x = batch_images(b, Device::CPU);
