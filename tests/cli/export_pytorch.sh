@@ -19,9 +19,9 @@ done
 
 # A tiny run whose supernet has weights of realistic magnitudes in every layer (a few training
 # steps leave the SE and head layers near their N(0, 0.01) start, where e.g. the SE gate's shape
-# would hardly show in the logits): one training step (one epoch) writes a checkpoint with the supernet's
-# tensor names and shapes; then BN statistics and affine parameters and the linear layers are
-# drawn at random (seeded), the convolutions keep their Kaiming initialisation.
+# would hardly show in the logits): one training step (one epoch) writes a checkpoint with the
+# supernet's tensor names and shapes; then BN statistics and affine parameters and the linear
+# layers are drawn at random (seeded); the convolutions keep their Kaiming initialisation.
 r=$dir/run
 "$iqnas" supernet heaviest --run "$r" --space tiny --train-images 64 --batch-size 64 --stop-after 1 --threads 1 > "$dir/heaviest.log" 2>&1 ||
   { cat "$dir/heaviest.log"; fail "iqnas supernet heaviest failed"; }
