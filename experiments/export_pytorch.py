@@ -221,13 +221,10 @@ def main():
 
     torch.manual_seed(0)
     model = Network(desc["space"], desc["architecture"]).eval()
-    try:
-        missing, unexpected = model.load_state_dict(weights, strict=False)
-    except RuntimeError as e:  # a shape differs: the rebuilt network is not the exported one
+    try:  # strict: every tensor must be there with its shape (BN's num_batches_tracked, absent, defaults to 0)
+        model.load_state_dict(weights)
+    except RuntimeError as e:  # a missing, unexpected or differently shaped tensor: not the exported network
         fail("the weights do not fit the rebuilt network: %s" % e)
-    missing = [k for k in missing if not k.endswith("num_batches_tracked")]  # a torch-only BN counter
-    if missing or unexpected:
-        fail("the weights do not fit the rebuilt network: missing %s, unexpected %s" % (missing, unexpected))
     print("rebuilt %s network: %d parameters, %d tensors loaded; timm arch_def %s"
           % (desc["space"]["name"], sum(t.numel() for t in model.parameters()), len(weights),
              json.dumps(desc.get("timm_arch_def"))))
