@@ -9,8 +9,8 @@
 namespace iqnas::cli {
 
 const std::vector<std::string>& pipeline_stages() {
-  static const std::vector<std::string> stages{"heaviest",       "reorder", "supernet", "lut",     "contrib", "sample-eval",
-                                               "predictor-eval", "search",  "measure",  "finetune", "report"};
+  static const std::vector<std::string> stages{"heaviest", "reorder", "supernet", "lut",      "contrib", "sample-eval",
+                                               "predictor-eval", "search", "measure", "finetune", "export", "report"};
   return stages;
 }
 
