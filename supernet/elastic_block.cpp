@@ -49,6 +49,34 @@ void ElasticBlock::init_from_heaviest() {
     if (p != top) copy_bn(*project_bn_[p], *project_bn_[top]);
 }
 
+ChannelImportance ElasticBlock::zero_importance() const {
+  return {std::vector<double>(static_cast<size_t>(mid_max_), 0.0), std::vector<double>(static_cast<size_t>(hid_max_), 0.0)};
+}
+
+void ElasticBlock::add_channel_importance(ChannelImportance& imp) const {
+  add_taylor_importance(expand_->weight, 0, imp.channels);
+  for (const auto& dw : dw_) add_taylor_importance(dw->weight, 2, imp.channels);
+  add_taylor_importance(se_expand_->weight, 0, imp.channels);
+  add_taylor_importance(se_reduce_->weight, 0, imp.hidden);
+}
+
+void ElasticBlock::permute_channels(const std::vector<int>& channels, const std::vector<int>& hidden) {
+  check_permutation(channels, static_cast<size_t>(mid_max_), "the channel order");
+  check_permutation(hidden, static_cast<size_t>(hid_max_), "the hidden-unit order");
+  NoGradGuard no_grad;
+  permute_dim(expand_->weight.value(), 0, channels);
+  permute_bn(*expand_bn_, channels);
+  for (size_t i = 0; i < dw_.size(); ++i) {
+    permute_dim(dw_[i]->weight.value(), 2, channels);
+    permute_bn(*dw_bn_[i], channels);
+  }
+  permute_dim(se_reduce_->weight.value(), 1, channels);
+  permute_dim(se_reduce_->weight.value(), 0, hidden), permute_dim(se_reduce_->bias.value(), 0, hidden);
+  permute_dim(se_expand_->weight.value(), 1, hidden);
+  permute_dim(se_expand_->weight.value(), 0, channels), permute_dim(se_expand_->bias.value(), 0, channels);
+  permute_dim(project_->weight.value(), 1, channels);
+}
+
 InvertedResidualWeights ElasticBlock::weights(int config) {
   const BlockConfig c = space_.config(config);
   const int mid = space_.expanded(in, c.expansion), hid = space_.se_hidden(mid);

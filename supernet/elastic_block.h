@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "nn/layers.h"
+#include "supernet/channel_order.h"
 #include "supernet/inverted_residual.h"
 #include "supernet/space.h"
 
@@ -40,6 +41,12 @@ class ElasticBlock : public Module {
   // every other configuration from them: smaller depthwise kernels from the centre of the largest
   // (with its BN), every projection BN from the heaviest (expansion, SE) pair's.
   void init_from_heaviest();
+  // Channel reordering (supernet/reorder.h): adds the Taylor importance of the expansion channels and
+  // SE hidden units from the current gradients, and permutes both (function-preserving for every
+  // configuration that uses all channels).
+  void add_channel_importance(ChannelImportance& imp) const;
+  void permute_channels(const std::vector<int>& channels, const std::vector<int>& hidden);
+  ChannelImportance zero_importance() const;
 
   int in, out, stride;
   Act act;

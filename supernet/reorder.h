@@ -20,11 +20,6 @@ namespace iqnas {
 // that has images).
 std::vector<int64_t> first_per_class(const data::Dataset& d, double fraction);
 
-struct ChannelImportance {  // one block
-  std::vector<double> channels;  // per expansion channel (the largest expansion)
-  std::vector<double> hidden;    // per SE hidden unit
-};
-
 // Taylor importance of every block ([stage][block]) of the heaviest architecture, accumulated over
 // one pass of `data` (eval mode: BN statistics are untouched; weights unchanged).
 std::vector<std::vector<ChannelImportance>> channel_importance(Supernet& net, std::shared_ptr<const data::Dataset> data,
