@@ -61,7 +61,7 @@ int run_lut_check(const std::vector<std::string>& argv) {
   const SearchSpace s = find_space(a.has("space") ? a.str("space") : predictor::latency_table_space(lut));
   predictor::LatencyTable t = predictor::load_latency_table(lut, s);
   if (t.correction_networks > 0 || t.slope != 1.0 || t.intercept_ms != 0.0)
-    progress_note( "lut-check: %s carries a correction (slope %.4f, intercept %.4f ms); checking its raw sums\n",
+    progress_note("lut-check: %s carries a correction (slope %.4f, intercept %.4f ms); checking its raw sums\n",
                   lut.c_str(), t.slope, t.intercept_ms);
   const double stored_slope = t.slope, stored_intercept = t.intercept_ms;
   const int stored_networks = t.correction_networks;

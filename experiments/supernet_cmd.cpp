@@ -224,9 +224,9 @@ int run_supernet(const std::vector<std::string>& argv) {
       load_heaviest(net, dir, weights);
       init_supernet_from_heaviest(net);
       progress_note("supernet: initialised from %s\n",
-                   fs::exists(dir + "/reordered.safetensors") ? "reordered.safetensors"
-                                                              : ("the " + std::string(weight_source_name(weights)) +
-                                                                 " weights of heaviest.safetensors (not reordered)").c_str());
+                    fs::exists(dir + "/reordered.safetensors") ? "reordered.safetensors"
+                                                               : ("the " + std::string(weight_source_name(weights)) +
+                                                                  " weights of heaviest.safetensors (not reordered)").c_str());
     }
     auto teacher = load_teacher(s, dir, weights);
     report_summary(o, doc, stage, train_supernet(net, *teacher, d.train, d.train_aug, cfg, {"supernet", ckpt, dir + "/supernet.csv"}));

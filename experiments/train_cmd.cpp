@@ -78,9 +78,8 @@ int run_train(const std::vector<std::string>& argv) {
   const data::AugmentConfig& test_aug = d.eval_aug;
   const int in_c = train_aug.out_channels ? train_aug.out_channels : train->channels();
   SmallConvNet net(in_c, train->num_classes(), width, rng);
-  progress_note("iqnas train: %s, %lld training / %lld test images, %lld parameters, %d epochs\n",
-               dataset.c_str(), (long long)train_set->size(), (long long)test->size(),
-               (long long)net.num_parameters(), cfg.epochs);
+  progress_note("iqnas train: %s, %lld training / %lld test images, %lld parameters, %d epochs\n", dataset.c_str(),
+                (long long)train_set->size(), (long long)test->size(), (long long)net.num_parameters(), cfg.epochs);
   const TrainResult r = train_classifier(net, train_set, test, train_aug, test_aug, cfg);
 
   save_checkpoint(out + "/model.safetensors", net, {{"model", "small_convnet"}, {"dataset", dataset}});

@@ -98,7 +98,7 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
     sum.resumed_from = start;
     if (cfg.progress)
       progress_note("%s: resuming from %s at step %lld of %lld\n", files.name.c_str(), files.checkpoint.c_str(),
-                   (long long)start, (long long)total);
+                    (long long)start, (long long)total);
   }
   auto save = [&](int64_t steps_done) {
     if (files.checkpoint.empty()) return;
