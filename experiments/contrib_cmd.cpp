@@ -6,7 +6,8 @@
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/datasets.h"
-#include "experiments/progress.h"
+#include "experiments/output.h"
+#include "util/progress.h"
 #include "experiments/run_folder.h"
 #include "predictor/contribution_predictor.h"
 #include "util/atomic_file.h"
@@ -14,7 +15,7 @@
 namespace iqnas::cli {
 namespace {
 
-const char* kHelp = R"(usage: iqnas contrib --run DIR [options]
+const char* kHelp = R"(usage: iqnas contrib --run DIR [options] [--json] [--quiet]
 
 Measures, on the trained supernet in eval mode (running BN statistics, no recalibration) and on
 the held-out split, the base accuracy and every one-at-a-time accuracy contribution: each
@@ -40,11 +41,13 @@ options:
 
 int run_contrib(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "passes", "images", "context", "variant", "weights", "seed", "batch-size", "threads", "dataset",
-                "root", "heldout"});
+                "root", "heldout"},
+         Output::flags());
   if (a.help()) {
-    std::printf("%s%s", kHelp, kDataOptionsHelp);
+    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
     return 0;
   }
+  const Output out(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
   predictor::ContribOptions opt;
@@ -86,8 +89,8 @@ int run_contrib(const std::vector<std::string>& argv) {
     const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
     auto net = load_run_supernet(dir, s, weights);
     const predictor::EvalSet set = heldout_eval_set(d, opt.images, batch, threads);
-    std::fprintf(stderr, "contrib: %zu measurements x %d passes on %lld held-out images%s\n", total, opt.passes,
-                 (long long)set.size, st.ids.empty() ? "" : (", resuming after " + std::to_string(st.ids.size())).c_str());
+    progress_note("contrib: %zu measurements x %d passes on %lld held-out images%s\n", total, opt.passes,
+                  (long long)set.size, st.ids.empty() ? "" : (", resuming after " + std::to_string(st.ids.size())).c_str());
     Progress progress("contrib", total, st.ids.size());
     predictor::measure_contributions(
         *net, set, st, [&](const predictor::ContribState& x) { write_file_atomic(state_path, predictor::contrib_state_to_json(x)); },
@@ -100,8 +103,17 @@ int run_contrib(const std::vector<std::string>& argv) {
   }
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, variant);
   save_predictor(p, dir + "/predictor.json");
-  std::printf("contrib: A_base %.2f%% (+-%.2f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean, p.base.se,
-              total, dir.c_str());
+  out.text("contrib: A_base %.2f%% (+-%.2f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean, p.base.se,
+           total, dir.c_str());
+  out.result({{"run", dir},
+              {"measurements", total},
+              {"passes", opt.passes},
+              {"images", opt.images},
+              {"context", predictor::context_name(opt.context)},
+              {"variant", a.str("variant", "paper")},
+              {"weights", weights},
+              {"base_accuracy", {{"mean", p.base.mean}, {"se", p.base.se}}},
+              {"written", {state_path, dir + "/predictor.json"}}});
   return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include "experiments/run_folder.h"
 #include "nn/checkpoint.h"
 #include "nn/data/loader.h"
@@ -73,11 +74,13 @@ nlohmann::json input_description(const SearchSpace& s, const DataSets& d, const 
 }
 
 int run_export(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "arch", "checkpoint", "weights", "out", "images", "threads", "dataset", "root", "heldout"});
+  Args a(argv, {"run", "arch", "checkpoint", "weights", "out", "images", "threads", "dataset", "root", "heldout"},
+         Output::flags());
   if (a.help()) {
-    std::printf("%s%s", kHelp, kDataOptionsHelp);
+    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
     return 0;
   }
+  const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
   const Architecture arch = arch_arg(s, a.str("arch"));
@@ -142,10 +145,12 @@ int run_export(const std::vector<std::string>& argv) {
                 {"labels", std::vector<int32_t>(b.labels, b.labels + b.n)}, {"predictions", predictions},
                 {"logits_sum", sum}, {"logits_abs_sum", abs_sum}, {"logits_fnv1a64", fnv}};
   write_file_atomic(out + "/model.json", j.dump(1) + "\n");
-  std::printf("export: %s (%lld parameters, %s) -> %s/{model.safetensors, check.safetensors, model.json}; "
-              "check batch of %lld images, logits sum %.6g, |sum| %.6g\n",
-              a.str("arch").c_str(), (long long)net->num_parameters(), source.c_str(), out.c_str(), (long long)b.n, sum,
-              abs_sum);
+  msg.text("export: %s (%lld parameters, %s) -> %s/{model.safetensors, check.safetensors, model.json}; "
+           "check batch of %lld images, logits sum %.6g, |sum| %.6g\n",
+           a.str("arch").c_str(), (long long)net->num_parameters(), source.c_str(), out.c_str(), (long long)b.n, sum,
+           abs_sum);
+  msg.result({{"export", j},
+              {"written", {out + "/model.safetensors", out + "/check.safetensors", out + "/model.json"}}});
   return 0;
 }
 

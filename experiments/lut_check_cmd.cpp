@@ -8,8 +8,10 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include "util/atomic_file.h"
 #include "util/plot.h"
+#include "util/progress.h"
 #include "predictor/latency_check.h"
 #include "predictor/latency_measure.h"
 #include "supernet/sampler.h"
@@ -19,6 +21,7 @@ namespace {
 
 const char* kHelp = R"(usage: iqnas lut-check --lut T.json --samples N [--space NAME|FILE] [--repeats R] [--warmup W]
                        [--seed S] [--csv P.csv] [--plot P.svg] [--same-run] [--apply-correction]
+                       [--json] [--quiet]
 
 Builds N uniformly random architectures of the table's space, times each end to end on this machine
 with the table's protocol (its threads and batch; interleaved repeats, medians), and prints MAPE,
@@ -48,17 +51,18 @@ std::string arch_string(const SearchSpace& s, const Architecture& a) {  // "e6_k
 }
 
 int run_lut_check(const std::vector<std::string>& argv) {
-  Args a(argv, {"lut", "samples", "space", "repeats", "warmup", "seed", "csv", "plot"}, {"same-run", "apply-correction"});
+  Args a(argv, {"lut", "samples", "space", "repeats", "warmup", "seed", "csv", "plot"}, Output::flags({"same-run", "apply-correction"}));
   if (a.help()) {
-    std::printf("%s", kHelp);
+    std::printf("%s%s", kHelp, Output::kHelp);
     return 0;
   }
+  const Output msg(a);
   const std::string lut = a.str("lut");
   const SearchSpace s = find_space(a.has("space") ? a.str("space") : predictor::latency_table_space(lut));
   predictor::LatencyTable t = predictor::load_latency_table(lut, s);
   if (t.correction_networks > 0 || t.slope != 1.0 || t.intercept_ms != 0.0)
-    std::fprintf(stderr, "lut-check: %s carries a correction (slope %.4f, intercept %.4f ms); checking its raw sums\n",
-                 lut.c_str(), t.slope, t.intercept_ms);
+    progress_note("lut-check: %s carries a correction (slope %.4f, intercept %.4f ms); checking its raw sums\n",
+                  lut.c_str(), t.slope, t.intercept_ms);
   const double stored_slope = t.slope, stored_intercept = t.intercept_ms;
   const int stored_networks = t.correction_networks;
   t.slope = 1.0, t.intercept_ms = 0.0;  // the check is about the measured entries
@@ -84,12 +88,11 @@ int run_lut_check(const std::vector<std::string>& argv) {
   Rng rng(o.seed);
   std::vector<Architecture> archs;
   for (int64_t i = 0; i < n; ++i) archs.push_back(random_arch(s, rng));
-  std::fprintf(stderr, "lut-check: %lld networks of space '%s', %d warm-up + %d timed runs each, %d thread(s), batch %d\n",
-               (long long)n, s.name.c_str(), o.warmup, o.repeats, o.threads, o.batch);
-  int last_tenth = -1;
+  progress_note("lut-check: %lld networks of space '%s', %d warm-up + %d timed runs each, %d thread(s), batch %d\n",
+                (long long)n, s.name.c_str(), o.warmup, o.repeats, o.threads, o.batch);
+  Progress bar("lut-check", 0);
   const predictor::Progress progress = [&](int64_t done, int64_t total) {
-    const int tenth = int(10 * done / total);
-    if (tenth != last_tenth) std::fprintf(stderr, "lut-check: %3d%%\n", 10 * tenth), last_tenth = tenth;
+    bar.update(static_cast<size_t>(done), static_cast<size_t>(total), "timings");
   };
   const bool same_run = a.has("same-run");
   std::vector<predictor::LatencyStats> st;
@@ -102,6 +105,9 @@ int run_lut_check(const std::vector<std::string>& argv) {
   } else {
     st = predictor::measure_networks_latency(s, archs, o, progress);
   }
+  bar.finish();
+  nlohmann::ordered_json doc = {{"table", lut}, {"space", s.name}, {"networks", n}, {"threads", o.threads},
+                                {"batch", o.batch}, {"cpu_model", t.cpu_model}};
   std::vector<double> pred, meas;
   for (size_t i = 0; i < archs.size(); ++i) {
     pred.push_back(predicted_latency(t, s, archs[i]));
@@ -122,35 +128,56 @@ int run_lut_check(const std::vector<std::string>& argv) {
     if (!(fit.slope > 0)) throw std::runtime_error("the fitted slope is not positive; no correction stored");
     t.slope = fit.slope, t.intercept_ms = fit.intercept, t.correction_networks = int(n);
     predictor::save_latency_table(t, lut);
-    std::printf("  stored the correction in %s (it replaces slope %.4f, intercept %.4f ms from %d networks)\n",
-                lut.c_str(), stored_slope, stored_intercept, stored_networks);
+    msg.text("  stored the correction in %s (it replaces slope %.4f, intercept %.4f ms from %d networks)\n", lut.c_str(),
+             stored_slope, stored_intercept, stored_networks);
+    doc["correction_stored"] = true;
   }
+  auto quality = [&](const std::vector<double>& p) {
+    return nlohmann::ordered_json{{"mape_pct", predictor::mape(p, meas)},
+                                  {"pearson", predictor::pearson(p, meas)},
+                                  {"kendall_tau", predictor::kendall_tau(p, meas)}};
+  };
   double mean_ratio = 0;
   for (size_t i = 0; i < pred.size(); ++i) mean_ratio += meas[i] / pred[i] / double(pred.size());
-  std::printf("lut-check: %s, space '%s', %lld networks, %d thread(s), batch %d, %s\n", lut.c_str(), s.name.c_str(),
-              (long long)n, o.threads, o.batch, t.cpu_model.c_str());
-  std::printf("  measured %.3f .. %.3f ms/image, measured/predicted mean %.4f\n",
-              *std::min_element(meas.begin(), meas.end()), *std::max_element(meas.begin(), meas.end()), mean_ratio);
-  std::printf("  raw:        MAPE %.2f%%  Pearson %.4f  Kendall tau %.4f\n", predictor::mape(pred, meas),
-              predictor::pearson(pred, meas), predictor::kendall_tau(pred, meas));
+  const double lo = *std::min_element(meas.begin(), meas.end()), hi = *std::max_element(meas.begin(), meas.end());
+  msg.text("lut-check: %s, space '%s', %lld networks, %d thread(s), batch %d, %s\n", lut.c_str(), s.name.c_str(),
+           (long long)n, o.threads, o.batch, t.cpu_model.c_str());
+  msg.text("  measured %.3f .. %.3f ms/image, measured/predicted mean %.4f\n", lo, hi, mean_ratio);
+  doc["measured_ms"] = {{"min", lo}, {"max", hi}};
+  doc["measured_over_predicted"] = mean_ratio;
+  doc["raw"] = quality(pred);
+  msg.text("  raw:        MAPE %.2f%%  Pearson %.4f  Kendall tau %.4f\n", doc["raw"]["mape_pct"].get<double>(),
+           doc["raw"]["pearson"].get<double>(), doc["raw"]["kendall_tau"].get<double>());
   if (stored_networks > 0 || stored_slope != 1.0 || stored_intercept != 0.0) {
     std::vector<double> sc;
     for (double p : pred) sc.push_back(stored_slope * p + stored_intercept);
-    std::printf("  the table's stored correction (slope %.4f, intercept %.4f ms, fitted on %d other networks): "
-                "MAPE %.2f%%\n",
-                stored_slope, stored_intercept, stored_networks, predictor::mape(sc, meas));
+    msg.text("  the table's stored correction (slope %.4f, intercept %.4f ms, fitted on %d other networks): "
+             "MAPE %.2f%%\n",
+             stored_slope, stored_intercept, stored_networks, predictor::mape(sc, meas));
+    doc["stored_correction"] = {{"slope", stored_slope}, {"intercept_ms", stored_intercept},
+                                {"networks", stored_networks}, {"mape_pct", predictor::mape(sc, meas)}};
   }
   if (same_run) {
     const predictor::LinearFit fs = predictor::fit_linear(same, meas);
     std::vector<double> cs;
     for (double p : same) cs.push_back(fs(p));
-    std::printf("  same-run table: MAPE %.2f%%  Pearson %.4f  Kendall tau %.4f; corrected MAPE %.2f%% (slope %.4f, "
-                "intercept %.4f ms)\n",
-                predictor::mape(same, meas), predictor::pearson(same, meas), predictor::kendall_tau(same, meas),
-                predictor::mape(cs, meas), fs.slope, fs.intercept);
+    doc["same_run"] = quality(same);
+    doc["same_run"]["corrected_mape_pct"] = predictor::mape(cs, meas);
+    doc["same_run"]["slope"] = fs.slope;
+    doc["same_run"]["intercept_ms"] = fs.intercept;
+    msg.text("  same-run table: MAPE %.2f%%  Pearson %.4f  Kendall tau %.4f; corrected MAPE %.2f%% (slope %.4f, "
+             "intercept %.4f ms)\n",
+             doc["same_run"]["mape_pct"].get<double>(), doc["same_run"]["pearson"].get<double>(),
+             doc["same_run"]["kendall_tau"].get<double>(), predictor::mape(cs, meas), fs.slope, fs.intercept);
   }
-  std::printf("  corrected:  MAPE %.2f%% (in-sample), %.2f%% (2-fold held out)  slope %.4f  intercept %.4f ms\n",
-              predictor::mape(corrected, meas), predictor::mape(held_out, meas), fit.slope, fit.intercept);
+  doc["corrected"] = {{"mape_pct", predictor::mape(corrected, meas)},
+                      {"heldout_mape_pct", predictor::mape(held_out, meas)},
+                      {"slope", fit.slope},
+                      {"intercept_ms", fit.intercept}};
+  msg.text("  corrected:  MAPE %.2f%% (in-sample), %.2f%% (2-fold held out)  slope %.4f  intercept %.4f ms\n",
+           predictor::mape(corrected, meas), predictor::mape(held_out, meas), fit.slope, fit.intercept);
+  doc["written"] = nlohmann::ordered_json::array();
+  if (a.has("apply-correction")) doc["written"].push_back(lut);
   if (a.has("csv")) {
     std::ostringstream f;
     f << "index,predicted_ms,measured_ms,measured_iqr_ms,corrected_ms,arch\n";
@@ -158,10 +185,16 @@ int run_lut_check(const std::vector<std::string>& argv) {
       f << i << ',' << pred[i] << ',' << meas[i] << ',' << st[i].iqr_ms << ',' << corrected[i] << ','
         << arch_string(s, archs[i]) << '\n';
     write_file_atomic(a.str("csv"), f.str());
+    doc["written"].push_back(a.str("csv"));
   }
-  if (a.has("plot"))
-    write_figure(a.str("plot"), scatter_svg({{"networks", pred, meas}}, "lut-check: " + s.name + ", " + std::to_string(n) + " networks",
-                                            "predicted (ms/image)", "measured (ms/image)", true));
+  if (a.has("plot")) {
+    const std::string png =
+        write_figure(a.str("plot"), scatter_svg({{"networks", pred, meas}}, "lut-check: " + s.name + ", " + std::to_string(n) + " networks",
+                                                "predicted (ms/image)", "measured (ms/image)", true));
+    doc["written"].push_back(a.str("plot"));
+    if (!png.empty()) doc["written"].push_back(png);
+  }
+  msg.result(doc);
   return 0;
 }
 

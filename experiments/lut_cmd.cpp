@@ -4,16 +4,18 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include <nlohmann/json.hpp>
 
 #include "nn/autograd.h"
 #include "predictor/latency_measure.h"
+#include "util/progress.h"
 
 namespace iqnas::cli {
 namespace {
 
 const char* kHelp = R"(usage: iqnas lut --space NAME|FILE --out T.json [--device cpu|cuda] [--threads N] [--batch B]
-                 [--repeats R] [--warmup W] [--seed S]
+                 [--repeats R] [--warmup W] [--seed S] [--json] [--quiet]
        iqnas lut --space NAME|FILE --describe [--arch heaviest|smallest|FILE]
        iqnas lut --space NAME|FILE --out T.json --import CSV --device NAME [--threads N] [--batch B]
                  [--repeats R] [--cpu-model TEXT] [--source TEXT]
@@ -71,14 +73,19 @@ int run_lut(const std::vector<std::string>& argv) {
   Args a(argv,
          {"space", "out", "device", "threads", "batch", "repeats", "warmup", "seed", "import", "cpu-model", "clock",
           "arch", "source"},
-         {"describe"});
+         Output::flags({"describe"}));
   if (a.help()) {
-    std::printf("%s", kHelp);
+    std::printf("%s%s", kHelp, Output::kHelp);
     return 0;
   }
+  const Output msg(a);
   const SearchSpace s = find_space(a.str("space"));
-  if (a.has("describe")) {
-    std::printf("%s\n", describe(s, a.has("arch") ? a.str("arch") : "").c_str());
+  if (a.has("describe")) {  // the description is the result: printed whatever --quiet says
+    const std::string d = describe(s, a.has("arch") ? a.str("arch") : "");
+    if (msg.json())
+      msg.result({{"describe", nlohmann::ordered_json::parse(d)}});
+    else
+      std::printf("%s\n", d.c_str());
     return 0;
   }
   const std::string out = a.str("out");
@@ -100,8 +107,9 @@ int run_lut(const std::vector<std::string>& argv) {
     meta.iqnas_version = predictor::iqnas_version();
     const predictor::LatencyTable t = predictor::import_latency_csv(a.str("import"), s, meta);
     predictor::save_latency_table(t, out);
-    std::printf("imported %zu block entries and the fixed part of space '%s' into %s\n", t.blocks.size(),
-                s.name.c_str(), out.c_str());
+    msg.text("imported %zu block entries and the fixed part of space '%s' into %s\n", t.blocks.size(), s.name.c_str(),
+             out.c_str());
+    msg.result({{"space", s.name}, {"imported", a.str("import")}, {"blocks", t.blocks.size()}, {"written", {out}}});
     return 0;
   }
   predictor::MeasureOptions o;
@@ -118,21 +126,25 @@ int run_lut(const std::vector<std::string>& argv) {
     throw UsageError(e.what());
   }
   const size_t entries = predictor::distinct_block_keys(s).size() + 1;
-  std::fprintf(stderr, "lut: space '%s', %zu entries, %d warm-up + %d timed runs each, %d thread(s), batch %d\n",
-               s.name.c_str(), entries, o.warmup, o.repeats, o.threads, o.batch);
-  int last_tenth = -1;
+  progress_note("lut: space '%s', %zu entries, %d warm-up + %d timed runs each, %d thread(s), batch %d\n", s.name.c_str(),
+                entries, o.warmup, o.repeats, o.threads, o.batch);
+  Progress progress("lut", 0);
   const predictor::LatencyTable t = predictor::measure_latency_table(s, o, [&](int64_t done, int64_t total) {
-    const int tenth = int(10 * done / total);
-    if (tenth != last_tenth) {
-      std::fprintf(stderr, "lut: %3d%% (%lld/%lld timings)\n", 10 * tenth, (long long)done, (long long)total);
-      last_tenth = tenth;
-    }
+    progress.update(static_cast<size_t>(done), static_cast<size_t>(total), "timings");
   });
+  progress.finish();
   predictor::save_latency_table(t, out);
   double slowest = 0;
   for (const auto& e : t.blocks) slowest = std::max(slowest, e.median_ms);
-  std::printf("wrote %s: %zu blocks, fixed part %.4f ms/image, slowest block %.4f ms/image (%s)\n", out.c_str(),
-              t.blocks.size(), t.fixed.median_ms, slowest, t.cpu_model.c_str());
+  msg.text("wrote %s: %zu blocks, fixed part %.4f ms/image, slowest block %.4f ms/image (%s)\n", out.c_str(),
+           t.blocks.size(), t.fixed.median_ms, slowest, t.cpu_model.c_str());
+  msg.result({{"space", s.name},
+              {"device", t.device},
+              {"cpu_model", t.cpu_model},
+              {"blocks", t.blocks.size()},
+              {"fixed_ms", t.fixed.median_ms},
+              {"slowest_block_ms", slowest},
+              {"written", {out}}});
   return 0;
 }
 

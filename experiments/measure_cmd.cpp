@@ -6,6 +6,7 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include "experiments/run_folder.h"
 #include "predictor/latency_measure.h"
 #include "predictor/resources.h"
@@ -15,7 +16,7 @@
 namespace iqnas::cli {
 namespace {
 
-const char* kHelp = R"(usage: iqnas measure --run DIR --arch FILE [options]
+const char* kHelp = R"(usage: iqnas measure --run DIR --arch FILE [options] [--json] [--quiet]
 
 Measures the architecture of FILE: its latency end to end on this machine with the protocol of
 the latency table (threads, batch, repeats and clock read from the table), beside the table's
@@ -36,11 +37,12 @@ options:
 
 int run_measure(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "arch", "lut", "checkpoint", "weights", "out", "threads", "dataset", "root", "heldout"},
-         {"no-latency"});
+         Output::flags({"no-latency"}));
   if (a.help()) {
-    std::printf("%s%s", kHelp, kDataOptionsHelp);
+    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
     return 0;
   }
+  const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
   const Architecture arch = arch_arg(s, a.str("arch"));
@@ -70,18 +72,19 @@ int run_measure(const std::vector<std::string>& argv) {
     j["latency"] = {{"median_ms", st.median_ms}, {"mean_ms", st.mean_ms}, {"iqr_ms", st.iqr_ms},
                     {"predicted_ms", predicted}, {"table", lut_path}, {"threads", mo.threads},
                     {"batch", mo.batch}, {"repeats", mo.repeats}, {"clock", mo.clock}};
-    std::printf("latency: measured %.4f ms/image (median, IQR %.4f), table predicts %.4f (%+.1f%%)\n", st.median_ms,
-                st.iqr_ms, predicted, 100 * (predicted - st.median_ms) / st.median_ms);
+    msg.text("latency: measured %.4f ms/image (median, IQR %.4f), table predicts %.4f (%+.1f%%)\n", st.median_ms,
+             st.iqr_ms, predicted, 100 * (predicted - st.median_ms) / st.median_ms);
   }
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
   const EvalResult e = evaluate(*net, d.test, d.eval_aug, 256, threads, Device::CPU);
   j["test_accuracy"] = 100 * e.accuracy;
   j["test_images"] = e.images;
-  std::printf("accuracy: %.2f%% on %lld test images (%s)\n", 100 * e.accuracy, (long long)e.images,
-              j["weights"].get<std::string>().c_str());
+  msg.text("accuracy: %.2f%% on %lld test images (%s)\n", 100 * e.accuracy, (long long)e.images,
+           j["weights"].get<std::string>().c_str());
   std::filesystem::create_directories(std::filesystem::path(out).parent_path());
   write_file_atomic(out, j.dump(1) + "\n");
-  std::printf("-> %s\n", out.c_str());
+  msg.text("-> %s\n", out.c_str());
+  msg.result({{"measurement", j}, {"written", {out}}});
   return 0;
 }
 

@@ -2,10 +2,13 @@
 
 #include <cstdarg>
 
+#include "util/progress.h"
+
 namespace iqnas::cli {
 
 Output::Output(const Args& a) : json_(a.has("json")) {
   text_ = a.has("quiet") ? nullptr : json_ ? stderr : stdout;
+  set_progress_quiet(a.has("quiet"));
 }
 
 std::set<std::string> Output::flags(std::set<std::string> own) {

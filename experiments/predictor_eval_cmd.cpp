@@ -7,17 +7,19 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include "util/plot.h"
 #include "experiments/run_folder.h"
 #include "predictor/contribution_predictor.h"
 #include "predictor/fitted_predictors.h"
 #include "predictor/rank_metrics.h"
 #include "util/atomic_file.h"
+#include "util/progress.h"
 
 namespace iqnas::cli {
 namespace {
 
-const char* kHelp = R"(usage: iqnas predictor-eval --run DIR [options]
+const char* kHelp = R"(usage: iqnas predictor-eval --run DIR [options] [--json] [--quiet]
 
 Compares the accuracy predictors on held-out random sub-networks (DIR/subnets.csv from
 `iqnas sample-eval`, accuracy with inherited weights): the contribution predictor of
@@ -61,11 +63,12 @@ std::vector<int64_t> parse_sizes(const std::string& text) {
 }
 
 int run_predictor_eval(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "samples", "test", "fit", "mlp-epochs"}, {"no-mlp"});
+  Args a(argv, {"run", "samples", "test", "fit", "mlp-epochs"}, Output::flags({"no-mlp"}));
   if (a.help()) {
-    std::printf("%s", kHelp);
+    std::printf("%s%s", kHelp, Output::kHelp);
     return 0;
   }
+  const Output out(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
   const std::string samples_path = a.str("samples", dir + "/subnets.csv");
@@ -94,7 +97,7 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
       add(v == predictor::ContributionPredictor::Variant::Paper ? "contributions (paper)" : "contributions (conditional)",
           contrib_cost, predictor::ContributionPredictor::from_measurements(s, st, v));
   } else {
-    std::fprintf(stderr, "predictor-eval: %s absent, the contribution predictor is left out\n", contrib_path.c_str());
+    progress_note("predictor-eval: %s absent, the contribution predictor is left out\n", contrib_path.c_str());
   }
   std::vector<int64_t> sizes = a.has("fit") ? parse_sizes(a.str("fit"))
                                             : std::vector<int64_t>{contrib_cost, static_cast<int64_t>(pool.size())};
@@ -125,6 +128,7 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
      << "|---|---:|---:|---:|---:|---:|\n";
   csv << "predictor,cost,kendall_tau,spearman,pearson,rmse\n";
   char buf[256];
+  nlohmann::ordered_json table = nlohmann::ordered_json::array();
   for (const Row& r : rows) {
     const double k = predictor::kendall_tau(r.pred, truth), sp = predictor::spearman(r.pred, truth),
                  pe = predictor::pearson(r.pred, truth), e = predictor::rmse(r.pred, truth);
@@ -132,6 +136,8 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
     md << buf;
     std::snprintf(buf, sizeof buf, "%s,%lld,%.6f,%.6f,%.6f,%.6f\n", r.name.c_str(), (long long)r.cost, k, sp, pe, e);
     csv << buf;
+    table.push_back({{"predictor", r.name}, {"cost", r.cost}, {"kendall_tau", k}, {"spearman", sp}, {"pearson", pe},
+                     {"rmse", e}});
   }
   md << "\nTest set: " << test.size() << " uniformly drawn sub-networks (the last rows of " << samples_path
      << "), accuracy with inherited weights on the held-out images.\n";
@@ -145,8 +151,11 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
                                        scatter_svg(series, "predicted vs measured accuracy (" + std::to_string(test.size()) +
                                                                " random sub-networks)",
                                                    "predicted top-1 (%)", "measured top-1, inherited weights (%)", true));
-  std::printf("%s", md.str().c_str());
-  std::printf("-> %s/predictor-eval.md, .csv, .svg%s\n", dir.c_str(), png.empty() ? "" : ", .png");
+  out.text("%s", md.str().c_str());
+  out.text("-> %s/predictor-eval.md, .csv, .svg%s\n", dir.c_str(), png.empty() ? "" : ", .png");
+  nlohmann::ordered_json written = {dir + "/predictor-eval.md", dir + "/predictor-eval.csv", dir + "/predictor-eval.svg"};
+  if (!png.empty()) written.push_back(png);
+  out.result({{"run", dir}, {"test_rows", test.size()}, {"predictors", table}, {"written", written}});
   return 0;
 }
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "experiments/progress.h"
+#include "util/progress.h"
 #include "experiments/run_folder.h"
 #include "predictor/contribution_predictor.h"
 #include "predictor/latency_table.h"

@@ -3,6 +3,8 @@
 // for every budget, measurement, fine-tuning, export and the report (docs/pipeline.md). Every stage is
 // one of the subcommands, called in-process; each skips what is done and resumes what was
 // interrupted, so running the same command again continues the run.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,7 +12,8 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
-#include "experiments/progress.h"
+#include "experiments/output.h"
+#include "util/progress.h"
 #include "experiments/report.h"
 #include "experiments/run_config_file.h"
 #include "experiments/run_folder.h"
@@ -22,7 +25,7 @@ namespace iqnas::cli {
 namespace {
 namespace fs = std::filesystem;
 
-const char* kHelp = R"(usage: iqnas run CONFIG [--run DIR] [--from STAGE | --only STAGE]
+const char* kHelp = R"(usage: iqnas run CONFIG [--run DIR] [--from STAGE | --only STAGE] [--json] [--quiet]
 
 Runs the method end to end in DIR (default runs/<config name>) from the configuration CONFIG
 (docs/pipeline.md): the stages below in order. Each stage skips what is done and resumes what was
@@ -35,10 +38,35 @@ options:
   --run DIR        run folder
   --from STAGE     start at STAGE (the earlier stages must be done)
   --only STAGE     run STAGE alone
+With --json the stages' own text goes to stderr; --quiet is passed on to every stage.
 )";
 
 
-int call(const std::string& name, const std::vector<std::string>& args) {
+// While alive and `on`, whatever is written to stdout goes to stderr (for --json: the document
+// alone must reach stdout, and the stages print with printf deep inside).
+class StdoutToStderr {
+ public:
+  explicit StdoutToStderr(bool on) : saved_(on ? ::dup(1) : -1) {
+    if (saved_ < 0) return;
+    std::fflush(stdout);
+    ::dup2(2, 1);
+  }
+  ~StdoutToStderr() {
+    if (saved_ < 0) return;
+    std::fflush(stdout);
+    ::dup2(saved_, 1);
+    ::close(saved_);
+  }
+  StdoutToStderr(const StdoutToStderr&) = delete;
+  StdoutToStderr& operator=(const StdoutToStderr&) = delete;
+
+ private:
+  int saved_;
+};
+
+// Runs command `name` in-process with `args` and the run's output flags `flags`.
+int call(const std::vector<std::string>& flags, const std::string& name, std::vector<std::string> args) {
+  args.insert(args.end(), flags.begin(), flags.end());
   for (const auto& c : commands())
     if (name == c.name) {
       const int rc = c.run(args);
@@ -80,47 +108,48 @@ std::vector<std::string> budget_tags(const PipelineConfig& c, const std::string&
   return tags;
 }
 
-void run_stage(const std::string& stage, const PipelineConfig& c, const std::string& dir) {
+void run_stage(const std::string& stage, const PipelineConfig& c, const std::string& dir, const Output& o,
+               const std::vector<std::string>& flags) {
   const auto data = data_args(c);
   if (stage == "heaviest") {
-    call("supernet", std::vector<std::string>{"heaviest", "--run", dir, "--space", c.space, "--config", c.heaviest_config} + data);
+    call(flags, "supernet", std::vector<std::string>{"heaviest", "--run", dir, "--space", c.space, "--config", c.heaviest_config} + data);
   } else if (stage == "reorder") {
     if (c.reorder_config.empty()) {
-      std::printf("reorder: not configured (the supernet starts from the heaviest network as trained)\n");
+      o.text("reorder: not configured (the supernet starts from the heaviest network as trained)\n");
     } else if (fs::exists(dir + "/reordered.safetensors") || fs::exists(dir + "/supernet.safetensors")) {
-      std::printf("reorder: done\n");
+      o.text("reorder: done\n");
     } else {
-      call("supernet", std::vector<std::string>{"reorder", "--run", dir, "--config", c.reorder_config} + data);
+      call(flags, "supernet", std::vector<std::string>{"reorder", "--run", dir, "--config", c.reorder_config} + data);
     }
   } else if (stage == "supernet") {
-    call("supernet", std::vector<std::string>{"train", "--run", dir, "--config", c.supernet_config} + data);
+    call(flags, "supernet", std::vector<std::string>{"train", "--run", dir, "--config", c.supernet_config} + data);
   } else if (stage == "lut") {
     if (fs::exists(dir + "/lut.json")) {
-      std::printf("lut: %s/lut.json exists\n", dir.c_str());
+      o.text("lut: %s/lut.json exists\n", dir.c_str());
       return;
     }
-    call("lut", {"--space", dir + "/space.json", "--out", dir + "/lut.json", "--threads", std::to_string(c.lut_threads),
+    call(flags, "lut", {"--space", dir + "/space.json", "--out", dir + "/lut.json", "--threads", std::to_string(c.lut_threads),
                  "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats)});
   } else if (stage == "contrib") {
-    call("contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
+    call(flags, "contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
                                              std::to_string(c.contrib_images), "--context", c.contrib_context} + data);
   } else if (stage == "sample-eval") {
-    call("sample-eval", std::vector<std::string>{"--run", dir, "--count", std::to_string(c.sample_count), "--images",
+    call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--count", std::to_string(c.sample_count), "--images",
                                                  std::to_string(c.contrib_images)} + data);
   } else if (stage == "predictor-eval") {
-    call("predictor-eval", {"--run", dir, "--test", std::to_string(c.predictor_test), "--mlp-epochs", std::to_string(c.mlp_epochs)});
+    call(flags, "predictor-eval", {"--run", dir, "--test", std::to_string(c.predictor_test), "--mlp-epochs", std::to_string(c.mlp_epochs)});
   } else if (stage == "search") {
     for (double b : budgets_of(c, dir)) {
       char v[64];
       std::snprintf(v, sizeof v, "%s=%g", c.resource.c_str(), b);
-      call("search", {"--run", dir, "--budget", v, "--method", c.method});
+      call(flags, "search", {"--run", dir, "--budget", v, "--method", c.method});
     }
   } else if (stage == "measure") {
     for (const auto& tag : budget_tags(c, dir)) {
       const std::string arch = dir + "/search/" + tag + ".arch.json";
       if (!fs::exists(arch)) continue;  // infeasible budget: the report says so
       if (fs::exists(dir + "/measure/" + tag + ".arch.json")) continue;
-      call("measure", std::vector<std::string>{"--run", dir, "--arch", arch} + data);
+      call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", arch} + data);
     }
   } else if (stage == "finetune") {
     for (const auto& tag : budget_tags(c, dir)) {
@@ -128,15 +157,15 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
       if (!fs::exists(arch)) continue;
       const std::string ckpt = dir + "/finetune-" + tag + ".arch.safetensors";
       if (!fs::exists(dir + "/measure/" + tag + ".arch.finetuned.json")) {
-        call("supernet", std::vector<std::string>{"finetune", "--run", dir, "--arch", arch, "--config", c.finetune_config} + data);
-        call("measure", std::vector<std::string>{"--run", dir, "--arch", arch, "--checkpoint", ckpt, "--no-latency"} + data);
+        call(flags, "supernet", std::vector<std::string>{"finetune", "--run", dir, "--arch", arch, "--config", c.finetune_config} + data);
+        call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", arch, "--checkpoint", ckpt, "--no-latency"} + data);
       }
     }
   } else if (stage == "export") {  // the fine-tuned networks, for PyTorch and ONNX (docs/export.md)
     for (const auto& tag : budget_tags(c, dir)) {
       const std::string arch = dir + "/search/" + tag + ".arch.json", out = dir + "/export/" + tag;
       if (!fs::exists(arch) || fs::exists(out + "/model.json")) continue;
-      call("export", std::vector<std::string>{"--run", dir, "--arch", arch, "--checkpoint",
+      call(flags, "export", std::vector<std::string>{"--run", dir, "--arch", arch, "--checkpoint",
                                               dir + "/finetune-" + tag + ".arch.safetensors", "--out", out} + data);
     }
   } else if (stage == "report") {
@@ -145,11 +174,12 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
 }
 
 int run_pipeline(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "from", "only"});
+  Args a(argv, {"run", "from", "only"}, Output::flags());
   if (a.help() || a.positional().size() != 1) {
-    std::printf("%s", kHelp);
+    std::printf("%s%s", kHelp, Output::kHelp);
     return a.help() ? 0 : 2;
   }
+  const Output o(a);
   PipelineConfig c;
   try {
     c = load_pipeline_config(a.positional()[0]);
@@ -169,18 +199,29 @@ int run_pipeline(const std::vector<std::string>& argv) {
   fs::create_directories(dir);
   const std::string timings_path = dir + "/timings.json";
   nlohmann::json timings = fs::exists(timings_path) ? nlohmann::json::parse(read_text(timings_path)) : nlohmann::json::object();
-  for (size_t i = first; i < last; ++i) {
-    std::printf("== %zu/%zu %s\n", i + 1, pipeline_stages().size(), pipeline_stages()[i].c_str());
-    std::fflush(stdout);
-    const auto t0 = std::chrono::steady_clock::now();
-    run_stage(pipeline_stages()[i], c, dir);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // A stage that found its work done takes ~0 s; keep the time of the run that did the work.
-    if (!timings.contains(pipeline_stages()[i]) || secs > 1.0) timings[pipeline_stages()[i]] = secs;
-    write_file_atomic(timings_path, timings.dump(1) + "\n");
-    std::printf("   %s: %s\n", pipeline_stages()[i].c_str(), format_seconds(secs).c_str());
+  const std::vector<std::string> flags = o.quiet() ? std::vector<std::string>{"--quiet"} : std::vector<std::string>{};
+  nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+  {
+    const StdoutToStderr redirect(o.json());  // the stages' text must not mix with the document
+    for (size_t i = first; i < last; ++i) {
+      o.text("== %zu/%zu %s\n", i + 1, pipeline_stages().size(), pipeline_stages()[i].c_str());
+      std::fflush(stdout);
+      const auto t0 = std::chrono::steady_clock::now();
+      run_stage(pipeline_stages()[i], c, dir, o, flags);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      // A stage that found its work done takes ~0 s; keep the time of the run that did the work.
+      if (!timings.contains(pipeline_stages()[i]) || secs > 1.0) timings[pipeline_stages()[i]] = secs;
+      write_file_atomic(timings_path, timings.dump(1) + "\n");
+      o.text("   %s: %s\n", pipeline_stages()[i].c_str(), format_seconds(secs).c_str());
+      stages.push_back({{"stage", pipeline_stages()[i]}, {"seconds", secs}});
+    }
   }
-  if (last == pipeline_stages().size()) std::printf("report: %s/report.md\n", dir.c_str());
+  nlohmann::ordered_json written = {timings_path};
+  if (last == pipeline_stages().size()) {
+    o.text("report: %s/report.md\n", dir.c_str());
+    written.push_back(dir + "/report.md");
+  }
+  o.result({{"run", dir}, {"stages", stages}, {"written", written}});
   return 0;
 }
 

@@ -5,7 +5,8 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
-#include "experiments/progress.h"
+#include "experiments/output.h"
+#include "util/progress.h"
 #include "experiments/run_folder.h"
 #include "predictor/subnet_samples.h"
 #include "supernet/evaluate.h"
@@ -14,7 +15,7 @@
 namespace iqnas::cli {
 namespace {
 
-const char* kHelp = R"(usage: iqnas sample-eval --run DIR [options]
+const char* kHelp = R"(usage: iqnas sample-eval --run DIR [options] [--json] [--quiet]
 
 Draws --count architectures uniformly (every block's configuration and every stage's depth;
 seeded) and measures each one's accuracy with weights inherited from the supernet, in eval mode
@@ -37,11 +38,13 @@ options:
 
 int run_sample_eval(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "count", "seed", "images", "recalibrate", "weights", "out", "batch-size", "threads", "dataset",
-                "root", "heldout"});
+                "root", "heldout"},
+         Output::flags());
   if (a.help()) {
-    std::printf("%s%s", kHelp, kDataOptionsHelp);
+    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
     return 0;
   }
+  const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
   const int count = static_cast<int>(a.integer("count", 200, 1, 1000000));
@@ -87,7 +90,12 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   }
   double lo = 100, hi = 0;
   for (int i = 0; i < count; ++i) lo = std::min(lo, done[size_t(i)].accuracy), hi = std::max(hi, done[size_t(i)].accuracy);
-  std::printf("sample-eval: %d architectures, accuracy %.2f%% .. %.2f%% -> %s\n", count, lo, hi, out.c_str());
+  msg.text("sample-eval: %d architectures, accuracy %.2f%% .. %.2f%% -> %s\n", count, lo, hi, out.c_str());
+  msg.result({{"run", dir},
+              {"architectures", count},
+              {"seed", seed},
+              {"accuracy", {{"min", lo}, {"max", hi}}},
+              {"written", {out}}});
   return 0;
 }
 

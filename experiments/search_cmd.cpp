@@ -6,6 +6,7 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include "experiments/run_folder.h"
 #include "predictor/search.h"
 #include "util/atomic_file.h"
@@ -13,7 +14,7 @@
 namespace iqnas::cli {
 namespace {
 
-const char* kHelp = R"(usage: iqnas search --run DIR --budget NAME=VALUE[,NAME=VALUE...] [options]
+const char* kHelp = R"(usage: iqnas search --run DIR --budget NAME=VALUE[,NAME=VALUE...] [options] [--json] [--quiet]
 
 Builds the integer program (objective: the predictor's accuracy; one row per budget: latency from
 the table, parameters, MACs, peak activation memory counted exactly) and solves it. Writes, per
@@ -56,11 +57,12 @@ Sweep parse_sweep(const std::string& text) {
 }
 
 int run_search_cmd(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "budget", "budgets", "lut", "predictor", "method", "time-limit", "seed", "out-dir"});
+  Args a(argv, {"run", "budget", "budgets", "lut", "predictor", "method", "time-limit", "seed", "out-dir"}, Output::flags());
   if (a.help()) {
-    std::printf("%s", kHelp);
+    std::printf("%s%s", kHelp, Output::kHelp);
     return 0;
   }
+  const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
   std::vector<predictor::Budget> fixed;
@@ -106,9 +108,10 @@ int run_search_cmd(const std::vector<std::string>& argv) {
   const std::string out = a.str("out-dir", dir + "/search");
   std::filesystem::create_directories(out);
 
-  std::printf("%-28s %-10s %10s %10s %10s %9s %9s %9s\n", "budget", "status", "predicted", "bound", "latency", "params_m",
-              "macs_m", "solve_ms");
+  msg.text("%-28s %-10s %10s %10s %10s %9s %9s %9s\n", "budget", "status", "predicted", "bound", "latency", "params_m",
+           "macs_m", "solve_ms");
   int infeasible = 0;
+  nlohmann::ordered_json results = nlohmann::ordered_json::array(), written = nlohmann::ordered_json::array();
   for (const auto& budgets : runs) {
     predictor::SearchOutcome o;
     try {
@@ -117,19 +120,26 @@ int run_search_cmd(const std::vector<std::string>& argv) {
       throw UsageError(e.what());
     }
     const std::string tag = predictor::budget_tag(budgets);
-    write_file_atomic(out + "/" + tag + ".json", predictor::search_outcome_json(s, budgets, o));
-    if (o.found) write_file_atomic(out + "/" + tag + ".arch.json", arch_to_json(s, o.arch) + "\n");
+    const std::string outcome = predictor::search_outcome_json(s, budgets, o);
+    write_file_atomic(out + "/" + tag + ".json", outcome);
+    written.push_back(out + "/" + tag + ".json");
+    if (o.found) {
+      write_file_atomic(out + "/" + tag + ".arch.json", arch_to_json(s, o.arch) + "\n");
+      written.push_back(out + "/" + tag + ".arch.json");
+    }
+    results.push_back({{"tag", tag}, {"outcome", nlohmann::ordered_json::parse(outcome)}});
     auto res = [&](const char* k) { return o.resources.count(k) ? o.resources.at(k) : NAN; };
     if (o.found)
-      std::printf("%-28s %-10s %10.3f %10.3f %10.3f %9.3f %9.3f %9.3f\n", tag.c_str(), solver::status_name(o.result.status),
-                  o.predicted_accuracy, o.result.has_bound ? o.result.bound : NAN, res("latency_ms"), res("params_m"),
-                  res("macs_m"), 1e3 * o.result.solve_seconds);
+      msg.text("%-28s %-10s %10.3f %10.3f %10.3f %9.3f %9.3f %9.3f\n", tag.c_str(), solver::status_name(o.result.status),
+               o.predicted_accuracy, o.result.has_bound ? o.result.bound : NAN, res("latency_ms"), res("params_m"),
+               res("macs_m"), 1e3 * o.result.solve_seconds);
     else {
       ++infeasible;
-      std::printf("%-28s %-10s %s\n", tag.c_str(), "infeasible", o.result.message.c_str());
+      msg.text("%-28s %-10s %s\n", tag.c_str(), "infeasible", o.result.message.c_str());
     }
   }
-  std::printf("-> %s/\n", out.c_str());
+  msg.text("-> %s/\n", out.c_str());
+  msg.result({{"run", dir}, {"method", opt.method}, {"results", results}, {"infeasible", infeasible}, {"written", written}});
   return infeasible == static_cast<int>(runs.size()) ? 3 : 0;
 }
 

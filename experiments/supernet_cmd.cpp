@@ -5,23 +5,25 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/datasets.h"
+#include "experiments/output.h"
 #include "nn/checkpoint.h"
 #include "supernet/evaluate.h"
 #include "supernet/reorder.h"
 #include "supernet/trainer.h"
 #include "supernet/weights.h"
+#include "util/atomic_file.h"
+#include "util/progress.h"
 
 namespace iqnas::cli {
 namespace {
 namespace fs = std::filesystem;
 
-const char* kHelp = R"(usage: iqnas supernet <stage> --run DIR [options]
+const char* kHelp = R"(usage: iqnas supernet <stage> --run DIR [options] [--json] [--quiet]
 
 stages (each resumes from its checkpoint in DIR when interrupted):
   heaviest   train the heaviest network of the space alone        -> DIR/heaviest.safetensors
@@ -59,8 +61,7 @@ SearchSpace run_space(const Args& a, const std::string& dir) {
   }
   SearchSpace s = find_space(a.str("space", "tiny"));
   fs::create_directories(dir);
-  std::ofstream(path + ".tmp") << space_to_json(s) << '\n';
-  fs::rename(path + ".tmp", path);
+  write_file_atomic(path, space_to_json(s) + "\n");
   return s;
 }
 
@@ -95,15 +96,25 @@ std::string require_file(const std::string& path, const std::string& how) {
   return path;
 }
 
-void print_summary(const std::string& stage, const TrainSummary& t) {
-  if (t.resumed_from == t.steps) {
-    std::printf("%s: already complete (checkpoint at step %lld of %lld)\n", stage.c_str(), (long long)t.steps,
-                (long long)t.total_steps);
-    return;
+// Prints the outcome of a training stage and adds it to the document as "training".
+void report_summary(const Output& o, nlohmann::ordered_json& doc, const std::string& stage, const TrainSummary& t) {
+  const bool complete = t.resumed_from == t.steps;
+  if (complete)
+    o.text("%s: already complete (checkpoint at step %lld of %lld)\n", stage.c_str(), (long long)t.steps,
+           (long long)t.total_steps);
+  else
+    o.text("%s: %s after %lld of %lld steps, last loss %.4f, accuracy %.2f%%, %.0f images/s\n", stage.c_str(),
+           t.finished ? "finished" : "stopped", (long long)t.steps, (long long)t.total_steps, t.last_loss,
+           100 * t.last_accuracy, t.images_per_second);
+  doc["training"] = {{"status", complete ? "already complete" : t.finished ? "finished" : "stopped"},
+                     {"steps", t.steps},
+                     {"total_steps", t.total_steps},
+                     {"resumed_from", t.resumed_from}};
+  if (!complete) {
+    doc["training"]["last_loss"] = t.last_loss;
+    doc["training"]["last_accuracy"] = 100 * t.last_accuracy;
+    doc["training"]["images_per_s"] = t.images_per_second;
   }
-  std::printf("%s: %s after %lld of %lld steps, last loss %.4f, accuracy %.2f%%, %.0f images/s\n", stage.c_str(),
-              t.finished ? "finished" : "stopped", (long long)t.steps, (long long)t.total_steps, t.last_loss,
-              100 * t.last_accuracy, t.images_per_second);
 }
 
 // The trained heaviest network the supernet inherits: the reordered one when `reorder` ran, else
@@ -140,11 +151,13 @@ Tensor heaviest_logits(Supernet& net, const DataSets& d) {
 
 int run_supernet(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "space", "config", "epochs", "lr", "batch-size", "train-images", "seed", "arch", "recalibrate",
-                "split", "out", "threads", "dataset", "root", "heldout", "stop-after", "weights", "bn-stats", "device"});
+                "split", "out", "threads", "dataset", "root", "heldout", "stop-after", "weights", "bn-stats", "device"},
+         Output::flags());
   if (a.help() || a.positional().empty()) {
-    std::printf("%s%s", kHelp, kDataOptionsHelp);
+    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
     return a.help() ? 0 : 2;
   }
+  const Output o(a);
   const std::string stage = a.positional()[0], dir = a.str("run");
   const std::vector<std::string> stages{"heaviest", "reorder", "train", "eval", "extract", "finetune"};
   if (std::find(stages.begin(), stages.end(), stage) == stages.end())
@@ -162,20 +175,25 @@ int run_supernet(const std::vector<std::string>& argv) {
   if (recal < 0) throw UsageError("--recalibrate must be >= 0");
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, cfg.augment);
   Rng rng(cfg.seed);
+  nlohmann::ordered_json doc = {{"stage", stage}, {"run", dir}, {"space", s.name}};
 
   if (stage == "heaviest") {
     Supernet net(s, rng);
     const TrainSummary t = train_heaviest(net, d.train, d.train_aug, cfg,
                                           {"heaviest", dir + "/heaviest.safetensors", dir + "/heaviest.csv"});
-    print_summary(stage, t);
+    report_summary(o, doc, stage, t);
+    doc["written"] = {dir + "/heaviest.safetensors", dir + "/heaviest.csv"};
     if (t.finished)
       for (WeightSource w : {WeightSource::Ema, WeightSource::Raw}) {
         if (w == WeightSource::Ema && cfg.ema_decay == 0) continue;
         load_weights(dir + "/heaviest.safetensors", net, w);
         const ArchEvaluation e = evaluate_arch(net, heaviest_arch(s), d.train, d.test, d.train_aug, d.eval_aug, 0, cfg.loader_threads);
-        std::printf("heaviest network (%s weights): test accuracy %.2f%% (%lld parameters)\n", weight_source_name(w),
-                    100 * e.result.accuracy, (long long)e.parameters);
+        o.text("heaviest network (%s weights): test accuracy %.2f%% (%lld parameters)\n", weight_source_name(w),
+               100 * e.result.accuracy, (long long)e.parameters);
+        doc["test_accuracy"][weight_source_name(w)] = 100 * e.result.accuracy;
+        doc["parameters"] = e.parameters;
       }
+    o.result(doc);
     return 0;
   }
   if (stage == "reorder") {
@@ -189,9 +207,14 @@ int run_supernet(const std::vector<std::string>& argv) {
     for (int64_t i = 0; i < before.numel(); ++i) diff = std::max(diff, std::fabs(before.data()[i] - after.data()[i]));
     save_checkpoint(dir + "/reordered.safetensors", net,
                     {{"reorder.weights", weight_source_name(weights)}, {"reorder.fraction", std::to_string(cfg.reorder_fraction)}});
-    std::printf("reorder: %s weights of the heaviest network reordered on %.0f%% of each class; largest logit change %.2g; "
-                "wrote %s/reordered.safetensors\n",
-                weight_source_name(weights), 100 * cfg.reorder_fraction, diff, dir.c_str());
+    o.text("reorder: %s weights of the heaviest network reordered on %.0f%% of each class; largest logit change %.2g; "
+           "wrote %s/reordered.safetensors\n",
+           weight_source_name(weights), 100 * cfg.reorder_fraction, diff, dir.c_str());
+    doc["weights"] = weight_source_name(weights);
+    doc["fraction"] = cfg.reorder_fraction;
+    doc["max_logit_change"] = diff;
+    doc["written"] = {dir + "/reordered.safetensors"};
+    o.result(doc);
     return 0;
   }
   if (stage == "train") {
@@ -200,13 +223,15 @@ int run_supernet(const std::vector<std::string>& argv) {
     if (!fs::exists(ckpt)) {
       load_heaviest(net, dir, weights);
       init_supernet_from_heaviest(net);
-      std::fprintf(stderr, "supernet: initialised from %s\n",
-                   fs::exists(dir + "/reordered.safetensors") ? "reordered.safetensors"
-                                                              : ("the " + std::string(weight_source_name(weights)) +
-                                                                 " weights of heaviest.safetensors (not reordered)").c_str());
+      progress_note("supernet: initialised from %s\n",
+                    fs::exists(dir + "/reordered.safetensors") ? "reordered.safetensors"
+                                                               : ("the " + std::string(weight_source_name(weights)) +
+                                                                  " weights of heaviest.safetensors (not reordered)").c_str());
     }
     auto teacher = load_teacher(s, dir, weights);
-    print_summary(stage, train_supernet(net, *teacher, d.train, d.train_aug, cfg, {"supernet", ckpt, dir + "/supernet.csv"}));
+    report_summary(o, doc, stage, train_supernet(net, *teacher, d.train, d.train_aug, cfg, {"supernet", ckpt, dir + "/supernet.csv"}));
+    doc["written"] = {ckpt, dir + "/supernet.csv"};
+    o.result(doc);
     return 0;
   }
 
@@ -214,13 +239,22 @@ int run_supernet(const std::vector<std::string>& argv) {
   load_weights(require_file(dir + "/supernet.safetensors", "run `iqnas supernet train` first"), net, weights);
   net.to(device);
   const Architecture arch = arch_arg(a, s);
+  doc["arch"] = nlohmann::ordered_json::parse(arch_to_json(s, arch));
+  doc["weights"] = weight_source_name(weights);
   if (stage == "eval") {
     const std::string split = a.str("split", "test");
     if (split != "test" && split != "heldout") throw UsageError("--split must be test or heldout");
     const ArchEvaluation e = evaluate_arch(net, arch, d.train, split == "test" ? d.test : d.heldout, d.train_aug,
                                            d.eval_aug, recal, cfg.loader_threads);
-    std::printf("accuracy %.2f%% (loss %.4f) on %lld %s images, %lld parameters\n", 100 * e.result.accuracy, e.result.loss,
-                (long long)e.result.images, split.c_str(), (long long)e.parameters);
+    o.text("accuracy %.2f%% (loss %.4f) on %lld %s images, %lld parameters\n", 100 * e.result.accuracy, e.result.loss,
+           (long long)e.result.images, split.c_str(), (long long)e.parameters);
+    doc["split"] = split;
+    doc["recalibrate"] = recal;
+    doc["accuracy"] = 100 * e.result.accuracy;
+    doc["loss"] = e.result.loss;
+    doc["images"] = e.result.images;
+    doc["parameters"] = e.parameters;
+    o.result(doc);
     return 0;
   }
   if (stage == "extract") {
@@ -228,7 +262,11 @@ int run_supernet(const std::vector<std::string>& argv) {
     if (recal > 0) recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, cfg.seed);
     const std::string out = a.str("out");
     save_checkpoint(out, *sub, {{"space", s.name}, {"arch", arch_to_json(s, arch)}, {"weights", weight_source_name(weights)}});
-    std::printf("wrote %s (%lld parameters)\n", out.c_str(), (long long)sub->num_parameters());
+    o.text("wrote %s (%lld parameters)\n", out.c_str(), (long long)sub->num_parameters());
+    doc["recalibrate"] = recal;
+    doc["parameters"] = sub->num_parameters();
+    doc["written"] = {out};
+    o.result(doc);
     return 0;
   }
   {  // finetune
@@ -237,11 +275,15 @@ int run_supernet(const std::vector<std::string>& argv) {
     const std::string name = fs::path(a.str("arch")).stem().string();
     const std::string ckpt = dir + "/finetune-" + name + ".safetensors";
     const TrainSummary t = finetune_subnetwork(*sub, teacher.get(), d.train, d.train_aug, cfg, {"finetune", ckpt, dir + "/finetune-" + name + ".csv"});
-    print_summary(stage, t);
+    report_summary(o, doc, stage, t);
     const WeightSource w = cfg.ema_decay > 0 ? weights : WeightSource::Raw;
     load_weights(ckpt, *sub, w);
     const EvalResult e = evaluate(*sub, d.test, d.eval_aug, 256, cfg.loader_threads, device);
-    std::printf("fine-tuned %s (%s weights): test accuracy %.2f%%\n", name.c_str(), weight_source_name(w), 100 * e.accuracy);
+    o.text("fine-tuned %s (%s weights): test accuracy %.2f%%\n", name.c_str(), weight_source_name(w), 100 * e.accuracy);
+    doc["weights"] = weight_source_name(w);
+    doc["test_accuracy"] = 100 * e.accuracy;
+    doc["written"] = {ckpt, dir + "/finetune-" + name + ".csv"};
+    o.result(doc);
     return 0;
   }
 }

@@ -6,6 +6,7 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include "experiments/solve_options.h"
 #include "util/atomic_file.h"
 #include "solver/problem_io.h"
@@ -15,21 +16,22 @@ namespace {
 
 std::string usage() {
   return "usage: iqnas sweep --problem P.json --constraint NAME (--budgets a,b,c | --range start:stop:count)\n"
-         "                   --out front.csv [--plot front.svg] [--method NAME] [method options]\n"
+         "                   --out front.csv [--plot front.svg] [--method NAME] [method options] [--json] [--quiet]\n"
          "  Solves the problem for every budget of constraint NAME (other budgets as in the file) and\n"
          "  writes one CSV row per budget and an SVG plot (default: the CSV path with .svg).\n" +
-         iqnas::cli::solve_options_usage();
+         iqnas::cli::solve_options_usage() + iqnas::cli::Output::kHelp;
 }
 
 int run_sweep(const std::vector<std::string>& argv) {
   using namespace iqnas;
   std::set<std::string> names = cli::solve_option_names();
   names.insert({"problem", "constraint", "budgets", "range", "out", "plot"});
-  cli::Args args(argv, names);
+  cli::Args args(argv, names, cli::Output::flags());
   if (args.help()) {
     std::printf("%s", usage().c_str());
     return 0;
   }
+  const cli::Output o(args);
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   if (args.has("budgets") == args.has("range")) throw cli::UsageError("give exactly one of --budgets and --range");
   std::vector<double> budgets;
@@ -62,14 +64,23 @@ int run_sweep(const std::vector<std::string>& argv) {
   solver::write_text_file(solver::sweep_svg(name, pts), plot);
   double total = 0;
   int feasible = 0;
+  nlohmann::ordered_json points = nlohmann::ordered_json::array();
   for (const auto& pt : pts) {
-    total += pt.result.solve_seconds;
-    feasible += !pt.result.selection.empty();
-    std::printf("  %s <= %-12.6g %-10s %s\n", name.c_str(), pt.budget, solver::status_name(pt.result.status),
-                pt.result.selection.empty() ? "" : std::to_string(pt.result.objective).c_str());
+    const solver::Result& r = pt.result;
+    total += r.solve_seconds;
+    feasible += !r.selection.empty();
+    o.text("  %s <= %-12.6g %-10s %s\n", name.c_str(), pt.budget, solver::status_name(r.status),
+           r.selection.empty() ? "" : std::to_string(r.objective).c_str());
+    nlohmann::ordered_json j = {{"budget", pt.budget}, {"status", solver::status_name(r.status)}};
+    j["objective"] = r.selection.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(r.objective);
+    j["bound"] = r.has_bound ? nlohmann::ordered_json(r.bound) : nlohmann::ordered_json();
+    j["solve_s"] = r.solve_seconds;
+    points.push_back(j);
   }
-  std::printf("%zu budgets (%d feasible) in %.3f ms; wrote %s and %s\n", pts.size(), feasible, total * 1e3, out.c_str(),
-              plot.c_str());
+  o.text("%zu budgets (%d feasible) in %.3f ms; wrote %s and %s\n", pts.size(), feasible, total * 1e3, out.c_str(),
+         plot.c_str());
+  o.result({{"constraint", name}, {"method", opt.method}, {"points", points}, {"feasible", feasible},
+            {"solve_s", total}, {"written", {out, plot}}});
   return 0;
 }
 

@@ -1,11 +1,6 @@
 // `iqnas tabular`: the method on a measured benchmark table (docs/tabular.md), and
 // `iqnas tabular-eval`: its evaluation over devices, budgets, objectives and seeds.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -16,8 +11,11 @@
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include "predictor/tabular_search.h"
 #include "solver/problem_io.h"
+#include "util/atomic_file.h"
+#include "util/progress.h"
 
 namespace {
 
@@ -27,7 +25,7 @@ using predictor::TabularOptions;
 const char* kUsage =
     "usage: iqnas tabular --csv FILE --accuracy-column C --cost-column L --budget T\n"
     "                     [--arch-column arch] [--samples 200] [--seed 0] [--mode active|fit]\n"
-    "                     [--margin calibrated|none] [--encoding nb201|tokens] [--out R.json]\n"
+    "                     [--margin calibrated|none] [--encoding nb201|tokens] [--out R.json] [--json] [--quiet]\n"
     "  --csv          benchmark table, CSV with a header (gzip accepted)\n"
     "  --budget       largest allowed cost, in the cost column's unit\n"
     "  --samples      rows the method may measure (read accuracy and cost of), 10..rows\n"
@@ -42,13 +40,14 @@ const char* kUsage =
     "                      before the accuracy fit (default 0.5; 0: off)\n"
     "Prints a JSON object (also written to --out): the chosen architecture, its predicted and true\n"
     "accuracy and cost, whether the true cost meets the budget, the true best under the budget and\n"
-    "the regret. A budget nothing fits gives \"status\": \"infeasible\" and exit code 0.\n";
+    "the regret. A budget nothing fits gives \"status\": \"infeasible\" and exit code 0. With --json the\n"
+    "document is that object with \"written\" (the --out path, if any) added.\n";
 
 const char* kEvalUsage =
     "usage: iqnas tabular-eval --csv FILE --out PREFIX [--costs L1,L2,..] [--accuracies C1,..]\n"
     "                          [--quantiles 0.3,0.6] [--seeds 5] [--samples 200] [--mode active|fit]\n"
     "                          [--margin calibrated|none] [--arch-column arch] [--encoding nb201]\n"
-    "                          [--initial-fraction F] [--picks-per-fit K] [--floor-quantile Q]\n"
+    "                          [--initial-fraction F] [--picks-per-fit K] [--floor-quantile Q] [--json] [--quiet]\n"
     "Runs `iqnas tabular` for every cost column x budget (the given quantiles of that column over the\n"
     "table) x accuracy column x seed 0..seeds-1, and writes PREFIX.csv (one row per run) and\n"
     "PREFIX.md (medians per cost and accuracy column). Defaults: the NAS-Bench-201 file's columns.\n";
@@ -131,11 +130,13 @@ nlohmann::json to_json(const predictor::TabularResult& r, const TabularOptions& 
 
 int run_tabular(const std::vector<std::string>& argv) {
   cli::Args args(argv, {"csv", "arch-column", "accuracy-column", "cost-column", "budget", "samples", "seed", "mode",
-                        "margin", "encoding", "out", "initial-fraction", "floor-quantile", "picks-per-fit"});
+                        "margin", "encoding", "out", "initial-fraction", "floor-quantile", "picks-per-fit"},
+                 cli::Output::flags());
   if (args.help()) {
-    std::printf("%s", kUsage);
+    std::printf("%s%s", kUsage, cli::Output::kHelp);
     return 0;
   }
+  const cli::Output msg(args);
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   TabularOptions o;
   read_common(args, o);
@@ -147,9 +148,11 @@ int run_tabular(const std::vector<std::string>& argv) {
   if (o.samples > static_cast<int>(data.selection.size()))
     throw cli::UsageError("--samples " + std::to_string(o.samples) + " exceeds the table's " +
                           std::to_string(data.selection.size()) + " rows");
-  const nlohmann::json j = to_json(predictor::tabular_search(data, o), o);
+  nlohmann::json j = to_json(predictor::tabular_search(data, o), o);
   if (args.has("out")) solver::write_json_file(j, args.str("out"));
-  std::printf("%s\n", j.dump(2).c_str());
+  msg.text("%s\n", j.dump(2).c_str());
+  j["written"] = args.has("out") ? nlohmann::json::array({args.str("out")}) : nlohmann::json::array();
+  msg.result(j);
   return 0;
 }
 
@@ -162,31 +165,15 @@ double quantile(std::vector<double> v, double q) {
 
 double median(std::vector<double> v) { return v.empty() ? std::nan("") : quantile(std::move(v), 0.5); }
 
-// Writes through a temporary file, fsync and rename, like every other output.
-void write_text(const std::string& text, const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw std::runtime_error(tmp + ": cannot create (" + std::strerror(errno) + ")");
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      ::close(fd);
-      throw std::runtime_error(tmp + ": write failed (" + std::strerror(errno) + ")");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) throw std::runtime_error(tmp + ": fsync/close failed");
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": cannot rename " + tmp);
-}
-
 int run_tabular_eval(const std::vector<std::string>& argv) {
   cli::Args args(argv, {"csv", "arch-column", "costs", "accuracies", "quantiles", "seeds", "samples", "mode", "margin",
-                        "encoding", "out", "initial-fraction", "floor-quantile", "picks-per-fit"});
+                        "encoding", "out", "initial-fraction", "floor-quantile", "picks-per-fit"},
+                 cli::Output::flags());
   if (args.help()) {
-    std::printf("%s", kEvalUsage);
+    std::printf("%s%s", kEvalUsage, cli::Output::kHelp);
     return 0;
   }
+  const cli::Output msg(args);
   if (!args.positional().empty()) throw cli::UsageError("unexpected argument '" + args.positional()[0] + "'");
   TabularOptions o;
   read_common(args, o);
@@ -223,7 +210,8 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
       regret.insert(regret.end(), t.regret.begin(), t.regret.end());
     }
   };
-  const auto summary = [](const std::string& acc, const std::string& cost, const Tally& t) {
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  const auto summary = [&rows](const std::string& acc, const std::string& cost, const Tally& t) {
     double mean = 0, worst = 0;
     for (double v : t.regret) {
       mean += v / static_cast<double>(t.regret.size());
@@ -232,9 +220,18 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
     char line[512];
     std::snprintf(line, sizeof line, "| %s | %s | %d | %d/%d | %.2f | %.2f | %.2f |\n", acc.c_str(), cost.c_str(), t.runs,
                   t.meet, t.runs, median(t.regret), mean, worst);
+    rows.push_back({{"accuracy", acc},
+                    {"cost", cost},
+                    {"runs", t.runs},
+                    {"meets_budget", t.meet},
+                    {"median_regret", median(t.regret)},
+                    {"mean_regret", mean},
+                    {"worst_regret", worst}});
     return std::string(line);
   };
   Tally total;
+  Progress progress("tabular-eval", accs.size() * costs.size() * qs.size() * static_cast<size_t>(seeds));
+  size_t done = 0;
   for (const auto& acc : accs) {
     Tally per_acc;
     for (const auto& cost : costs) {
@@ -254,8 +251,10 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
                         r.arch.c_str(), r.true_accuracy, r.true_cost, r.meets_budget ? 1 : 0, r.best_accuracy,
                         r.regret, r.solves);
           csv += line;
-          std::fprintf(stderr, "%s %s q=%.2f seed=%d: regret %.3f, cost %.4g / %.4g%s\n", acc.c_str(), cost.c_str(), q,
-                       static_cast<int>(s), r.regret, r.true_cost, o.budget, r.meets_budget ? "" : "  (over budget)");
+          std::snprintf(line, sizeof line, "%s %s q=%.2f seed=%d: regret %.3f, cost %.4g / %.4g%s", acc.c_str(),
+                        cost.c_str(), q, static_cast<int>(s), r.regret, r.true_cost, o.budget,
+                        r.meets_budget ? "" : " (over budget)");
+          progress.update(++done, line);
         }
       }
       md += summary(acc, cost, t);
@@ -264,11 +263,13 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
     md += summary(acc, "**all devices**", per_acc);
     total.add(per_acc);
   }
+  progress.finish();
   md += summary("**all**", "", total);
-  write_text(csv, out + ".csv");
-  write_text(md, out + ".md");
-  std::printf("%s", md.c_str());
-  std::printf("wrote %s.csv and %s.md\n", out.c_str(), out.c_str());
+  write_file_atomic(out + ".csv", csv);
+  write_file_atomic(out + ".md", md);
+  msg.text("%s", md.c_str());
+  msg.text("wrote %s.csv and %s.md\n", out.c_str(), out.c_str());
+  msg.result({{"runs", total.runs}, {"summary", rows}, {"written", {out + ".csv", out + ".md"}}});
   return 0;
 }
 

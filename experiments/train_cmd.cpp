@@ -2,19 +2,21 @@
 // checkpoint). Until the supernet pipeline exists this trains the small convnet of nn/train.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "experiments/args.h"
 #include "experiments/command.h"
+#include "experiments/output.h"
 #include "nn/checkpoint.h"
+#include "util/progress.h"
 #include "experiments/datasets.h"
 #include "nn/train/small_convnet.h"
+#include "util/atomic_file.h"
 
 namespace iqnas::cli {
 namespace {
 
-const char* kHelp = R"(usage: iqnas train --dataset fashion-mnist|cifar10-bin|folder [options]
+const char* kHelp = R"(usage: iqnas train --dataset fashion-mnist|cifar10-bin|folder [options] [--json] [--quiet]
 
 Trains the small depthwise-separable convnet on the training part of the data set (the held-out
 part is left out) and writes OUT/log.csv, OUT/results.json and OUT/model.safetensors.
@@ -30,22 +32,14 @@ part is left out) and writes OUT/log.csv, OUT/results.json and OUT/model.safeten
   --device cpu|cuda   where to train and evaluate (default cpu)
 )";
 
-void write_json_atomically(const std::string& path, const nlohmann::json& j) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << j.dump(2) << '\n';
-    if (!f) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, path);
-}
-
 int run_train(const std::vector<std::string>& argv) {
-  Args a(argv, {"dataset", "root", "heldout", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed", "device"});
+  Args a(argv, {"dataset", "root", "heldout", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed", "device"},
+         Output::flags());
   if (a.help()) {
-    std::printf("%s%s", kHelp, kDataOptionsHelp);
+    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
     return 0;
   }
+  const Output o(a);
   const DataSets d = open_datasets(a, "fashion-mnist", 0);
   const std::string dataset = d.name;
   std::shared_ptr<const data::Dataset> train = d.train, test = d.test;
@@ -84,9 +78,8 @@ int run_train(const std::vector<std::string>& argv) {
   const data::AugmentConfig& test_aug = d.eval_aug;
   const int in_c = train_aug.out_channels ? train_aug.out_channels : train->channels();
   SmallConvNet net(in_c, train->num_classes(), width, rng);
-  std::fprintf(stderr, "iqnas train: %s, %lld training / %lld test images, %lld parameters, %d epochs\n",
-               dataset.c_str(), (long long)train_set->size(), (long long)test->size(),
-               (long long)net.num_parameters(), cfg.epochs);
+  progress_note("iqnas train: %s, %lld training / %lld test images, %lld parameters, %d epochs\n", dataset.c_str(),
+                (long long)train_set->size(), (long long)test->size(), (long long)net.num_parameters(), cfg.epochs);
   const TrainResult r = train_classifier(net, train_set, test, train_aug, test_aug, cfg);
 
   save_checkpoint(out + "/model.safetensors", net, {{"model", "small_convnet"}, {"dataset", dataset}});
@@ -95,9 +88,11 @@ int run_train(const std::vector<std::string>& argv) {
                       {"train_loss", r.train_loss},  {"train_accuracy", r.train_accuracy},
                       {"test_loss", r.test.loss},    {"test_accuracy", r.test.accuracy},
                       {"images_per_second", r.images_per_second}, {"parameters", net.num_parameters()}};
-  write_json_atomically(out + "/results.json", j);
-  std::printf("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f training images/s; results in %s\n",
-              100 * r.test.accuracy, r.test.loss, cfg.epochs, r.images_per_second, out.c_str());
+  write_file_atomic(out + "/results.json", j.dump(2) + "\n");
+  o.text("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f training images/s; results in %s\n",
+         100 * r.test.accuracy, r.test.loss, cfg.epochs, r.images_per_second, out.c_str());
+  o.result({{"results", j},
+            {"written", {out + "/results.json", out + "/model.safetensors", cfg.log_csv}}});
   return 0;
 }
 

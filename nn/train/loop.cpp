@@ -13,6 +13,7 @@
 #include "nn/ops/loss.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "util/progress.h"
 
 namespace iqnas {
 
@@ -96,8 +97,8 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
     start = meta.count("run.step") ? std::stoll(meta.at("run.step")) : 0;
     sum.resumed_from = start;
     if (cfg.progress)
-      std::fprintf(stderr, "%s: resuming from %s at step %lld of %lld\n", files.name.c_str(), files.checkpoint.c_str(),
-                   (long long)start, (long long)total);
+      progress_note("%s: resuming from %s at step %lld of %lld\n", files.name.c_str(), files.checkpoint.c_str(),
+                    (long long)start, (long long)total);
   }
   auto save = [&](int64_t steps_done) {
     if (files.checkpoint.empty()) return;
@@ -124,6 +125,8 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   double int_loss = 0;
   int64_t int_correct = 0, int_images = 0, images = 0;
   int64_t step = start;
+  std::optional<Progress> progress;
+  if (cfg.progress) progress.emplace(files.name, static_cast<size_t>(total), static_cast<size_t>(start));
   for (; step < total; ++step) {
     if (cfg.stop_after_steps > 0 && step - start >= cfg.stop_after_steps) break;
     const data::Batch b = loader.next();
@@ -145,14 +148,14 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
     if ((step + 1) % cfg.log_every == 0 || epoch_end) {
       const auto now = clock::now();
       const double dt = std::chrono::duration<double>(now - t_int).count();
-      const double elapsed = std::chrono::duration<double>(now - t0).count();
       const double ips = int_images / std::max(dt, 1e-9);
-      const double eta = elapsed / double(step + 1 - start) * double(total - step - 1);
       sum.last_loss = int_loss / int_images, sum.last_accuracy = double(int_correct) / int_images;
-      if (cfg.progress)
-        std::fprintf(stderr, "%s: epoch %lld/%d step %lld/%lld  lr %.4g  loss %.4f  acc %.2f%%  %.0f img/s  ETA %.0fs\n",
-                     files.name.c_str(), (long long)(step / per_epoch + 1), cfg.epochs, (long long)(step % per_epoch + 1),
-                     (long long)per_epoch, opt.lr(), sum.last_loss, 100 * sum.last_accuracy, ips, eta);
+      if (progress) {
+        char what[160];
+        std::snprintf(what, sizeof what, "epoch %lld/%d, lr %.4g, loss %.4f, acc %.2f%%, %.0f img/s",
+                      (long long)(step / per_epoch + 1), cfg.epochs, opt.lr(), sum.last_loss, 100 * sum.last_accuracy, ips);
+        progress->update(static_cast<size_t>(step + 1), what);
+      }
       if (csv)
         csv << files.name << ',' << step / per_epoch << ',' << step + 1 << ',' << opt.lr() << ',' << sum.last_loss << ','
             << sum.last_accuracy << ',' << ips << std::endl;
@@ -160,6 +163,7 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
     }
     if ((step + 1) % cfg.checkpoint_every == 0 || epoch_end) save(step + 1);
   }
+  if (progress) progress->finish();
   sum.steps = step;
   sum.finished = step == total;
   sum.images_per_second = images / std::max(std::chrono::duration<double>(clock::now() - t0).count(), 1e-9);

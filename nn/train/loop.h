@@ -46,7 +46,7 @@ struct LoopConfig {
   uint64_t seed = 0;
   int64_t stop_after_steps = 0;  // > 0: stop (as if killed) after this many steps; for tests
   Device device = Device::CPU;
-  bool progress = true;  // progress lines on stderr
+  bool progress = true;  // progress lines on stderr (util/progress.h; silenced process-wide by --quiet)
   Metadata metadata;     // written into every checkpoint (e.g. the run configuration)
 };
 
