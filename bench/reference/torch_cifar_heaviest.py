@@ -7,8 +7,8 @@ The network is built op for op like supernet/network.cpp + supernet/inverted_res
   stem conv KxK (stride, pad K//2, no bias) + BN + act
   stage 0: depthwise KxK + BN + act, pointwise + BN (+ x when the shapes match)
   per searched stage, max-depth blocks (the first one has the stage's stride), each
-    expand 1x1 + BN + act, depthwise k (pad k//2) + BN + act,
-    SE: global mean -> linear (+bias) -> ReLU -> linear (+bias) -> h-sigmoid -> channel scale,
+    expand 1x1 + BN + act, depthwise k (pad k//2) + BN + act (expanded width make_divisible(e * in, 8)),
+    SE (hidden width make_divisible(se_ratio * expanded, se_divisor)): global mean -> linear (+bias) -> ReLU -> linear (+bias) -> h-sigmoid -> channel scale,
     project 1x1 + BN (+ x when stride 1 and in == out)
   last 1x1 + BN + act, global average pool, linear (+bias) + act, dropout, linear (+bias).
 Convolutions have no bias; BN momentum 0.1, eps 1e-5. Activations are channels_last.
@@ -42,6 +42,12 @@ def load_space(name):
         return json.load(f)
 
 
+def make_divisible(v, divisor):
+    """supernet/space.cpp's make_divisible (timm's rounding of channel counts)."""
+    r = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return r + divisor if r < 0.9 * v else r
+
+
 def heaviest_network(torch, sp):
     nn = torch.nn
     F = torch.nn.functional
@@ -60,14 +66,14 @@ def heaviest_network(torch, sp):
             return x * g[:, :, None, None]
 
     class InvertedResidual(nn.Module):
-        def __init__(self, cin, cout, e, k, stride, a, se_ratio):
+        def __init__(self, cin, cout, e, k, stride, a, ch):
             super().__init__()
-            mid = cin * e
+            mid = make_divisible(e * cin, 8)  # SearchSpace::expanded, se_hidden
             self.residual = stride == 1 and cin == cout
             self.expand = nn.Sequential(nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), act(a))
             self.dw = nn.Sequential(nn.Conv2d(mid, mid, k, stride, k // 2, groups=mid, bias=False),
                                     nn.BatchNorm2d(mid), act(a))
-            self.se = SE(mid, int(round(se_ratio * mid)))
+            self.se = SE(mid, make_divisible(ch["se_ratio"] * mid, ch.get("se_divisor", 8)))
             self.project = nn.Sequential(nn.Conv2d(mid, cout, 1, bias=False), nn.BatchNorm2d(cout))
 
         def forward(self, x):
@@ -95,7 +101,7 @@ def heaviest_network(torch, sp):
     for stage in sp["stages"]:
         for b in range(max(stage["depths"])):
             layers.append(InvertedResidual(cin, stage["out"], e, k, stage["stride"] if b == 0 else 1, stage["act"],
-                                           ch["se_ratio"]))
+                                           ch))
             cin = stage["out"]
     lc, hd = sp["last_conv"], sp["head"]
     layers += [nn.Conv2d(cin, lc["out"], 1, bias=False), nn.BatchNorm2d(lc["out"]), act(lc["act"]),
