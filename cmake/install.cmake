@@ -1,6 +1,7 @@
 # `cmake --install BUILD [--prefix P]` lays out
 #   P/bin/iqnas
 #   P/share/iqnas/spaces/*.json, P/share/iqnas/configs/*.json   (found relative to bin/iqnas)
+#   P/share/iqnas/export_pytorch.py                              (docs/export.md)
 #   P/include/iqnas/<layer>/*.h
 #   P/lib/libiqnas_*.a and P/lib/cmake/iqnas/ (find_package(iqnas): iqnas::solver, iqnas::supernet, ...)
 include(GNUInstallDirs)
@@ -38,10 +39,8 @@ endforeach()
 install(TARGETS ${IQNAS_EXPORTED} EXPORT iqnasTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-if(TARGET iqnas)
-  install(TARGETS iqnas RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-endif()
-if(TARGET iqnas_cuda)  # the CUDA backend, opened at run time from bin/../lib (kernels/cuda_module.cpp)
+install(TARGETS iqnas RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+if(IQNAS_HAVE_CUDA)  # the CUDA backend, opened at run time from bin/../lib (kernels/cuda_module.cpp)
   install(TARGETS iqnas_cuda LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endif()
 
@@ -57,6 +56,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/supernet/spaces/ DESTINATION ${CMAKE_INS
         FILES_MATCHING PATTERN "*.json")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/experiments/configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/iqnas/configs
         FILES_MATCHING PATTERN "*.json")
+
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/experiments/export_pytorch.py DESTINATION ${CMAKE_INSTALL_DATADIR}/iqnas)
 
 install(EXPORT iqnasTargets NAMESPACE iqnas:: DESTINATION ${IQNAS_INSTALL_CMAKEDIR})
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/iqnasConfig.cmake.in

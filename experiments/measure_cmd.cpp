@@ -7,7 +7,6 @@
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/run_folder.h"
-#include "nn/checkpoint.h"
 #include "predictor/latency_measure.h"
 #include "predictor/resources.h"
 #include "supernet/evaluate.h"
@@ -44,12 +43,9 @@ int run_measure(const std::vector<std::string>& argv) {
   }
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
-  const std::string arch_arg = a.str("arch");
-  const Architecture arch = arch_arg == "heaviest" ? heaviest_arch(s)
-                            : arch_arg == "smallest" ? smallest_arch(s)
-                                                     : load_arch(s, arch_arg);
+  const Architecture arch = arch_arg(s, a.str("arch"));
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
-  std::string name = std::filesystem::path(arch_arg).filename().string();
+  std::string name = std::filesystem::path(a.str("arch")).filename().string();
   if (name.size() > 5 && name.substr(name.size() - 5) == ".json") name.resize(name.size() - 5);
   if (a.has("checkpoint")) name += ".finetuned";
   const std::string out = a.str("out", dir + "/measure/" + name + ".json");
@@ -60,17 +56,9 @@ int run_measure(const std::vector<std::string>& argv) {
   for (const auto& r : predictor::resource_names())
     if (r != "latency_ms") j["resources"][r] = predictor::resource_value(s, arch, r, nullptr);
 
-  Rng rng(0);
-  std::unique_ptr<SubNetwork> net;
-  if (a.has("checkpoint")) {
-    net = std::make_unique<SubNetwork>(s, arch, rng);
-    load_checkpoint(require_file(a.str("checkpoint"), "fine-tune it with `iqnas supernet finetune` first"), *net);
-    j["weights"] = a.str("checkpoint");
-  } else {
-    auto super = load_run_supernet(dir, s, a.str("weights", "ema"));
-    net = extract_subnetwork(*super, arch);
-    j["weights"] = "supernet (" + a.str("weights", "ema") + "), inherited";
-  }
+  std::string source;
+  const auto net = load_run_network(dir, s, arch, a.str("checkpoint", ""), a.str("weights", "ema"), &source);
+  j["weights"] = source;
   const std::string lut_path = a.str("lut", dir + "/lut.json");
   if (!a.has("no-latency") && std::filesystem::exists(lut_path)) {
     const predictor::LatencyTable t = predictor::load_latency_table(lut_path, s);

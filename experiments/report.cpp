@@ -81,7 +81,8 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
   }
   md << "\n" << (notes.empty() ? std::string("Every measured latency is within its budget.\n") : notes) << "\n";
   md << "Architectures: `search/<budget>.arch.json` (timm arch_def: `iqnas arch --space " << c.space
-     << " --arch FILE --timm`).\n\n";
+     << " --arch FILE --timm`); the fine-tuned networks for PyTorch and ONNX Runtime: `export/<budget>/` "
+        "(docs/export.md).\n\n";
 }
 
 }  // namespace

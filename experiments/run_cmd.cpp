@@ -1,6 +1,6 @@
 // `iqnas run`: the whole chain in one run folder, from one configuration file: heaviest network,
 // supernet, latency table, accuracy contributions, random sub-networks, predictor quality, search
-// for every budget, measurement, fine-tuning and the report (docs/pipeline.md). Every stage is
+// for every budget, measurement, fine-tuning, export and the report (docs/pipeline.md). Every stage is
 // one of the subcommands, called in-process; each skips what is done and resumes what was
 // interrupted, so running the same command again continues the run.
 #include <chrono>
@@ -28,7 +28,8 @@ Runs the method end to end in DIR (default runs/<config name>) from the configur
 (docs/pipeline.md): the stages below in order. Each stage skips what is done and resumes what was
 interrupted; run the command again to continue. The report is DIR/report.md.
 
-stages: heaviest, reorder, supernet, lut, contrib, sample-eval, predictor-eval, search, measure, finetune, report
+stages: heaviest, reorder, supernet, lut, contrib, sample-eval, predictor-eval, search, measure, finetune, export,
+        report
 
 options:
   --run DIR        run folder
@@ -130,6 +131,13 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
         call("supernet", std::vector<std::string>{"finetune", "--run", dir, "--arch", arch, "--config", c.finetune_config} + data);
         call("measure", std::vector<std::string>{"--run", dir, "--arch", arch, "--checkpoint", ckpt, "--no-latency"} + data);
       }
+    }
+  } else if (stage == "export") {  // the fine-tuned networks, for PyTorch and ONNX (docs/export.md)
+    for (const auto& tag : budget_tags(c, dir)) {
+      const std::string arch = dir + "/search/" + tag + ".arch.json", out = dir + "/export/" + tag;
+      if (!fs::exists(arch) || fs::exists(out + "/model.json")) continue;
+      call("export", std::vector<std::string>{"--run", dir, "--arch", arch, "--checkpoint",
+                                              dir + "/finetune-" + tag + ".arch.safetensors", "--out", out} + data);
     }
   } else if (stage == "report") {
     write_report(dir, c, budget_tags(c, dir));

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "experiments/args.h"
+#include "nn/checkpoint.h"
 #include "supernet/weights.h"
 
 namespace iqnas::cli {
@@ -38,6 +39,27 @@ std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const Search
   auto net = std::make_unique<Supernet>(s, rng);
   load_weights(require_file(dir + "/supernet.safetensors", "run `iqnas supernet train --run " + dir + "` first"), *net, w);
   return net;
+}
+
+Architecture arch_arg(const SearchSpace& s, const std::string& arg) {
+  if (arg == "heaviest") return heaviest_arch(s);
+  if (arg == "smallest") return smallest_arch(s);
+  return load_arch(s, arg);
+}
+
+std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const SearchSpace& s, const Architecture& arch,
+                                             const std::string& checkpoint, const std::string& weights,
+                                             std::string* source) {
+  if (!checkpoint.empty()) {
+    Rng rng(0);
+    auto net = std::make_unique<SubNetwork>(s, arch, rng);
+    load_checkpoint(require_file(checkpoint, "fine-tune it with `iqnas supernet finetune` first"), *net);
+    *source = checkpoint;
+    return net;
+  }
+  auto super = load_run_supernet(dir, s, weights);
+  *source = "supernet (" + weights + "), inherited";
+  return extract_subnetwork(*super, arch);
 }
 
 predictor::EvalSet heldout_eval_set(const DataSets& d, int64_t images, int64_t batch, int threads) {

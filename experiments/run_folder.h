@@ -6,6 +6,7 @@
 
 #include "experiments/datasets.h"
 #include "predictor/eval_set.h"
+#include "supernet/subnet.h"
 #include "supernet/supernet.h"
 
 namespace iqnas::cli {
@@ -15,6 +16,15 @@ std::string read_text(const std::string& path);                             // t
 SearchSpace load_run_space(const std::string& dir);                          // DIR/space.json
 // The supernet of DIR/supernet.safetensors with the chosen weights ("ema" or "raw").
 std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const SearchSpace& s, const std::string& weights);
+
+// --arch: heaviest, smallest, or an architecture JSON file of the space.
+Architecture arch_arg(const SearchSpace& s, const std::string& arg);
+// The standalone network of `arch`: with the weights of `checkpoint` (a fine-tuned network, loaded
+// as saved) when not empty, else inherited from the supernet of DIR (`weights`: ema or raw).
+// `source` describes where the weights came from, for result files.
+std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const SearchSpace& s, const Architecture& arch,
+                                             const std::string& checkpoint, const std::string& weights,
+                                             std::string* source);
 
 // The accuracy measurements' images: the first `images` (0: all) of the held-out split in one
 // fixed shuffled order, the same for `contrib` and `sample-eval` so their numbers are comparable.

@@ -13,6 +13,3 @@
 #define IQNAS_DISPATCH(dev, fn, ...) \
   ((dev) == ::iqnas::Device::CPU ? ::iqnas::cpu::fn(__VA_ARGS__) : IQNAS_CUDA_CALL(fn, __VA_ARGS__))
 
-// For kernels whose CUDA twin does not exist yet: a CUDA tensor gets a clear error.
-#define IQNAS_CPU_ONLY(dev, fn, ...) \
-  ((dev) == ::iqnas::Device::CPU ? ::iqnas::cpu::fn(__VA_ARGS__) : ::iqnas::no_cuda(#fn))

@@ -7,5 +7,4 @@
 namespace iqnas {
 void* host_alloc(std::size_t bytes);
 void host_free(void* p, std::size_t bytes);  // bytes as given to host_alloc
-void host_empty_cache();                     // returns cached blocks to the system
 }  // namespace iqnas

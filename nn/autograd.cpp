@@ -6,6 +6,7 @@
 
 #include "kernels/dispatch.h"
 #include "kernels/elementwise.h"
+#include "nn/detail/autograd_impl.h"
 
 namespace iqnas {
 
@@ -25,10 +26,21 @@ bool grad_enabled() { return g_grad_enabled; }
 NoGradGuard::NoGradGuard() : prev_(g_grad_enabled) { g_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { g_grad_enabled = prev_; }
 
+using detail::Node;
+using detail::VarImpl;
+
 Var::Var(Tensor value, bool requires_grad) : impl_(std::make_shared<VarImpl>()) {
   impl_->value = std::move(value);
   impl_->requires_grad = requires_grad;
 }
+
+const Tensor& Var::value() const { return impl_->value; }
+Tensor& Var::value() { return impl_->value; }
+const Tensor& Var::grad() const { return impl_->grad; }
+void Var::set_grad(const Tensor& g) { impl_->grad = g; }
+bool Var::requires_grad() const { return impl_ && impl_->requires_grad; }
+bool Var::is_leaf() const { return !impl_->node; }
+void Var::zero_grad() { impl_->grad = Tensor(); }
 
 Var make_result(Tensor value, const char* name, std::vector<Var> inputs, BackwardFn backward) {
   Var out(std::move(value), false);
@@ -39,10 +51,11 @@ Var make_result(Tensor value, const char* name, std::vector<Var> inputs, Backwar
   auto node = std::make_shared<Node>();
   node->name = name;
   node->inputs.reserve(inputs.size());
-  for (const Var& v : inputs) node->inputs.push_back(v.impl());
+  for (const Var& v : inputs) node->inputs.push_back(detail::VarAccess::impl(v));
   node->backward = std::move(backward);
-  out.impl()->requires_grad = true;
-  out.impl()->node = std::move(node);
+  const std::shared_ptr<VarImpl>& o = detail::VarAccess::impl(out);
+  o->requires_grad = true;
+  o->node = std::move(node);
   return out;
 }
 

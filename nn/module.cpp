@@ -56,15 +56,24 @@ void Module::to(Device device) {
   for (auto& [n, b] : named_buffers()) *b = b->to(device);
 }
 
+void Module::claim_name(const std::string& name, const char* kind) const {
+  bool taken = false;
+  for (auto& [n, p] : params_) taken |= n == name;
+  for (auto& [n, b] : buffers_) taken |= n == name;
+  for (auto& [n, c] : children_) taken |= n == name;
+  if (name.empty()) throw std::logic_error(std::string("Module: a ") + kind + " needs a name");
+  if (taken) throw std::logic_error(std::string("Module: ") + kind + " name '" + name + "' is already registered");
+}
+
 Var Module::register_parameter(const std::string& name, Tensor value) {
-  for (auto& [n, p] : params_)
-    if (n == name) throw std::logic_error("Module: parameter '" + name + "' registered twice");
+  claim_name(name, "parameter");
   Var v(std::move(value), true);
   params_.emplace_back(name, v);
   return v;
 }
 
 Tensor& Module::register_buffer(const std::string& name, Tensor value) {
+  claim_name(name, "buffer");
   buffers_.emplace_back(name, std::make_unique<Tensor>(std::move(value)));
   return *buffers_.back().second;
 }

@@ -42,11 +42,16 @@ class Module {
   Tensor& register_buffer(const std::string& name, Tensor value);
   template <typename M>
   std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> m) {
+    claim_name(name, "module");
     children_.emplace_back(name, m);
     return m;
   }
 
  private:
+  // Parameters, buffers and children share one namespace (the checkpoint keys): a name used twice
+  // is a programming error, reported with std::logic_error.
+  void claim_name(const std::string& name, const char* kind) const;
+
   bool training_ = true;
   std::vector<std::pair<std::string, Var>> params_;
   std::vector<std::pair<std::string, std::unique_ptr<Tensor>>> buffers_;

@@ -11,9 +11,9 @@
 #include <random>
 #include <stdexcept>
 
-#include "solver/dense.h"
+#include "solver/detail/dense.h"
 #include "solver/heuristics.h"
-#include "solver/relaxation.h"
+#include "solver/detail/relaxation.h"
 
 namespace iqnas::solver {
 

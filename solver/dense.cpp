@@ -1,4 +1,4 @@
-#include "solver/dense.h"
+#include "solver/detail/dense.h"
 
 #include <algorithm>
 #include <limits>

@@ -9,9 +9,9 @@
 #include <limits>
 #include <utility>
 
-#include "solver/dense.h"
-#include "solver/exact_dense.h"
-#include "solver/golden_section.h"
+#include "solver/detail/dense.h"
+#include "solver/detail/exact_dense.h"
+#include "solver/detail/golden_section.h"
 
 namespace iqnas::solver {
 

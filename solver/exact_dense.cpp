@@ -1,11 +1,11 @@
-#include "solver/exact_dense.h"
+#include "solver/detail/exact_dense.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
-#include "solver/golden_section.h"
+#include "solver/detail/golden_section.h"
 
 namespace iqnas::solver::detail {
 

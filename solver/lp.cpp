@@ -1,4 +1,4 @@
-#include "solver/lp.h"
+#include "solver/detail/lp.h"
 
 #include <cmath>
 

@@ -2,7 +2,7 @@
 #include <chrono>
 #include <random>
 
-#include "solver/dense.h"
+#include "solver/detail/dense.h"
 #include "solver/heuristics.h"
 #include "solver/solve.h"
 

@@ -16,11 +16,11 @@
 
 #include <optional>
 
-#include "solver/dense.h"
+#include "solver/detail/dense.h"
 #include "solver/exact.h"
 #include "solver/heuristics.h"
-#include "solver/lp.h"
-#include "solver/relaxation.h"
+#include "solver/detail/lp.h"
+#include "solver/detail/relaxation.h"
 #include "solver/solve.h"
 
 namespace iqnas::solver {

@@ -1,6 +1,6 @@
-#include "solver/relaxation.h"
+#include "solver/detail/relaxation.h"
 
-#include "solver/lp.h"
+#include "solver/detail/lp.h"
 
 #include <cstdio>
 #include <stdexcept>

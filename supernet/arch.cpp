@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_reader.h"
+
 namespace iqnas {
 
 namespace {
@@ -35,29 +37,6 @@ std::string config_names(const SearchSpace& s) {
   std::string o;
   for (int c = 0; c < s.num_configs(); ++c) o += (c ? ", " : "") + s.config(c).name();
   return o;
-}
-
-const char* type_name(const json& j) {
-  if (j.is_null()) return "null";
-  if (j.is_boolean()) return "a boolean";
-  if (j.is_number_integer()) return "an integer";
-  if (j.is_number()) return "a number";
-  if (j.is_string()) return "a string";
-  if (j.is_array()) return "an array";
-  return "an object";
-}
-
-void check_keys(const json& obj, std::initializer_list<const char*> known, const std::string& where,
-                const std::string& prefix) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    bool ok = false;
-    for (const char* k : known) ok = ok || it.key() == k;
-    if (!ok) {
-      std::string list;
-      for (const char* k : known) list += (list.empty() ? "" : ", ") + std::string(k);
-      fail(prefix, where + "unknown field '" + it.key() + "' (known: " + list + ")");
-    }
-  }
 }
 
 void check_arch(const SearchSpace& s, const Architecture& a, const std::string& p) {
@@ -197,56 +176,42 @@ std::string arch_to_json(const SearchSpace& s, const Architecture& a) {
 
 Architecture arch_from_json(const SearchSpace& s, const std::string& json_text, const std::string& source) {
   const std::string p = source + ": ";
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    fail(p, std::string("invalid JSON: ") + e.what());
-  }
-  if (!j.is_object()) fail(p, std::string("an architecture must be a JSON object, got ") + type_name(j));
-  check_keys(j, {"space", "stages"}, "", p);
-  if (!j.contains("space")) fail(p, "missing required field 'space'");
-  if (!j["space"].is_string()) fail(p, std::string("space must be a string, got ") + type_name(j["space"]));
-  std::string space = j["space"].get<std::string>();
-  if (space != s.name)
-    fail(p, "the architecture belongs to space '" + space + "', not to space '" + s.name + "'");
-  if (!j.contains("stages")) fail(p, "missing required field 'stages'");
-  const json& st = j["stages"];
-  if (!st.is_array()) fail(p, std::string("stages must be an array, got ") + type_name(st));
+  const json j = util::parse_json(json_text, source);
+  util::JsonObject top(j, "", source);
+  const std::string space = top.get_string("space");
+  if (space != s.name) top.fail("the architecture belongs to space '" + space + "', not to space '" + s.name + "'");
+  const json& st = top.at("stages");
+  top.finish();
+  if (!st.is_array()) top.fail(std::string("stages must be an array, got ") + util::json_type_name(st));
   if (st.size() != s.stages.size())
-    fail(p, "stages has " + std::to_string(st.size()) + " entries, space '" + s.name + "' has " +
-                std::to_string(s.stages.size()) + " searched stages");
+    top.fail("stages has " + std::to_string(st.size()) + " entries, space '" + s.name + "' has " +
+             std::to_string(s.stages.size()) + " searched stages");
   Architecture a;
   for (size_t i = 0; i < st.size(); ++i) {
     const std::string f = stage_field(i);
-    const json& e = st[i];
-    if (!e.is_object()) fail(p, f + " must be an object, got " + type_name(e));
-    check_keys(e, {"depth", "blocks"}, f + ": ", p);
-    if (!e.contains("depth")) fail(p, "missing required field '" + f + ".depth'");
-    if (!e.contains("blocks")) fail(p, "missing required field '" + f + ".blocks'");
-    const json& d = e["depth"];
-    if (!d.is_number_integer()) fail(p, f + ".depth must be an integer, got " + type_name(d));
-    long long depth = d.get<long long>();
+    util::JsonObject e(st[i], f, source);
+    const int depth = e.get_int("depth");
+    const json& bl = e.at("blocks");
+    e.finish();
     const auto& allowed = s.stages[i].depths;
     if (std::find(allowed.begin(), allowed.end(), depth) == allowed.end())
-      fail(p, f + ".depth " + std::to_string(depth) + " is not one of the allowed depths " + depths_str(allowed));
-    const json& bl = e["blocks"];
-    if (!bl.is_array()) fail(p, f + ".blocks must be an array, got " + type_name(bl));
+      e.fail(f + ".depth " + std::to_string(depth) + " is not one of the allowed depths " + depths_str(allowed));
+    if (!bl.is_array()) e.fail(f + ".blocks must be an array, got " + util::json_type_name(bl));
     if (static_cast<long long>(bl.size()) != depth)
-      fail(p, f + ".blocks has " + std::to_string(bl.size()) + " entries but depth is " + std::to_string(depth) +
-                  " (one configuration per active block)");
+      e.fail(f + ".blocks has " + std::to_string(bl.size()) + " entries but depth is " + std::to_string(depth) +
+             " (one configuration per active block)");
     std::vector<int> blocks;
     for (size_t b = 0; b < bl.size(); ++b) {
       const std::string fb = f + ".blocks[" + std::to_string(b) + "]";
-      if (!bl[b].is_string()) fail(p, fb + " must be a string such as \"e6_k5_se1\", got " + type_name(bl[b]));
-      std::string name = bl[b].get<std::string>();
-      int c = s.config_index(name);
+      if (!bl[b].is_string())
+        e.fail(fb + " must be a string such as \"e6_k5_se1\", got " + util::json_type_name(bl[b]));
+      const std::string name = bl[b].get<std::string>();
+      const int c = s.config_index(name);
       if (c < 0)
-        fail(p, fb + ": unknown block configuration '" + name + "' (space '" + s.name + "' has " +
-                    config_names(s) + ")");
+        e.fail(fb + ": unknown block configuration '" + name + "' (space '" + s.name + "' has " + config_names(s) + ")");
       blocks.push_back(c);
     }
-    a.depths.push_back(static_cast<int>(depth));
+    a.depths.push_back(depth);
     a.blocks.push_back(blocks);
   }
   check_arch(s, a, p);

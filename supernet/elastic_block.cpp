@@ -32,6 +32,23 @@ int ElasticBlock::pair_index(const BlockConfig& c) const {
   return ei * int(space_.se.size()) + si;
 }
 
+void ElasticBlock::init_from_heaviest() {
+  NoGradGuard no_grad;
+  auto copy_bn = [](BatchNorm& to, const BatchNorm& from) {
+    to.gamma.value().copy_(from.gamma.value()), to.beta.value().copy_(from.beta.value());
+    to.running_mean.copy_(from.running_mean), to.running_var.copy_(from.running_var);
+  };
+  const int kmax = space_.kernels.back();  // choice lists are strictly increasing
+  for (size_t i = 0; i + 1 < dw_.size(); ++i) {
+    const int k = space_.kernels[i], off = (kmax - k) / 2;
+    dw_[i]->weight.value().copy_(dw_.back()->weight.value().slice(0, off, k).slice(1, off, k));
+    copy_bn(*dw_bn_[i], *dw_bn_.back());
+  }
+  const int top = pair_index(BlockConfig{space_.max_expansion(), kmax, space_.se.back()});
+  for (int p = 0; p < int(project_bn_.size()); ++p)
+    if (p != top) copy_bn(*project_bn_[p], *project_bn_[top]);
+}
+
 InvertedResidualWeights ElasticBlock::weights(int config) {
   const BlockConfig c = space_.config(config);
   const int mid = space_.expanded(in, c.expansion), hid = space_.se_hidden(mid);

@@ -36,6 +36,10 @@ class ElasticBlock : public Module {
   Var forward(const Var& x, const std::vector<int>& configs);
   // The weights one configuration uses (slices of the shared ones; gradients flow back).
   InvertedResidualWeights weights(int config);
+  // After the heaviest configuration's weights were loaded (a trained heaviest network), starts
+  // every other configuration from them: smaller depthwise kernels from the centre of the largest
+  // (with its BN), every projection BN from the heaviest (expansion, SE) pair's.
+  void init_from_heaviest();
 
   int in, out, stride;
   Act act;

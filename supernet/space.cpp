@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/json_reader.h"
+
 namespace iqnas {
 
 namespace {
@@ -88,110 +90,15 @@ bool parse_act(const std::string& s, Act* out) {
   return true;
 }
 
-const char* type_name(const json& j) {
-  if (j.is_null()) return "null";
-  if (j.is_boolean()) return "a boolean";
-  if (j.is_number_integer()) return "an integer";
-  if (j.is_number()) return "a number";
-  if (j.is_string()) return "a string";
-  if (j.is_array()) return "an array";
-  return "an object";
+// An activation field: "relu", "hswish" (or "h-swish"), "hsigmoid" (or "h-sigmoid"), "sigmoid".
+Act get_act(util::JsonObject& r, const std::string& key) {
+  const std::string name = r.get_string(key);
+  Act a;
+  if (!parse_act(name, &a))
+    r.fail(r.field(key) + ": unknown activation '" + name +
+           "' (known: relu, hswish or h-swish, hsigmoid or h-sigmoid, sigmoid)");
+  return a;
 }
-
-// Reads one JSON object, naming fields by their JSON path in errors, and refuses unknown keys.
-class ObjReader {
- public:
-  ObjReader(const json& j, std::string path, const std::string& prefix)
-      : j_(j), path_(std::move(path)), prefix_(prefix) {
-    if (!j_.is_object()) fail(prefix_, where() + "must be an object, got " + type_name(j_));
-  }
-
-  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-
-  const json& at(const std::string& key) {
-    seen_.insert(key);
-    auto it = j_.find(key);
-    if (it == j_.end()) fail(prefix_, "missing required field '" + field(key) + "'");
-    return *it;
-  }
-
-  bool has(const std::string& key) {  // an optional field (marked as known)
-    seen_.insert(key);
-    return j_.contains(key);
-  }
-  int get_int(const std::string& key) { return to_int(at(key), field(key), prefix_); }
-  float get_float(const std::string& key) { return to_float(at(key), field(key), prefix_); }
-  std::string get_string(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_string()) fail(prefix_, field(key) + " must be a string, got " + type_name(v));
-    return v.get<std::string>();
-  }
-  Act get_act(const std::string& key) {
-    std::string s = get_string(key);
-    Act a;
-    if (!parse_act(s, &a))
-      fail(prefix_, field(key) + ": unknown activation '" + s +
-                        "' (known: relu, hswish or h-swish, hsigmoid or h-sigmoid, sigmoid)");
-    return a;
-  }
-  std::vector<int> get_int_list(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_array()) fail(prefix_, field(key) + " must be an array, got " + type_name(v));
-    std::vector<int> out;
-    for (size_t i = 0; i < v.size(); ++i)
-      out.push_back(to_int(v[i], field(key) + "[" + std::to_string(i) + "]", prefix_));
-    return out;
-  }
-  std::vector<bool> get_bool_list(const std::string& key) {
-    const json& v = at(key);
-    if (!v.is_array()) fail(prefix_, field(key) + " must be an array, got " + type_name(v));
-    std::vector<bool> out;
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].is_boolean())
-        fail(prefix_, field(key) + "[" + std::to_string(i) + "] must be true or false, got " +
-                          type_name(v[i]));
-      out.push_back(v[i].get<bool>());
-    }
-    return out;
-  }
-
-  // Call after reading every field: any key not read is a typo or an unsupported option.
-  void finish() const {
-    std::string known;
-    for (const auto& k : seen_) known += (known.empty() ? "" : ", ") + k;
-    for (auto it = j_.begin(); it != j_.end(); ++it)
-      if (!seen_.count(it.key()))
-        fail(prefix_, "unknown field '" + field(it.key()) + "' (known here: " + known + ")");
-  }
-
-  static int to_int(const json& v, const std::string& name, const std::string& prefix) {
-    if (!v.is_number_integer())
-      fail(prefix, name + " must be an integer, got " + type_name(v) + " (" + v.dump() + ")");
-    if (v.is_number_unsigned()) {
-      auto u = v.get<uint64_t>();
-      if (u > static_cast<uint64_t>(std::numeric_limits<int>::max()))
-        fail(prefix, name + " is out of range (" + v.dump() + ")");
-      return static_cast<int>(u);
-    }
-    auto x = v.get<int64_t>();
-    if (x > std::numeric_limits<int>::max() || x < std::numeric_limits<int>::min())
-      fail(prefix, name + " is out of range (" + v.dump() + ")");
-    return static_cast<int>(x);
-  }
-  static float to_float(const json& v, const std::string& name, const std::string& prefix) {
-    if (!v.is_number()) fail(prefix, name + " must be a number, got " + type_name(v));
-    double d = v.get<double>();
-    if (!std::isfinite(d) || std::fabs(d) > 1e30) fail(prefix, name + " is out of range");
-    return static_cast<float>(d);
-  }
-
- private:
-  std::string where() const { return path_.empty() ? "" : path_ + ": "; }
-  const json& j_;
-  std::string path_;
-  const std::string& prefix_;
-  std::set<std::string> seen_;
-};
 
 // Checks a list of choices: non-empty, strictly increasing, every element passing `ok`.
 template <class T, class Ok>
@@ -372,50 +279,45 @@ void SearchSpace::validate() const { check_space(*this, "space '" + name + "': "
 
 SearchSpace parse_space(const std::string& json_text, const std::string& source) {
   const std::string prefix = source + ": ";
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    fail(prefix, std::string("invalid JSON: ") + e.what());
-  }
+  const json j = util::parse_json(json_text, source);
   SearchSpace s;
-  ObjReader top(j, "", prefix);
+  util::JsonObject top(j, "", source);
   s.name = top.get_string("name");
   s.image_size = top.get_int("image_size");
   s.in_channels = top.get_int("in_channels");
   s.num_classes = top.get_int("num_classes");
   {
-    ObjReader r(top.at("stem"), "stem", prefix);
+    util::JsonObject r(top.at("stem"), "stem", source);
     s.stem_out = r.get_int("out");
     s.stem_kernel = r.get_int("kernel");
     s.stem_stride = r.get_int("stride");
-    s.stem_act = r.get_act("act");
+    s.stem_act = get_act(r, "act");
     r.finish();
   }
   {
-    ObjReader r(top.at("stage0"), "stage0", prefix);
+    util::JsonObject r(top.at("stage0"), "stage0", source);
     s.stage0_out = r.get_int("out");
     s.stage0_kernel = r.get_int("kernel");
     s.stage0_stride = r.get_int("stride");
-    s.stage0_act = r.get_act("act");
+    s.stage0_act = get_act(r, "act");
     r.finish();
   }
   {
     const json& st = top.at("stages");
-    if (!st.is_array()) fail(prefix, std::string("stages must be an array, got ") + type_name(st));
+    if (!st.is_array()) top.fail(std::string("stages must be an array, got ") + util::json_type_name(st));
     for (size_t i = 0; i < st.size(); ++i) {
-      ObjReader r(st[i], "stages[" + std::to_string(i) + "]", prefix);
+      util::JsonObject r(st[i], "stages[" + std::to_string(i) + "]", source);
       StageSpec sp;
       sp.out = r.get_int("out");
       sp.stride = r.get_int("stride");
-      sp.act = r.get_act("act");
+      sp.act = get_act(r, "act");
       sp.depths = r.get_int_list("depths");
       r.finish();
       s.stages.push_back(sp);
     }
   }
   {
-    ObjReader r(top.at("choices"), "choices", prefix);
+    util::JsonObject r(top.at("choices"), "choices", source);
     s.expansions = r.get_int_list("expansions");
     s.kernels = r.get_int_list("kernels");
     s.se = r.get_bool_list("se");
@@ -424,13 +326,13 @@ SearchSpace parse_space(const std::string& json_text, const std::string& source)
     r.finish();
   }
   {
-    ObjReader r(top.at("last_conv"), "last_conv", prefix);
+    util::JsonObject r(top.at("last_conv"), "last_conv", source);
     s.last_conv_out = r.get_int("out");
-    s.last_act = r.get_act("act");
+    s.last_act = get_act(r, "act");
     r.finish();
   }
   {
-    ObjReader r(top.at("head"), "head", prefix);
+    util::JsonObject r(top.at("head"), "head", source);
     s.head_out = r.get_int("out");
     s.dropout = r.get_float("dropout");
     r.finish();

@@ -60,9 +60,9 @@ Var SubNetwork::forward(const Var& images, std::vector<Var>* features) {
   return fixed_->back(x, features);
 }
 
-static void copy_bn(const BnRef& from, const BnRef& to) {
-  to.gamma.impl()->value.copy_(from.gamma.value());
-  to.beta.impl()->value.copy_(from.beta.value());
+static void copy_bn(const BnRef& from, BnRef to) {  // `to` shares its tensors with the module
+  to.gamma.value().copy_(from.gamma.value());
+  to.beta.value().copy_(from.beta.value());
   Tensor m = to.running_mean, v = to.running_var;
   m.copy_(from.running_mean);
   v.copy_(from.running_var);
@@ -78,10 +78,10 @@ std::unique_ptr<SubNetwork> extract_subnetwork(Supernet& net, const Architecture
       const InvertedResidualWeights from = net.block(int(s), int(b)).weights(arch.blocks[s][b]);
       const InvertedResidualWeights to = sub->blocks_[s][b]->weights();
       for (auto [f, t] : {std::pair{from.expand_w, to.expand_w}, {from.dw_w, to.dw_w}, {from.project_w, to.project_w}})
-        t.impl()->value.copy_(f.value());
+        t.value().copy_(f.value());
       if (from.se)
         for (auto [f, t] : {std::pair{from.se_w1, to.se_w1}, {from.se_b1, to.se_b1}, {from.se_w2, to.se_w2}, {from.se_b2, to.se_b2}})
-          t.impl()->value.copy_(f.value());
+          t.value().copy_(f.value());
       copy_bn(from.expand_bn, to.expand_bn);
       copy_bn(from.dw_bn, to.dw_bn);
       copy_bn(from.project_bn, to.project_bn);

@@ -1,6 +1,5 @@
 #include "supernet/trainer.h"
 
-#include <map>
 #include <stdexcept>
 
 #include "nn/ops.h"
@@ -83,34 +82,9 @@ TrainSummary finetune_subnetwork(SubNetwork& net, SubNetwork* teacher, std::shar
 }
 
 void init_supernet_from_heaviest(Supernet& net) {
-  NoGradGuard ng;
   const SearchSpace& s = net.space();
-  const int kmax = s.kernels.back();
   for (size_t st = 0; st < s.stages.size(); ++st)
-    for (int b = 0; b < s.stages[st].max_depth(); ++b) {
-      std::map<std::string, Var> p;
-      for (auto& [n, v] : net.block(int(st), b).named_parameters()) p[n] = v;
-      std::map<std::string, Tensor*> buf;
-      for (auto& [n, t] : net.block(int(st), b).named_buffers()) buf[n] = t;
-      const std::string big = "dw_k" + std::to_string(kmax);
-      for (int k : s.kernels) {
-        if (k == kmax) continue;
-        const std::string small = "dw_k" + std::to_string(k);
-        const int off = (kmax - k) / 2;
-        Tensor centre = p.at(big + ".weight").value().slice(0, off, k).slice(1, off, k);
-        p.at(small + ".weight").value().copy_(centre);
-        for (const char* part : {"_bn.weight", "_bn.bias"}) p.at(small + part).value().copy_(p.at(big + part).value());
-        for (const char* part : {"_bn.running_mean", "_bn.running_var"}) buf.at(small + part)->copy_(*buf.at(big + part));
-      }
-      const std::string top = "project_bn_e" + std::to_string(s.expansions.back()) + "_se1";
-      for (int e : s.expansions)
-        for (bool se : s.se) {
-          const std::string pair = "project_bn_e" + std::to_string(e) + "_se" + std::to_string(int(se));
-          if (pair == top) continue;
-          for (const char* part : {".weight", ".bias"}) p.at(pair + part).value().copy_(p.at(top + part).value());
-          for (const char* part : {".running_mean", ".running_var"}) buf.at(pair + part)->copy_(*buf.at(top + part));
-        }
-    }
+    for (int b = 0; b < s.stages[st].max_depth(); ++b) net.block(int(st), b).init_from_heaviest();
 }
 
 }  // namespace iqnas

@@ -48,6 +48,40 @@ inline void range_of(int64_t M, int parts, int t, int64_t& b, int64_t& e) {
   e = M * (t + 1) / parts;
 }
 
+// One thread's part of a per-channel two-sum reduction, in `part` (3*C doubles per thread):
+// s1, s2 (C doubles each) and float scratch f1, f2 (C floats each).
+struct ThreadSums {
+  double *s1, *s2;
+  float *f1, *f2;
+  ThreadSums(double* part, int t, int64_t C)
+      : s1(part + std::size_t(t) * 3 * C), s2(s1 + C), f1(reinterpret_cast<float*>(s2 + C)), f2(f1 + C) {}
+
+  // Sums over rows [b, e): add_row(r, f1, f2) adds row r's two terms per channel to f1 and f2; the
+  // float sums of each block of kRowBlock rows are folded into s1 and s2.
+  template <class AddRow>
+  void accumulate(int64_t b, int64_t e, int64_t C, AddRow add_row) {
+    std::fill(s1, s1 + 2 * C, 0.0);
+    for (int64_t r0 = b; r0 < e; r0 += kRowBlock) {
+      const int64_t r1 = std::min(e, r0 + kRowBlock);
+      std::fill(f1, f1 + 2 * C, 0.0f);
+      for (int64_t r = r0; r < r1; ++r) add_row(r, f1, f2);
+      for (int64_t c = 0; c < C; ++c) {
+        s1[c] += f1[c];
+        s2[c] += f2[c];
+      }
+    }
+  }
+};
+
+// Channel c's totals over the `nt` threads' parts.
+inline void total(const double* part, int nt, int64_t C, int64_t c, double& t1, double& t2) {
+  t1 = t2 = 0;
+  for (int u = 0; u < nt; ++u) {
+    t1 += part[std::size_t(u) * 3 * C + c];
+    t2 += part[std::size_t(u) * 3 * C + C + c];
+  }
+}
+
 }  // namespace
 
 void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta,
@@ -64,37 +98,22 @@ void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma
     const int nt = omp_get_num_threads();
     int64_t b, e;
     range_of(M, nt, t, b, e);
-    double* s1 = part + std::size_t(t) * 3 * C;
-    double* s2 = s1 + C;
-    float* f1 = reinterpret_cast<float*>(s2 + C);
-    float* f2 = f1 + C;
-    std::fill(s1, s1 + 2 * C, 0.0);
-    for (int64_t r0 = b; r0 < e; r0 += kRowBlock) {
-      const int64_t r1 = std::min(e, r0 + kRowBlock);
-      std::fill(f1, f1 + 2 * C, 0.0f);
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* xr = x + r * C;
-        prefetch_ahead(xr, C, x + e * C);
+    ThreadSums ts(part, t, C);
+    ts.accumulate(b, e, C, [&](int64_t r, float* f1, float* f2) {
+      const float* xr = x + r * C;
+      prefetch_ahead(xr, C, x + e * C);
 #pragma omp simd
-        for (int64_t c = 0; c < C; ++c) {
-          const float d = xr[c] - shift[c];
-          f1[c] += d;
-          f2[c] += d * d;
-        }
-      }
       for (int64_t c = 0; c < C; ++c) {
-        s1[c] += f1[c];
-        s2[c] += f2[c];
+        const float d = xr[c] - shift[c];
+        f1[c] += d;
+        f2[c] += d * d;
       }
-    }
+    });
 #pragma omp barrier
 #pragma omp for schedule(static)
     for (int64_t c = 0; c < C; ++c) {
-      double m1 = 0, m2 = 0;
-      for (int u = 0; u < nt; ++u) {
-        m1 += part[std::size_t(u) * 3 * C + c];
-        m2 += part[std::size_t(u) * 3 * C + C + c];
-      }
+      double m1, m2;
+      total(part, nt, C, c, m1, m2);
       m1 /= double(M);
       m2 /= double(M);
       const double var = std::max(m2 - m1 * m1, 0.0);
@@ -103,8 +122,8 @@ void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma
     }
     // Implicit barrier: mean/invstd are complete. y = (x - mean) * scale + beta per channel
     // (centring first keeps y accurate when |mean| >> std).
-    float* sc = f1;  // this thread's float scratch is free again
-    float* bi = f2;
+    float* sc = ts.f1;  // this thread's float scratch is free again
+    float* bi = ts.f2;
     for (int64_t c = 0; c < C; ++c) {
       sc[c] = (gamma ? gamma[c] : 1.0f) * invstd[c];
       bi[c] = beta ? beta[c] : 0.0f;
@@ -157,38 +176,23 @@ void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const 
     const int nt = omp_get_num_threads();
     int64_t b, e;
     range_of(M, nt, t, b, e);
-    double* s1 = part + std::size_t(t) * 3 * C;
-    double* s2 = s1 + C;
-    float* f1 = reinterpret_cast<float*>(s2 + C);
-    float* f2 = f1 + C;
-    std::fill(s1, s1 + 2 * C, 0.0);
-    for (int64_t r0 = b; r0 < e; r0 += kRowBlock) {
-      const int64_t r1 = std::min(e, r0 + kRowBlock);
-      std::fill(f1, f1 + 2 * C, 0.0f);
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* xr = x + r * C;
-        const float* gr = gy + r * C;
-        prefetch_ahead(xr, C, x + e * C);
-        prefetch_ahead(gr, C, gy + e * C);
+    ThreadSums ts(part, t, C);
+    ts.accumulate(b, e, C, [&](int64_t r, float* f1, float* f2) {
+      const float* xr = x + r * C;
+      const float* gr = gy + r * C;
+      prefetch_ahead(xr, C, x + e * C);
+      prefetch_ahead(gr, C, gy + e * C);
 #pragma omp simd
-        for (int64_t c = 0; c < C; ++c) {
-          f1[c] += gr[c];
-          f2[c] += gr[c] * (xr[c] - mean[c]);
-        }
-      }
       for (int64_t c = 0; c < C; ++c) {
-        s1[c] += f1[c];
-        s2[c] += f2[c];
+        f1[c] += gr[c];
+        f2[c] += gr[c] * (xr[c] - mean[c]);
       }
-    }
+    });
 #pragma omp barrier
 #pragma omp for schedule(static)
     for (int64_t c = 0; c < C; ++c) {
-      double g1 = 0, g2 = 0;
-      for (int u = 0; u < nt; ++u) {
-        g1 += part[std::size_t(u) * 3 * C + c];
-        g2 += part[std::size_t(u) * 3 * C + C + c];
-      }
+      double g1, g2;
+      total(part, nt, C, c, g1, g2);
       tot[c] = g1;
       tot[C + c] = g2;
       if (gbeta) gbeta[c] = float(g1);
@@ -196,9 +200,9 @@ void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const 
     }
     if (gx) {
       // gx = k * gy + q * (x - mean) + o, per channel.
-      float* k = f1;
-      float* q = f2;
-      float* o = reinterpret_cast<float*>(s1);  // this thread's double scratch is free again
+      float* k = ts.f1;
+      float* q = ts.f2;
+      float* o = reinterpret_cast<float*>(ts.s1);  // this thread's double scratch is free again
       for (int64_t c = 0; c < C; ++c) {
         const double is = invstd[c];
         const double kk = double(gamma ? gamma[c] : 1.0f) * is;

@@ -63,11 +63,4 @@ void host_free(void* p, std::size_t bytes) {
   c.free_blocks.emplace(bucket_size(bytes), p);
 }
 
-void host_empty_cache() {
-  HostCache& c = cache();
-  std::lock_guard<std::mutex> lock(c.mu);
-  for (auto& kv : c.free_blocks) std::free(kv.second);
-  c.free_blocks.clear();
-}
-
 }  // namespace iqnas

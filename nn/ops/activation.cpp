@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "nn/ops/common.h"
+#include "nn/detail/ops_common.h"
 
 namespace iqnas {
 using detail::empty_like;

@@ -5,7 +5,7 @@
 
 #include "kernels/elementwise.h"
 #include "kernels/rows.h"
-#include "nn/ops/common.h"
+#include "nn/detail/ops_common.h"
 #include "nn/ops/device_index.h"
 
 namespace iqnas {

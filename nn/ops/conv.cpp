@@ -6,7 +6,7 @@
 #include "kernels/depthwise.h"
 #include "kernels/elementwise.h"
 #include "kernels/gemm.h"
-#include "nn/ops/common.h"
+#include "nn/detail/ops_common.h"
 
 namespace iqnas {
 using detail::empty_like;

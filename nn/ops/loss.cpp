@@ -6,7 +6,7 @@
 #include "kernels/elementwise.h"
 #include "kernels/loss.h"
 #include "nn/ops/arith.h"
-#include "nn/ops/common.h"
+#include "nn/detail/ops_common.h"
 #include "nn/ops/device_index.h"
 
 namespace iqnas {

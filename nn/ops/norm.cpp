@@ -5,7 +5,7 @@
 
 #include "kernels/batchnorm.h"
 #include "kernels/elementwise.h"
-#include "nn/ops/common.h"
+#include "nn/detail/ops_common.h"
 
 namespace iqnas {
 using detail::empty_like;

@@ -19,6 +19,8 @@ n_arch=$(ls "$r"/search/*.arch.json 2>/dev/null | wc -l)
 [[ $n_arch -ge 1 ]] || fail "no architecture found"
 grep -q '"status": "optimal"' "$r"/search/*.json || fail "no proven optimum"
 [[ $(ls "$r"/measure/*.finetuned.json | wc -l) -eq $n_arch ]] || fail "not every found network was fine-tuned and measured"
+[[ $(ls "$r"/export/*/model.json "$r"/export/*/model.safetensors "$r"/export/*/check.safetensors | wc -l) -eq $((3 * n_arch)) ]] ||
+  fail "not every found network was exported"
 grep -q "## Networks found" "$r/report.md" || fail "report lacks the networks"
 grep -q "| contributions (paper) |" "$r/report.md" || fail "report lacks the predictor table"
 # Every found network's predicted latency is within its budget (the solver's constraint).

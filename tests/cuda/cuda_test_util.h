@@ -15,6 +15,7 @@
 #include "kernels/device.h"
 #include "kernels/gemm.h"
 #include "nn/tensor.h"
+#include "tests/kernels/kernel_test_util.h"  // randn
 
 namespace iqnas::test {
 
@@ -34,14 +35,6 @@ inline bool gpu_required() {
     }                                                                                             \
     ::iqnas::cuda::set_tf32(false);                                                               \
   } while (0)
-
-inline std::vector<float> randn(std::size_t n, unsigned seed, float scale = 1.0f, float shift = 0.0f) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> d(0.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = shift + scale * d(gen);
-  return v;
-}
 
 inline double err(const std::vector<float>& a, const std::vector<float>& ref) {
   EXPECT_EQ(a.size(), ref.size());

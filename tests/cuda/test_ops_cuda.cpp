@@ -1,5 +1,5 @@
-// nn level: every differentiable op on CUDA tensors against the same op on the CPU (value and all
-// input gradients), and a small MobileNet-style network's forward + backward + SGD step.
+// nn level: every case of the op table on CUDA tensors against the same case on the CPU (value and
+// all input gradients), and a small MobileNet-style network's forward + backward + SGD step.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -10,31 +10,20 @@
 #include "nn/ops.h"
 #include "nn/optim.h"
 #include "tests/cuda/cuda_test_util.h"
+#include "tests/ops/op_cases.h"
 
 namespace iqnas {
 namespace {
 using test::err;
 using test::randn;
 
-constexpr double kTol = 1e-4;
-
-struct Input {
-  Shape shape;
-  std::vector<float> data;
-};
-
-Input rnd(Shape s, unsigned seed, float scale = 1.f, float shift = 0.f) {
-  return {s, randn(size_t(shape_numel(s)), seed, scale, shift)};
-}
-
-// Runs f on leaves made from `in` on device d, reduces the output against a fixed random weight
-// (so every output element gets a distinct gradient), backpropagates, and returns the output
-// followed by each input's gradient, all on the host.
-std::vector<std::vector<float>> run(const std::function<Var(const std::vector<Var>&)>& f, const std::vector<Input>& in,
-                                    Device d) {
+// Runs the case on leaves made from its inputs on device d, reduces the output against a fixed
+// random weight (so every output element gets a distinct gradient), backpropagates, and returns the
+// output followed by each input's gradient, all on the host.
+std::vector<std::vector<float>> run(const test::OpCase& c, Device d) {
   std::vector<Var> vs;
-  for (const Input& i : in) vs.emplace_back(Tensor::from_vector(i.shape, i.data, d), true);
-  Var y = f(vs);
+  for (const Tensor& t : test::make_inputs(c)) vs.emplace_back(t.to(d), true);
+  Var y = c.f(vs);
   const Tensor r = Tensor::from_vector(y.shape(), randn(size_t(y.value().numel()), 99), d);
   Var loss = sum(mul(y, Var(r)));
   loss.backward();
@@ -43,76 +32,19 @@ std::vector<std::vector<float>> run(const std::function<Var(const std::vector<Va
   return out;
 }
 
-void compare(const std::string& what, const std::function<Var(const std::vector<Var>&)>& f,
-             const std::vector<Input>& in, double tol = kTol) {
-  const auto c = run(f, in, Device::CPU), g = run(f, in, Device::CUDA);
-  ASSERT_EQ(c.size(), g.size());
-  EXPECT_LT(err(g[0], c[0]), tol) << what << ": value";
-  for (size_t i = 1; i < c.size(); ++i) EXPECT_LT(err(g[i], c[i]), tol) << what << ": gradient of input " << i - 1;
+class CudaOp : public ::testing::TestWithParam<test::OpCase> {};
+
+// Every case of the op table (tests/ops/op_cases.cpp): value and every input gradient.
+TEST_P(CudaOp, MatchesCpu) {
+  REQUIRE_GPU();
+  const test::OpCase& c = GetParam();
+  const auto cpu = run(c, Device::CPU), gpu = run(c, Device::CUDA);
+  ASSERT_EQ(cpu.size(), gpu.size());
+  EXPECT_LT(err(gpu[0], cpu[0]), c.cuda_tol) << "value";
+  for (size_t i = 1; i < cpu.size(); ++i) EXPECT_LT(err(gpu[i], cpu[i]), c.cuda_tol) << "gradient of input " << i - 1;
 }
 
-TEST(CudaOps, Convolutions) {
-  REQUIRE_GPU();
-  compare("pointwise_conv", [](const std::vector<Var>& v) { return pointwise_conv(v[0], v[1]); },
-          {rnd({2, 5, 7, 12}, 1), rnd({20, 12}, 2, 0.3f)});
-  compare("conv2d stem", [](const std::vector<Var>& v) { return conv2d(v[0], v[1], 2, 1); },
-          {rnd({2, 15, 13, 3}, 3), rnd({8, 3, 3, 3}, 4, 0.3f)});
-  compare("depthwise k3 s1", [](const std::vector<Var>& v) { return depthwise_conv(v[0], v[1], 1); },
-          {rnd({2, 9, 9, 24}, 5), rnd({3, 3, 24}, 6, 0.3f)});
-  compare("depthwise k5 s2", [](const std::vector<Var>& v) { return depthwise_conv(v[0], v[1], 2); },
-          {rnd({1, 10, 11, 13}, 7), rnd({5, 5, 13}, 8, 0.3f)});
-  compare("linear", [](const std::vector<Var>& v) { return linear(v[0], v[1], v[2]); },
-          {rnd({6, 17}, 9), rnd({10, 17}, 10, 0.3f), rnd({10}, 11)});
-}
-
-TEST(CudaOps, BatchNormTrainAndEval) {
-  REQUIRE_GPU();
-  for (bool training : {true, false}) {
-    const int64_t C = 12;
-    auto f = [training](const std::vector<Var>& v) {
-      // Fresh running statistics on the input's device for each run.
-      static Tensor rm, rv;
-      rm = Tensor::from_vector({C}, randn(size_t(C), 21, 0.1f), v[0].device());
-      rv = Tensor::from_vector({C}, randn(size_t(C), 22, 0.1f, 1.f), v[0].device());
-      BatchNormState s{&rm, &rv, 0.1f, 1e-5f};
-      return batch_norm(v[0], v[1], v[2], s, training);
-    };
-    compare(training ? "batch_norm train" : "batch_norm eval", f,
-            {rnd({3, 5, 4, C}, 23, 2.f, 1.f), rnd({C}, 24, 0.5f, 1.f), rnd({C}, 25)});
-  }
-}
-
-TEST(CudaOps, ActivationsPoolingAndSe) {
-  REQUIRE_GPU();
-  for (Act a : {Act::ReLU, Act::HSwish, Act::HSigmoid, Act::Sigmoid})
-    compare(std::string("activation ") + act_name(a), [a](const std::vector<Var>& v) { return activation(v[0], a); },
-            {rnd({4, 33}, 31, 3.f)});
-  compare("global_avg_pool", [](const std::vector<Var>& v) { return global_avg_pool(v[0]); }, {rnd({2, 5, 6, 10}, 32)});
-  compare("mul_channels (SE gate)", [](const std::vector<Var>& v) { return mul_channels(v[0], v[1]); },
-          {rnd({2, 5, 6, 10}, 33), rnd({2, 10}, 34)});
-  compare("weighted_sum", [](const std::vector<Var>& v) { return weighted_sum({v[0], v[1]}, {v[2], v[3]}); },
-          {rnd({3, 2, 2, 4}, 35), rnd({3, 2, 2, 4}, 36), rnd({3}, 37), rnd({3}, 38)});
-}
-
-TEST(CudaOps, Losses) {
-  REQUIRE_GPU();
-  const std::vector<int32_t> labels = {3, 0, 9, 9, 5};
-  compare("cross_entropy", [&](const std::vector<Var>& v) { return cross_entropy(v[0], labels, 0.1f); },
-          {rnd({5, 10}, 41, 2.f)});
-  compare("kl_div", [](const std::vector<Var>& v) { return kl_div(v[0], v[1], 3.f); },
-          {rnd({4, 50}, 42, 2.f), rnd({4, 50}, 43, 2.f)});
-}
-
-TEST(CudaOps, GatherAndMergeRows) {
-  REQUIRE_GPU();
-  compare("gather_rows distinct", [](const std::vector<Var>& v) { return gather_rows(v[0], {3, 0, 4}); },
-          {rnd({5, 2, 3}, 51)});
-  compare("gather_rows repeated", [](const std::vector<Var>& v) { return gather_rows(v[0], {1, 1, 4, 1}); },
-          {rnd({5, 2, 3}, 52)});
-  compare("merge_rows",
-          [](const std::vector<Var>& v) { return merge_rows({v[0], v[1]}, {{2, 0}, {1, 4, 3}}, 5); },
-          {rnd({2, 6}, 53), rnd({3, 6}, 54)});
-}
+INSTANTIATE_TEST_SUITE_P(OpTable, CudaOp, ::testing::ValuesIn(test::op_cases()), test::op_case_name);
 
 // A MobileNetV3-style network in miniature: stem, depthwise-separable block, inverted residual
 // with SE and a stride-2 5x5 depthwise, head.

@@ -10,7 +10,7 @@ prefix="$work/prefix"
 fail() { echo "FAIL: $*"; exit 1; }
 
 cmake --install "$build" --prefix "$prefix" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "cmake --install"; }
-for f in bin/iqnas share/iqnas/spaces/paper.json share/iqnas/spaces/tiny.json share/iqnas/configs/tiny-supernet.json \
+for f in bin/iqnas share/iqnas/spaces/paper.json share/iqnas/spaces/tiny.json share/iqnas/configs/tiny-supernet.json share/iqnas/export_pytorch.py \
          include/iqnas/solver/solve.h include/iqnas/supernet/space.h lib/cmake/iqnas/iqnasConfig.cmake; do
   [[ -f "$prefix/$f" ]] || fail "$f not installed"
 done

@@ -20,20 +20,20 @@ void randomise_bn(Module& m, Rng& rng) {
       for (float& x : v) x = pos(rng);
       t->copy_(Tensor::from_vector(t->shape(), v));
     }
-    for (Tensor* t : {&bn->running_mean, &bn->beta.impl()->value}) {
+    for (Tensor* t : {&bn->running_mean, &bn->beta.value()}) {
       std::vector<float> v(size_t(t->numel()));
       for (float& x : v) x = sym(rng);
       t->copy_(Tensor::from_vector(t->shape(), v));
     }
     std::vector<float> g(size_t(bn->gamma.value().numel()));
     for (float& x : g) x = pos(rng);
-    bn->gamma.impl()->value.copy_(Tensor::from_vector(bn->gamma.value().shape(), g));
+    bn->gamma.value().copy_(Tensor::from_vector(bn->gamma.value().shape(), g));
   }
   for (auto* l : m.modules_of_type<Linear>())  // non-zero biases
     if (l->bias.defined()) {
       std::vector<float> v(size_t(l->bias.value().numel()));
       for (float& x : v) x = sym(rng);
-      l->bias.impl()->value.copy_(Tensor::from_vector(l->bias.value().shape(), v));
+      l->bias.value().copy_(Tensor::from_vector(l->bias.value().shape(), v));
     }
 }
 

@@ -59,19 +59,4 @@ inline void expect_gradients_match(const std::function<Var(const std::vector<Var
   }
 }
 
-// Random values in [-2, 2] kept at least `margin` away from the given kink points.
-inline Tensor random_away_from(const Shape& shape, std::vector<float> kinks, float margin, Rng& rng) {
-  Tensor t = uniform(shape, -2.f, 2.f, rng);
-  std::uniform_real_distribution<float> d(-4.f, 4.f);
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    auto near = [&](float v) {
-      for (float k : kinks)
-        if (std::fabs(v - k) < margin) return true;
-      return false;
-    };
-    while (near(t.data()[i])) t.data()[i] = d(rng);
-  }
-  return t;
-}
-
 }  // namespace iqnas::test

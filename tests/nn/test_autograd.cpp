@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "nn/detail/autograd_impl.h"  // white-box: the graph nodes
 #include "nn/ops.h"
 
 namespace iqnas {
@@ -30,7 +31,7 @@ TEST(Autograd, GraphIsFreedAfterBackward) {
   Var x = leaf({1.f, 2.f});
   Var h = mul(x, x);
   Var y = sum(h);
-  std::weak_ptr<Node> node = h.impl()->node;
+  std::weak_ptr<detail::Node> node = detail::VarAccess::impl(h)->node;
   ASSERT_FALSE(node.expired());
   y.backward();
   EXPECT_TRUE(node.expired());

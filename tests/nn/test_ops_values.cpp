@@ -131,5 +131,13 @@ TEST(OpsValues, ShapeErrorsNameTheOp) {
   EXPECT_THROW(conv2d(x, Var(Tensor::zeros({2, 3, 3, 2})), 1, 1, 1), std::invalid_argument);
 }
 
+TEST(RowsValues, MergeInvertsGather) {
+  Rng r(12);
+  Tensor x = uniform({5, 4}, -1.f, 1.f, r);
+  Var a = gather_rows(Var(x), {4, 1}), b = gather_rows(Var(x), {0, 2, 3});
+  EXPECT_EQ(merge_rows({a, b}, {{4, 1}, {0, 2, 3}}, 5).value().to_vector(), x.to_vector());
+  EXPECT_THROW(merge_rows({a, b}, {{4, 1}, {0, 2, 2}}, 5), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace iqnas

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "solver/dense.h"
+#include "solver/detail/dense.h"
 
 namespace iqnas::solver::testing {
 

@@ -5,7 +5,7 @@
 
 #include "random_problems.h"
 #include "solver/heuristics.h"
-#include "solver/lp.h"
+#include "solver/detail/lp.h"
 #include "solver/solve.h"
 
 using namespace iqnas::solver;

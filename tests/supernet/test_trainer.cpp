@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <random>
 
 #include "nn/checkpoint.h"
 #include "nn/data/fashion_mnist.h"
@@ -230,17 +232,51 @@ TEST(Trainer, DistillationOverTheEightMapsOfTheReference) {
   EXPECT_NEAR(distillation_loss(logits, sf, tl, tf, labels, cfg).value().item(), ce0 + 2 * kl, 1e-5 * (ce0 + kl));
 }
 
-TEST(Trainer, SupernetInitialisationFromTheHeaviestPath) {
-  const SearchSpace s = find_space("tiny");
+// Distinct values everywhere first, so that a copy that did not happen cannot pass by chance
+// (fresh BNs all hold gamma 1, beta 0).
+void randomise(Module& m, Rng& rng) {
+  std::uniform_real_distribution<float> u(0.5f, 1.5f);
+  for (auto& [n, v] : m.named_parameters())
+    for (int64_t i = 0; i < v.value().numel(); ++i) v.value().data()[i] = u(rng);
+  for (auto& [n, t] : m.named_buffers())
+    for (int64_t i = 0; i < t->numel(); ++i) t->data()[i] = u(rng);
+}
+
+void expect_initialised_from_heaviest(const SearchSpace& s, const std::string& top, const std::string& other) {
   Rng rng(4);
   Supernet net(s, rng);
+  randomise(net, rng);
+  std::map<std::string, std::vector<float>> before;
+  for (auto& [n, v] : net.block(2, 1).named_parameters()) before[n] = v.value().to_vector();
   init_supernet_from_heaviest(net);
   std::map<std::string, Tensor> p;
   for (auto& [n, v] : net.block(2, 1).named_parameters()) p[n] = v.value();
+  std::map<std::string, Tensor> buf;
+  for (auto& [n, t] : net.block(2, 1).named_buffers()) buf[n] = *t;
   const Tensor k5 = p["dw_k5.weight"], k3 = p["dw_k3.weight"];
   for (int i = 0; i < 3; ++i)
     for (int j = 0; j < 3; ++j) EXPECT_EQ(k3.at({i, j, 5}), k5.at({i + 1, j + 1, 5}));
-  EXPECT_EQ(p["project_bn_e2_se0.weight"].to_vector(), p["project_bn_e4_se1.weight"].to_vector());
+  EXPECT_EQ(p["dw_k3_bn.bias"].to_vector(), p["dw_k5_bn.bias"].to_vector());
+  EXPECT_EQ(buf["dw_k3_bn.running_var"].to_vector(), buf["dw_k5_bn.running_var"].to_vector());
+  for (const char* part : {".weight", ".bias"})
+    EXPECT_EQ(p[other + part].to_vector(), p[top + part].to_vector()) << other << part;
+  for (const char* part : {".running_mean", ".running_var"})
+    EXPECT_EQ(buf[other + part].to_vector(), buf[top + part].to_vector()) << other << part;
+  // The source weights themselves are unchanged.
+  EXPECT_EQ(p["dw_k5.weight"].to_vector(), before["dw_k5.weight"]);
+  EXPECT_EQ(p[top + ".weight"].to_vector(), before[top + ".weight"]);
+  EXPECT_NE(p[other + ".weight"].to_vector(), before[other + ".weight"]);
+}
+
+TEST(Trainer, SupernetInitialisationFromTheHeaviestPath) {
+  expect_initialised_from_heaviest(find_space("tiny"), "project_bn_e4_se1", "project_bn_e2_se0");
+}
+
+TEST(Trainer, SupernetInitialisationWithoutSqueezeExcitation) {
+  // A space whose only SE choice is "off": the heaviest pair is (largest expansion, no SE).
+  SearchSpace s = find_space("tiny");
+  s.se = {false};
+  expect_initialised_from_heaviest(s, "project_bn_e4_se0", "project_bn_e2_se0");
 }
 
 TEST(Trainer, BnRecalibrationAveragesBatchStatistics) {

@@ -151,7 +151,7 @@ TEST(ArchJson, Errors) {
   EXPECT_MSG(parse(five(R"({"depth": 1, "blocks": "e2_k3_se0"})")), "stages[2].blocks must be an array");
   EXPECT_MSG(parse(five(R"({"blocks": ["e2_k3_se0"]})")), "missing required field 'stages[2].depth'");
   EXPECT_MSG(parse(five(R"({"depth": 1})")), "missing required field 'stages[2].blocks'");
-  EXPECT_MSG(parse(five(R"({"depth": 1, "blocks": ["e2_k3_se0"], "width": 2})")), "stages[2]: unknown field 'width'");
+  EXPECT_MSG(parse(five(R"({"depth": 1, "blocks": ["e2_k3_se0"], "width": 2})")), "unknown field 'stages[2].width'");
   EXPECT_MSG(parse(five("[]")), "stages[2] must be an object");
   EXPECT_MSG(parse(ok1), "stages has 1 entries", "5 searched stages");
   EXPECT_MSG(arch_from_json(s, arch_to_json(find_space("cifar"), heaviest_arch(find_space("cifar"))), "c.json"),
@@ -162,7 +162,7 @@ TEST(ArchJson, Errors) {
   EXPECT_MSG(arch_from_json(s, "{\"space\": \"tiny\", \"stages\": 3}", "a.json"), "stages must be an array");
   EXPECT_MSG(arch_from_json(s, "{\"space\": \"tiny\", \"stages\": [], \"x\": 1}", "a.json"), "unknown field 'x'");
   EXPECT_MSG(arch_from_json(s, "{\"space\": \"tiny\",", "a.json"), "a.json: invalid JSON");
-  EXPECT_MSG(arch_from_json(s, "[]", "a.json"), "must be a JSON object");
+  EXPECT_MSG(arch_from_json(s, "[]", "a.json"), "a.json: the top level must be an object");
 }
 
 TEST(OneHot, SizesAndLayout) {

@@ -329,7 +329,7 @@ TEST(SpaceValidation, MalformedFiles) {
   EXPECT_ERROR(tiny_with("\"image_size\": 28", "\"image_size\": 99999999999"), "image_size is out of range");
   EXPECT_ERROR(tiny_with("{\"out\": 32,", "{\"out\": null,"), "stages[3].out must be an integer");
   EXPECT_ERROR(tiny_with("\"name\": \"tiny\"", "\"name\": 7"), "name must be a string");
-  EXPECT_ERROR(tiny_with("\"head\": {\"out\": 256, \"dropout\": 0.1}", "\"head\": [256, 0.1]"), "head: must be an object");
+  EXPECT_ERROR(tiny_with("\"head\": {\"out\": 256, \"dropout\": 0.1}", "\"head\": [256, 0.1]"), "head must be an object");
   EXPECT_ERROR(tiny_with("\"stages\": [", "\"stages\": {\"x\": ["), "invalid JSON");
   EXPECT_ERROR("[1, 2]", "must be an object");
   EXPECT_ERROR("{\"name\": \"tiny\",", "invalid JSON");
@@ -348,7 +348,7 @@ TEST(SpaceValidation, MalformedFiles) {
                "unknown field 'choices.se_act'");
   EXPECT_ERROR(tiny_with("\"stages\": [\n", "\"stages\": [\n"
                          "    []\n  ],\n  \"unused\": [\n"),
-               "stages[0]: must be an object");
+               "stages[0] must be an object");
 }
 
 TEST(SpaceValidation, EmptyStagesAndValidateOnStructs) {

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <vector>
 
-#include "solver/dense.h"
+#include "solver/detail/dense.h"
 
 namespace iqnas::solver::detail {
 

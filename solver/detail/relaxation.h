@@ -4,7 +4,7 @@
 #pragma once
 #include <vector>
 
-#include "solver/dense.h"
+#include "solver/detail/dense.h"
 
 namespace iqnas::solver::detail {
 

@@ -1,0 +1,53 @@
+// The strict JSON reader: every error names the source and the field's path; unread keys are refused.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+
+#include "util/json_reader.h"
+
+namespace iqnas::util {
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(JsonReader, ReadsFieldsAndRefusesUnreadKeys) {
+  const json j = parse_json(R"({"n": 3, "x": 0.5, "on": true, "name": "a", "list": [1, 2], "flags": [true, false]})", "f.json");
+  JsonObject r(j, "", "f.json");
+  EXPECT_EQ(r.get_int("n"), 3);
+  EXPECT_FLOAT_EQ(r.get_float("x"), 0.5f);
+  EXPECT_TRUE(r.get_bool("on"));
+  EXPECT_EQ(r.get_string("name"), "a");
+  EXPECT_EQ(r.get_int_list("list"), (std::vector<int>{1, 2}));
+  EXPECT_EQ(r.get_bool_list("flags"), (std::vector<bool>{true, false}));
+  EXPECT_FALSE(r.has("optional"));
+  EXPECT_NO_THROW(r.finish());
+
+  const json typo = parse_json(R"({"n": 3, "nn": 4})", "f.json");
+  JsonObject t(typo, "stages[1]", "f.json");
+  t.get_int("n");
+  EXPECT_EQ(error_of([&] { t.finish(); }), "f.json: unknown field 'stages[1].nn' (known here: n)");
+}
+
+TEST(JsonReader, ErrorsNameTheSourceAndThePath) {
+  const json j = parse_json(R"({"n": "3", "big": 3000000000, "x": 1e40, "o": [1]})", "cfg.json");
+  JsonObject r(j, "head", "cfg.json");
+  EXPECT_EQ(error_of([&] { r.get_int("n"); }), "cfg.json: head.n must be an integer, got a string (\"3\")");
+  EXPECT_EQ(error_of([&] { r.get_int("big"); }), "cfg.json: head.big is out of range (3000000000)");
+  EXPECT_EQ(error_of([&] { r.get_float("x"); }), "cfg.json: head.x is out of range");
+  EXPECT_EQ(error_of([&] { r.get_int("missing"); }), "cfg.json: missing required field 'head.missing'");
+  EXPECT_EQ(error_of([&] { JsonObject(j.at("o"), "head.o", "cfg.json"); }),
+            "cfg.json: head.o must be an object, got an array");
+  EXPECT_EQ(error_of([] { parse_json("{\"a\": ", "bad.json"); }).rfind("bad.json: invalid JSON", 0), 0u);
+}
+
+}  // namespace
+}  // namespace iqnas::util
