@@ -10,6 +10,7 @@ Usage: lut_onnx.py --iqnas build/cpu/experiments/iqnas --space paper --out T.csv
                    [--threads 1] [--batch 1] [--repeats 50] [--warmup 5]
 """
 import argparse
+import inspect
 import io
 
 import numpy as np
@@ -19,10 +20,15 @@ import torch
 import iqnas_ref as ref
 
 
+# PyTorch 2.9+ exports through torch.export by default (needs onnxscript, opset 18); the TorchScript
+# exporter, the only one in 1.13, gives the same graph under both references.
+LEGACY_EXPORT = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
+
+
 def session(module, inputs, threads):
     buf = io.BytesIO()
     names = [f"x{i}" for i in range(len(inputs))]
-    torch.onnx.export(module, inputs, buf, input_names=names, opset_version=13)
+    torch.onnx.export(module, inputs, buf, input_names=names, opset_version=13, **LEGACY_EXPORT)
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1

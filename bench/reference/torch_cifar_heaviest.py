@@ -7,8 +7,8 @@ The network is built op for op like supernet/network.cpp + supernet/inverted_res
   stem conv KxK (stride, pad K//2, no bias) + BN + act
   stage 0: depthwise KxK + BN + act, pointwise + BN (+ x when the shapes match)
   per searched stage, max-depth blocks (the first one has the stage's stride), each
-    expand 1x1 + BN + act, depthwise k (pad k//2) + BN + act,
-    SE: global mean -> linear (+bias) -> ReLU -> linear (+bias) -> h-sigmoid -> channel scale,
+    expand 1x1 + BN + act, depthwise k (pad k//2) + BN + act (expanded width make_divisible(e * in, 8)),
+    SE (hidden width make_divisible(se_ratio * expanded, se_divisor)): global mean -> linear (+bias) -> ReLU -> linear (+bias) -> h-sigmoid -> channel scale,
     project 1x1 + BN (+ x when stride 1 and in == out)
   last 1x1 + BN + act, global average pool, linear (+bias) + act, dropout, linear (+bias).
 Convolutions have no bias; BN momentum 0.1, eps 1e-5. Activations are channels_last.
@@ -20,10 +20,12 @@ of the mean step time of a few steps each (wall clock; cpu_ms: process CPU time,
 Usage:
   torch_cifar_heaviest.py --threads 2 [--presets cifar,tiny] [--out torch.json]     # measure
   torch_cifar_heaviest.py --compare ours.json [ours2.json ...] --torch torch.json [torch2.json ...]
-      [--md table.md] [--note TEXT]
+      [--torch2 other.json ...] [--md table.md] [--note TEXT]
       # side-by-side table: bench_supernet's Google Benchmark JSON against this script's JSON;
       # with several files per side (rounds), each case takes its best round (the least disturbed
-      # by other processes), and every round is listed too
+      # by other processes), and every round is listed too; --torch2: a second PyTorch (e.g. Debian's
+      # 1.13 next to a current one) as two more columns
+Runs under PyTorch 1.13 and 2.x; scripts/bench-supernet.sh picks the interpreter.
 """
 import argparse
 import json
@@ -38,6 +40,12 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 def load_space(name):
     with open(os.path.join(ROOT, "supernet", "spaces", name + ".json")) as f:
         return json.load(f)
+
+
+def make_divisible(v, divisor):
+    """supernet/space.cpp's make_divisible (timm's rounding of channel counts)."""
+    r = max(divisor, int(v + divisor / 2) // divisor * divisor)
+    return r + divisor if r < 0.9 * v else r
 
 
 def heaviest_network(torch, sp):
@@ -58,14 +66,14 @@ def heaviest_network(torch, sp):
             return x * g[:, :, None, None]
 
     class InvertedResidual(nn.Module):
-        def __init__(self, cin, cout, e, k, stride, a, se_ratio):
+        def __init__(self, cin, cout, e, k, stride, a, ch):
             super().__init__()
-            mid = cin * e
+            mid = make_divisible(e * cin, 8)  # SearchSpace::expanded, se_hidden
             self.residual = stride == 1 and cin == cout
             self.expand = nn.Sequential(nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), act(a))
             self.dw = nn.Sequential(nn.Conv2d(mid, mid, k, stride, k // 2, groups=mid, bias=False),
                                     nn.BatchNorm2d(mid), act(a))
-            self.se = SE(mid, int(round(se_ratio * mid)))
+            self.se = SE(mid, make_divisible(ch["se_ratio"] * mid, ch.get("se_divisor", 8)))
             self.project = nn.Sequential(nn.Conv2d(mid, cout, 1, bias=False), nn.BatchNorm2d(cout))
 
         def forward(self, x):
@@ -93,7 +101,7 @@ def heaviest_network(torch, sp):
     for stage in sp["stages"]:
         for b in range(max(stage["depths"])):
             layers.append(InvertedResidual(cin, stage["out"], e, k, stage["stride"] if b == 0 else 1, stage["act"],
-                                           ch["se_ratio"]))
+                                           ch))
             cin = stage["out"]
     lc, hd = sp["last_conv"], sp["head"]
     layers += [nn.Conv2d(cin, lc["out"], 1, bias=False), nn.BatchNorm2d(lc["out"]), act(lc["act"]),
@@ -122,7 +130,7 @@ def bench_preset(torch, name, batch, warmup, repeats, steps_per_repeat):
         loss = crit(model(x), y)
         loss.backward()
         opt.step()
-        return float(loss)
+        return loss.item()
 
     for _ in range(warmup):
         step()
@@ -165,19 +173,25 @@ def load_ours(path):
     return out, doc.get("context", {})
 
 
+def load_json(paths):
+    out = []
+    for p in paths or []:
+        with open(p) as f:
+            out.append(json.load(f))
+    return out
+
+
+def best_torch_of(torch_rounds, name):
+    runs = [x for t in torch_rounds for x in t["results"] if x["name"] == name]
+    return min(runs, key=lambda o: o["ms"]) if runs else None
+
+
 def compare(args):
     ours_rounds = [load_ours(p) for p in args.compare]
-    torch_rounds = []
-    for p in args.torch:
-        with open(p) as f:
-            torch_rounds.append(json.load(f))
+    torch_rounds, torch2_rounds = load_json(args.torch), load_json(args.torch2)
 
     def best_ours(name):
         runs = [r[0][name] for r in ours_rounds if name in r[0] and "ms" in r[0][name]]
-        return min(runs, key=lambda o: o["ms"]) if runs else None
-
-    def best_torch(name):
-        runs = [x for t in torch_rounds for x in t["results"] if x["name"] == name]
         return min(runs, key=lambda o: o["ms"]) if runs else None
 
     ctx = ours_rounds[0][1]
@@ -185,32 +199,41 @@ def compare(args):
     lines = []
     if args.note:
         lines += [args.note, ""]
+    v2 = f"PyTorch {torch2_rounds[0]['torch']}" if torch2_rounds else ""
     lines += [f"Batch {t0['batch']}, {t0['threads']} threads (OMP_NUM_THREADS / torch.set_num_threads), "
-              f"PyTorch {t0['torch']}, channels_last. Step time = median over steps; "
-              f"{len(ours_rounds)} round(s), best round per case.", "",
+              f"PyTorch {t0['torch']}" + (f" (second reference: {v2})" if v2 else "") + ", channels_last. "
+              f"Step time = median over steps; {len(ours_rounds)} round(s), best round per case.", "",
               "| case | ours ms/step | ours img/s | PyTorch ms/step | PyTorch img/s | ours / PyTorch "
-              "| CPU ms/step ours / PyTorch | params ours / PyTorch |",
-              "|---|---|---|---|---|---|---|---|"]
+              "| CPU ms/step ours / PyTorch | params ours / PyTorch |"
+              + (f" {v2} ms/step | ours / {v2} |" if v2 else ""),
+              "|---|---|---|---|---|---|---|---|" + ("---|---|" if v2 else "")]
     heavy = best_ours("BM_CifarHeaviest")
     rows = []
     for bench, label, tname in OURS_CASES:
-        o, t = best_ours(bench), best_torch(tname) if tname else None
+        o, t = best_ours(bench), best_torch_of(torch_rounds, tname) if tname else None
+        t2 = best_torch_of(torch2_rounds, tname) if tname else None
         if o is None:
-            lines.append(f"| {label} | missing | | | | | | |")
+            lines.append(f"| {label} | missing | | | | | | |" + (" | |" if v2 else ""))
             continue
         ips = 64 / (o["ms"] * 1e-3)
         row = {"case": label, "ours_ms": o["ms"], "ours_img_s": ips}
+        second = ""
+        if v2:
+            second = " - | - |"
+            if t2:
+                row.update(torch2_ms=t2["ms"], ratio2=ips / t2["images_per_second"])
+                second = f" {t2['ms']:.1f} | {row['ratio2']:.2f}x |"
         if t:
             ratio = ips / t["images_per_second"]
             row.update(torch_ms=t["ms"], torch_img_s=t["images_per_second"], ratio=ratio)
             p = f"{int(o['params'])} / {t['params']}" + ("" if int(o["params"]) == t["params"] else " MISMATCH")
             cpu = f"{o['cpu_ms']:.0f} / {t['cpu_ms']:.0f}" if o.get("cpu_ms") and t.get("cpu_ms") else "-"
             lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | {t['ms']:.1f} | {t['images_per_second']:.1f} | "
-                         f"**{ratio:.2f}x** | {cpu} | {p} |")
+                         f"**{ratio:.2f}x** | {cpu} | {p} |{second}")
         else:
             extra = f"teacher fwd {o['teacher_ms']:.1f} ms" if o.get("teacher_ms") else ""
             cpu = f"{o['cpu_ms']:.0f} / -" if o.get("cpu_ms") else "-"
-            lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | - | - | - | {cpu} | {extra} |")
+            lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | - | - | - | {cpu} | {extra} |{second}")
         rows.append(row)
     mp, sp = best_ours("BM_CifarMultipath"), best_ours("BM_CifarSinglePath")
     lines.append("")
@@ -222,17 +245,20 @@ def compare(args):
         lines.append(f"Single-path supernet step (random architecture, with the teacher forward) costs "
                      f"{sp['ms'] / heavy['ms']:.2f}x the heaviest step.")
     if len(ours_rounds) > 1 or len(torch_rounds) > 1:
+        refs = [("torch", torch_rounds)] + ([("torch2", torch2_rounds)] if v2 else [])
         lines += ["", "Every round (ms/step, median over steps):", "",
-                  "| round | " + " | ".join(b for b, _, _ in OURS_CASES) + " | torch cifar | torch tiny |",
-                  "|---|" + "---|" * (len(OURS_CASES) + 2)]
+                  "| round | " + " | ".join(b for b, _, _ in OURS_CASES) + " | "
+                  + " | ".join(f"{n} {c}" for n, _ in refs for c in ("cifar", "tiny")) + " |",
+                  "|---|" + "---|" * (len(OURS_CASES) + 2 * len(refs))]
         for i in range(max(len(ours_rounds), len(torch_rounds))):
             cells = []
             for b, _, _ in OURS_CASES:
                 o = ours_rounds[i][0].get(b) if i < len(ours_rounds) else None
                 cells.append(f"{o['ms']:.1f}" if o and "ms" in o else "-")
-            for tn in ("cifar_heaviest", "tiny_heaviest"):
-                x = [r for r in torch_rounds[i]["results"] if r["name"] == tn] if i < len(torch_rounds) else []
-                cells.append(f"{x[0]['ms']:.1f}" if x else "-")
+            for _, rounds in refs:
+                for tn in ("cifar_heaviest", "tiny_heaviest"):
+                    x = [r for r in rounds[i]["results"] if r["name"] == tn] if i < len(rounds) else []
+                    cells.append(f"{x[0]['ms']:.1f}" if x else "-")
             lines.append(f"| {i + 1} | " + " | ".join(cells) + " |")
     text = "\n".join(lines) + "\n"
     print(text)
@@ -256,6 +282,7 @@ def main():
     p.add_argument("--out", default="-")
     p.add_argument("--compare", nargs="+", help="bench_supernet JSON file(s) (Google Benchmark format)")
     p.add_argument("--torch", nargs="+", help="this script's JSON file(s), for --compare")
+    p.add_argument("--torch2", nargs="+", help="this script's JSON file(s) of a second PyTorch, for --compare")
     p.add_argument("--md", help="write the comparison table here (markdown)")
     p.add_argument("--json", help="write the comparison rows here")
     p.add_argument("--note", help="a line put above the table (CPU, load average)")

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Times the kernels of bench/kernels/bench_kernels.cpp in PyTorch, on the same shapes
 (bench/kernels/shapes.json) and with the same thread count, and writes JSON.
 
@@ -8,7 +8,9 @@ pointwise), batch norm through aten.native_batch_norm(_backward), h-swish throug
 F.hardswish / aten.hardswish_backward. Each benchmark is warmed up, then timed call by call for at
 least --min-time seconds and --min-repeats calls; the median and the minimum are reported.
 
-Usage: /usr/bin/python3 bench/reference/torch_kernels.py --threads 2 --out torch.json [--filter dw/]
+Runs under PyTorch 1.13 (Debian) and 2.x (.venv-reference); scripts/bench-kernels.sh picks the interpreter.
+
+Usage: .venv-reference/bin/python bench/reference/torch_kernels.py --threads 2 --out torch.json [--filter dw/]
 """
 import argparse
 import json
@@ -112,6 +114,14 @@ def time_one(fn, min_time, min_repeats, warmup, clock=time.perf_counter):
     return statistics.median(times), min(times), len(times)
 
 
+def onednn_version(torch):
+    """oneDNN's version as the build reports it (e.g. "v3.13.3"), or "off"."""
+    if not torch.backends.mkldnn.is_available():
+        return "off"
+    m = re.search(r"MKL-DNN (v[\d.]+)", torch.__config__.show())
+    return m.group(1) if m else "on"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
@@ -144,7 +154,7 @@ def main():
         "framework": f"PyTorch {torch.__version__}",
         "threads": torch.get_num_threads(),
         "clock": "process_cpu" if a.cpu_time else "wall",
-        "mkldnn": torch.backends.mkldnn.is_available(),
+        "mkldnn": onednn_version(torch),
         "shapes": os.path.abspath(a.shapes),
         "results": results,
     }
