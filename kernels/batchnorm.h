@@ -9,6 +9,9 @@ struct BnArgs {
   float eps = 1e-5f;
 };
 
+// forward_train writes the batch mean and inverse std (biased variance) to mean/invstd for
+// backward; update_running folds them in: running = (1 - momentum) * running + momentum * batch,
+// with the unbiased batch variance.
 #define IQNAS_BATCHNORM_DECLS                                                                    \
   void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta, \
                                float* y, float* mean, float* invstd);                              \
@@ -20,23 +23,11 @@ struct BnArgs {
   void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean,               \
                                 const float* invstd, float* running_mean, float* running_var);
 
-// CUDA twins (kernels/cuda/batchnorm.cu): same semantics, all pointers device memory.
-namespace cuda {
+namespace cpu {
+IQNAS_BATCHNORM_DECLS
+}
+namespace cuda {  // kernels/cuda/batchnorm.cu: same semantics, all pointers device memory
 IQNAS_BATCHNORM_DECLS
 }
 #undef IQNAS_BATCHNORM_DECLS
-
-namespace cpu {
-// Training: batch mean and inverse std (biased variance) are written to mean/invstd for backward.
-void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta,
-                             float* y, float* mean, float* invstd);
-void batchnorm_forward_eval(const BnArgs& a, const float* x, const float* gamma, const float* beta,
-                            const float* running_mean, const float* running_var, float* y);
-void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const float* gamma,
-                        const float* mean, const float* invstd, float* gx, float* ggamma,
-                        float* gbeta);
-// running = (1 - momentum) * running + momentum * batch, with the unbiased batch variance.
-void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean,
-                              const float* invstd, float* running_mean, float* running_var);
-}  // namespace cpu
 }  // namespace iqnas

@@ -1,5 +1,12 @@
-# Shared by the output tests: `keys`, `check` and `make_data` (source it after setting iqnas,
-# work, fails and fail).
+# Shared by the output tests: a scratch folder `work` (removed at exit), `fail` (counts into
+# `fails`), `keys`, `check` and `make_data`. Source it after setting iqnas; it skips the test when
+# python3 (which parses the documents) is missing.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+command -v python3 >/dev/null || { echo "SKIP: python3 is needed to parse the JSON documents"; exit 0; }
+
 # keys FILE KEY...: FILE is one JSON document with every dotted KEY (a.b.0.c), and every path listed
 # under "written" exists. Prints what is wrong.
 keys() {

@@ -8,12 +8,6 @@
 # a small generated data set. Usage: json_quiet.sh IQNAS SOURCE_DIR
 set -uo pipefail
 iqnas="$1" src="$2"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-command -v python3 >/dev/null || { echo "SKIP: python3 is needed to parse the JSON documents"; exit 0; }
-
 # shellcheck source=check_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
 

@@ -5,11 +5,6 @@
 # checked on it, each finding its measurements done. Usage: json_quiet_run.sh IQNAS
 set -uo pipefail
 iqnas="$1"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-command -v python3 >/dev/null || { echo "SKIP: python3 is needed to parse the JSON documents"; exit 0; }
 # shellcheck source=check_lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/check_lib.sh"
 
