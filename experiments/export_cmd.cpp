@@ -39,7 +39,7 @@ options:
   --arch FILE          architecture JSON (e.g. from iqnas search), or heaviest / smallest
   --checkpoint FILE    weights of this standalone network (as `iqnas measure --checkpoint`)
   --weights W          ema (default) or raw supernet weights
-  --out DIR2           output folder (default DIR/export/<arch name>[.finetuned])
+  --out DIR2           output folder (default DIR/export/<arch file name>[.finetuned])
   --images N           images in the check batch, 1..256 (default 8)
   --threads N          loader threads (default 2)
 )";
@@ -53,14 +53,6 @@ uint64_t fnv1a64(const std::vector<float>& v) {
     for (int i = 0; i < 4; ++i) h = (h ^ ((bits >> (8 * i)) & 0xffu)) * 1099511628211ull;
   }
   return h;
-}
-
-std::string arch_name(const std::string& arg, bool finetuned) {
-  std::string n = fs::path(arg).filename().string();
-  for (const std::string suffix : {".json", ".arch"})
-    if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
-      n.resize(n.size() - suffix.size());
-  return finetuned ? n + ".finetuned" : n;
 }
 
 nlohmann::json input_description(const SearchSpace& s, const DataSets& d, const data::Batch& b) {
@@ -86,7 +78,7 @@ int run_export(const std::vector<std::string>& argv) {
   const Architecture arch = arch_arg(s, a.str("arch"));
   const int64_t images = a.integer("images", 8, 1, 256);
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
-  const std::string out = a.str("out", dir + "/export/" + arch_name(a.str("arch"), a.has("checkpoint")));
+  const std::string out = a.str("out", dir + "/export/" + arch_result_name(a.str("arch"), a.has("checkpoint")));
 
   std::string source;
   const auto net = load_run_network(dir, s, arch, a.str("checkpoint", ""), a.str("weights", "ema"), &source);

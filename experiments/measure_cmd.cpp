@@ -47,9 +47,7 @@ int run_measure(const std::vector<std::string>& argv) {
   const SearchSpace s = load_run_space(dir);
   const Architecture arch = arch_arg(s, a.str("arch"));
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
-  std::string name = std::filesystem::path(a.str("arch")).filename().string();
-  if (name.size() > 5 && name.substr(name.size() - 5) == ".json") name.resize(name.size() - 5);
-  if (a.has("checkpoint")) name += ".finetuned";
+  const std::string name = arch_result_name(a.str("arch"), a.has("checkpoint"));
   const std::string out = a.str("out", dir + "/measure/" + name + ".json");
 
   nlohmann::json j;

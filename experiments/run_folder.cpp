@@ -47,6 +47,12 @@ Architecture arch_arg(const SearchSpace& s, const std::string& arg) {
   return load_arch(s, arg);
 }
 
+std::string arch_result_name(const std::string& arch_arg, bool finetuned) {
+  std::string name = std::filesystem::path(arch_arg).filename().string();
+  if (name.size() > 5 && name.substr(name.size() - 5) == ".json") name.resize(name.size() - 5);
+  return finetuned ? name + ".finetuned" : name;
+}
+
 std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const SearchSpace& s, const Architecture& arch,
                                              const std::string& checkpoint, const std::string& weights,
                                              std::string* source) {

@@ -19,6 +19,9 @@ std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const Search
 
 // --arch: heaviest, smallest, or an architecture JSON file of the space.
 Architecture arch_arg(const SearchSpace& s, const std::string& arg);
+// The name of a network's result files in the run folder: the --arch file name without ".json"
+// (or heaviest / smallest), plus ".finetuned" for the weights of a fine-tuned checkpoint.
+std::string arch_result_name(const std::string& arch_arg, bool finetuned);
 // The standalone network of `arch`: with the weights of `checkpoint` (a fine-tuned network, loaded
 // as saved) when not empty, else inherited from the supernet of DIR (`weights`: ema or raw).
 // `source` describes where the weights came from, for result files.
