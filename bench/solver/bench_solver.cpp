@@ -207,7 +207,11 @@ int main(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--dense-table")) {
       double limit = 30;
       std::string only;
-      for (int j = i + 1; j + 1 < argc; j += 2) {
+      for (int j = i + 1; j < argc; j += 2) {
+        if (j + 1 == argc) {
+          std::fprintf(stderr, "--dense-table: %s needs a value\n", argv[j]);
+          return 2;
+        }
         if (!std::strcmp(argv[j], "--time-limit")) {
           char* end = nullptr;
           limit = std::strtod(argv[j + 1], &end);
