@@ -243,6 +243,35 @@ TEST(Exact, DenseCrossTermsMatchBruteForce) {
   EXPECT_GT(feasible, 100);
 }
 
+// Larger dense problems (7-8 groups, all pairs interacting, up to 3 budgets, often tight): the root
+// probing, the reduced-cost fixing and the two-group local search all act here, and none may drop
+// the optimum or label a non-optimal selection optimal.
+TEST(Exact, LargerDenseCrossTermsMatchBruteForce) {
+  std::mt19937 rng(23);
+  std::uniform_real_distribution<double> u(0, 1);
+  int dense = 0, feasible = 0;
+  for (int i = 0; i < 40; ++i) {
+    RandomSpec spec;
+    spec.min_groups = 7;
+    spec.max_groups = 8;
+    spec.min_options = 3;
+    spec.max_options = 4;
+    spec.bilinear_density = 0.5;
+    spec.integer_coefs = i % 4 == 0;
+    Problem p = random_problem(rng, spec);
+    const Brute loose = brute_force(p);
+    for (size_t k = 0; k < p.constraints.size(); ++k)  // near the smallest achievable value
+      p.constraints[k].max = loose.min_constraint[k] + u(rng) * 4;
+    const Brute b = brute_force(p);
+    const Result r = solve_exact(p);
+    expect_matches_brute(p, r, b, "problem " + std::to_string(i));
+    dense += r.stat("dense_search") == 1;
+    feasible += b.feasible;
+  }
+  EXPECT_GT(dense, 30);
+  EXPECT_GT(feasible, 20);
+}
+
 // A dense problem too large to finish at once: every phase honours the time limit and the bound
 // stays valid (checked against the full solve).
 TEST(Exact, DenseTimeLimitGivesValidBound) {
