@@ -385,8 +385,21 @@ void save_checkpoint(const std::string& path, Module& module, const Metadata& me
   save_safetensors(path, tensors, meta);
 }
 
+void check_finite(const std::string& path, const std::string& name, const Tensor& t) {
+  const float* v = t.data();
+  for (int64_t i = 0; i < t.numel(); ++i)
+    if (!std::isfinite(v[i]))
+      throw CheckpointError(path, name, "tensor '" + name + "' holds " + (std::isnan(v[i]) ? "NaN" : "an infinity") +
+                                            " at element " + std::to_string(i) +
+                                            " (a diverged run or a corrupt file); refusing to load it");
+}
+
 Metadata load_checkpoint(const std::string& path, Module& module, SGD* optimizer, ModelEma* ema) {
   SafetensorsFile file = load_safetensors(path);
+  for (const auto& [name, t] : file.tensors) check_finite(path, name, t);
+  if (auto v = file.metadata.find(kMetaFormatVersion); v != file.metadata.end() && v->second != "1")
+    throw CheckpointError(path, "", std::string("metadata '") + kMetaFormatVersion + "' = '" + v->second +
+                                        "': this program reads checkpoint format version 1 only");
   std::unordered_map<std::string, const Tensor*> in_file;
   for (const auto& [name, t] : file.tensors) in_file.emplace(name, &t);
 
