@@ -2,7 +2,6 @@
 // checkpoint). Until the supernet pipeline exists this trains the small convnet of nn/train.
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "experiments/args.h"
@@ -10,6 +9,7 @@
 #include "nn/checkpoint.h"
 #include "experiments/datasets.h"
 #include "nn/train/small_convnet.h"
+#include "util/atomic_file.h"
 
 namespace iqnas::cli {
 namespace {
@@ -30,16 +30,6 @@ part is left out) and writes OUT/log.csv, OUT/results.json and OUT/model.safeten
   --device cpu|cuda   where to train and evaluate (default cpu)
 )";
 
-void write_json_atomically(const std::string& path, const nlohmann::json& j) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << j.dump(2) << '\n';
-    if (!f) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::filesystem::rename(tmp, path);
-}
-
 int run_train(const std::vector<std::string>& argv) {
   Args a(argv, {"dataset", "root", "heldout", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed", "device"});
   if (a.help()) {
@@ -51,29 +41,26 @@ int run_train(const std::vector<std::string>& argv) {
   std::shared_ptr<const data::Dataset> train = d.train, test = d.test;
   std::shared_ptr<const data::Dataset> train_set = train;
   if (a.has("train-images")) {
-    const int64_t n = a.integer("train-images", 0);
-    if (n < 1 || n > train->size())
-      throw UsageError("--train-images must be in [1, " + std::to_string(train->size()) + "]");
+    const int64_t n = a.integer("train-images", 0, 1, train->size());
     std::vector<int64_t> idx(n);
     for (int64_t i = 0; i < n; ++i) idx[i] = i;
     train_set = std::make_shared<data::SubsetDataset>(train, idx, dataset + "-first-" + std::to_string(n));
   }
 
   TrainConfig cfg;
-  cfg.epochs = static_cast<int>(a.integer("epochs", 3));
-  cfg.batch_size = a.integer("batch-size", 64);
+  cfg.epochs = static_cast<int>(a.integer("epochs", 3, 1, 100000));
+  cfg.batch_size = a.integer("batch-size", 64, 2, 65536);
   cfg.lr = a.num("lr", 0.1);
-  cfg.loader_threads = static_cast<int>(a.integer("threads", 2));
-  cfg.seed = static_cast<uint64_t>(a.integer("seed", 0));
+  cfg.loader_threads = static_cast<int>(a.integer("threads", 2, 1, data::kMaxLoaderThreads));
+  cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53));
   cfg.warmup_epochs = 0.2;
   try {
     cfg.device = parse_device(a.str("device", "cpu"));
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--") + e.what());
   }
-  const int width = static_cast<int>(a.integer("width", 16));
-  if (cfg.epochs < 1 || cfg.batch_size < 2 || width < 1 || cfg.loader_threads < 1 || !(cfg.lr > 0))
-    throw UsageError("--epochs, --width and --threads must be >= 1, --batch-size >= 2 and --lr > 0");
+  const int width = static_cast<int>(a.integer("width", 16, 1, 1024));
+  if (!(cfg.lr > 0)) throw UsageError("option --lr must be > 0");
 
   const std::string out = a.str("out", "runs/train");
   std::filesystem::create_directories(out);
@@ -95,7 +82,7 @@ int run_train(const std::vector<std::string>& argv) {
                       {"train_loss", r.train_loss},  {"train_accuracy", r.train_accuracy},
                       {"test_loss", r.test.loss},    {"test_accuracy", r.test.accuracy},
                       {"images_per_second", r.images_per_second}, {"parameters", net.num_parameters()}};
-  write_json_atomically(out + "/results.json", j);
+  write_file_atomic(out + "/results.json", j.dump(2) + "\n");
   std::printf("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f training images/s; results in %s\n",
               100 * r.test.accuracy, r.test.loss, cfg.epochs, r.images_per_second, out.c_str());
   return 0;
