@@ -37,6 +37,20 @@ for _ in $(seq 1 100); do flock -n "$dir/l/.lock" true 2>/dev/null || break; sle
 expect 1 "$dir/l is in use by another iqnas process" supernet heaviest --run "$dir/l"
 kill $holder; wait $holder 2>/dev/null; holder=
 
+# IDX data whose test split has another image size, and images of another size than the space's.
+python3 - "$dir" <<'PY' || fail "could not write the IDX files"
+import os, struct, sys
+def idx(folder, prefix, n, side):
+    os.makedirs(folder, exist_ok=True)
+    open(f"{folder}/{prefix}-images-idx3-ubyte", "wb").write(struct.pack(">IIII", 0x803, n, side, side) + bytes(n * side * side))
+    open(f"{folder}/{prefix}-labels-idx1-ubyte", "wb").write(struct.pack(">II", 0x801, n) + bytes(i % 10 for i in range(n)))
+idx(sys.argv[1] + "/idx14", "train", 64, 28); idx(sys.argv[1] + "/idx14", "t10k", 32, 14)
+idx(sys.argv[1] + "/idx32", "train", 64, 32); idx(sys.argv[1] + "/idx32", "t10k", 32, 32)
+PY
+expect 1 "t10k-images-idx3-ubyte: its images are 14x14, those of the training split" train --dataset fashion-mnist --root "$dir/idx14" --epochs 1 --batch-size 8 --out "$dir/tr"
+expect 1 "its images are 32x32, but the search space expects 28x28" supernet heaviest --run "$dir/s32" --dataset fashion-mnist --root "$dir/idx32"
+[[ -e $dir/tr || -e $dir/s32 ]] && fail "a refused data set left a folder behind"
+
 [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || { echo "SKIP: the training checks need Fashion-MNIST"; exit 0; }
 echo '{"epochs": 1, "batch_size": 32, "train_images": 64, "checkpoint_every": 1, "log_every": 1, "augment": false}' > "$dir/cfg.json"
 run=(--run "$dir/u" --config "$dir/cfg.json" --threads 1)
