@@ -46,9 +46,10 @@ struct SafetensorsFile {
 void save_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata = {});
 // Reads and fully validates a file (only dtype F32 is accepted; any value, NaN included, as stored).
 SafetensorsFile load_safetensors(const std::string& path);
-// CheckpointError naming the file, the tensor and the element when `t` holds a NaN or an infinity:
-// loaded into a model, it would spread through training unnoticed (the loss can stay finite).
-void check_finite(const std::string& path, const std::string& name, const Tensor& t);
+// CheckpointError naming the file, the tensor, the element and `action` (what happens instead)
+// when `t` (any device) holds a NaN or an infinity: loaded into a model, it would spread through
+// training unnoticed (the loss can stay finite). save_checkpoint and load_checkpoint check every tensor.
+void check_finite(const std::string& path, const std::string& name, const Tensor& t, const std::string& action);
 
 // Names used in checkpoint files besides the module's own parameter and buffer names.
 inline constexpr const char* kOptimizerMomentumPrefix = "__optimizer__.momentum.";  // + parameter name

@@ -34,7 +34,7 @@ Metadata load_weights(const std::string& checkpoint, Module& net, WeightSource w
                                                       shape_str(copies[i].second->shape()) + ", the network " +
                                                       shape_str(copies[i].first->shape()));
   }
-  for (size_t i = 0; i < copies.size(); ++i) check_finite(checkpoint, kEmaPrefix + names[i], *copies[i].second);
+  for (size_t i = 0; i < copies.size(); ++i) check_finite(checkpoint, kEmaPrefix + names[i], *copies[i].second, "refusing to load it (a diverged run or a corrupt file)");
   for (auto& [to, from] : copies) to->copy_(*from);
   return file.metadata;
 }

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!written) return 0;
   iqnas::fuzz::refusal_ok([&] {
     const iqnas::SafetensorsFile file = iqnas::load_safetensors(path);
-    for (const auto& [name, t] : file.tensors) iqnas::check_finite(path, name, t);  // what loading into a model checks
+    for (const auto& [name, t] : file.tensors) iqnas::check_finite(path, name, t, "refused");  // what loading into a model checks
   });
   return 0;
 }

@@ -261,7 +261,15 @@ TEST_F(Checkpoint, NonFiniteValuesAndOtherFormatVersionsAreRefused) {
     expect_refused([&] { load_checkpoint(p, b); }, p, name, "at element 1");
     EXPECT_TRUE(test::same_bits(before, test::snapshot(b)));
   }
+  // Weights that became NaN are not saved over the last good checkpoint.
   save_checkpoint(p, a);
+  const std::string good = read(p);
+  test::Net diverged;
+  diverged.named_parameters().front().second.value().data()[0] = nan;
+  expect_refused([&] { save_checkpoint(p, diverged); }, p, diverged.named_parameters().front().first, "not saved");
+  EXPECT_EQ(read(p), good);
+  EXPECT_FALSE(tmp_left());
+
   SafetensorsFile f = load_safetensors(p);
   f.metadata[kMetaFormatVersion] = "2";
   save_safetensors(p, f.tensors, f.metadata);
