@@ -39,10 +39,10 @@ int run_arch(const std::vector<std::string>& argv) {
   const SearchSpace s = find_space(a.str("space"));
   nlohmann::ordered_json doc;
   if (a.has("random")) {
-    const int64_t n = a.integer("random", 1);
+    const int64_t n = a.integer("random", 1, 1, 1000000);
     if (n < 1) throw UsageError("--random must be >= 1");
     const std::string prefix = a.str("out-prefix");
-    Rng rng(static_cast<uint64_t>(a.integer("seed", 0)));
+    Rng rng(static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53)));
     doc["written"] = nlohmann::ordered_json::array();
     for (int64_t i = 0; i < n; ++i) {
       const std::string path = prefix + std::to_string(i) + ".json";

@@ -1,6 +1,6 @@
 #include "experiments/args.h"
 
-#include <cmath>
+#include "util/number.h"
 
 namespace iqnas::cli {
 
@@ -44,37 +44,31 @@ std::string Args::str(const std::string& name, const std::string& fallback) cons
 }
 
 double Args::num(const std::string& name) const {
-  const std::string s = str(name);
-  size_t used = 0;
-  double v = 0;
   try {
-    v = std::stod(s, &used);
-  } catch (const std::exception&) {
-    used = 0;
+    return parse_number(str(name), "option --" + name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   }
-  if (used != s.size() || s.empty() || !std::isfinite(v))
-    throw UsageError("option --" + name + " expects a finite number, got '" + s + "'");
-  return v;
 }
 
-double Args::num(const std::string& name, double fallback) const {
-  return has(name) ? num(name) : fallback;
-}
+double Args::num(const std::string& name, double fallback) const { return has(name) ? num(name) : fallback; }
 
-int64_t Args::integer(const std::string& name, int64_t fallback) const {
+double Args::num(const std::string& name, double fallback, double lo, double hi) const {
   if (!has(name)) return fallback;
-  double v = num(name);
-  if (v != std::floor(v)) throw UsageError("option --" + name + " expects an integer, got '" + str(name) + "'");
-  return static_cast<int64_t>(v);
+  try {
+    return parse_number(str(name), "option --" + name, lo, hi);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 int64_t Args::integer(const std::string& name, int64_t fallback, int64_t lo, int64_t hi) const {
   if (!has(name)) return fallback;
-  const double v = num(name);
-  if (v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
-    throw UsageError("option --" + name + " expects an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
-                     "], got '" + str(name) + "'");
-  return static_cast<int64_t>(v);
+  try {
+    return parse_int(str(name), "option --" + name, lo, hi);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 }  // namespace iqnas::cli

@@ -24,10 +24,12 @@ class Args {
   bool help() const { return help_; }
   std::string str(const std::string& name) const;  // required
   std::string str(const std::string& name, const std::string& fallback) const;
-  double num(const std::string& name, double fallback) const;
+  // A finite number (util/number.h), optionally in [lo, hi]; UsageError naming the option otherwise.
   double num(const std::string& name) const;  // required
-  int64_t integer(const std::string& name, int64_t fallback) const;
-  // An integer in [lo, hi]; UsageError naming the option and the range otherwise.
+  double num(const std::string& name, double fallback) const;
+  double num(const std::string& name, double fallback, double lo, double hi) const;
+  // An integer in [lo, hi]; UsageError naming the option and the range otherwise. There is no
+  // overload without a range, so that no caller narrows a value it never checked.
   int64_t integer(const std::string& name, int64_t fallback, int64_t lo, int64_t hi) const;
   const std::vector<std::string>& positional() const { return positional_; }
 

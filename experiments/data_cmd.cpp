@@ -69,6 +69,7 @@ bool is_dir(const std::string& p) {
 
 Splits load(const Args& a) {
   const std::string kind = a.str("dataset");
+  if (kind != "folder" && a.has("cache")) throw UsageError("option --cache applies to --dataset folder only");
   Splits s;
   if (kind == "fashion-mnist") {
     const std::string root = a.str("root", iqnas::default_dataset_root("fashion-mnist"));
@@ -188,11 +189,9 @@ int run_data(const std::vector<std::string>& argv) {
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   const double heldout = a.num("heldout", 0.2);
   if (!(heldout >= 0 && heldout < 1)) throw UsageError("option --heldout expects a fraction in [0, 1)");
-  const int64_t seed = a.integer("seed", 0);
-  const int64_t threads = a.integer("threads", 2), batch = a.integer("batch", 128), size = a.integer("size", 224);
-  if (threads < 1 || threads > 256) throw UsageError("option --threads expects 1..256");
-  if (batch < 1) throw UsageError("option --batch expects a positive integer");
-  if (size < 1) throw UsageError("option --size expects a positive integer");
+  const int64_t seed = a.integer("seed", 0, 0, int64_t(1) << 53);
+  const int64_t threads = a.integer("threads", 2, 1, iqnas::data::kMaxLoaderThreads), batch = a.integer("batch", 128, 1, 65536);
+  const int64_t size = a.integer("size", 224, 1, 4096);
   const std::string mode = a.str("augment", "train");
   if (mode != "train" && mode != "eval" && mode != "none")
     throw UsageError("option --augment expects train, eval or none, got '" + mode + "'");
@@ -253,8 +252,7 @@ int run_data(const std::vector<std::string>& argv) {
   }
   if (a.has("rgb")) lo.augment.out_channels = 3;
   Loader loader(split.train, lo);
-  const int64_t batches = a.integer("batches", std::min<int64_t>(loader.batches_per_epoch(), 400));
-  if (batches < 1) throw UsageError("option --batches expects a positive integer");
+  const int64_t batches = a.integer("batches", std::min<int64_t>(loader.batches_per_epoch(), 400), 1, 1000000);
   out.text("loader: %lld threads, batch %lld, augmentation %s (%s%s), output %dx%dx%d\n",
            static_cast<long long>(threads), static_cast<long long>(batch), mode.c_str(),
            crop_mode_name(lo.augment.crop), lo.augment.hflip ? " + flip" : "", loader.out_h(), loader.out_w(),

@@ -45,6 +45,16 @@ DataSets open_datasets(const Args& a, const std::string& default_dataset, int im
   d.train = split.train, d.heldout = split.heldout, d.test = test;
   d.train_aug = augment ? data::train_augment(aug, image_size) : data::eval_augment(aug, image_size);
   d.eval_aug = data::eval_augment(aug, image_size);
+  // Images that keep their size (no resize) must all have one size, and the space's: the MACs and
+  // latency tables of a search are computed for the space's image_size.
+  auto hw = [](const data::Dataset& x) { return std::to_string(x.fixed_h()) + "x" + std::to_string(x.fixed_w()); };
+  if (train->fixed_h() > 0 && test->fixed_h() > 0 && hw(*train) != hw(*test))
+    throw data::DataError(test->source() + ": its images are " + hw(*test) + ", those of the training split (" +
+                          train->source() + ") " + hw(*train));
+  if (image_size > 0 && d.eval_aug.out_h == 0 && train->fixed_h() > 0 &&
+      (train->fixed_h() != image_size || train->fixed_w() != image_size))
+    throw data::DataError(train->source() + ": its images are " + hw(*train) + ", but the search space expects " +
+                          std::to_string(image_size) + "x" + std::to_string(image_size) + " (its image_size)");
   return d;
 }
 

@@ -77,9 +77,9 @@ int run_lut_check(const std::vector<std::string>& argv) {
   o.device = t.device;
   o.threads = std::max(1, t.threads), o.batch = t.batch;
   o.clock = t.clock;
-  o.repeats = int(a.integer("repeats", 20));
-  o.warmup = int(a.integer("warmup", 3));
-  o.seed = uint64_t(a.integer("seed", 0));
+  o.repeats = int(a.integer("repeats", 20, 1, 1000000));
+  o.warmup = int(a.integer("warmup", 3, 0, 100000));
+  o.seed = uint64_t(a.integer("seed", 0, 0, int64_t(1) << 53));
   try {
     o.validate();
   } catch (const std::invalid_argument& e) {

@@ -90,10 +90,7 @@ int run_lut(const std::vector<std::string>& argv) {
   }
   const std::string out = a.str("out");
   auto int_opt = [&](const char* name, int64_t fallback, int64_t lo, int64_t hi) {
-    const int64_t v = a.integer(name, fallback);
-    if (v < lo || v > hi)
-      throw UsageError(std::string("--") + name + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-    return int(v);
+    return int(a.integer(name, fallback, lo, hi));
   };
   if (a.has("import")) {
     predictor::LatencyTable meta;
@@ -118,7 +115,7 @@ int run_lut(const std::vector<std::string>& argv) {
   o.batch = int_opt("batch", o.device == "cuda" ? 64 : 1, 1, 4096);
   o.repeats = int_opt("repeats", 50, 1, 1000000);
   o.warmup = int_opt("warmup", 5, 0, 100000);
-  o.seed = uint64_t(a.integer("seed", 0));
+  o.seed = uint64_t(a.integer("seed", 0, 0, int64_t(1) << 53));
   o.clock = a.str("clock", "auto");
   try {
     o.validate();

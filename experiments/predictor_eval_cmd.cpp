@@ -14,6 +14,7 @@
 #include "predictor/fitted_predictors.h"
 #include "predictor/rank_metrics.h"
 #include "util/atomic_file.h"
+#include "util/number.h"
 #include "util/progress.h"
 
 namespace iqnas::cli {
@@ -49,15 +50,11 @@ std::vector<int64_t> parse_sizes(const std::string& text) {
   std::stringstream ss(text);
   std::string cell;
   while (std::getline(ss, cell, ',')) {
-    size_t used = 0;
-    long long n = 0;
     try {
-      n = std::stoll(cell, &used);
-    } catch (const std::exception&) {
-      used = 0;
+      v.push_back(parse_int(cell, "option --fit: each size", 2, 100000000));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
     }
-    if (used != cell.size() || n < 2 || n > 100000000) throw UsageError("--fit expects sizes >= 2 separated by commas, got '" + text + "'");
-    v.push_back(n);
   }
   return v;
 }

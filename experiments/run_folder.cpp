@@ -1,7 +1,15 @@
 #include "experiments/run_folder.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <sstream>
 
 #include "experiments/args.h"
@@ -70,6 +78,54 @@ std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const Searc
 
 predictor::EvalSet heldout_eval_set(const DataSets& d, int64_t images, int64_t batch, int threads) {
   return predictor::load_eval_set(d.heldout, d.eval_aug, images, batch, 0, threads);
+}
+
+namespace {
+
+struct HeldLock {
+  int fd = -1;
+  int count = 0;
+};
+std::mutex held_mu;
+std::map<std::string, HeldLock> held;  // canonical folder -> this process's lock on it
+
+}  // namespace
+
+RunFolderLock::RunFolderLock(const std::string& dir) {
+  std::error_code ec;
+  key_ = std::filesystem::canonical(dir, ec).string();
+  if (ec) throw std::runtime_error(dir + ": cannot lock the run folder: " + ec.message());
+  std::lock_guard<std::mutex> g(held_mu);
+  HeldLock& h = held[key_];
+  if (h.count++ > 0) return;
+  const std::string path = key_ + "/.lock";
+  h.fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (h.fd < 0) {
+    held.erase(key_);
+    throw std::runtime_error(path + ": cannot create the run folder's lock file: " + std::strerror(errno));
+  }
+  if (::flock(h.fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    char buf[32] = {};
+    const ssize_t n = ::pread(h.fd, buf, sizeof buf - 1, 0);
+    ::close(h.fd);
+    held.erase(key_);
+    if (err != EWOULDBLOCK) throw std::runtime_error(path + ": cannot lock the run folder: " + std::strerror(err));
+    const std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "unknown";
+    throw std::runtime_error(dir + " is in use by another iqnas process (pid " + pid.substr(0, pid.find('\n')) +
+                             "); wait for it to finish, or use another run folder");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  // The pid only serves another process's message; the lock holds without it.
+  if (::ftruncate(h.fd, 0) == 0) (void)!::pwrite(h.fd, pid.data(), pid.size(), 0);
+}
+
+RunFolderLock::~RunFolderLock() {
+  std::lock_guard<std::mutex> g(held_mu);
+  auto it = held.find(key_);
+  if (it == held.end() || --it->second.count > 0) return;
+  ::close(it->second.fd);  // releases the flock; the file stays (removing it would race with a waiter)
+  held.erase(it);
 }
 
 }  // namespace iqnas::cli

@@ -33,4 +33,19 @@ std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const Searc
 // fixed shuffled order, the same for `contrib` and `sample-eval` so their numbers are comparable.
 predictor::EvalSet heldout_eval_set(const DataSets& d, int64_t images, int64_t batch, int threads);
 
+// An exclusive lock on a run folder (flock on DIR/.lock, which holds the owner's pid), held for the
+// object's lifetime, so that two processes cannot train into one folder and mix their checkpoints.
+// The folder must exist. Taken twice in one process (`iqnas run` calling a stage), the second is a
+// no-op. A folder locked by another process gives std::runtime_error naming that process's pid.
+class RunFolderLock {
+ public:
+  explicit RunFolderLock(const std::string& dir);
+  ~RunFolderLock();
+  RunFolderLock(const RunFolderLock&) = delete;
+  RunFolderLock& operator=(const RunFolderLock&) = delete;
+
+ private:
+  std::string key_;
+};
+
 }  // namespace iqnas::cli

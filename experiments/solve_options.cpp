@@ -1,19 +1,10 @@
 #include "experiments/solve_options.h"
 
-#include <cstdio>
 #include <stdexcept>
 
 #include "solver/methods.h"
 
 namespace iqnas::cli {
-
-namespace {
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", v);
-  return buf;
-}
-}  // namespace
 
 std::set<std::string> solve_option_names() {
   std::set<std::string> names{"method"};
@@ -42,10 +33,10 @@ solver::SolveOptions solve_options(const Args& args) {
       throw UsageError("--" + o->flag + " is not an option of method " + m->name + " (its options: " +
                        (list.empty() ? "none" : list) + ")");
     }
-    const double v = o->integer ? static_cast<double>(args.integer(o->flag, 0)) : args.num(o->flag, 0.0);
-    if (!(v >= o->min && v <= o->max))
-      throw UsageError("--" + o->flag + " must be between " + num(o->min) + " and " + num(o->max) + ", got " +
-                       args.str(o->flag));
+    // The registry's ranges are finite and integer options' ends are integers within 2^53.
+    const double v = o->integer ? static_cast<double>(args.integer(o->flag, 0, static_cast<int64_t>(o->min),
+                                                                   static_cast<int64_t>(o->max)))
+                                : args.num(o->flag, 0.0, o->min, o->max);
     o->set(opt, v);
   }
   return opt;

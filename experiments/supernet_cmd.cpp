@@ -11,6 +11,7 @@
 #include "experiments/command.h"
 #include "experiments/datasets.h"
 #include "experiments/output.h"
+#include "experiments/run_folder.h"
 #include "nn/checkpoint.h"
 #include "supernet/evaluate.h"
 #include "supernet/reorder.h"
@@ -51,7 +52,9 @@ options:
   --threads N         loader threads (default 2)
 )";
 
-SearchSpace run_space(const Args& a, const std::string& dir) {
+// The run folder's space; for a new folder (stage heaviest only) the one of --space, which
+// start_run_folder writes once everything else has been checked.
+SearchSpace run_space(const Args& a, const std::string& dir, const std::string& stage) {
   const std::string path = dir + "/space.json";
   if (fs::exists(path)) {
     SearchSpace s = load_space(path);
@@ -59,21 +62,31 @@ SearchSpace run_space(const Args& a, const std::string& dir) {
       throw UsageError(dir + " holds a run of space '" + s.name + "', not '" + a.str("space") + "'");
     return s;
   }
-  SearchSpace s = find_space(a.str("space", "tiny"));
-  fs::create_directories(dir);
-  write_file_atomic(path, space_to_json(s) + "\n");
-  return s;
+  if (stage != "heaviest")
+    throw UsageError(path + " does not exist; is " + dir + " a run folder? (`iqnas supernet heaviest --run " + dir +
+                     "` starts one)");
+  return find_space(a.str("space", "tiny"));
+}
+
+// Creates a new run folder, locks it and writes its space.json.
+void start_run_folder(const std::string& dir, const SearchSpace& s, std::unique_ptr<RunFolderLock>& lock) {
+  if (!lock) {
+    fs::create_directories(dir);
+    lock = std::make_unique<RunFolderLock>(dir);
+  }
+  if (!fs::exists(dir + "/space.json")) write_file_atomic(dir + "/space.json", space_to_json(s) + "\n");
 }
 
 RunConfig run_config(const Args& a) {
   RunConfig c = a.has("config") ? load_run_config(a.str("config")) : RunConfig{};
-  c.epochs = static_cast<int>(a.integer("epochs", c.epochs));
+  // The ranges are RunConfig's (validate() below names the field for values from the config).
+  c.epochs = static_cast<int>(a.integer("epochs", c.epochs, 1, RunConfig::kMaxEpochs));
   c.lr = a.num("lr", c.lr);
-  c.batch_size = a.integer("batch-size", c.batch_size);
-  c.train_images = a.integer("train-images", c.train_images);
-  c.seed = static_cast<uint64_t>(a.integer("seed", static_cast<int64_t>(c.seed)));
-  c.loader_threads = static_cast<int>(a.integer("threads", c.loader_threads));
-  c.stop_after_steps = a.integer("stop-after", c.stop_after_steps);
+  c.batch_size = a.integer("batch-size", c.batch_size, 2, RunConfig::kMaxBatch);
+  c.train_images = a.integer("train-images", c.train_images, 0, int64_t(1) << 40);
+  c.seed = static_cast<uint64_t>(a.integer("seed", static_cast<int64_t>(c.seed), 0, int64_t(1) << 53));
+  c.loader_threads = static_cast<int>(a.integer("threads", c.loader_threads, 1, data::kMaxLoaderThreads));
+  c.stop_after_steps = a.integer("stop-after", c.stop_after_steps, 0, int64_t(1) << 40);
   c.bn_stats = a.str("bn-stats", c.bn_stats);
   c.device = a.str("device", c.device);
   try {
@@ -89,11 +102,6 @@ Architecture arch_arg(const Args& a, const SearchSpace& s) {
   if (v == "heaviest") return heaviest_arch(s);
   if (v == "smallest") return smallest_arch(s);
   return load_arch(s, v);
-}
-
-std::string require_file(const std::string& path, const std::string& how) {
-  if (!fs::exists(path)) throw UsageError(path + " does not exist; " + how);
-  return path;
 }
 
 // Prints the outcome of a training stage and adds it to the document as "training".
@@ -117,6 +125,16 @@ void report_summary(const Output& o, nlohmann::ordered_json& doc, const std::str
   }
 }
 
+// The heaviest stage's weights, refused while that stage has not finished (a half-trained teacher).
+void load_finished_heaviest(const std::string& dir, Module& net, WeightSource w) {
+  const std::string path = require_file(dir + "/heaviest.safetensors", "run `iqnas supernet heaviest` first");
+  const Metadata m = load_weights(path, net, w);
+  auto step = m.find("run.step"), total = m.find("run.total_steps");
+  if (step != m.end() && total != m.end() && step->second != total->second)
+    throw UsageError(path + ": the heaviest network stopped at step " + step->second + " of " + total->second +
+                     "; finish it first (`iqnas supernet heaviest --run " + dir + "` resumes it)");
+}
+
 // The trained heaviest network the supernet inherits: the reordered one when `reorder` ran, else
 // the heaviest stage's checkpoint (its `w` weights).
 void load_heaviest(Supernet& net, const std::string& dir, WeightSource w) {
@@ -125,7 +143,7 @@ void load_heaviest(Supernet& net, const std::string& dir, WeightSource w) {
     load_checkpoint(reordered, net);
     return;
   }
-  load_weights(require_file(dir + "/heaviest.safetensors", "run `iqnas supernet heaviest` first"), net, w);
+  load_finished_heaviest(dir, net, w);
 }
 
 // The frozen teacher: the heaviest path of the trained heaviest network.
@@ -162,7 +180,11 @@ int run_supernet(const std::vector<std::string>& argv) {
   const std::vector<std::string> stages{"heaviest", "reorder", "train", "eval", "extract", "finetune"};
   if (std::find(stages.begin(), stages.end(), stage) == stages.end())
     throw UsageError("unknown stage '" + stage + "' (heaviest, reorder, train, eval, extract, finetune)");
-  const SearchSpace s = run_space(a, dir);
+  // An existing folder is locked for the whole stage before anything is read from it; a new one
+  // is created (and locked) only once the arguments, the config and the data have been checked.
+  std::unique_ptr<RunFolderLock> lock;
+  if (fs::is_directory(dir)) lock = std::make_unique<RunFolderLock>(dir);
+  const SearchSpace s = run_space(a, dir, stage);
   const RunConfig cfg = run_config(a);
   WeightSource weights;
   try {
@@ -171,9 +193,9 @@ int run_supernet(const std::vector<std::string>& argv) {
     throw UsageError(std::string("--") + e.what());
   }
   const Device device = parse_device(cfg.device);
-  const int recal = static_cast<int>(a.integer("recalibrate", 0));
-  if (recal < 0) throw UsageError("--recalibrate must be >= 0");
+  const int recal = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, cfg.augment);
+  start_run_folder(dir, s, lock);
   Rng rng(cfg.seed);
   nlohmann::ordered_json doc = {{"stage", stage}, {"run", dir}, {"space", s.name}};
 
@@ -198,7 +220,7 @@ int run_supernet(const std::vector<std::string>& argv) {
   }
   if (stage == "reorder") {
     Supernet net(s, rng);
-    load_weights(require_file(dir + "/heaviest.safetensors", "run `iqnas supernet heaviest` first"), net, weights);
+    load_finished_heaviest(dir, net, weights);
     net.to(device);
     const Tensor before = heaviest_logits(net, d);
     reorder_channels(net, d.train, d.eval_aug, cfg.reorder_fraction, cfg.batch_size, cfg.loader_threads);

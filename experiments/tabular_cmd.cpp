@@ -15,6 +15,7 @@
 #include "predictor/tabular_search.h"
 #include "solver/problem_io.h"
 #include "util/atomic_file.h"
+#include "util/number.h"
 #include "util/progress.h"
 
 namespace {
@@ -74,12 +75,8 @@ void read_common(const cli::Args& args, TabularOptions& o) {
   if (!(o.initial_fraction > 0 && o.initial_fraction <= 1)) throw cli::UsageError("--initial-fraction must be in (0, 1]");
   o.floor_quantile = args.num("floor-quantile", o.floor_quantile);
   if (!(o.floor_quantile >= 0 && o.floor_quantile < 1)) throw cli::UsageError("--floor-quantile must be in [0, 1)");
-  const int64_t picks = args.integer("picks-per-fit", o.picks_per_fit);
-  if (picks < 1 || picks > 1000000) throw cli::UsageError("--picks-per-fit must be at least 1");
-  o.picks_per_fit = static_cast<int>(picks);
-  const int64_t samples = args.integer("samples", 200);
-  if (samples < 10 || samples > 100000000) throw cli::UsageError("--samples must be at least 10");
-  o.samples = static_cast<int>(samples);
+  o.picks_per_fit = static_cast<int>(args.integer("picks-per-fit", o.picks_per_fit, 1, 1000000));
+  o.samples = static_cast<int>(args.integer("samples", 200, 10, 100000000));
 }
 
 predictor::TabularData load(const cli::Args& args, const std::string& acc, const std::string& cost) {
@@ -141,9 +138,7 @@ int run_tabular(const std::vector<std::string>& argv) {
   TabularOptions o;
   read_common(args, o);
   o.budget = args.num("budget");
-  const int64_t seed = args.integer("seed", 0);
-  if (seed < 0) throw cli::UsageError("--seed must be >= 0");
-  o.seed = static_cast<uint64_t>(seed);
+  o.seed = static_cast<uint64_t>(args.integer("seed", 0, 0, int64_t(1) << 53));
   const auto data = load(args, args.str("accuracy-column"), args.str("cost-column"));
   if (o.samples > static_cast<int>(data.selection.size()))
     throw cli::UsageError("--samples " + std::to_string(o.samples) + " exceeds the table's " +
@@ -183,17 +178,15 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
   const auto accs = split_list(args.str("accuracies", "acc_cifar10,acc_cifar100,acc_imagenet16_120"));
   std::vector<double> qs;
   for (const auto& s : split_list(args.str("quantiles", "0.3,0.6"))) {
-    double q = 0;
+    double q = -1;
     try {
-      q = std::stod(s);
-    } catch (const std::exception&) {
-      q = -1;
+      q = iqnas::parse_number(s, "--quantiles");
+    } catch (const std::invalid_argument&) {
     }
     if (!(q > 0 && q < 1)) throw cli::UsageError("--quantiles: '" + s + "' is not in (0, 1)");
     qs.push_back(q);
   }
-  const int64_t seeds = args.integer("seeds", 5);
-  if (seeds < 1 || seeds > 1000) throw cli::UsageError("--seeds must be between 1 and 1000");
+  const int64_t seeds = args.integer("seeds", 5, 1, 1000);
   const std::string out = args.str("out");
 
   std::string csv = "accuracy,cost,quantile,budget,seed,status,arch,true_accuracy,true_cost,meets_budget,best_accuracy,regret,solves\n";

@@ -45,29 +45,26 @@ int run_train(const std::vector<std::string>& argv) {
   std::shared_ptr<const data::Dataset> train = d.train, test = d.test;
   std::shared_ptr<const data::Dataset> train_set = train;
   if (a.has("train-images")) {
-    const int64_t n = a.integer("train-images", 0);
-    if (n < 1 || n > train->size())
-      throw UsageError("--train-images must be in [1, " + std::to_string(train->size()) + "]");
+    const int64_t n = a.integer("train-images", 0, 1, train->size());
     std::vector<int64_t> idx(n);
     for (int64_t i = 0; i < n; ++i) idx[i] = i;
     train_set = std::make_shared<data::SubsetDataset>(train, idx, dataset + "-first-" + std::to_string(n));
   }
 
   TrainConfig cfg;
-  cfg.epochs = static_cast<int>(a.integer("epochs", 3));
-  cfg.batch_size = a.integer("batch-size", 64);
+  cfg.epochs = static_cast<int>(a.integer("epochs", 3, 1, 100000));
+  cfg.batch_size = a.integer("batch-size", 64, 2, 65536);
   cfg.lr = a.num("lr", 0.1);
-  cfg.loader_threads = static_cast<int>(a.integer("threads", 2));
-  cfg.seed = static_cast<uint64_t>(a.integer("seed", 0));
+  cfg.loader_threads = static_cast<int>(a.integer("threads", 2, 1, data::kMaxLoaderThreads));
+  cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53));
   cfg.warmup_epochs = 0.2;
   try {
     cfg.device = parse_device(a.str("device", "cpu"));
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--") + e.what());
   }
-  const int width = static_cast<int>(a.integer("width", 16));
-  if (cfg.epochs < 1 || cfg.batch_size < 2 || width < 1 || cfg.loader_threads < 1 || !(cfg.lr > 0))
-    throw UsageError("--epochs, --width and --threads must be >= 1, --batch-size >= 2 and --lr > 0");
+  const int width = static_cast<int>(a.integer("width", 16, 1, 1024));
+  if (!(cfg.lr > 0)) throw UsageError("option --lr must be > 0");
 
   const std::string out = a.str("out", "runs/train");
   std::filesystem::create_directories(out);

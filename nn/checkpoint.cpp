@@ -382,11 +382,28 @@ void save_checkpoint(const std::string& path, Module& module, const Metadata& me
     meta["ema.warmup"] = ema->warmup() ? "true" : "false";
     for (const auto& [name, t] : ema->tensors()) tensors.emplace_back(kEmaPrefix + name, t);
   }
+  // A diverged run stops here, keeping its last good checkpoint, rather than saving NaN weights
+  // (the loss can stay finite while weights are NaN).
+  for (const auto& [name, t] : tensors)
+    check_finite(path, name, t, "not saved, the previous checkpoint is kept (the run diverged: lower the learning rate)");
   save_safetensors(path, tensors, meta);
+}
+
+void check_finite(const std::string& path, const std::string& name, const Tensor& t, const std::string& action) {
+  const Tensor host = t.device() == Device::CPU ? t : t.to(Device::CPU);
+  const float* v = host.data();
+  for (int64_t i = 0; i < host.numel(); ++i)
+    if (!std::isfinite(v[i]))
+      throw CheckpointError(path, name, "tensor '" + name + "' holds " + (std::isnan(v[i]) ? "NaN" : "an infinity") +
+                                            " at element " + std::to_string(i) + "; " + action);
 }
 
 Metadata load_checkpoint(const std::string& path, Module& module, SGD* optimizer, ModelEma* ema) {
   SafetensorsFile file = load_safetensors(path);
+  for (const auto& [name, t] : file.tensors) check_finite(path, name, t, "refusing to load it (a diverged run or a corrupt file)");
+  if (auto v = file.metadata.find(kMetaFormatVersion); v != file.metadata.end() && v->second != "1")
+    throw CheckpointError(path, "", std::string("metadata '") + kMetaFormatVersion + "' = '" + v->second +
+                                        "': this program reads checkpoint format version 1 only");
   std::unordered_map<std::string, const Tensor*> in_file;
   for (const auto& [name, t] : file.tensors) in_file.emplace(name, &t);
 

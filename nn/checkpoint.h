@@ -44,8 +44,12 @@ struct SafetensorsFile {
 // Writes the tensors (any device, any strides) and metadata atomically. Throws CheckpointError for
 // empty, duplicate or undefined tensors and for I/O failures (the temporary file is removed).
 void save_safetensors(const std::string& path, const NamedTensors& tensors, const Metadata& metadata = {});
-// Reads and fully validates a file (only dtype F32 is accepted).
+// Reads and fully validates a file (only dtype F32 is accepted; any value, NaN included, as stored).
 SafetensorsFile load_safetensors(const std::string& path);
+// CheckpointError naming the file, the tensor, the element and `action` (what happens instead)
+// when `t` (any device) holds a NaN or an infinity: loaded into a model, it would spread through
+// training unnoticed (the loss can stay finite). save_checkpoint and load_checkpoint check every tensor.
+void check_finite(const std::string& path, const std::string& name, const Tensor& t, const std::string& action);
 
 // Names used in checkpoint files besides the module's own parameter and buffer names.
 inline constexpr const char* kOptimizerMomentumPrefix = "__optimizer__.momentum.";  // + parameter name
@@ -66,7 +70,8 @@ void save_checkpoint(const std::string& path, Module& module, const Metadata& me
 // Loads a checkpoint written by save_checkpoint into the module (on the module's devices) and, when
 // given, into the optimiser (momentum buffers, step counter, learning rate) and the EMA. Refuses,
 // before modifying anything, a file whose tensor names or shapes differ from the module's (missing or
-// unexpected tensors included), or that lacks optimiser/EMA state that was asked for. Optimiser and EMA
+// unexpected tensors included), that holds a non-finite value, that is not format version 1, or that
+// lacks optimiser/EMA state that was asked for. Optimiser and EMA
 // tensors in the file are ignored when no optimiser/EMA is given. Returns the file's metadata.
 Metadata load_checkpoint(const std::string& path, Module& module, SGD* optimizer = nullptr,
                          ModelEma* ema = nullptr);

@@ -13,6 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/number.h"
+
 #ifndef IQNAS_VERSION
 #define IQNAS_VERSION "unknown"
 #endif
@@ -257,12 +259,9 @@ LatencyTable import_latency_csv(const std::string& path, const SearchSpace& s, L
     e.key = cols[0];
     auto num = [&](size_t i, const char* name) {
       try {
-        size_t used = 0;
-        const double v = std::stod(cols[i], &used);
-        if (used != cols[i].size() || !std::isfinite(v)) throw std::invalid_argument("");
-        return v;
-      } catch (const std::exception&) {
-        fail(path + ":" + std::to_string(lineno), std::string("column '") + name + "' is not a number: '" + cols[i] + "'");
+        return parse_number(cols[i], std::string("column '") + name + "'");
+      } catch (const std::invalid_argument& e) {
+        fail(path + ":" + std::to_string(lineno), e.what());
       }
     };
     e.median_ms = std::max(0.0, num(9, "median_ms"));  // negative timer offsets are clamped

@@ -8,6 +8,7 @@
 #include "predictor/encoding.h"
 #include "predictor/resources.h"
 #include "solver/heuristics.h"
+#include "util/number.h"
 
 namespace iqnas::predictor {
 
@@ -19,15 +20,8 @@ std::vector<Budget> parse_budgets(const std::string& text) {
     const size_t eq = part.find('=');
     if (eq == std::string::npos || eq == 0) throw std::invalid_argument("budget '" + part + "' is not NAME=VALUE");
     Budget b{part.substr(0, eq), 0};
-    const std::string value = part.substr(eq + 1);
-    size_t used = 0;
-    try {
-      b.max = std::stod(value, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != value.size() || value.empty() || !std::isfinite(b.max) || b.max <= 0)
-      throw std::invalid_argument("budget '" + part + "': the value must be a positive number");
+    b.max = parse_number(part.substr(eq + 1), "budget '" + part + "'", 0);
+    if (b.max <= 0) throw std::invalid_argument("budget '" + part + "': the value must be a positive number");
     bool known = false;
     for (const auto& n : resource_names()) known = known || n == b.resource;
     if (!known) {

@@ -6,6 +6,7 @@
 
 #include "predictor/encoding.h"
 #include "supernet/sampler.h"
+#include "util/number.h"
 
 namespace iqnas::predictor {
 
@@ -58,13 +59,11 @@ std::vector<SubnetSample> samples_from_csv(const SearchSpace& s, const std::stri
     std::vector<int> sel;
     std::stringstream ss(f[1]);
     try {
-      while (std::getline(ss, cell, '-')) sel.push_back(std::stoi(cell));
+      while (std::getline(ss, cell, '-')) sel.push_back(static_cast<int>(parse_int(cell, "selection", 0, 1 << 20)));
       SubnetSample x;
       x.arch = selection_to_arch(s, sel);
-      size_t used = 0;
-      x.accuracy = std::stod(f[3], &used);
-      if (used != f[3].size()) throw std::invalid_argument("accuracy '" + f[3] + "' is not a number");
-      if (!f[4].empty()) x.accuracy_recalibrated = std::stod(f[4]);
+      x.accuracy = parse_number(f[3], "accuracy");
+      if (!f[4].empty()) x.accuracy_recalibrated = parse_number(f[4], "accuracy_recalibrated");
       v.push_back(x);
     } catch (const std::exception& e) {
       throw std::invalid_argument(where + e.what());

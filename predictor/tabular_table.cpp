@@ -7,6 +7,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "util/number.h"
+
 namespace iqnas::predictor {
 namespace {
 
@@ -77,18 +79,8 @@ std::vector<double> CsvTable::numbers(const std::string& name) const {
   std::vector<double> out;
   out.reserve(rows.size());
   for (size_t r = 0; r < rows.size(); ++r) {
-    const std::string& s = rows[r][static_cast<size_t>(c)];
-    size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(s, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (s.empty() || used != s.size() || !std::isfinite(v))
-      throw std::invalid_argument(path + ": row " + std::to_string(r + 1) + " (line " + std::to_string(row_line[r]) +
-                                  "), column '" + name + "': '" + s + "' is not a finite number");
-    out.push_back(v);
+    out.push_back(parse_number(rows[r][static_cast<size_t>(c)], path + ": row " + std::to_string(r + 1) + " (line " +
+                                                                     std::to_string(row_line[r]) + "), column '" + name + "'"));
   }
   return out;
 }

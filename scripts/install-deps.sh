@@ -11,6 +11,7 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   dataset-fashion-mnist librsvg2-bin
+  clang libclang-rt-dev  # libFuzzer for the bounded fuzzing run of scripts/test.sh (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--with-reference" ]]; then
   pkgs+=(python3 python3-torch python3-numpy python3-scipy python3-matplotlib coinor-cbc python3-venv)

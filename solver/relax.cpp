@@ -32,25 +32,6 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   DenseProblem d(p);
   Result res;
   res.method = "relax";
-  // Start from the "smallest" selection: the least sum of budget rows, each scaled by its budget.
-  std::optional<std::vector<int>> start;
-  {
-    Problem q;
-    q.groups = p.groups;
-    q.constraints = p.constraints;
-    for (const auto& c : p.constraints) {
-      const double s = -1.0 / std::max(1e-12, std::fabs(c.max));
-      for (const auto& t : c.expr.linear) q.objective.linear.push_back({t.var, s * t.coef});
-      for (const auto& t : c.expr.bilinear) q.objective.bilinear.push_back({t.var_i, t.var_j, s * t.coef});
-    }
-    Result r = solve_exact(q);
-    if (!r.selection.empty()) start = r.selection;
-  }
-  if (!start) {
-    res.status = Status::Infeasible;
-    fill_result(p, res);
-    return res;
-  }
   const int G = d.G, K = d.K, R = d.R;
   // Colour the interaction graph (largest degree first): the blocks.
   std::vector<int> color(G, -1), order(G);
@@ -71,6 +52,36 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   std::vector<std::vector<int>> blocks(ncolors);
   for (int g = 0; g < G; ++g) blocks[color[g]].push_back(g);
 
+  for (const auto& b : blocks) detail::check_block_lp_size(d, b);  // before any work
+
+  // Start from the "smallest" selection: the least sum of budget rows, each scaled by its budget.
+  std::optional<std::vector<int>> start;
+  {
+    Problem q;
+    q.groups = p.groups;
+    q.constraints = p.constraints;
+    for (const auto& c : p.constraints) {
+      const double s = -1.0 / std::max(1e-12, std::fabs(c.max));
+      for (const auto& t : c.expr.linear) q.objective.linear.push_back({t.var, s * t.coef});
+      for (const auto& t : c.expr.bilinear) q.objective.bilinear.push_back({t.var_i, t.var_j, s * t.coef});
+    }
+    ExactOptions eo;
+    eo.time_limit_s = opt.time_limit_s;
+    Result r = solve_exact(q, eo);
+    if (!r.selection.empty()) start = r.selection;
+    if (!start && r.status == Status::TimeLimit) {
+      res.status = Status::TimeLimit;
+      res.message = "the time limit came before a starting selection was found";
+      res.set_stat("timed_out", 1);
+      fill_result(p, res);
+      return res;
+    }
+  }
+  if (!start) {
+    res.status = Status::Infeasible;
+    fill_result(p, res);
+    return res;
+  }
   Relaxation rx(d);
   for (int g = 0; g < G; ++g) {
     rx.x[g].assign(d.n[g], 0.0);

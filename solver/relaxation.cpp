@@ -7,6 +7,23 @@
 
 namespace iqnas::solver::detail {
 
+void check_block_lp_size(const DenseProblem& d, const std::vector<int>& groups) {
+  int n = 0;
+  for (int g : groups) n += d.n[g];
+  // The dense LP and its tableau hold about 2 x rows x (columns + slacks + artificials) doubles:
+  // refuse clearly what cannot be held rather than run out of memory.
+  const double rows = static_cast<double>(groups.size()) + d.K;
+  const double bytes = 2.0 * rows * (n + 2 * rows + 1) * sizeof(double);
+  if (bytes > kMaxBlockLpBytes) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "the block LP of %zu groups and %d options would need %.3g GB as a dense tableau (at most %.3g GB); "
+                  "use exact, evo or random for a problem this large",
+                  groups.size(), n, bytes / 1e9, kMaxBlockLpBytes / 1e9);
+    throw std::runtime_error(buf);
+  }
+}
+
 bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::vector<double>& obj,
               std::vector<std::vector<double>>& y, LpCounters& cnt) {
   const DenseProblem& d = rx.d;
@@ -17,18 +34,7 @@ bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::v
     first.push_back(n);
     n += d.n[g];
   }
-  // The dense LP and its tableau hold about 2 x rows x (columns + slacks + artificials) doubles:
-  // refuse clearly what cannot be held rather than run out of memory.
-  const double rows = static_cast<double>(groups.size()) + K;
-  const double bytes = 2.0 * rows * (n + 2 * rows + 1) * sizeof(double);
-  if (bytes > kMaxBlockLpBytes) {
-    char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "the block LP of %zu groups and %d options would need %.3g GB as a dense tableau (at most %.3g GB); "
-                  "use exact, evo or random for a problem this large",
-                  groups.size(), n, bytes / 1e9, kMaxBlockLpBytes / 1e9);
-    throw std::runtime_error(buf);
-  }
+  check_block_lp_size(d, groups);
   LinearProgram lp;
   lp.n = n;
   lp.c = obj;

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "util/atomic_file.h"
+#include "util/number.h"
 #include "solver/exact.h"
 #include "solver/methods.h"
 
@@ -72,18 +73,7 @@ std::vector<SweepPoint> sweep(const Problem& p, const std::string& constraint, c
 }
 
 std::vector<double> parse_budgets(const std::string& spec) {
-  auto num = [&](const std::string& s) {
-    size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(s, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (s.empty() || used != s.size() || !std::isfinite(v))
-      throw std::invalid_argument("budget '" + s + "' is not a finite number");
-    return v;
-  };
+  auto num = [](const std::string& s) { return parse_number(s, "budget"); };
   std::vector<double> out;
   if (spec.find(':') != std::string::npos) {
     std::vector<std::string> parts;
@@ -91,10 +81,13 @@ std::vector<double> parse_budgets(const std::string& spec) {
     std::string item;
     while (std::getline(ss, item, ':')) parts.push_back(item);
     if (parts.size() != 3) throw std::invalid_argument("budget range '" + spec + "' should be start:stop:count");
-    const double a = num(parts[0]), b = num(parts[1]), n = num(parts[2]);
-    if (n < 1 || n != std::floor(n) || n > 1e6)
-      throw std::invalid_argument("budget range '" + spec + "': count must be a positive integer");
-    for (int i = 0; i < static_cast<int>(n); ++i) out.push_back(n == 1 ? a : a + (b - a) * i / (n - 1));
+    const double a = num(parts[0]), b = num(parts[1]);
+    const int64_t n = parse_int(parts[2], "budget range '" + spec + "': the count", 1, 1000000);
+    for (int64_t i = 0; i < n; ++i) {
+      // a + (b - a) * t overflows for budgets near the largest double; this form does not.
+      const double t = n == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(n - 1);
+      out.push_back(a * (1 - t) + b * t);
+    }
   } else {
     std::stringstream ss(spec);
     std::string item;

@@ -1,9 +1,13 @@
 #include "supernet/run_config.h"
 
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+
+#include "nn/data/loader.h"
+#include "util/number.h"
 
 namespace iqnas {
 using json = nlohmann::json;
@@ -12,8 +16,8 @@ void RunConfig::validate() const {
   auto need = [](bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument(what);
   };
-  need(epochs >= 1, "epochs must be >= 1");
-  need(batch_size >= 2, "batch_size must be >= 2");
+  need(epochs >= 1 && epochs <= kMaxEpochs, "epochs must be in [1, " + std::to_string(kMaxEpochs) + "]");
+  need(batch_size >= 2 && batch_size <= kMaxBatch, "batch_size must be in [2, " + std::to_string(kMaxBatch) + "]");
   need(lr > 0, "lr must be > 0");
   need(momentum >= 0 && momentum < 1, "momentum must be in [0, 1)");
   need(weight_decay >= 0, "weight_decay must be >= 0");
@@ -36,7 +40,8 @@ void RunConfig::validate() const {
   need(kd_temperature > 0, "kd_temperature must be > 0");
   need(checkpoint_every >= 1, "checkpoint_every must be >= 1");
   need(train_images >= 0, "train_images must be >= 0");
-  need(loader_threads >= 1, "loader_threads must be >= 1");
+  need(loader_threads >= 1 && loader_threads <= data::kMaxLoaderThreads,
+       "loader_threads must be in [1, " + std::to_string(data::kMaxLoaderThreads) + "]");
   need(log_every >= 1, "log_every must be >= 1");
   need(stop_after_steps >= 0, "stop_after_steps must be >= 0");
 }
@@ -51,6 +56,11 @@ LoopConfig RunConfig::loop_config() const {
   l.checkpoint_every = checkpoint_every, l.train_images = train_images, l.loader_threads = loader_threads;
   l.log_every = log_every, l.seed = seed, l.stop_after_steps = stop_after_steps, l.device = parse_device(device);
   l.metadata["run.config"] = run_config_to_json(*this);
+  // Everything but the settings that may change between a run and its resume (threads, device,
+  // logging, checkpoint interval, the test stop).
+  json shaping = json::parse(l.metadata["run.config"]);
+  for (const char* k : {"loader_threads", "device", "log_every", "checkpoint_every", "stop_after_steps"}) shaping.erase(k);
+  l.must_match["run.training"] = shaping.dump();
   return l;
 }
 
@@ -75,7 +85,15 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
                     : std::is_integral_v<T>        ? v.is_number_integer()
                                                    : v.is_number();
     if (!ok) throw std::invalid_argument(source + ": field '" + key + "' has the wrong type (" + v.dump() + ")");
-    field = v.get<T>();
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // Checked before narrowing: 4294967297 must not become 1 in an int field.
+      const std::string what = source + ": field '" + key + "'";
+      constexpr int64_t lo = std::is_signed_v<T> ? int64_t(std::numeric_limits<T>::min()) : 0;
+      constexpr int64_t hi = sizeof(T) < 8 ? int64_t(std::numeric_limits<T>::max()) : std::numeric_limits<int64_t>::max();
+      field = static_cast<T>(parse_int(v.dump(), what, lo, hi));  // the JSON text of an integer is its decimal form
+    } else {
+      field = v.get<T>();
+    }
   };
   read("epochs", c.epochs), read("batch_size", c.batch_size), read("lr", c.lr), read("momentum", c.momentum);
   read("weight_decay", c.weight_decay), read("label_smoothing", c.label_smoothing), read("nesterov", c.nesterov);

@@ -9,6 +9,7 @@
 namespace iqnas {
 
 struct RunConfig {
+  static constexpr int64_t kMaxEpochs = 100000, kMaxBatch = 65536;  // upper bounds of validate()
   int epochs = 3;
   int64_t batch_size = 64;
   double lr = 0.1, momentum = 0.9, weight_decay = 4e-5, label_smoothing = 0.1;
@@ -32,7 +33,7 @@ struct RunConfig {
   bool augment = true;  // random crop (+ flip where the data set allows) for training
   int64_t stop_after_steps = 0;  // > 0: stop (as if killed) after this many steps; for tests
 
-  void validate() const;  // std::invalid_argument naming the field
+  void validate() const;  // std::invalid_argument naming the field and its range
   // The loop's part; metadata holds run.config (this configuration as JSON). Resolves the device
   // (std::runtime_error for cuda without a device).
   LoopConfig loop_config() const;

@@ -115,8 +115,11 @@ void check_choice_list(const std::vector<T>& v, const std::string& name, const s
 }
 
 void check_space(const SearchSpace& s, const std::string& p) {
-  auto positive = [&](int v, const std::string& name) {
+  // Upper bounds far beyond any real network, so that a typo cannot ask for terabytes (or overflow
+  // the feature map arithmetic) instead of being refused.
+  auto positive = [&](int v, const std::string& name, int most = 16384) {
     if (v < 1) fail(p, name + " must be at least 1 (got " + std::to_string(v) + ")");
+    if (v > most) fail(p, name + " must be at most " + std::to_string(most) + " (got " + std::to_string(v) + ")");
   };
   auto stride = [&](int v, const std::string& name) {
     if (v != 1 && v != 2) fail(p, name + " must be 1 or 2 (got " + std::to_string(v) + ")");
@@ -128,9 +131,9 @@ void check_space(const SearchSpace& s, const std::string& p) {
   for (char c : s.name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
       fail(p, "name '" + s.name + "' may only hold letters, digits, '_', '-' and '.'");
-  positive(s.image_size, "image_size");
-  positive(s.in_channels, "in_channels");
-  positive(s.num_classes, "num_classes");
+  positive(s.image_size, "image_size", 4096);
+  positive(s.in_channels, "in_channels", 64);
+  positive(s.num_classes, "num_classes", 100000);
   positive(s.stem_out, "stem.out");
   odd_kernel(s.stem_kernel, "stem.kernel");
   stride(s.stem_stride, "stem.stride");
@@ -144,10 +147,13 @@ void check_space(const SearchSpace& s, const std::string& p) {
     positive(st.out, f + "out");
     stride(st.stride, f + "stride");
     check_choice_list(st.depths, f + "depths", p, [](int d) { return d >= 1; }, "at least 1");
+    for (int d : st.depths) positive(d, f + "depths[]", 64);
   }
   check_choice_list(s.expansions, "choices.expansions", p, [](int e) { return e >= 1; }, "at least 1");
+  for (int e : s.expansions) positive(e, "choices.expansions[]", 64);
   check_choice_list(s.kernels, "choices.kernels", p, [](int k) { return k >= 1 && k % 2 == 1; },
                     "an odd kernel size >= 1");
+  for (int k : s.kernels) positive(k, "choices.kernels[]", 31);
   if (s.se.empty()) fail(p, "choices.se must not be empty");
   if (s.se.size() > 2 || (s.se.size() == 2 && !(s.se[0] == false && s.se[1] == true)))
     fail(p, "choices.se must be [false], [true] or [false, true] (got " + bool_list_str(s.se) + ")");

@@ -15,11 +15,8 @@ WeightSource parse_weight_source(const std::string& name) {
 
 const char* weight_source_name(WeightSource w) { return w == WeightSource::Ema ? "ema" : "raw"; }
 
-void load_weights(const std::string& checkpoint, Module& net, WeightSource w) {
-  if (w == WeightSource::Raw) {
-    load_checkpoint(checkpoint, net);
-    return;
-  }
+Metadata load_weights(const std::string& checkpoint, Module& net, WeightSource w) {
+  if (w == WeightSource::Raw) return load_checkpoint(checkpoint, net);
   const SafetensorsFile file = load_safetensors(checkpoint);
   std::vector<std::pair<Tensor*, const Tensor*>> copies;
   for (auto& [name, p] : net.named_parameters()) copies.emplace_back(&p.value(), file.find(kEmaPrefix + name));
@@ -37,7 +34,9 @@ void load_weights(const std::string& checkpoint, Module& net, WeightSource w) {
                                                       shape_str(copies[i].second->shape()) + ", the network " +
                                                       shape_str(copies[i].first->shape()));
   }
+  for (size_t i = 0; i < copies.size(); ++i) check_finite(checkpoint, kEmaPrefix + names[i], *copies[i].second, "refusing to load it (a diverged run or a corrupt file)");
   for (auto& [to, from] : copies) to->copy_(*from);
+  return file.metadata;
 }
 
 }  // namespace iqnas

@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "nn/checkpoint.h"
 #include "nn/module.h"
 
 namespace iqnas {
@@ -16,6 +17,6 @@ const char* weight_source_name(WeightSource w);
 // Loads the parameters and buffers of `net` from a checkpoint written by the trainers: the raw
 // tensors, or their EMA ("__ema__." tensors). Refuses, before changing anything, a file that lacks
 // the requested weights (naming the file and the missing tensor) or whose shapes differ.
-void load_weights(const std::string& checkpoint, Module& net, WeightSource w);
+Metadata load_weights(const std::string& checkpoint, Module& net, WeightSource w);  // the file's metadata
 
 }  // namespace iqnas

@@ -23,6 +23,7 @@ namespace {
 
 void write_file_atomic(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
+  if (path.empty()) throw std::runtime_error("the output path is empty");
   std::string target = path;
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {

@@ -1,7 +1,10 @@
 #include "nn/data/image_codec.h"
 
+#include <fcntl.h>
 #include <png.h>
 #include <setjmp.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -21,7 +24,16 @@ struct JpegError {
   jmp_buf jump;
   char message[JMSG_LENGTH_MAX];
   bool premature_end;
+  bool too_large;  // then width and height are the declared size
+  unsigned width, height;
 };
+
+bool too_large(uint64_t w, uint64_t h, int channels) { return w * h * static_cast<uint64_t>(channels) > kMaxImageBytes; }
+
+std::string too_large_message(const std::string& what, uint64_t w, uint64_t h, int channels) {
+  return what + ": the image declares " + std::to_string(w) + "x" + std::to_string(h) + "x" + std::to_string(channels) +
+         " pixels, more than the " + std::to_string(kMaxImageBytes >> 20) + " MiB a decoded image may take";
+}
 
 void jpeg_error_exit(j_common_ptr cinfo) {
   auto* err = reinterpret_cast<JpegError*>(cinfo->err);
@@ -45,6 +57,7 @@ bool decode_jpeg_raw(const uint8_t* bytes, size_t n, int channels, Image& out, J
   err.mgr.emit_message = jpeg_note_warning;
   err.message[0] = 0;
   err.premature_end = false;
+  err.too_large = false;
   if (setjmp(err.jump)) {
     jpeg_destroy_decompress(&cinfo);
     return false;
@@ -52,6 +65,11 @@ bool decode_jpeg_raw(const uint8_t* bytes, size_t n, int channels, Image& out, J
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, const_cast<unsigned char*>(bytes), static_cast<unsigned long>(n));
   jpeg_read_header(&cinfo, TRUE);
+  if (too_large(cinfo.image_width, cinfo.image_height, channels)) {
+    err.too_large = true, err.width = cinfo.image_width, err.height = cinfo.image_height;
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   cinfo.out_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_start_decompress(&cinfo);
   out.h = static_cast<int>(cinfo.output_height);
@@ -76,6 +94,10 @@ void decode_png(const uint8_t* bytes, size_t n, int channels, Image& out, const 
   img.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&img, bytes, n))
     throw DataError(what + ": corrupt PNG (" + img.message + ")");
+  if (too_large(img.width, img.height, channels)) {
+    png_image_free(&img);
+    throw DataError(too_large_message(what, img.width, img.height, channels));
+  }
   img.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
   out.h = static_cast<int>(img.height);
   out.w = static_cast<int>(img.width);
@@ -104,8 +126,10 @@ void decode_image(const uint8_t* bytes, size_t n, int channels, Image& out, cons
   switch (sniff_format(bytes, n)) {
     case ImageFormat::Jpeg: {
       JpegError err;
-      if (!decode_jpeg_raw(bytes, n, channels, out, err))
+      if (!decode_jpeg_raw(bytes, n, channels, out, err)) {
+        if (err.too_large) throw DataError(too_large_message(what, err.width, err.height, channels));
         throw DataError(what + ": corrupt JPEG (" + err.message + ")");
+      }
       return;
     }
     case ImageFormat::Png:
@@ -117,8 +141,19 @@ void decode_image(const uint8_t* bytes, size_t n, int channels, Image& out, cons
 }
 
 void read_file(const std::string& path, std::vector<uint8_t>& out) {
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) throw DataError(path + ": cannot open (" + std::strerror(errno) + ")");
+  // Non-blocking, so that a FIFO does not hang the open; refused right after by fstat.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw DataError(path + ": cannot open (" + std::strerror(errno) + ")");
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw DataError(path + ": not a regular file (a FIFO, device or socket)");
+  }
+  std::unique_ptr<std::FILE, FileCloser> f(::fdopen(fd, "rb"));
+  if (!f) {
+    ::close(fd);
+    throw DataError(path + ": cannot open (" + std::strerror(errno) + ")");
+  }
   out.clear();
   uint8_t buf[1 << 16];
   for (;;) {

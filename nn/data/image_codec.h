@@ -11,6 +11,10 @@ namespace iqnas::data {
 
 enum class ImageFormat { Unknown, Jpeg, Png };
 
+// Decoding refuses images whose declared width x height x channels exceeds this many bytes, before
+// allocating anything: a file of a few hundred bytes can declare 65000 x 65000 pixels.
+constexpr uint64_t kMaxImageBytes = uint64_t(1) << 28;
+
 // From the first bytes of a file (at least 8 for PNG, 3 for JPEG).
 ImageFormat sniff_format(const uint8_t* head, size_t n);
 
@@ -18,7 +22,7 @@ ImageFormat sniff_format(const uint8_t* head, size_t n);
 // `what` names the source in the DataError raised for a corrupt or unsupported image.
 void decode_image(const uint8_t* bytes, size_t n, int channels, Image& out, const std::string& what);
 
-// Reads a whole file (DataError naming it when missing or unreadable).
+// Reads a whole file (DataError naming it when missing, unreadable or not a regular file).
 void read_file(const std::string& path, std::vector<uint8_t>& out);
 
 // Reads and decodes an image file.

@@ -107,8 +107,13 @@ std::shared_ptr<Dataset> load_image_folder(const std::string& root, const Folder
     std::sort(names.begin(), names.end());
     int64_t good = 0;
     for (auto& f : names) {
-      if (opt.check_signatures) {
-        const std::string why = check_signature(f);
+      std::error_code ec3;
+      // Checked before opening: open() on a FIFO blocks for ever, a device may never end. What
+      // cannot be stat'ed (a broken link) is left to the open, which names the cause.
+      const fs::file_status st = fs::status(f, ec3);
+      const bool special = !ec3 && !fs::is_regular_file(st);
+      if (opt.check_signatures || special) {
+        const std::string why = special ? "not a regular file (a FIFO, device or socket)" : check_signature(f);
         if (!why.empty()) {
           if (!opt.skip_bad) throw DataError(f + ": " + why + " (pass --skip-bad to skip such files)");
           note_skip(report, f + ": " + why);

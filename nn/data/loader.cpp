@@ -16,7 +16,9 @@ Loader::Loader(std::shared_ptr<const Dataset> data, LoaderOptions opt)
     : data_(std::move(data)), opt_(std::move(opt)),
       aug_(opt_.augment, data_->fixed_h(), data_->fixed_w(), data_->channels()) {
   if (opt_.batch_size <= 0) throw std::invalid_argument("Loader: batch size must be positive");
-  if (opt_.threads <= 0) throw std::invalid_argument("Loader: need at least one thread");
+  if (opt_.threads <= 0 || opt_.threads > kMaxLoaderThreads)
+    throw std::invalid_argument("Loader: the thread count must be in [1, " + std::to_string(kMaxLoaderThreads) +
+                                "], got " + std::to_string(opt_.threads));
   if (data_->size() == 0) throw DataError(data_->source() + ": data set is empty");
   const int64_t n = data_->size();
   batches_ = opt_.drop_last ? n / opt_.batch_size : (n + opt_.batch_size - 1) / opt_.batch_size;

@@ -35,6 +35,10 @@ struct Batch {
   size_t image_floats() const { return static_cast<size_t>(n) * h * w * c; }
 };
 
+// The most worker threads a loader starts: each holds two batch slots, and thread counts come from
+// flags and configs, so an unbounded count would be a thread bomb.
+constexpr int kMaxLoaderThreads = 256;
+
 struct LoaderOptions {
   int64_t batch_size = 128;
   int threads = 2;

@@ -10,9 +10,12 @@
 #include <random>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
 #include "nn/ops/loss.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "util/number.h"
 #include "util/progress.h"
 
 namespace iqnas {
@@ -26,6 +29,39 @@ Device parse_device(const std::string& name) {
 }
 
 namespace {
+
+// The keys whose values differ between two JSON objects, as " key a -> b"; empty when either text
+// is not a JSON object.
+std::string json_differences(const std::string& was, const std::string& now) {
+  const auto a = nlohmann::json::parse(was, nullptr, false), b = nlohmann::json::parse(now, nullptr, false);
+  if (!a.is_object() || !b.is_object()) return "";
+  std::string out;
+  for (auto it = b.begin(); it != b.end(); ++it)
+    if (!a.contains(it.key()) || a[it.key()] != it.value())
+      out += ", " + it.key() + " " + (a.contains(it.key()) ? a[it.key()].dump() : "(absent)") + " -> " + it.value().dump();
+  return out.empty() ? out : out.substr(2);
+}
+
+// The step to resume at, from the checkpoint's metadata; refuses a checkpoint of another run.
+int64_t resume_step(const std::string& path, const Metadata& meta, const LoopConfig& cfg, int64_t total) {
+  for (const auto& [key, value] : cfg.must_match) {
+    auto it = meta.find(key);
+    if (it == meta.end() || it->second == value) continue;
+    const std::string diff = json_differences(it->second, value);
+    throw std::invalid_argument(path + ": was written by a run with other settings (" +
+                                (diff.empty() ? "metadata '" + key + "'" : diff) +
+                                "); resume with the same settings, or train in a new run folder");
+  }
+  if (auto it = meta.find("run.total_steps"); it != meta.end()) {
+    const int64_t was = parse_int(it->second, path + ": metadata 'run.total_steps'", 1);
+    if (was != total)
+      throw std::invalid_argument(path + ": holds a run of " + std::to_string(was) + " steps, but these settings make " +
+                                  std::to_string(total) + " (epochs, batch size or training images changed?); resume "
+                                  "with the same settings, or train in a new run folder");
+  }
+  auto it = meta.find("run.step");
+  return it == meta.end() ? 0 : parse_int(it->second, path + ": metadata 'run.step'", 0, total);
+}
 
 LrSchedule make_schedule(const LoopConfig& c, int64_t per_epoch, int64_t total) {
   const auto warmup = static_cast<int64_t>(std::llround(c.warmup_epochs * per_epoch));
@@ -94,7 +130,7 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
     const Metadata meta = load_checkpoint(files.checkpoint, model, &opt, ema ? &*ema : nullptr);
     if (meta.count("run.stage") && meta.at("run.stage") != files.name)
       throw std::invalid_argument(files.checkpoint + ": holds a '" + meta.at("run.stage") + "' run, not '" + files.name + "'");
-    start = meta.count("run.step") ? std::stoll(meta.at("run.step")) : 0;
+    start = resume_step(files.checkpoint, meta, cfg, total);
     sum.resumed_from = start;
     if (cfg.progress)
       progress_note("%s: resuming from %s at step %lld of %lld\n", files.name.c_str(), files.checkpoint.c_str(),
@@ -103,6 +139,7 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   auto save = [&](int64_t steps_done) {
     if (files.checkpoint.empty()) return;
     Metadata meta = cfg.metadata;
+    meta.insert(cfg.must_match.begin(), cfg.must_match.end());
     meta["run.stage"] = files.name, meta["run.step"] = std::to_string(steps_done);
     meta["run.total_steps"] = std::to_string(total);
     save_checkpoint(files.checkpoint, model, meta, &opt, ema ? &*ema : nullptr);

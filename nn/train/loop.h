@@ -48,6 +48,9 @@ struct LoopConfig {
   Device device = Device::CPU;
   bool progress = true;  // progress lines on stderr (util/progress.h; silenced process-wide by --quiet)
   Metadata metadata;     // written into every checkpoint (e.g. the run configuration)
+  // Also written into every checkpoint; resuming from a checkpoint that holds another value for one
+  // of these keys is refused (the settings that shape the run, so that a resume cannot mix two runs).
+  Metadata must_match;
 };
 
 struct StepOutput {

@@ -61,5 +61,8 @@ constexpr double kMaxBlockLpBytes = 2e9;
 // Throws std::runtime_error when the dense LP would need more than kMaxBlockLpBytes.
 bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::vector<double>& obj,
               std::vector<std::vector<double>>& y, LpCounters& cnt);
+// The size check of block_lp alone (std::runtime_error), so that a method can refuse a problem
+// before spending time on it.
+void check_block_lp_size(const DenseProblem& d, const std::vector<int>& groups);
 
 }  // namespace iqnas::solver::detail

@@ -1,6 +1,7 @@
 // Image folders: JPEG/PNG decoding, scanning, bad files, the in-memory cache, and the real
 // CIFAR-10 JPEG tree when the data folder holds it (tests/data_root.h).
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "nn/data/image_codec.h"
 #include "nn/data/image_folder.h"
@@ -43,6 +44,53 @@ TEST(Codec, JpegDecodesCloseToSource) {
   load_image(dir / "a.jpg", 3, img, buf);
   ASSERT_EQ(img.pixels.size(), flat.size());
   for (size_t i = 0; i < flat.size(); ++i) EXPECT_NEAR(img.pixels[i], flat[i], 4) << i;
+}
+
+// Decompression bombs: a small file declaring a huge image is refused from its header, before the
+// pixel buffer is allocated (10000 x 10000 x 3 bytes is over the 256 MiB limit).
+TEST(Codec, HugeDeclaredDimensionsAreRefusedFromTheHeader) {
+  TempDir dir;
+  const auto rgb = pattern(16, 16, 3, 3);
+  write_png(dir / "a.png", rgb.data(), 16, 16, 3);
+  auto png = read_bytes(dir / "a.png");
+  // IHDR data starts at byte 16: width, height (big-endian), then the chunk's CRC over type + data.
+  auto put32 = [](std::vector<uint8_t>& b, size_t at, uint32_t v) {
+    for (int i = 0; i < 4; ++i) b[at + static_cast<size_t>(i)] = static_cast<uint8_t>(v >> (24 - 8 * i));
+  };
+  put32(png, 16, 10000), put32(png, 20, 10000);
+  put32(png, 29, static_cast<uint32_t>(crc32(0, png.data() + 12, 17)));
+  Image img;
+  expect_error([&] { decode_image(png.data(), png.size(), 3, img, "bomb.png"); }, {"bomb.png", "10000x10000x3"});
+  EXPECT_TRUE(img.pixels.empty());
+
+  write_jpeg(dir / "a.jpg", rgb.data(), 16, 16, 3);
+  auto jpg = read_bytes(dir / "a.jpg");
+  size_t sof = 0;
+  for (size_t i = 2; i + 9 < jpg.size() && !sof; ++i)
+    if (jpg[i] == 0xFF && jpg[i + 1] == 0xC0) sof = i;
+  ASSERT_GT(sof, 0u);
+  jpg[sof + 5] = jpg[sof + 7] = 10000 >> 8, jpg[sof + 6] = jpg[sof + 8] = 10000 & 0xFF;  // height, width
+  expect_error([&] { decode_image(jpg.data(), jpg.size(), 3, img, "bomb.jpg"); }, {"bomb.jpg", "10000x10000x3"});
+  EXPECT_TRUE(img.pixels.empty());
+}
+
+// A FIFO blocks open() for ever: the scan refuses it (or skips it with skip_bad) without opening it,
+// and reading one directly is refused too.
+TEST(Folder, FifoAmongTheImagesIsRefusedWithoutHanging) {
+  TempDir dir;
+  const auto rgb = pattern(8, 8, 3, 4);
+  fs::create_directories(dir / "a"), fs::create_directories(dir / "b");
+  write_png(dir / "a/x.png", rgb.data(), 8, 8, 3);
+  write_png(dir / "b/y.png", rgb.data(), 8, 8, 3);
+  ASSERT_EQ(::mkfifo((dir / "a/pipe.png").c_str(), 0600), 0);
+  expect_error([&] { load_image_folder(dir.str()); }, {"pipe.png", "not a regular file"});
+  FolderOptions skip;
+  skip.skip_bad = true;
+  FolderReport rep;
+  EXPECT_EQ(load_image_folder(dir.str(), skip, &rep)->size(), 2);
+  EXPECT_EQ(rep.skipped, 1);
+  std::vector<uint8_t> buf;
+  expect_error([&] { read_file(dir / "a/pipe.png", buf); }, {"pipe.png", "not a regular file"});
 }
 
 TEST(Codec, CorruptAndUnknownDataNameTheSource) {

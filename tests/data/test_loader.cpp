@@ -147,6 +147,15 @@ class Broken : public Dataset {
   std::shared_ptr<InMemoryDataset> base_;
 };
 
+TEST(Loader, ThreadCountIsBounded) {
+  auto ds = toy(10);
+  for (int threads : {0, -1, kMaxLoaderThreads + 1, 1410065408}) {
+    LoaderOptions o;
+    o.threads = threads;
+    iqnas::data::testing::expect_error([&] { Loader l(ds, o); }, {"thread count must be in [1, 256]"});
+  }
+}
+
 TEST(Loader, WorkerErrorReachesTheConsumerWithTheFileName) {
   auto ds = std::make_shared<Broken>(toy(16));
   LoaderOptions o;

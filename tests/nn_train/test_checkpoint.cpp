@@ -245,6 +245,38 @@ TEST_F(Checkpoint, TruncatedFilesAreRefused) {
   expect_refused([&] { load_safetensors(dir_); }, dir_, "", "not a regular file");
 }
 
+TEST_F(Checkpoint, NonFiniteValuesAndOtherFormatVersionsAreRefused) {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  test::Net a;
+  const std::string p = path("bad.safetensors");
+  for (float bad : {nan, inf, -inf}) {
+    save_checkpoint(p, a);
+    SafetensorsFile f = load_safetensors(p);
+    auto& [name, t] = f.tensors.back();
+    ASSERT_GE(t.numel(), 2);
+    t.data()[1] = bad;
+    save_safetensors(p, f.tensors, f.metadata);
+    test::Net b(4, 2.f);
+    const auto before = test::snapshot(b);
+    expect_refused([&] { load_checkpoint(p, b); }, p, name, "at element 1");
+    EXPECT_TRUE(test::same_bits(before, test::snapshot(b)));
+  }
+  // Weights that became NaN are not saved over the last good checkpoint.
+  save_checkpoint(p, a);
+  const std::string good = read(p);
+  test::Net diverged;
+  diverged.named_parameters().front().second.value().data()[0] = nan;
+  expect_refused([&] { save_checkpoint(p, diverged); }, p, diverged.named_parameters().front().first, "not saved");
+  EXPECT_EQ(read(p), good);
+  EXPECT_FALSE(tmp_left());
+
+  SafetensorsFile f = load_safetensors(p);
+  f.metadata[kMetaFormatVersion] = "2";
+  save_safetensors(p, f.tensors, f.metadata);
+  test::Net b;
+  expect_refused([&] { load_checkpoint(p, b); }, p, "", "format version 1 only");
+}
+
 TEST_F(Checkpoint, CorruptHeadersAreRefused) {
   const std::string p = path("bad.safetensors");
   const std::string d16(16, '\0'), d32(32, '\0');

@@ -159,6 +159,53 @@ TEST(Trainer, CheckpointOfAnotherStageIsRefused) {
   fs::remove_all(dir);
 }
 
+TEST(Trainer, ResumeRefusesACorruptStepOrOtherSettings) {
+  if (!fs::exists(std::string(kFashion) + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "Fashion-MNIST not installed";
+  const SearchSpace s = find_space("tiny");
+  auto data = fashion_subset(32);
+  RunConfig cfg;
+  cfg.epochs = 1, cfg.batch_size = 16, cfg.checkpoint_every = 1, cfg.stop_after_steps = 1;  // step 1 of 2
+  const fs::path dir = fresh_dir("resume-check");
+  const std::string ckpt = (dir / "h.safetensors").string();
+  const auto aug = data::eval_augment("fashion-mnist");
+  Rng rng(1);
+  Supernet net(s, rng);
+  train_heaviest(net, data, aug, cfg, {"heaviest", ckpt, ""});
+  const SafetensorsFile good = load_safetensors(ckpt);
+  auto message = [&](const RunConfig& c) {
+    try {
+      train_heaviest(net, data, aug, c, {"heaviest", ckpt, ""});
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  auto with_step = [&](const std::string& step) {
+    Metadata m = good.metadata;
+    m["run.step"] = step;
+    save_safetensors(ckpt, good.tensors, m);
+  };
+  for (const char* step : {"abc", "999999", "-3", ""}) {
+    with_step(step);
+    const std::string msg = message(cfg);
+    EXPECT_NE(msg.find(ckpt + ": metadata 'run.step'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("[0, 2]"), std::string::npos) << msg;
+  }
+  with_step("1");
+  RunConfig other = cfg;
+  other.lr = 0.0123;
+  std::string msg = message(other);
+  EXPECT_NE(msg.find(ckpt), std::string::npos) << msg;
+  EXPECT_NE(msg.find("lr 0.1 -> 0.0123"), std::string::npos) << msg;
+  other = cfg;
+  other.batch_size = 8;
+  EXPECT_NE(message(other).find("batch_size 16 -> 8"), std::string::npos);
+  other = cfg;
+  other.loader_threads = 3, other.log_every = 7;  // allowed to change on a resume
+  EXPECT_EQ(message(other), "no error");
+  fs::remove_all(dir);
+}
+
 TEST(Trainer, DistillationFromItselfAddsNothingAtTheHeaviestPath) {
   const SearchSpace s = find_space("tiny");
   Rng rng(3);
@@ -347,6 +394,13 @@ TEST(RunConfig, ParsesAndRejectsWithTheField) {
   EXPECT_NE(message(R"({"reorder_fraction": 0})").find("reorder_fraction"), std::string::npos);
   EXPECT_NE(message(R"({"epochs": 2, "cooldown_epochs": 2})").find("cooldown_epochs"), std::string::npos);
   EXPECT_NE(message(R"({"kd_features": 1})").find("'kd_features'"), std::string::npos);
+  // Integers are range-checked before narrowing: 2^32 + 1 must not become 1 epoch or 1 thread.
+  EXPECT_NE(message(R"({"epochs": 4294967297})").find("run.json: field 'epochs' expects an integer"), std::string::npos);
+  EXPECT_NE(message(R"({"loader_threads": 4294967297})").find("field 'loader_threads'"), std::string::npos);
+  EXPECT_NE(message(R"({"loader_threads": 100000})").find("loader_threads must be in [1, 256]"), std::string::npos);
+  EXPECT_NE(message(R"({"epochs": 1000000})").find("epochs must be in [1, 100000]"), std::string::npos);
+  EXPECT_NE(message(R"({"seed": 18446744073709551615})").find("field 'seed'"), std::string::npos);
+  EXPECT_NE(message(R"({"checkpoint_every": -1})").find("checkpoint_every"), std::string::npos);
   const RunConfig d = parse_run_config(R"({"bn_stats": "private", "ema_decay": 0, "dropout": 0.3, "kd_features": false})", "r");
   EXPECT_EQ(d.bn_stats, "private");
   EXPECT_EQ(d.ema_decay, 0);

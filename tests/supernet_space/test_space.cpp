@@ -317,6 +317,12 @@ TEST(SpaceValidation, MalformedFiles) {
   EXPECT_ERROR(tiny_with("\"image_size\": 28", "\"image_size\": 0"), "image_size must be at least 1");
   EXPECT_ERROR(tiny_with("\"in_channels\": 1", "\"in_channels\": 0"), "in_channels must be at least 1");
   EXPECT_ERROR(tiny_with("\"num_classes\": 10", "\"num_classes\": 0"), "num_classes must be at least 1");
+  // Huge but otherwise valid sizes are refused rather than overflowing the feature-map arithmetic
+  // (image_size 2^31 - 1) or asking for gigabytes (depths of 100000).
+  EXPECT_ERROR(tiny_with("\"image_size\": 28", "\"image_size\": 2147483647"), "image_size must be at most 4096");
+  EXPECT_ERROR(tiny_with("\"num_classes\": 10", "\"num_classes\": 1000000000"), "num_classes must be at most 100000");
+  EXPECT_ERROR(tiny_with("{\"out\": 32,", "{\"out\": 2147483647,"), "stages[3].out must be at most 16384");
+  EXPECT_ERROR(tiny_with("\"expansions\": [2, 4]", "\"expansions\": [2, 100000]"), "choices.expansions[] must be at most 64");
   EXPECT_ERROR(tiny_with("\"dropout\": 0.1", "\"dropout\": 1.0"), "head.dropout must be in [0, 1)");
   EXPECT_ERROR(tiny_with("\"dropout\": 0.1", "\"dropout\": -0.1"), "head.dropout must be in [0, 1)");
   EXPECT_ERROR(tiny_with("\"name\": \"tiny\"", "\"name\": \"\""), "name must not be empty");

@@ -36,7 +36,7 @@ expect 1 "no column 'accuracy' \(columns: arch, acc, lat\)" --csv "$DIR/t.csv" -
 sed '3s/skip_connect~0/skip~0/' "$DIR/t.csv" >"$DIR/bad_arch.csv"
 expect 1 "row 2 \(line 3\), column 'arch'.*unknown operation 'skip'" --csv "$DIR/bad_arch.csv" --accuracy-column acc --cost-column lat --budget 5
 sed '2s/,80.5,/,n\/a,/' "$DIR/t.csv" >"$DIR/bad_num.csv"
-expect 1 "row 1 \(line 2\), column 'acc': 'n/a' is not a finite number" --csv "$DIR/bad_num.csv" --accuracy-column acc --cost-column lat --budget 5
+expect 1 "row 1 \(line 2\), column 'acc' expects a finite number, got 'n/a'" --csv "$DIR/bad_num.csv" --accuracy-column acc --cost-column lat --budget 5
 expect 1 "cannot open" --csv "$DIR/absent.csv" --accuracy-column acc --cost-column lat --budget 5
 expect 2 "samples" "${common[@]}" --budget 5 --samples 5
 expect 2 "exceeds the table's 125 rows" --csv "$DIR/t.csv" --accuracy-column acc --cost-column lat --budget 5 --samples 500

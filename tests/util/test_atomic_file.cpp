@@ -71,6 +71,15 @@ TEST(AtomicFile, RefusesSpecialFilesAndWritesThroughLinks) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(missing), std::string::npos) << e.what();
   }
+  // an empty path (`--out ""`): a clear message, and no ".tmp.<pid>" left in the working folder
+  try {
+    write_file_atomic("", "x");
+    ADD_FAILURE();
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "the output path is empty");
+  }
+  for (const auto& e : fs::directory_iterator(fs::current_path()))
+    EXPECT_NE(e.path().filename().string().rfind(".tmp.", 0), 0u) << e.path();
   fs::remove_all(d);
 }
 
