@@ -34,19 +34,15 @@ int ElasticBlock::pair_index(const BlockConfig& c) const {
 
 void ElasticBlock::init_from_heaviest() {
   NoGradGuard no_grad;
-  auto copy_bn = [](BatchNorm& to, const BatchNorm& from) {
-    to.gamma.value().copy_(from.gamma.value()), to.beta.value().copy_(from.beta.value());
-    to.running_mean.copy_(from.running_mean), to.running_var.copy_(from.running_var);
-  };
   const int kmax = space_.kernels.back();  // choice lists are strictly increasing
   for (size_t i = 0; i + 1 < dw_.size(); ++i) {
     const int k = space_.kernels[i], off = (kmax - k) / 2;
     dw_[i]->weight.value().copy_(dw_.back()->weight.value().slice(0, off, k).slice(1, off, k));
-    copy_bn(*dw_bn_[i], *dw_bn_.back());
+    copy_bn(bn_ref(*dw_bn_.back(), mid_max_), bn_ref(*dw_bn_[i], mid_max_));
   }
   const int top = pair_index(BlockConfig{space_.max_expansion(), kmax, space_.se.back()});
   for (int p = 0; p < int(project_bn_.size()); ++p)
-    if (p != top) copy_bn(*project_bn_[p], *project_bn_[top]);
+    if (p != top) copy_bn(bn_ref(*project_bn_[top], out), bn_ref(*project_bn_[p], out));
 }
 
 ChannelImportance ElasticBlock::zero_importance() const {

@@ -15,6 +15,13 @@ BnRef bn_ref(BatchNorm& bn, int64_t c) {
   return r;
 }
 
+void copy_bn(const BnRef& from, BnRef to) {
+  to.gamma.value().copy_(from.gamma.value());
+  to.beta.value().copy_(from.beta.value());
+  to.running_mean.copy_(from.running_mean);
+  to.running_var.copy_(from.running_var);
+}
+
 Var apply_bn(const BnRef& bn, const Var& x, bool training) {
   Tensor mean = bn.running_mean, var = bn.running_var;  // views: updates reach the BN's buffers
   return batch_norm(x, bn.gamma, bn.beta, BatchNormState{&mean, &var, bn.momentum, bn.eps}, training);

@@ -60,14 +60,6 @@ Var SubNetwork::forward(const Var& images, std::vector<Var>* features) {
   return fixed_->back(x, features);
 }
 
-static void copy_bn(const BnRef& from, BnRef to) {  // `to` shares its tensors with the module
-  to.gamma.value().copy_(from.gamma.value());
-  to.beta.value().copy_(from.beta.value());
-  Tensor m = to.running_mean, v = to.running_var;
-  m.copy_(from.running_mean);
-  v.copy_(from.running_var);
-}
-
 std::unique_ptr<SubNetwork> extract_subnetwork(Supernet& net, const Architecture& arch) {
   NoGradGuard no_grad;
   Rng rng(0);
