@@ -73,10 +73,7 @@ int run_lut_check(const std::vector<std::string>& argv) {
     throw UsageError(lut + ": the table was measured on device '" + t.device +
                      "'; lut-check times networks with the iqnas CPU inference path, so it checks tables made by "
                      "`iqnas lut` on this machine");
-  predictor::MeasureOptions o;
-  o.device = t.device;
-  o.threads = std::max(1, t.threads), o.batch = t.batch;
-  o.clock = t.clock;
+  predictor::MeasureOptions o = predictor::MeasureOptions::of_table(t);
   o.repeats = int(a.integer("repeats", 20, 1, 1000000));
   o.warmup = int(a.integer("warmup", 3, 0, 100000));
   o.seed = uint64_t(a.integer("seed", 0, 0, int64_t(1) << 53));

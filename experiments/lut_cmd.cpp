@@ -31,6 +31,11 @@ order. Stores median, mean and interquartile range in ms per image (docs/latency
   --repeats R         timed rounds (default 50)
   --clock auto|cpu|wall  cpu: the thread's CPU time, immune to other processes on a shared machine
                       (one thread only); wall: elapsed time; auto (default): cpu for 1 thread
+  --cache cold|warm   cold (default): the last-level cache is evicted before every timed run and the
+                      entry's input and buffers touched, so weights come from memory, as in a network
+                      whose weights do not stay in cache between calls; warm: each timed run follows
+                      an untimed one (a small network called over and over). lut-check times the
+                      networks in the same state.
   --warmup W          untimed runs of every entry first (default 5)
   --describe          print (JSON) the fixed part and the table's blocks with their exact widths
                       (expanded and SE channels, read off the built blocks), or with --arch the
@@ -71,7 +76,7 @@ std::string describe(const SearchSpace& s, const std::string& arch) {
 
 int run_lut(const std::vector<std::string>& argv) {
   Args a(argv,
-         {"space", "out", "device", "threads", "batch", "repeats", "warmup", "seed", "import", "cpu-model", "clock",
+         {"space", "out", "device", "threads", "batch", "repeats", "warmup", "seed", "import", "cpu-model", "clock", "cache",
           "arch", "source"},
          Output::flags({"describe"}));
   if (a.help()) {
@@ -101,6 +106,9 @@ int run_lut(const std::vector<std::string>& argv) {
     meta.cpu_model = a.str("cpu-model", "");
     meta.source = a.str("source", "import of " + a.str("import"));
     meta.clock = a.str("clock", "wall");
+    meta.cache = a.str("cache", "");
+    if (!meta.cache.empty() && meta.cache != "cold" && meta.cache != "warm")
+      throw UsageError("--cache must be cold or warm (got '" + meta.cache + "')");
     meta.iqnas_version = predictor::iqnas_version();
     const predictor::LatencyTable t = predictor::import_latency_csv(a.str("import"), s, meta);
     predictor::save_latency_table(t, out);
@@ -117,6 +125,7 @@ int run_lut(const std::vector<std::string>& argv) {
   o.warmup = int_opt("warmup", 5, 0, 100000);
   o.seed = uint64_t(a.integer("seed", 0, 0, int64_t(1) << 53));
   o.clock = a.str("clock", "auto");
+  o.cache = a.str("cache", "cold");
   try {
     o.validate();
   } catch (const std::invalid_argument& e) {

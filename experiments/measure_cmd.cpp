@@ -62,14 +62,13 @@ int run_measure(const std::vector<std::string>& argv) {
   const std::string lut_path = a.str("lut", dir + "/lut.json");
   if (!a.has("no-latency") && std::filesystem::exists(lut_path)) {
     const predictor::LatencyTable t = predictor::load_latency_table(lut_path, s);
-    predictor::MeasureOptions mo;
-    mo.threads = t.threads, mo.batch = t.batch, mo.repeats = std::max(t.repeats, 10), mo.warmup = std::max(t.warmup, 2);
-    mo.clock = t.clock;
+    predictor::MeasureOptions mo = predictor::MeasureOptions::of_table(t);
+    mo.repeats = std::max(t.repeats, 10), mo.warmup = std::max(t.warmup, 2);
     const predictor::LatencyStats st = predictor::measure_network_latency(s, *net, mo);
     const double predicted = predictor::resource_value(s, arch, "latency_ms", &t);
     j["latency"] = {{"median_ms", st.median_ms}, {"mean_ms", st.mean_ms}, {"iqr_ms", st.iqr_ms},
                     {"predicted_ms", predicted}, {"table", lut_path}, {"threads", mo.threads},
-                    {"batch", mo.batch}, {"repeats", mo.repeats}, {"clock", mo.clock}};
+                    {"batch", mo.batch}, {"repeats", mo.repeats}, {"clock", mo.clock}, {"cache", mo.cache}};
     msg.text("latency: measured %.4f ms/image (median, IQR %.4f), table predicts %.4f (%+.1f%%)\n", st.median_ms,
              st.iqr_ms, predicted, 100 * (predicted - st.median_ms) / st.median_ms);
   }

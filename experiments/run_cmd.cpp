@@ -129,7 +129,7 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
       return;
     }
     call(flags, "lut", {"--space", dir + "/space.json", "--out", dir + "/lut.json", "--threads", std::to_string(c.lut_threads),
-                 "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats)});
+                 "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats), "--cache", c.lut_cache});
   } else if (stage == "contrib") {
     call(flags, "contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
                                              std::to_string(c.contrib_images), "--context", c.contrib_context} + data);

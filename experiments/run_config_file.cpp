@@ -41,6 +41,8 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     if (r.has("threads")) c.lut_threads = r.get_int("threads", 1, 64);
     if (r.has("batch")) c.lut_batch = r.get_int("batch", 1, 4096);
     if (r.has("repeats")) c.lut_repeats = r.get_int("repeats", 1, 100000);
+    if (r.has("cache")) c.lut_cache = r.get_string("cache");
+    if (c.lut_cache != "cold" && c.lut_cache != "warm") r.fail("lut.cache must be cold or warm, got '" + c.lut_cache + "'");
     r.finish();
   }
   if (top.has("contrib")) {

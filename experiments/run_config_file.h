@@ -16,6 +16,7 @@ struct PipelineConfig {
   int threads = 2;
   // lut
   int lut_threads = 1, lut_batch = 1, lut_repeats = 30;
+  std::string lut_cache = "cold";
   // contrib
   int contrib_passes = 2;
   long long contrib_images = 2000;

@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "kernels/cache.h"
 #include "nn/autograd.h"
 
 namespace iqnas::predictor {
@@ -28,6 +29,18 @@ void MeasureOptions::validate() const {
     throw std::invalid_argument("--clock must be auto, cpu or wall (got '" + clock + "')");
   if (clock == "cpu" && threads != 1)
     throw std::invalid_argument("--clock cpu measures one thread's CPU time: use it with --threads 1 only");
+  if (cache != "cold" && cache != "warm") throw std::invalid_argument("--cache must be cold or warm (got '" + cache + "')");
+  if (cache == "cold" && !kCanEvictFromCaches)
+    throw std::invalid_argument("--cache cold evicts weights with x86-64 or AArch64 instructions; use --cache warm on this CPU");
+}
+
+MeasureOptions MeasureOptions::of_table(const LatencyTable& t) {
+  MeasureOptions o;
+  o.device = t.device;
+  o.threads = std::max(1, t.threads), o.batch = t.batch;
+  o.clock = t.clock;
+  o.cache = t.cache.empty() ? "cold" : t.cache;
+  return o;
 }
 
 namespace {
@@ -100,12 +113,18 @@ std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>&
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
   };
   const int64_t total = int64_t(o.repeats) * int64_t(programs.size());
+  const bool warm = o.cache == "warm";
   for (int r = 0; r < o.repeats; ++r) {
     std::shuffle(order.begin(), order.end(), rng);
     for (size_t i : order) {
-      // Inside a network a block's input and scratch buffers have just been used by the block before
-      // it and are in cache; timed alone after other entries they would not be: touch them first.
-      sink = sink + programs[i]->touch(inputs[i].data());
+      if (warm) {
+        sink = sink + programs[i]->run(inputs[i].data())[0];
+      } else {
+        // Inside a network a block's input and scratch buffers have just been used by the block
+        // before it and are in cache; its weights, in a network too large to stay cached, are not.
+        programs[i]->evict_weights();
+        sink = sink + programs[i]->touch(inputs[i].data());
+      }
       const double t0 = now_ms();
       sink = sink + programs[i]->run(inputs[i].data())[0];
       ms[i].push_back((now_ms() - t0) / programs[i]->batch());
@@ -153,6 +172,7 @@ LatencyTable make_table(const SearchSpace& s, const MeasureOptions& o, const std
   t.cpu_model = cpu_model_name();
   t.batch = o.batch, t.threads = o.threads, t.repeats = o.repeats, t.warmup = o.warmup;
   t.clock = o.resolved_clock();
+  t.cache = o.cache;
   t.date = utc_now();
   t.iqnas_version = iqnas_version();
   auto entry = [](const std::string& key, const LatencyStats& x) {

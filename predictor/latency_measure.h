@@ -22,9 +22,18 @@ struct MeasureOptions {
   // would have alone. Only for one thread. "wall": elapsed time. "auto": cpu for one thread, else wall.
   std::string clock = "auto";
   std::string resolved_clock() const { return clock == "auto" ? (threads == 1 ? "cpu" : "wall") : clock; }
+  // The cache state each timed run starts from. "cold": the last-level cache is evicted, then the
+  // program's input and activation buffers are read (inside a network they were just written by
+  // the block before), so weights come from memory: a network whose weights do not stay in cache
+  // between calls. "warm": the program runs once, untimed, just before: everything it touches is in
+  // cache, as in one small network called over and over.
+  std::string cache = "cold";
   uint64_t seed = 0;
   // Checks the ranges and the device; throws std::invalid_argument naming the option.
   void validate() const;
+  // The protocol a table was measured with (device, threads, batch, clock, cache; a table that does
+  // not record its cache state counts as cold), so that networks are timed as its entries were.
+  static MeasureOptions of_table(const LatencyTable& t);
 };
 
 struct LatencyStats {

@@ -137,6 +137,10 @@ LatencyTable parse_latency_table(const std::string& text, const std::string& sou
   t.iqnas_version = str("iqnas_version", false);
   t.source = str("source", false);
   if (j.contains("clock")) t.clock = str("clock", false);
+  if (j.contains("cache")) {
+    t.cache = str("cache", false);
+    if (t.cache != "cold" && t.cache != "warm") fail(source, "field 'cache' must be \"cold\" or \"warm\", got '" + t.cache + "'");
+  }
   t.batch = integer("batch", 1);
   t.threads = integer("threads", 0);
   t.repeats = integer("repeats", 0);
@@ -191,6 +195,7 @@ std::string latency_table_to_json(const LatencyTable& t) {
   j["batch"] = t.batch;
   j["threads"] = t.threads;
   j["clock"] = t.clock;
+  if (!t.cache.empty()) j["cache"] = t.cache;
   j["repeats"] = t.repeats;
   j["warmup"] = t.warmup;
   j["date"] = t.date;

@@ -33,6 +33,7 @@ struct LatencyTable {
   std::string units = "ms/image";
   std::string device = "cpu", cpu_model, date, iqnas_version, source = "iqnas lut";
   std::string clock = "wall";  // "cpu" (thread CPU time) or "wall"; see MeasureOptions
+  std::string cache;  // "cold" or "warm" (MeasureOptions::cache); empty: not recorded (imports, old tables)
   int batch = 1, threads = 1, repeats = 0, warmup = 0;
   LatencyEntry fixed;
   std::vector<LatencyEntry> blocks;

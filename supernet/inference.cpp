@@ -8,6 +8,7 @@
 #include <string>
 
 #include "kernels/act_math.h"
+#include "kernels/cache.h"
 #include "kernels/conv.h"
 #include "kernels/depthwise.h"
 #include "kernels/elementwise.h"
@@ -17,6 +18,7 @@ namespace iqnas {
 
 struct InferenceStep {
   std::function<void(float* const* slots, float* ws)> fn;
+  std::vector<std::pair<const float*, size_t>> weights;  // the constant arrays fn reads (owned by fn)
 };
 
 InferenceProgram::InferenceProgram() = default;
@@ -56,6 +58,7 @@ std::vector<float> values(const Tensor& t) { return t.contiguous().to_vector(); 
 struct Folded {
   std::vector<float> w, b;
 };
+std::vector<std::pair<const float*, size_t>> spans(const Folded& f) { return {{f.w.data(), f.w.size()}, {f.b.data(), f.b.size()}}; }
 Folded fold(const Tensor& weight, const BnRef& bn, bool channel_last) {
   Folded f;
   f.w = values(weight);
@@ -117,8 +120,9 @@ class InferenceBuilder {
     constants_.push_back(id);
     return id;
   }
-  void step(std::function<void(float* const*, float*)> fn) {
-    p_.steps_.push_back(std::make_unique<InferenceStep>(InferenceStep{std::move(fn)}));
+  void step(std::function<void(float* const*, float*)> fn,
+            std::vector<std::pair<const float*, size_t>> weights = {}) {
+    p_.steps_.push_back(std::make_unique<InferenceStep>(InferenceStep{std::move(fn), std::move(weights)}));
   }
 
   // Folded pointwise conv + bias (+ act): x [N*spatial, Cin] -> new slot [N*spatial, Cout].
@@ -129,7 +133,7 @@ class InferenceBuilder {
     step([=](float* const* s, float*) {
       cpu::gemm(false, true, M, cout, cin, 1.f, s[x], cin, f->w.data(), cin, 0.f, s[y], cout);
       bias_act(s[y], f->b.data(), M, cout, has_act, act);
-    });
+    }, spans(*f));
     p_.macs_ += spatial * cout * cin;
     return y;
   }
@@ -142,7 +146,7 @@ class InferenceBuilder {
     step([=](float* const* s, float*) {
       cpu::gemm(false, true, N, out, in, 1.f, s[x], in, w->data(), in, 0.f, s[y], out);
       bias_act(s[y], b->data(), N, out, has_act, act);
-    });
+    }, {{w->data(), w->size()}, {b->data(), b->size()}});
     p_.macs_ += out * in;
     return y;
   }
@@ -157,7 +161,7 @@ class InferenceBuilder {
     step([=](float* const* s, float*) {
       cpu::depthwise_forward(a, s[x], f->w.data(), s[y]);
       bias_act(s[y], f->b.data(), M, a.C, true, act);
-    });
+    }, spans(*f));
     p_.macs_ += int64_t(a.Ho()) * a.Wo() * a.K * a.K * a.C;
     return y;
   }
@@ -174,7 +178,7 @@ class InferenceBuilder {
     step([=](float* const* s, float* ws) {
       cpu::conv2d_forward(a, s[x], f->w.data(), s[y], ws);
       bias_act(s[y], f->b.data(), M, a.Cout, true, act);
-    });
+    }, spans(*f));
     p_.macs_ += int64_t(a.Ho()) * a.Wo() * a.KH * a.KW * a.Cin * a.Cout;
     return y;
   }
@@ -231,6 +235,12 @@ const float* InferenceProgram::run(const float* input) {
   slots_[0] = const_cast<float*>(input);  // no step writes to slot 0
   for (auto& s : steps_) s->fn(slots_.data(), workspace_.data());
   return slots_[size_t(out_slot_)];
+}
+
+void InferenceProgram::evict_weights() const {
+  for (const auto& st : steps_)
+    for (const auto& [p, n] : st->weights) evict_from_caches(p, n * sizeof(float));
+  evict_fence();
 }
 
 float InferenceProgram::touch(const float* input) const {

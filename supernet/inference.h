@@ -37,6 +37,9 @@ class InferenceProgram {
   // network, where each block's input and scratch buffers were just used by the block before it.
   // Returns a value that depends on the reads (so they are not optimised away).
   float touch(const float* input) const;
+  // Evicts every weight (folded convolutions, biases, FC layers) from all cache levels: the state of
+  // a network whose weights do not stay in cache between calls (kernels/cache.h).
+  void evict_weights() const;
   int batch() const { return batch_; }
   int64_t input_floats() const { return in_floats_; }    // per image
   int64_t output_floats() const { return out_floats_; }  // per image

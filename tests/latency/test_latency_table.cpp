@@ -10,6 +10,8 @@
 #include "predictor/latency_measure.h"
 #include "predictor/resources.h"
 #include "supernet/sampler.h"
+#include "supernet/subnet.h"
+#include "supernet/supernet.h"
 
 namespace iqnas::predictor {
 namespace {
@@ -53,6 +55,17 @@ TEST(LatencyTable, MeasureSaveLoadAndRow) {
   EXPECT_EQ(r.blocks.size(), t.blocks.size());
   EXPECT_DOUBLE_EQ(r.fixed.median_ms, t.fixed.median_ms);
   EXPECT_EQ(r.cpu_model, t.cpu_model);
+  EXPECT_EQ(t.cache, "cold");  // the default protocol, recorded and read back
+  EXPECT_EQ(r.cache, "cold");
+  // Networks are checked in the table's state: its threads, batch, clock and cache.
+  LatencyTable warm = r;
+  warm.cache = "warm", warm.batch = 2;
+  const MeasureOptions back = MeasureOptions::of_table(warm);
+  EXPECT_EQ(back.cache, "warm");
+  EXPECT_EQ(back.batch, 2);
+  EXPECT_EQ(back.clock, r.clock);
+  warm.cache = "";  // a table that does not say (an import, an older file): cold
+  EXPECT_EQ(MeasureOptions::of_table(warm).cache, "cold");
 
   // The latency row is the fixed entry plus the active blocks' entries.
   solver::Problem p;
@@ -126,6 +139,9 @@ TEST(LatencyTable, RefusesAnotherSpaceMissingUnitsOrEntries) {
   std::string missing = good;
   missing.replace(missing.find("\"" + key + "\""), key.size() + 2, "\"other\"");
   expect_refused(missing, tiny, key);
+  std::string cache = good;
+  cache.replace(cache.find("\"cache\": \"cold\""), std::string("\"cache\": \"cold\"").size(), "\"cache\": \"hot\"");
+  expect_refused(cache, tiny, "'cache'");
 }
 
 TEST(LatencyTable, CsvImport) {
@@ -164,6 +180,32 @@ TEST(LatencyMeasure, OptionsAreChecked) {
   EXPECT_THROW(o.validate(), std::invalid_argument);
   o.threads = 1, o.repeats = 0;
   EXPECT_THROW(o.validate(), std::invalid_argument);
+  o.repeats = 1, o.cache = "hot";
+  EXPECT_THROW(o.validate(), std::invalid_argument);
+  o.cache = "warm";
+  EXPECT_NO_THROW(o.validate());
+}
+
+// Both cache states time the same programs: a warm table of the tiny space has every entry, and
+// evicting a program's weights changes nothing it computes.
+TEST(LatencyMeasure, WarmTableAndEvictionLeaveResultsAlone) {
+  const SearchSpace s = find_space("tiny");
+  MeasureOptions o;
+  o.repeats = 2, o.warmup = 0, o.cache = "warm";
+  const LatencyTable t = measure_latency_table(s, o);
+  EXPECT_EQ(t.cache, "warm");
+  EXPECT_EQ(t.blocks.size(), distinct_block_keys(s).size());
+  Rng rng(3);
+  Supernet super(s, rng);
+  auto net = extract_subnetwork(super, heaviest_arch(s));
+  net->eval();
+  InferenceProgram p = inference_network(s, *net, 1);
+  std::vector<float> x(size_t(p.input_floats()), 0.25f);
+  const float* y = p.run(x.data());
+  const std::vector<float> before(y, y + p.output_floats());
+  p.evict_weights();
+  y = p.run(x.data());
+  EXPECT_EQ(std::vector<float>(y, y + p.output_floats()), before);
 }
 
 }  // namespace
