@@ -96,7 +96,6 @@ namespace {
 // No activation: the plain batch norm.
 struct Identity {
   static float value(float v) { return v; }
-  static float derivative(float) { return 1.f; }
 };
 template <Act A>
 struct Activation {
@@ -104,8 +103,8 @@ struct Activation {
   static float derivative(float v) { return act_derivative(A, v); }
 };
 
-// Calls f.template operator()<Activation<act>>(): one instantiation per activation, so that
-// every inner loop is branch-free.
+// Calls f(Activation<act>{}): one instantiation per activation, so that every inner loop is
+// branch-free.
 template <class F>
 void with_act(Act act, F f) {
   switch (act) {
@@ -227,7 +226,12 @@ void backward(const BnArgs& a, const float* x, const float* gz, const float* gam
   float* bi = sc + C;
   if (kAct) scale_shift(C, gamma, beta, invstd, sc, bi);
   // gy at (row r, channel c), from gz and x[r, c] - mean[c]
-  auto grad = [&](float g, float d, int64_t c) { return kAct ? g * Pre::derivative(d * sc[c] + bi[c]) : g; };
+  auto grad = [&](float g, float d, int64_t c) {
+    if constexpr (kAct)
+      return g * Pre::derivative(d * sc[c] + bi[c]);
+    else
+      return g;
+  };
 #pragma omp parallel num_threads(T)
   {
     const int t = omp_get_thread_num();
