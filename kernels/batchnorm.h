@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/elementwise.h"
+
 namespace iqnas {
 struct BnArgs {
   int64_t M = 1, C = 1;
@@ -21,7 +23,15 @@ struct BnArgs {
                           const float* mean, const float* invstd, float* gx, float* ggamma,        \
                           float* gbeta);                                                           \
   void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean,               \
-                                const float* invstd, float* running_mean, float* running_var);
+                                const float* invstd, float* running_mean, float* running_var);    \
+  /* Training batch norm followed by an activation, z = act(bn(x)), in the passes of the plain  */ \
+  /* batch norm: the pre-activation is never stored; the backward recomputes it from x, mean,  */ \
+  /* invstd, gamma and beta, and takes gz (the gradient of z).                                 */ \
+  void batchnorm_act_forward_train(const BnArgs& a, Act act, const float* x, const float* gamma,   \
+                                   const float* beta, float* z, float* mean, float* invstd);       \
+  void batchnorm_act_backward(const BnArgs& a, Act act, const float* x, const float* gz,           \
+                              const float* gamma, const float* beta, const float* mean,            \
+                              const float* invstd, float* gx, float* ggamma, float* gbeta);
 
 namespace cpu {
 IQNAS_BATCHNORM_DECLS

@@ -29,6 +29,10 @@ Var BatchNorm::forward(const Var& x) {
   return batch_norm(x, gamma, beta, BatchNormState{&running_mean, &running_var, momentum, eps}, training());
 }
 
+Var BatchNorm::forward_act(const Var& x, Act act) {
+  return batch_norm_act(x, gamma, beta, BatchNormState{&running_mean, &running_var, momentum, eps}, training(), act);
+}
+
 Linear::Linear(int in, int out, bool with_bias, Rng& rng)
     : weight(register_parameter("weight", normal({out, in}, 0.01f, rng))) {
   if (with_bias) bias = register_parameter("bias", Tensor::zeros({out}));

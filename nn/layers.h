@@ -34,6 +34,8 @@ class BatchNorm : public Layer {
  public:
   explicit BatchNorm(int channels, float momentum = 0.1f, float eps = 1e-5f);
   Var forward(const Var& x) override;
+  // activation(forward(x), act) in the batch norm's passes (batch_norm_act).
+  Var forward_act(const Var& x, Act act);
   Var gamma, beta;
   Tensor& running_mean;
   Tensor& running_var;

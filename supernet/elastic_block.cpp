@@ -164,9 +164,11 @@ Var ElasticBlock::forward_multipath(const Var& x, const std::vector<int>& config
   const std::vector<int> kernels = distinct(kernel_idx), pairs = distinct(pair);
   const Var channel_mask(prefix_mask(mids, mid_max_).to(dev));
   const bool shared = bn_stats == BnStats::Shared;
-  auto dw_branch = [&](int k, const Var& h) { return dw_bn_[k]->forward(dw_[k]->forward(h)); };
+  // The activation in the depthwise branch: it is elementwise, so it commutes with keeping each
+  // sample's own branch (select_rows, route_rows).
+  auto dw_branch = [&](int k, const Var& h) { return dw_bn_[k]->forward_act(dw_[k]->forward(h), act); };
 
-  Var h = activation(expand_bn_->forward(expand_->forward(x)), act);
+  Var h = expand_bn_->forward_act(expand_->forward(x), act);
   Var d;
   if (shared) {
     std::vector<Var> branches;
@@ -178,7 +180,7 @@ Var ElasticBlock::forward_multipath(const Var& x, const std::vector<int>& config
   }
   // The mask after the depthwise BN (whose shift would otherwise revive masked channels), so that
   // everything downstream sees exactly the slice.
-  d = mul_channels(activation(d, act), channel_mask);
+  d = mul_channels(d, channel_mask);
 
   if (std::any_of(se_on.begin(), se_on.end(), [](int v) { return v; })) {
     const Var hidden_mask(prefix_mask(hids, hid_max_).to(dev));

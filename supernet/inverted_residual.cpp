@@ -27,10 +27,15 @@ Var apply_bn(const BnRef& bn, const Var& x, bool training) {
   return batch_norm(x, bn.gamma, bn.beta, BatchNormState{&mean, &var, bn.momentum, bn.eps}, training);
 }
 
+Var apply_bn_act(const BnRef& bn, const Var& x, Act act, bool training) {
+  Tensor mean = bn.running_mean, var = bn.running_var;
+  return batch_norm_act(x, bn.gamma, bn.beta, BatchNormState{&mean, &var, bn.momentum, bn.eps}, training, act);
+}
+
 Var inverted_residual(const Var& x, const InvertedResidualWeights& w, int stride, Act act, bool residual,
                       bool training) {
-  Var h = activation(apply_bn(w.expand_bn, pointwise_conv(x, w.expand_w), training), act);
-  Var d = activation(apply_bn(w.dw_bn, depthwise_conv(h, w.dw_w, stride), training), act);
+  Var h = apply_bn_act(w.expand_bn, pointwise_conv(x, w.expand_w), act, training);
+  Var d = apply_bn_act(w.dw_bn, depthwise_conv(h, w.dw_w, stride), act, training);
   if (w.se) {
     Var hidden = relu(linear(global_avg_pool(d), w.se_w1, w.se_b1));
     d = mul_channels(d, hsigmoid(linear(hidden, w.se_w2, w.se_b2)));

@@ -17,6 +17,8 @@ struct BnRef {
 };
 BnRef bn_ref(BatchNorm& bn, int64_t channels);  // the first `channels` of bn
 Var apply_bn(const BnRef& bn, const Var& x, bool training);
+// activation(apply_bn(...), act) in the batch norm's passes (batch_norm_act).
+Var apply_bn_act(const BnRef& bn, const Var& x, Act act, bool training);
 // Copies scale, shift and running statistics; `to` shares its tensors with its module.
 void copy_bn(const BnRef& from, BnRef to);
 

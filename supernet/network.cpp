@@ -23,8 +23,8 @@ FixedParts::FixedParts(const SearchSpace& s, Rng& rng)
 }
 
 Var FixedParts::front(const Var& images, std::vector<Var>* features) {
-  Var x = activation(stem_bn_->forward(stem_->forward(images)), space_.stem_act);
-  Var d = activation(stage0_dw_bn_->forward(stage0_dw_->forward(x)), space_.stage0_act);
+  Var x = stem_bn_->forward_act(stem_->forward(images), space_.stem_act);
+  Var d = stage0_dw_bn_->forward_act(stage0_dw_->forward(x), space_.stage0_act);
   Var y = stage0_pw_bn_->forward(stage0_pw_->forward(d));
   if (stage0_residual_) y = add(y, x);
   if (features) features->insert(features->end(), {x, y});
@@ -32,7 +32,7 @@ Var FixedParts::front(const Var& images, std::vector<Var>* features) {
 }
 
 Var FixedParts::back(const Var& x, std::vector<Var>* features) {
-  Var f = activation(last_bn_->forward(last_->forward(x)), space_.last_act);
+  Var f = last_bn_->forward_act(last_->forward(x), space_.last_act);
   if (features) features->push_back(f);
   Var h = activation(head_->forward(global_avg_pool(f)), space_.last_act);
   return classifier_->forward(iqnas::dropout(h, dropout, training(), dropout_rng));

@@ -1,15 +1,22 @@
 // Batch normalisation over x viewed as [M, C] (NHWC activations, M = N*H*W).
 //
+// The fused batch norm + activation kernels are the same passes with the activation applied in the
+// output pass (forward) and its derivative applied to each gz as it is read (backward), the
+// pre-activation recomputed from x: one pass less each way, and no pre-activation tensor.
+//
 // Rows are split among OpenMP threads; each thread accumulates per-channel partial sums in float
 // over short row blocks (vectorised along channels) and folds them into double accumulators, then
 // the per-thread partials are reduced. The training statistics use sums shifted by the first row,
 // which keeps the one-pass variance accurate when |mean| >> std.
 #include "kernels/batchnorm.h"
 
+#include "kernels/act_math.h"
+
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 namespace iqnas::cpu {
@@ -84,8 +91,41 @@ inline void total(const double* part, int nt, int64_t C, int64_t c, double& t1, 
 
 }  // namespace
 
-void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta,
-                             float* y, float* mean, float* invstd) {
+namespace {
+
+// No activation: the plain batch norm.
+struct Identity {
+  static float value(float v) { return v; }
+};
+template <Act A>
+struct Activation {
+  static float value(float v) { return act_value(A, v); }
+  static float derivative(float v) { return act_derivative(A, v); }
+};
+
+// Calls f(Activation<act>{}): one instantiation per activation, so that every inner loop is
+// branch-free.
+template <class F>
+void with_act(Act act, F f) {
+  switch (act) {
+    case Act::ReLU: return f(Activation<Act::ReLU>{});
+    case Act::HSwish: return f(Activation<Act::HSwish>{});
+    case Act::HSigmoid: return f(Activation<Act::HSigmoid>{});
+    case Act::Sigmoid: return f(Activation<Act::Sigmoid>{});
+  }
+}
+
+// Per-channel scale and shift of the normalisation, y = (x - mean) * sc + bi.
+inline void scale_shift(int64_t C, const float* gamma, const float* beta, const float* invstd, float* sc, float* bi) {
+  for (int64_t c = 0; c < C; ++c) {
+    sc[c] = (gamma ? gamma[c] : 1.0f) * invstd[c];
+    bi[c] = beta ? beta[c] : 0.0f;
+  }
+}
+
+template <class Post>
+void forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta, float* y, float* mean,
+                   float* invstd) {
   const int64_t M = a.M, C = a.C;
   const int T = threads_for(M, C);
   // Per thread: C doubles for sum(x - k), C doubles for sum((x - k)^2), plus 2*C floats of scratch.
@@ -124,18 +164,27 @@ void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma
     // (centring first keeps y accurate when |mean| >> std).
     float* sc = ts.f1;  // this thread's float scratch is free again
     float* bi = ts.f2;
-    for (int64_t c = 0; c < C; ++c) {
-      sc[c] = (gamma ? gamma[c] : 1.0f) * invstd[c];
-      bi[c] = beta ? beta[c] : 0.0f;
-    }
+    scale_shift(C, gamma, beta, invstd, sc, bi);
     for (int64_t r = b; r < e; ++r) {
       const float* xr = x + r * C;
       float* yr = y + r * C;
       prefetch_ahead(xr, C, x + e * C);
 #pragma omp simd
-      for (int64_t c = 0; c < C; ++c) yr[c] = (xr[c] - mean[c]) * sc[c] + bi[c];
+      for (int64_t c = 0; c < C; ++c) yr[c] = Post::value((xr[c] - mean[c]) * sc[c] + bi[c]);
     }
   }
+}
+
+}  // namespace
+
+void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta,
+                             float* y, float* mean, float* invstd) {
+  forward_train<Identity>(a, x, gamma, beta, y, mean, invstd);
+}
+
+void batchnorm_act_forward_train(const BnArgs& a, Act act, const float* x, const float* gamma, const float* beta,
+                                 float* z, float* mean, float* invstd) {
+  with_act(act, [&](auto post) { forward_train<decltype(post)>(a, x, gamma, beta, z, mean, invstd); });
 }
 
 void batchnorm_forward_eval(const BnArgs& a, const float* x, const float* gamma, const float* beta,
@@ -159,16 +208,30 @@ void batchnorm_forward_eval(const BnArgs& a, const float* x, const float* gamma,
   }
 }
 
-void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const float* gamma,
-                        const float* mean, const float* invstd, float* gx, float* ggamma,
-                        float* gbeta) {
+namespace {
+
+// gy = gz * Pre::derivative(pre-activation); for Identity gy = gz and beta is not read.
+template <class Pre>
+void backward(const BnArgs& a, const float* x, const float* gz, const float* gamma, const float* beta,
+              const float* mean, const float* invstd, float* gx, float* ggamma, float* gbeta) {
   // With xhat = (x - mean) * invstd:
   //   gbeta = sum gy, ggamma = sum gy * xhat,
   //   gx = gamma * invstd * (gy - gbeta / M - xhat * ggamma / M).
+  constexpr bool kAct = !std::is_same_v<Pre, Identity>;
   const int64_t M = a.M, C = a.C;
   const int T = threads_for(M, C);
-  double* part = scratch(std::size_t(T) * 3 * C + 2 * std::size_t(C));
+  double* part = scratch(std::size_t(T) * 3 * C + 3 * std::size_t(C));
   double* tot = part + std::size_t(T) * 3 * C;  // [sum gy, sum gy * (x - mean)]
+  float* sc = reinterpret_cast<float*>(tot + 2 * C);  // the forward's scale and shift (kAct)
+  float* bi = sc + C;
+  if (kAct) scale_shift(C, gamma, beta, invstd, sc, bi);
+  // gy at (row r, channel c), from gz and x[r, c] - mean[c]
+  auto grad = [&](float g, float d, int64_t c) {
+    if constexpr (kAct)
+      return g * Pre::derivative(d * sc[c] + bi[c]);
+    else
+      return g;
+  };
 #pragma omp parallel num_threads(T)
   {
     const int t = omp_get_thread_num();
@@ -179,13 +242,15 @@ void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const 
     ThreadSums ts(part, t, C);
     ts.accumulate(b, e, C, [&](int64_t r, float* f1, float* f2) {
       const float* xr = x + r * C;
-      const float* gr = gy + r * C;
+      const float* gr = gz + r * C;
       prefetch_ahead(xr, C, x + e * C);
-      prefetch_ahead(gr, C, gy + e * C);
+      prefetch_ahead(gr, C, gz + e * C);
 #pragma omp simd
       for (int64_t c = 0; c < C; ++c) {
-        f1[c] += gr[c];
-        f2[c] += gr[c] * (xr[c] - mean[c]);
+        const float d = xr[c] - mean[c];
+        const float g = grad(gr[c], d, c);
+        f1[c] += g;
+        f2[c] += g * d;
       }
     });
 #pragma omp barrier
@@ -212,15 +277,32 @@ void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const 
       }
       for (int64_t r = b; r < e; ++r) {
         const float* xr = x + r * C;
-        const float* gr = gy + r * C;
+        const float* gr = gz + r * C;
         float* out = gx + r * C;
         prefetch_ahead(xr, C, x + e * C);
-        prefetch_ahead(gr, C, gy + e * C);
+        prefetch_ahead(gr, C, gz + e * C);
 #pragma omp simd
-        for (int64_t c = 0; c < C; ++c) out[c] = k[c] * gr[c] + q[c] * (xr[c] - mean[c]) + o[c];
+        for (int64_t c = 0; c < C; ++c) {
+          const float d = xr[c] - mean[c];
+          out[c] = k[c] * grad(gr[c], d, c) + q[c] * d + o[c];
+        }
       }
     }
   }
+}
+
+}  // namespace
+
+void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const float* gamma,
+                        const float* mean, const float* invstd, float* gx, float* ggamma,
+                        float* gbeta) {
+  backward<Identity>(a, x, gy, gamma, nullptr, mean, invstd, gx, ggamma, gbeta);
+}
+
+void batchnorm_act_backward(const BnArgs& a, Act act, const float* x, const float* gz, const float* gamma,
+                            const float* beta, const float* mean, const float* invstd, float* gx, float* ggamma,
+                            float* gbeta) {
+  with_act(act, [&](auto pre) { backward<decltype(pre)>(a, x, gz, gamma, beta, mean, invstd, gx, ggamma, gbeta); });
 }
 
 void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean,

@@ -6,9 +6,12 @@
 //    the partials in a fixed order. Training sums are shifted by row 0 (as on the CPU), which keeps
 //    the one-pass variance accurate when |mean| >> std; the backward sums are centred on the mean.
 //  * the elementwise passes (normalise, eval, input gradient) use float4 when C % 4 == 0.
+//  * batch norm + activation (act >= 0): the normalise pass applies the activation; the backward
+//    passes turn each gz into gy = gz * act'(pre-activation), recomputed from x (as on the CPU).
 #include <algorithm>
 #include <initializer_list>
 
+#include "kernels/act_math.h"
 #include "kernels/batchnorm.h"
 #include "kernels/cuda/check.h"
 #include "kernels/cuda/vec.h"
@@ -18,13 +21,30 @@ namespace {
 
 constexpr int kTx = 32, kTy = 8;
 constexpr int kFold = 64;  // rows summed in float before folding into double
+constexpr int kNoAct = -1;  // `act` of the plain batch norm
+
+// The normalisation's output at channel c for d = x - mean, and after the activation.
+__device__ __forceinline__ float normalized(float d, int c, const float* gamma, const float* beta, const float* invstd) {
+  return d * ((gamma ? gamma[c] : 1.0f) * invstd[c]) + (beta ? beta[c] : 0.0f);
+}
+__device__ __forceinline__ float activated(int act, float v) { return act == kNoAct ? v : act_value(Act(act), v); }
+
+// gy = gz * act'(pre-activation) at channel c for d = x - mean; gz itself without an activation.
+__device__ __forceinline__ float pre_grad(int act, float gz, float d, int c, const float* gamma, const float* beta,
+                                          const float* invstd) {
+  return act == kNoAct ? gz : gz * act_derivative(Act(act), normalized(d, c, gamma, beta, invstd));
+}
 
 // partial[(blockIdx.y * 2 + j) * C + c], j = 0, 1:
 //   forward  (gy == nullptr): sum (x - center), sum (x - center)^2
 //   backward (gy != nullptr): sum gy,           sum gy * (x - center)
+// (with an activation, gy = pre_grad(gz = the gy argument); center is then the mean).
 __global__ void __launch_bounds__(kTx* kTy) k_bn_partial(long long M, int C, const float* __restrict__ x,
                                                          const float* __restrict__ gy,
-                                                         const float* __restrict__ center,
+                                                         const float* __restrict__ center, int act,
+                                                         const float* __restrict__ gamma,
+                                                         const float* __restrict__ beta,
+                                                         const float* __restrict__ invstd,
                                                          double* __restrict__ partial) {
   __shared__ double red[2][kTy][kTx];
   const int c = blockIdx.x * kTx + threadIdx.x;
@@ -36,7 +56,7 @@ __global__ void __launch_bounds__(kTx* kTy) k_bn_partial(long long M, int C, con
     for (long long r = (long long)blockIdx.y * kTy + threadIdx.y; r < M; r += (long long)gridDim.y * kTy) {
       const float d = x[r * C + c] - k;
       if (gy) {
-        const float g = gy[r * C + c];
+        const float g = pre_grad(act, gy[r * C + c], d, c, gamma, beta, invstd);
         f1 += g;
         f2 = fmaf(g, d, f2);
       } else {
@@ -108,9 +128,9 @@ __global__ void k_bn_backward_stats(const double* partial, int P, long long M, i
   }
 }
 
-// y = (x - mean) * (gamma * invstd) + beta; V channels per thread (C % V == 0).
+// y = act((x - mean) * (gamma * invstd) + beta); V channels per thread (C % V == 0).
 template <int V>
-__global__ void k_bn_normalize(long long total, int C, const float* __restrict__ x, const float* __restrict__ gamma,
+__global__ void k_bn_normalize(long long total, int C, int act, const float* __restrict__ x, const float* __restrict__ gamma,
                                const float* __restrict__ beta, const float* __restrict__ mean,
                                const float* __restrict__ invstd, float* __restrict__ y) {
   for (long long i = blockIdx.x * 256LL + threadIdx.x; i * V < total; i += 256LL * gridDim.x) {
@@ -125,8 +145,7 @@ __global__ void k_bn_normalize(long long total, int C, const float* __restrict__
 #pragma unroll
     for (int j = 0; j < V; ++j) {
       const int c = c0 + j;
-      const float sc = (gamma ? gamma[c] : 1.0f) * invstd[c];
-      v[j] = (v[j] - mean[c]) * sc + (beta ? beta[c] : 0.0f);
+      v[j] = activated(act, normalized(v[j] - mean[c], c, gamma, beta, invstd));
     }
     if constexpr (V == 4)
       reinterpret_cast<float4*>(y)[i] = make_float4(v[0], v[1], v[2], v[3]);
@@ -162,11 +181,13 @@ __global__ void k_bn_eval(long long total, int C, float eps, const float* __rest
   }
 }
 
-// gx = k * gy + q * (x - mean) + o per channel (coef as written by k_bn_backward_stats).
+// gx = k * gy + q * (x - mean) + o per channel (coef as written by k_bn_backward_stats; with an
+// activation gy = pre_grad(gz = the gy argument)).
 template <int V>
 __global__ void k_bn_backward_dx(long long total, int C, const float* __restrict__ x, const float* __restrict__ gy,
-                                 const float* __restrict__ mean, const float* __restrict__ coef,
-                                 float* __restrict__ gx) {
+                                 const float* __restrict__ mean, const float* __restrict__ coef, int act,
+                                 const float* __restrict__ gamma, const float* __restrict__ beta,
+                                 const float* __restrict__ invstd, float* __restrict__ gx) {
   for (long long i = blockIdx.x * 256LL + threadIdx.x; i * V < total; i += 256LL * gridDim.x) {
     const int c0 = int((i * V) % C);
     float xv[V], gv[V], out[V];
@@ -182,7 +203,8 @@ __global__ void k_bn_backward_dx(long long total, int C, const float* __restrict
 #pragma unroll
     for (int j = 0; j < V; ++j) {
       const int c = c0 + j;
-      out[j] = coef[c] * gv[j] + coef[C + c] * (xv[j] - mean[c]) + coef[2 * C + c];
+      const float d = xv[j] - mean[c];
+      out[j] = coef[c] * pre_grad(act, gv[j], d, c, gamma, beta, invstd) + coef[C + c] * d + coef[2 * C + c];
     }
     if constexpr (V == 4)
       reinterpret_cast<float4*>(gx)[i] = make_float4(out[0], out[1], out[2], out[3]);
@@ -209,10 +231,11 @@ int partial_rows(const BnArgs& a) {
   return int(std::clamp<long long>((4LL * sm_count() + bx - 1) / bx, 1, max_by));
 }
 
-void partial_sums(const BnArgs& a, int by, const float* x, const float* gy, const float* center, double* partial) {
+void partial_sums(const BnArgs& a, int by, const float* x, const float* gy, const float* center, int act,
+                  const float* gamma, const float* beta, const float* invstd, double* partial) {
   const int bx = int((a.C + kTx - 1) / kTx);
-  k_bn_partial<<<dim3{unsigned(bx), unsigned(by)}, dim3{kTx, kTy}, 0, stream()>>>(a.M, int(a.C), x, gy, center,
-                                                                                partial);
+  k_bn_partial<<<dim3{unsigned(bx), unsigned(by)}, dim3{kTx, kTy}, 0, stream()>>>(a.M, int(a.C), x, gy, center, act,
+                                                                                gamma, beta, invstd, partial);
   IQNAS_CUDA_LAUNCH_CHECK();
 }
 
@@ -225,21 +248,62 @@ bool vec4(int64_t C, std::initializer_list<const void*> ps) {
 
 }  // namespace
 
-void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta, float* y,
-                             float* mean, float* invstd) {
+namespace {
+
+void forward_train(const BnArgs& a, int act, const float* x, const float* gamma, const float* beta, float* y,
+                   float* mean, float* invstd) {
   if (a.M <= 0 || a.C <= 0) return;
   const int P = partial_rows(a);
   Scratch partial(sizeof(double) * 2 * size_t(P) * size_t(a.C));
-  partial_sums(a, P, x, nullptr, x, partial.as<double>());  // shifted by row 0
+  partial_sums(a, P, x, nullptr, x, kNoAct, nullptr, nullptr, nullptr, partial.as<double>());  // shifted by row 0
   const unsigned cb = unsigned((a.C + 255) / 256);
   k_bn_stats<<<cb, 256, 0, stream()>>>(partial.as<double>(), P, a.M, int(a.C), a.eps, x, mean, invstd);
   IQNAS_CUDA_LAUNCH_CHECK();
   const long long total = a.M * a.C;
   if (vec4(a.C, {x, y}))
-    k_bn_normalize<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), x, gamma, beta, mean, invstd, y);
+    k_bn_normalize<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), act, x, gamma, beta, mean, invstd, y);
   else
-    k_bn_normalize<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), x, gamma, beta, mean, invstd, y);
+    k_bn_normalize<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), act, x, gamma, beta, mean, invstd, y);
   IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+void backward(const BnArgs& a, int act, const float* x, const float* gy, const float* gamma, const float* beta,
+              const float* mean, const float* invstd, float* gx, float* ggamma, float* gbeta) {
+  if (a.C <= 0) return;
+  if (a.M <= 0) {
+    if (ggamma) memset_zero(ggamma, sizeof(float) * size_t(a.C));
+    if (gbeta) memset_zero(gbeta, sizeof(float) * size_t(a.C));
+    return;
+  }
+  const int P = partial_rows(a);
+  Scratch partial(sizeof(double) * 2 * size_t(P) * size_t(a.C));
+  partial_sums(a, P, x, gy, mean, act, gamma, beta, invstd, partial.as<double>());
+  Scratch coef(gx ? sizeof(float) * 3 * size_t(a.C) : 0);
+  const unsigned cb = unsigned((a.C + 255) / 256);
+  k_bn_backward_stats<<<cb, 256, 0, stream()>>>(partial.as<double>(), P, a.M, int(a.C), gamma, invstd, ggamma, gbeta,
+                                                coef.as<float>());
+  IQNAS_CUDA_LAUNCH_CHECK();
+  if (!gx) return;
+  const long long total = a.M * a.C;
+  if (vec4(a.C, {x, gy, gx}))
+    k_bn_backward_dx<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef.as<float>(),
+                                                                     act, gamma, beta, invstd, gx);
+  else
+    k_bn_backward_dx<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef.as<float>(), act,
+                                                                 gamma, beta, invstd, gx);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+}  // namespace
+
+void batchnorm_forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta, float* y,
+                             float* mean, float* invstd) {
+  forward_train(a, kNoAct, x, gamma, beta, y, mean, invstd);
+}
+
+void batchnorm_act_forward_train(const BnArgs& a, Act act, const float* x, const float* gamma, const float* beta,
+                                 float* z, float* mean, float* invstd) {
+  forward_train(a, int(act), x, gamma, beta, z, mean, invstd);
 }
 
 void batchnorm_forward_eval(const BnArgs& a, const float* x, const float* gamma, const float* beta,
@@ -257,27 +321,13 @@ void batchnorm_forward_eval(const BnArgs& a, const float* x, const float* gamma,
 
 void batchnorm_backward(const BnArgs& a, const float* x, const float* gy, const float* gamma, const float* mean,
                         const float* invstd, float* gx, float* ggamma, float* gbeta) {
-  if (a.C <= 0) return;
-  if (a.M <= 0) {
-    if (ggamma) memset_zero(ggamma, sizeof(float) * size_t(a.C));
-    if (gbeta) memset_zero(gbeta, sizeof(float) * size_t(a.C));
-    return;
-  }
-  const int P = partial_rows(a);
-  Scratch partial(sizeof(double) * 2 * size_t(P) * size_t(a.C));
-  partial_sums(a, P, x, gy, mean, partial.as<double>());
-  Scratch coef(gx ? sizeof(float) * 3 * size_t(a.C) : 0);
-  const unsigned cb = unsigned((a.C + 255) / 256);
-  k_bn_backward_stats<<<cb, 256, 0, stream()>>>(partial.as<double>(), P, a.M, int(a.C), gamma, invstd, ggamma, gbeta,
-                                                coef.as<float>());
-  IQNAS_CUDA_LAUNCH_CHECK();
-  if (!gx) return;
-  const long long total = a.M * a.C;
-  if (vec4(a.C, {x, gy, gx}))
-    k_bn_backward_dx<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef.as<float>(), gx);
-  else
-    k_bn_backward_dx<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef.as<float>(), gx);
-  IQNAS_CUDA_LAUNCH_CHECK();
+  backward(a, kNoAct, x, gy, gamma, nullptr, mean, invstd, gx, ggamma, gbeta);
+}
+
+void batchnorm_act_backward(const BnArgs& a, Act act, const float* x, const float* gz, const float* gamma,
+                            const float* beta, const float* mean, const float* invstd, float* gx, float* ggamma,
+                            float* gbeta) {
+  backward(a, int(act), x, gz, gamma, beta, mean, invstd, gx, ggamma, gbeta);
 }
 
 void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean, const float* invstd,

@@ -6,25 +6,57 @@
 #include "kernels/batchnorm.h"
 #include "kernels/elementwise.h"
 #include "nn/detail/ops_common.h"
+#include "nn/ops/activation.h"
 
 namespace iqnas {
 using detail::empty_like;
 
-Var batch_norm(const Var& xv, const Var& gv, const Var& bv, const BatchNormState& s, bool training) {
-  const Tensor x = xv.value().contiguous(), gamma = gv.value().contiguous(), beta = bv.value().contiguous();
+namespace {
+
+// The kernels' arguments for x [..., C], after checking the parameters and running statistics.
+BnArgs bn_args(const char* op, const Tensor& x, const Tensor& gamma, const Tensor& beta, const BatchNormState& s,
+               bool training) {
   const int64_t C = detail::channels(x);
   for (const Tensor* t : {&gamma, &beta, static_cast<const Tensor*>(s.running_mean),
                           static_cast<const Tensor*>(s.running_var)}) {
-    check_shape("batch_norm", "parameter", *t, {C});
-    check_same_device("batch_norm", x, *t);  // a host pointer in a CUDA kernel is an illegal address
+    check_shape(op, "parameter", *t, {C});
+    check_same_device(op, x, *t);  // a host pointer in a CUDA kernel is an illegal address
   }
   BnArgs a;
   a.M = detail::rows(x), a.C = C, a.eps = s.eps;
+  if (training && a.M < 2)
+    throw std::invalid_argument(std::string(op) + ": training needs more than one value per channel, got shape " + shape_str(x.shape()));
+  return a;
+}
+
+}  // namespace
+
+Var batch_norm_act(const Var& xv, const Var& gv, const Var& bv, const BatchNormState& s, bool training, Act act) {
+  if (!training) return activation(batch_norm(xv, gv, bv, s, false), act);
+  const Tensor x = xv.value().contiguous(), gamma = gv.value().contiguous(), beta = bv.value().contiguous();
+  const BnArgs a = bn_args("batch_norm_act", x, gamma, beta, s, true);
+  const Device dev = x.device();
+  Tensor z = empty_like(x), mean = Tensor::empty({a.C}, dev), invstd = Tensor::empty({a.C}, dev);
+  IQNAS_DISPATCH(dev, batchnorm_act_forward_train, a, act, x.data(), gamma.data(), beta.data(), z.data(), mean.data(), invstd.data());
+  IQNAS_DISPATCH(dev, batchnorm_update_running, a, s.momentum, mean.data(), invstd.data(), s.running_mean->data(), s.running_var->data());
+  return make_result(z, "batch_norm_act", {xv, gv, bv}, [x, gamma, beta, mean, invstd, a, act](const Tensor& gz0, const std::vector<bool>& needs) {
+    const Tensor gz = gz0.contiguous();
+    Tensor gx = needs[0] ? empty_like(x) : Tensor();
+    Tensor gg = Tensor::empty({a.C}, gz.device()), gb = Tensor::empty({a.C}, gz.device());
+    IQNAS_DISPATCH(gz.device(), batchnorm_act_backward, a, act, x.data(), gz.data(), gamma.data(), beta.data(), mean.data(),
+                   invstd.data(), gx.defined() ? gx.data() : nullptr, gg.data(), gb.data());
+    return std::vector<Tensor>{gx, gg, gb};
+  });
+}
+
+Var batch_norm(const Var& xv, const Var& gv, const Var& bv, const BatchNormState& s, bool training) {
+  const Tensor x = xv.value().contiguous(), gamma = gv.value().contiguous(), beta = bv.value().contiguous();
+  const BnArgs a = bn_args("batch_norm", x, gamma, beta, s, training);
+  const int64_t C = a.C;
   Tensor y = empty_like(x);
   const Device dev = x.device();
 
   if (training) {
-    if (a.M < 2) throw std::invalid_argument("batch_norm: training needs more than one value per channel, got shape " + shape_str(x.shape()));
     Tensor mean = Tensor::empty({C}, dev), invstd = Tensor::empty({C}, dev);
     IQNAS_DISPATCH(dev, batchnorm_forward_train, a, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), invstd.data());
     IQNAS_DISPATCH(dev, batchnorm_update_running, a, s.momentum, mean.data(), invstd.data(), s.running_mean->data(), s.running_var->data());

@@ -1,5 +1,6 @@
 // Batch normalisation over the last (channel) dimension of x [..., C].
 #pragma once
+#include "kernels/elementwise.h"
 #include "nn/autograd.h"
 
 namespace iqnas {
@@ -12,4 +13,8 @@ struct BatchNormState {
 // Training: normalises with batch statistics and updates the running ones. Eval: uses the running
 // statistics. Gradients flow to x, gamma and beta in both modes.
 Var batch_norm(const Var& x, const Var& gamma, const Var& beta, const BatchNormState& s, bool training);
+// activation(batch_norm(...), act). Training runs both in the batch norm's passes
+// (kernels/batchnorm.h: one pass less each way, no pre-activation tensor kept for the backward);
+// eval mode runs the two ops.
+Var batch_norm_act(const Var& x, const Var& gamma, const Var& beta, const BatchNormState& s, bool training, Act act);
 }  // namespace iqnas

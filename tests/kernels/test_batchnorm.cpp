@@ -131,5 +131,45 @@ TEST(BatchNorm, EvalAndRunningStats) {
   EXPECT_LT(rel_err(rv, rv_ref), 1e-4);
 }
 
+// The fused batch norm + activation against the two kernels one after the other: the same float
+// operations, so the same bits, forward and backward, on one and on several threads.
+void check_bn_act(int64_t M, int64_t C, Act act) {
+  SCOPED_TRACE(::testing::Message() << "M=" << M << " C=" << C << " act=" << act_name(act));
+  BnArgs a;
+  a.M = M, a.C = C;
+  auto x = randn(M * C, 61, 2.0f, 0.3f), g = randn(C, 62, 0.5f, 1.5f), b = randn(C, 63), gz = randn(M * C, 64);
+  std::vector<float> y(M * C), z(M * C), mean(C), invstd(C);
+  cpu::batchnorm_forward_train(a, x.data(), g.data(), b.data(), y.data(), mean.data(), invstd.data());
+  cpu::act_forward(act, y.data(), z.data(), M * C);
+  std::vector<float> gy(M * C), gx(M * C), gg(C), gb(C);
+  cpu::act_backward(act, y.data(), gz.data(), gy.data(), M * C);
+  cpu::batchnorm_backward(a, x.data(), gy.data(), g.data(), mean.data(), invstd.data(), gx.data(), gg.data(), gb.data());
+
+  std::vector<float> fz(M * C, 7.0f), fmean(C), finvstd(C);
+  cpu::batchnorm_act_forward_train(a, act, x.data(), g.data(), b.data(), fz.data(), fmean.data(), finvstd.data());
+  EXPECT_EQ(fz, z);
+  EXPECT_EQ(fmean, mean);
+  EXPECT_EQ(finvstd, invstd);
+  std::vector<float> fgx(M * C, 7.0f), fgg(C, 7.0f), fgb(C, 7.0f);
+  cpu::batchnorm_act_backward(a, act, x.data(), gz.data(), g.data(), b.data(), mean.data(), invstd.data(), fgx.data(),
+                              fgg.data(), fgb.data());
+  EXPECT_EQ(fgx, gx);
+  EXPECT_EQ(fgg, gg);
+  EXPECT_EQ(fgb, gb);
+  // Without the input gradient: the same parameter gradients.
+  std::vector<float> gg2(C), gb2(C);
+  cpu::batchnorm_act_backward(a, act, x.data(), gz.data(), g.data(), b.data(), mean.data(), invstd.data(), nullptr,
+                              gg2.data(), gb2.data());
+  EXPECT_EQ(gg2, gg);
+  EXPECT_EQ(gb2, gb);
+}
+
+TEST(BatchNorm, FusedActivationEqualsTheTwoKernels) {
+  for (Act act : {Act::ReLU, Act::HSwish, Act::HSigmoid, Act::Sigmoid}) {
+    check_bn_act(35, 13, act);
+    check_bn_act(4096, 24, act);  // split among threads
+  }
+}
+
 }  // namespace
 }  // namespace iqnas::test

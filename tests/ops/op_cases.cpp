@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "nn/ops.h"
 
@@ -14,14 +15,16 @@ InputSpec away(Shape s, std::vector<float> kinks) { return {std::move(s), -2.f, 
 
 // Batch norm with running statistics made afresh for every call, on the input's device, from fixed
 // values: eval mode reads them, training mode updates them (and must not see an earlier call's).
-OpFn batch_norm_case(int64_t channels, bool training) {
+// With `act`, batch_norm_act.
+OpFn batch_norm_case(int64_t channels, bool training, std::optional<Act> act = std::nullopt) {
   auto stats = std::make_shared<std::pair<Tensor, Tensor>>();
   return [=](const std::vector<Var>& v) {
     std::vector<float> mean(static_cast<size_t>(channels)), var(static_cast<size_t>(channels));
     for (int64_t c = 0; c < channels; ++c) mean[size_t(c)] = 0.1f * float(c % 5) - 0.2f, var[size_t(c)] = 0.5f + 0.25f * float(c % 7);
     stats->first = Tensor::from_vector({channels}, mean, v[0].device());
     stats->second = Tensor::from_vector({channels}, var, v[0].device());
-    return batch_norm(v[0], v[1], v[2], BatchNormState{&stats->first, &stats->second, 0.1f, 1e-5f}, training);
+    const BatchNormState st{&stats->first, &stats->second, 0.1f, 1e-5f};
+    return act ? batch_norm_act(v[0], v[1], v[2], st, training, *act) : batch_norm(v[0], v[1], v[2], st, training);
   };
 }
 
@@ -65,6 +68,14 @@ std::vector<OpCase> build() {
   c.push_back({"batch_norm_eval", {in({2, 3, 3, 4}), in({4}), in({4})}, batch_norm_case(4, false)});
   c.push_back({"batch_norm_train_wide", {positive({3, 5, 4, 12}, -1.f, 3.f), positive({12}, 0.5f, 1.5f), in({12})},
                batch_norm_case(12, true), 1e-2f, 3e-2});
+
+  // The pre-activations depend on the whole batch, so the inputs cannot be kept off the kinks (a
+  // step of beta moves a whole channel): small steps, and shapes and seeds whose checks cross none.
+  c.push_back({"batch_norm_act_relu", {in({3, 4, 3, 5}, 2.f), positive({5}, 0.5f, 1.5f), in({5})},
+               batch_norm_case(5, true, Act::ReLU), 2e-3f, 3e-2});
+  c.push_back({"batch_norm_act_hswish_wide", {positive({3, 5, 4, 12}, -1.f, 3.f), positive({12}, 1.f, 2.5f), in({12}, 2.f)},
+               batch_norm_case(12, true, Act::HSwish), 1e-2f, 3e-2});
+  c.push_back({"batch_norm_act_hswish_eval", {in({2, 3, 3, 4}), in({4}), in({4})}, batch_norm_case(4, false, Act::HSwish)});
 
   c.push_back({"relu", {away({2, 3, 5, 7}, {0.f})}, act_case(Act::ReLU)});
   c.push_back({"hswish", {away({2, 3, 5, 7}, {-3.f, 3.f})}, act_case(Act::HSwish)});
