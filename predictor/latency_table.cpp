@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "util/json_reader.h"
 #include "util/number.h"
 
 #ifndef IQNAS_VERSION
@@ -73,22 +74,15 @@ json entry_json(const LatencyEntry& e) {
   return json{{"median_ms", e.median_ms}, {"mean_ms", e.mean_ms}, {"iqr_ms", e.iqr_ms}};
 }
 
-LatencyEntry entry_from(const json& j, const std::string& key, const std::string& source) {
-  if (!j.is_object()) fail(source, "entry '" + key + "' must be an object");
+LatencyEntry entry_from(const json& j, const std::string& path, const std::string& key, const std::string& source) {
+  if (!j.is_object()) util::json_fail(source, path + " must be an object");
+  util::JsonObject r(j, path, source);
   LatencyEntry e;
   e.key = key;
-  auto num = [&](const char* f, double* out, bool required) {
-    if (!j.contains(f)) {
-      if (required) fail(source, "entry '" + key + "' has no field '" + f + "'");
-      return;
-    }
-    if (!j[f].is_number()) fail(source, "entry '" + key + "': '" + f + "' must be a number");
-    *out = j[f].get<double>();
-    if (!std::isfinite(*out) || *out < 0) fail(source, "entry '" + key + "': '" + f + "' must be finite and >= 0");
-  };
-  num("median_ms", &e.median_ms, true);
-  num("mean_ms", &e.mean_ms, false);
-  num("iqr_ms", &e.iqr_ms, false);
+  e.median_ms = r.get_number("median_ms", 0, 1e30);
+  if (r.has("mean_ms")) e.mean_ms = r.get_number("mean_ms", 0, 1e30);
+  if (r.has("iqr_ms")) e.iqr_ms = r.get_number("iqr_ms", 0, 1e30);
+  r.finish();
   return e;
 }
 
@@ -96,70 +90,51 @@ LatencyEntry entry_from(const json& j, const std::string& key, const std::string
 void check_complete(const LatencyTable& t, const SearchSpace& s, const std::string& source) {
   for (const BlockKey& k : distinct_block_keys(s))
     if (!t.find(k.str()))
-      fail(source, "no entry for block '" + k.str() + "' of space '" + s.name +
+      util::json_fail(source, "no entry for block '" + k.str() + "' of space '" + s.name +
                        "' (a table measured for another space or another version of it?)");
 }
 
 }  // namespace
 
 LatencyTable parse_latency_table(const std::string& text, const std::string& source, const SearchSpace& expected) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    fail(source, std::string("not valid JSON: ") + e.what());
-  }
-  if (!j.is_object()) fail(source, "a latency table must be a JSON object");
-  auto str = [&](const char* f, bool required) -> std::string {
-    if (!j.contains(f)) {
-      if (required) fail(source, std::string("missing field '") + f + "'");
-      return "";
-    }
-    if (!j[f].is_string()) fail(source, std::string("'") + f + "' must be a string");
-    return j[f].get<std::string>();
-  };
-  auto integer = [&](const char* f, int lo) {
-    if (!j.contains(f)) fail(source, std::string("missing field '") + f + "'");
-    if (!j[f].is_number_integer() || j[f].get<int64_t>() < lo)
-      fail(source, std::string("'") + f + "' must be an integer >= " + std::to_string(lo));
-    return j[f].get<int>();
-  };
+  const json j = util::parse_json(text, source);
+  if (!j.is_object()) util::json_fail(source, "a latency table must be a JSON object");
+  util::JsonObject r(j, "", source);
   LatencyTable t;
-  t.units = str("units", true);
+  if (r.has("format") && r.get_string("format") != "iqnas-latency-table")
+    r.fail("format is '" + r.get_string("format") + "', not 'iqnas-latency-table'");
+  t.units = r.get_string("units");
   if (t.units != "ms/image")
-    fail(source, "units are '" + t.units + "'; iqnas tables are in 'ms/image' (convert per-batch or seconds first)");
-  t.space = str("space", true);
-  if (t.space != expected.name)
-    fail(source, "the table is for space '" + t.space + "', not '" + expected.name + "'");
-  t.device = str("device", true);
-  t.cpu_model = str("cpu_model", false);
-  t.date = str("date", false);
-  t.iqnas_version = str("iqnas_version", false);
-  t.source = str("source", false);
-  if (j.contains("clock")) t.clock = str("clock", false);
-  if (j.contains("cache")) {
-    t.cache = str("cache", false);
-    if (t.cache != "cold" && t.cache != "warm") fail(source, "field 'cache' must be \"cold\" or \"warm\", got '" + t.cache + "'");
+    r.fail("units are '" + t.units + "'; iqnas tables are in 'ms/image' (convert per-batch or seconds first)");
+  t.space = r.get_string("space");
+  if (t.space != expected.name) r.fail("the table is for space '" + t.space + "', not '" + expected.name + "'");
+  t.device = r.get_string("device");
+  for (auto [key, field] : {std::pair{"cpu_model", &t.cpu_model}, {"date", &t.date}, {"iqnas_version", &t.iqnas_version},
+                            {"source", &t.source}, {"clock", &t.clock}, {"cache", &t.cache}})
+    if (r.has(key)) *field = r.get_string(key);
+  if (t.clock != "cpu" && t.clock != "wall") r.fail("field 'clock' must be \"cpu\" or \"wall\", got '" + t.clock + "'");
+  if (!t.cache.empty() && t.cache != "cold" && t.cache != "warm")
+    r.fail("field 'cache' must be \"cold\" or \"warm\", got '" + t.cache + "'");
+  t.batch = r.get_int("batch", 1, 1 << 20);
+  t.threads = r.get_int("threads", 0, 1 << 20);
+  t.repeats = r.get_int("repeats", 0, 1 << 30);
+  if (r.has("warmup")) t.warmup = r.get_int("warmup", 0, 1 << 30);
+  if (r.has("correction")) {
+    const json& cj = r.at("correction");
+    if (!cj.is_object()) r.fail("'correction' must be an object with numbers 'slope' and 'intercept_ms'");
+    util::JsonObject c(cj, "correction", source);
+    t.slope = c.get_number("slope", 1e-12, 1e12);
+    t.intercept_ms = c.get_number("intercept_ms", -1e12, 1e12);
+    if (c.has("networks")) t.correction_networks = c.get_int("networks", 0, 1 << 30);
+    c.finish();
   }
-  t.batch = integer("batch", 1);
-  t.threads = integer("threads", 0);
-  t.repeats = integer("repeats", 0);
-  t.warmup = j.contains("warmup") ? integer("warmup", 0) : 0;
-  if (j.contains("correction")) {
-    const json& c = j["correction"];
-    if (!c.is_object() || !c.contains("slope") || !c["slope"].is_number() || !c.contains("intercept_ms") ||
-        !c["intercept_ms"].is_number())
-      fail(source, "'correction' must be an object with numbers 'slope' and 'intercept_ms'");
-    t.slope = c["slope"].get<double>();
-    t.intercept_ms = c["intercept_ms"].get<double>();
-    if (!std::isfinite(t.slope) || t.slope <= 0 || !std::isfinite(t.intercept_ms))
-      fail(source, "correction: 'slope' must be finite and > 0, 'intercept_ms' finite");
-    if (c.contains("networks") && c["networks"].is_number_integer()) t.correction_networks = c["networks"].get<int>();
-  }
-  if (!j.contains("fixed")) fail(source, "missing field 'fixed' (the stem, stage 0, stage 6 and head entry)");
-  t.fixed = entry_from(j["fixed"], "fixed", source);
-  if (!j.contains("blocks") || !j["blocks"].is_object()) fail(source, "missing object 'blocks'");
-  for (auto it = j["blocks"].begin(); it != j["blocks"].end(); ++it) t.blocks.push_back(entry_from(*it, it.key(), source));
+  if (!r.has("fixed")) r.fail("missing field 'fixed' (the stem, stage 0, stage 6 and head entry)");
+  t.fixed = entry_from(r.at("fixed"), "fixed", "fixed", source);
+  if (!r.has("blocks") || !r.at("blocks").is_object()) r.fail("missing object 'blocks'");
+  const json& blocks = r.at("blocks");
+  for (auto it = blocks.begin(); it != blocks.end(); ++it)
+    t.blocks.push_back(entry_from(*it, "blocks." + it.key(), it.key(), source));
+  r.finish();
   check_complete(t, expected, source);
   return t;
 }

@@ -115,7 +115,7 @@ void expect_refused(const std::string& text, const SearchSpace& s, const std::st
   try {
     parse_latency_table(text, "bad.json", s);
     FAIL() << "accepted a table that should be refused (" << needle << ")";
-  } catch (const std::runtime_error& e) {
+  } catch (const std::invalid_argument& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("bad.json"), std::string::npos) << m;
     EXPECT_NE(m.find(needle), std::string::npos) << m;
@@ -142,6 +142,13 @@ TEST(LatencyTable, RefusesAnotherSpaceMissingUnitsOrEntries) {
   std::string cache = good;
   cache.replace(cache.find("\"cache\": \"cold\""), std::string("\"cache\": \"cold\"").size(), "\"cache\": \"hot\"");
   expect_refused(cache, tiny, "'cache'");
+  // a typo is an error, not an ignored field
+  std::string typo = good;
+  typo.replace(typo.find("\"warmup\""), 8, "\"warmpu\"");
+  expect_refused(typo, tiny, "warmpu");
+  std::string entry = good;
+  entry.replace(entry.find("\"iqr_ms\""), 8, "\"iqr_sm\"");
+  expect_refused(entry, tiny, "iqr_sm");
 }
 
 TEST(LatencyTable, CsvImport) {
