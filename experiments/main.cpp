@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   iqnas::dist::init(&argc, &argv);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     usage();
+    iqnas::dist::finalize();
     return argc < 2 ? 2 : 0;
   }
   const std::string name = argv[1];
@@ -64,5 +65,6 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr, "iqnas: unknown command '%s'\n", name.c_str());
   usage();
+  iqnas::dist::finalize();
   return 2;
 }

@@ -155,12 +155,15 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
                              files.checkpoint + " differs between the machines: put the run folder on a shared file system)");
   auto save = [&](int64_t steps_done) {
     average_buffers(model, ema ? &*ema : nullptr, comm);
-    if (files.checkpoint.empty() || !lead) return;
-    Metadata meta = cfg.metadata;
-    meta.insert(cfg.must_match.begin(), cfg.must_match.end());
-    meta["run.stage"] = files.name, meta["run.step"] = std::to_string(steps_done);
-    meta["run.total_steps"] = std::to_string(total);
-    save_checkpoint(files.checkpoint, model, meta, &opt, ema ? &*ema : nullptr);
+    if (files.checkpoint.empty()) return;
+    if (lead) {
+      Metadata meta = cfg.metadata;
+      meta.insert(cfg.must_match.begin(), cfg.must_match.end());
+      meta["run.stage"] = files.name, meta["run.step"] = std::to_string(steps_done);
+      meta["run.total_steps"] = std::to_string(total);
+      save_checkpoint(files.checkpoint, model, meta, &opt, ema ? &*ema : nullptr);
+    }
+    comm.barrier("checkpoint written by rank 0");  // the others may read it next (a later stage)
   };
 
   std::ofstream csv;

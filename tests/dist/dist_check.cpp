@@ -163,7 +163,7 @@ int check_latency(dist::Communicator& comm) {
 }
 
 int time_allreduce(dist::Communicator& comm) {
-  for (size_t n : {size_t(1), size_t(1) << 10, size_t(1) << 16, size_t(1) << 20, size_t(1) << 22}) {
+  for (size_t n : {size_t(1), size_t(1) << 10, size_t(1) << 16, size_t(1) << 18, size_t(1) << 20, size_t(1) << 22}) {
     std::vector<float> v(n, 1.f);
     const int reps = n >= (size_t(1) << 20) ? 10 : 100;
     comm.barrier("bandwidth");
