@@ -103,12 +103,13 @@ class MpiCommunicator final : public Communicator {
   }
 
   // Polls `req` until it completes or the deadline passes. MPI moves a nonblocking collective on
-  // only inside MPI_Test, so the first 100 ms poll back to back (yielding the core to a rank that
-  // shares it); after that the others are late, and a poll every 200 us leaves the core alone.
+  // only inside MPI_Test (a large all-reduce takes many rounds of it), so the first 2 s poll back
+  // to back, yielding the core to whoever shares it; after that the others are late, and a poll
+  // every 200 us leaves the core alone.
   void wait(MPI_Request& req, const char* what) {
     const auto start = Clock::now();
     const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout()));
-    const auto busy_until = start + std::chrono::milliseconds(100);
+    const auto busy_until = start + std::chrono::seconds(2);
     for (;;) {
       int done = 0;
       check(MPI_Test(&req, &done, MPI_STATUS_IGNORE), "MPI_Test", what);
