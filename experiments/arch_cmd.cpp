@@ -1,7 +1,6 @@
 // `iqnas arch`: inspect search spaces and architectures: validate an architecture file, draw random
 // ones, print the one-hot encoding and the timm arch_def for rebuilding the network in PyTorch.
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -9,6 +8,7 @@
 #include "experiments/command.h"
 #include "experiments/output.h"
 #include "supernet/sampler.h"
+#include "util/atomic_file.h"
 
 namespace iqnas::cli {
 namespace {
@@ -40,15 +40,12 @@ int run_arch(const std::vector<std::string>& argv) {
   nlohmann::ordered_json doc;
   if (a.has("random")) {
     const int64_t n = a.integer("random", 1, 1, 1000000);
-    if (n < 1) throw UsageError("--random must be >= 1");
     const std::string prefix = a.str("out-prefix");
     Rng rng(static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53)));
     doc["written"] = nlohmann::ordered_json::array();
     for (int64_t i = 0; i < n; ++i) {
       const std::string path = prefix + std::to_string(i) + ".json";
-      std::ofstream f(path);
-      f << arch_to_json(s, random_arch(s, rng)) << '\n';
-      if (!f) throw std::runtime_error("cannot write " + path);
+      write_file_atomic(path, arch_to_json(s, random_arch(s, rng)) + "\n");
       doc["written"].push_back(path);
     }
     out.text("wrote %lld architectures %s0.json ..\n", (long long)n, prefix.c_str());

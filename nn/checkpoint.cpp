@@ -1,8 +1,6 @@
 #include "nn/checkpoint.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,6 +14,8 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+
+#include "util/atomic_file.h"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "nn/checkpoint.cpp writes host floats as little-endian: port it to big-endian hosts first"
@@ -40,54 +40,6 @@ std::string fmt_float(float v) {
   std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));  // 9 digits round-trip a float
   return buf;
 }
-
-// ---- writing ----------------------------------------------------------------------------------
-
-class TmpFile {
- public:
-  TmpFile(const std::string& path) : path_(path), tmp_(path + ".tmp." + std::to_string(::getpid())) {
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw CheckpointError(path_, "", "cannot create " + tmp_ + ": " + err_str(errno));
-  }
-  ~TmpFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(tmp_.c_str());
-  }
-  void write(const void* data, size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const ssize_t w = ::write(fd_, p, n);
-      if (w < 0) {
-        if (errno == EINTR) continue;
-        throw CheckpointError(path_, "", "write to " + tmp_ + " failed: " + err_str(errno));
-      }
-      p += w;
-      n -= static_cast<size_t>(w);
-    }
-  }
-  void commit() {
-    if (::fsync(fd_) != 0) throw CheckpointError(path_, "", "fsync of " + tmp_ + " failed: " + err_str(errno));
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) throw CheckpointError(path_, "", "close of " + tmp_ + " failed: " + err_str(errno));
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0)
-      throw CheckpointError(path_, "", "cannot rename " + tmp_ + " to it: " + err_str(errno));
-    committed_ = true;
-    // Make the rename durable (best effort: some file systems refuse fsync on directories).
-    const size_t slash = path_.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path_.substr(0, slash);
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      (void)::fsync(dfd);
-      ::close(dfd);
-    }
-  }
-
- private:
-  std::string path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
 
 // ---- reading ----------------------------------------------------------------------------------
 
@@ -193,15 +145,19 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors, cons
   unsigned char len[8];
   for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
 
-  TmpFile f(path);
-  f.write(len, 8);
-  f.write(h.data(), h.size());
-  for (const auto& [name, t] : tensors) {
-    if (t.numel() == 0) continue;
-    const Tensor c = t.to(Device::CPU).contiguous();
-    f.write(c.data(), static_cast<size_t>(c.numel()) * sizeof(float));
+  try {
+    AtomicFile f(path);
+    f.write(len, 8);
+    f.write(h.data(), h.size());
+    for (const auto& [name, t] : tensors) {
+      if (t.numel() == 0) continue;
+      const Tensor c = t.to(Device::CPU).contiguous();
+      f.write(c.data(), static_cast<size_t>(c.numel()) * sizeof(float));
+    }
+    f.commit();
+  } catch (const AtomicFileError& e) {
+    throw CheckpointError(path, "", e.cause());
   }
-  f.commit();
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {

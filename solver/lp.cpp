@@ -28,9 +28,9 @@ struct Tableau {
 
   // Minimises the last row over columns < `allowed`; Dantzig pricing, Bland's rule after
   // a run of degenerate pivots. Returns false when unbounded.
-  int run(int allowed, int& pivots, int limit) {
+  int run(int allowed, int& pivots, int limit, std::chrono::steady_clock::time_point deadline) {
     int degenerate = 0;
-    while (pivots < limit) {
+    while (pivots < limit && std::chrono::steady_clock::now() <= deadline) {
       int pc = -1;
       double best = -kEps;
       for (int c = 0; c < allowed; ++c) {
@@ -69,7 +69,7 @@ struct Tableau {
 
 }  // namespace
 
-LpResult solve_lp(const LinearProgram& lp) {
+LpResult solve_lp(const LinearProgram& lp, std::chrono::steady_clock::time_point deadline) {
   const int n = lp.n;
   const int me = static_cast<int>(lp.A_eq.size()), mu = static_cast<int>(lp.A_ub.size());
   const int m = me + mu;
@@ -96,7 +96,7 @@ LpResult solve_lp(const LinearProgram& lp) {
       if (c < n + mu || c == T.cols) T.at(m, c) -= T.at(r, c);
   LpResult res;
   const int limit = 50 * (m + n + 10);
-  int st = T.run(n + mu, res.pivots, limit);
+  int st = T.run(n + mu, res.pivots, limit, deadline);
   if (st == 2) {
     res.status = LpStatus::IterationLimit;
     return res;
@@ -108,6 +108,10 @@ LpResult solve_lp(const LinearProgram& lp) {
   // Drive remaining artificials out of the basis where possible.
   for (int r = 0; r < m; ++r) {
     if (T.basis[r] < n + mu) continue;
+    if (std::chrono::steady_clock::now() > deadline) {
+      res.status = LpStatus::IterationLimit;
+      return res;
+    }
     for (int c = 0; c < n + mu; ++c)
       if (std::fabs(T.at(r, c)) > 1e-9) {
         T.pivot(r, c);
@@ -123,7 +127,7 @@ LpResult solve_lp(const LinearProgram& lp) {
     if (cb == 0) continue;
     for (int c = 0; c <= T.cols; ++c) T.at(m, c) -= cb * T.at(r, c);
   }
-  st = T.run(n + mu, res.pivots, limit);
+  st = T.run(n + mu, res.pivots, limit, deadline);
   if (st == 1) {
     res.status = LpStatus::Unbounded;
     return res;

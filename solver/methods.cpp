@@ -14,7 +14,7 @@ namespace {
 constexpr double kMaxSeed = 9007199254740992.0;  // 2^53: every integer up to it is exact in a double
 
 MethodOption time_limit_option() {
-  return {"time-limit", "seconds (0: none). exact: preprocessing included; on timeout the result is 'feasible' with a proven bound, or 'time_limit' when no selection was found yet. relax: ends the relaxation phases (rounding and polish still run)", false, 0, 1e9,
+  return {"time-limit", "seconds (0: none). exact: preprocessing included; on timeout the result is 'feasible' with a proven bound, or 'time_limit' when no selection was found yet. relax: ends every phase (the current point is rounded, the polish stops) and still returns a feasible selection", false, 0, 1e9,
           [](const SolveOptions& o) { return o.time_limit_s; }, [](SolveOptions& o, double v) { o.time_limit_s = v; }};
 }
 

@@ -29,6 +29,9 @@ using detail::Relaxation;
 
 Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
+  const auto deadline = opt.time_limit_s > 0 ? t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                         std::chrono::duration<double>(opt.time_limit_s))
+                                             : std::chrono::steady_clock::time_point::max();
   DenseProblem d(p);
   Result res;
   res.method = "relax";
@@ -111,16 +114,13 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
       }
       for (int o = 0; o < d.n[g]; ++o) obj.push_back(cf[o * R]);
     }
-    return detail::block_lp(rx, blocks[c], obj, y, lpc);
+    return detail::block_lp(rx, blocks[c], obj, y, lpc, deadline);
   };
 
   double value = check_iterate();
   // Frank-Wolfe phase: open-loop steps 2 / (t + 2) towards each block's LP solution; mixing two
   // feasible points of a block keeps every budget (the rows are linear in the block).
-  auto out_of_time = [&] {
-    return opt.time_limit_s > 0 &&
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > opt.time_limit_s;
-  };
+  auto out_of_time = [&] { return std::chrono::steady_clock::now() > deadline; };
   int cycles = 0, steps = 0;
   for (; cycles < opt.fw_cycles && !out_of_time(); ++cycles) {
     for (int c = 0; c < ncolors; ++c) {
@@ -174,7 +174,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
   bool guarantee = true;
   for (int c = 0; c < ncolors; ++c) {
     std::vector<std::vector<double>> y;
-    if (block_lp(c, y))
+    if (!out_of_time() && block_lp(c, y))  // past the limit: round the current point as it is
       for (size_t i = 0; i < blocks[c].size(); ++i) rx.x[blocks[c][i]] = y[i];
     for (int g : blocks[c]) {
       if (!fractional(g)) {
@@ -249,7 +249,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
       return e;
     };
     std::vector<double> r2(R);
-    while (!d.feasible(rows.data()) && repairs < 4 * G) {
+    while (!d.feasible(rows.data()) && repairs < 4 * G && !out_of_time()) {
       const double cur = excess(rows.data());
       int bg = -1, bo = -1;
       double be = cur, bobj = 0;
@@ -287,7 +287,7 @@ Result solve_relax(const Problem& p, const RelaxOptions& opt) {
     std::vector<double> r2(R);
     while (improved) {
       improved = false;
-      for (int g = 0; g < G; ++g) {
+      for (int g = 0; g < G && !out_of_time(); ++g) {
         const int keep = sel[g];
         int best = keep;
         double best_val = rows[0];

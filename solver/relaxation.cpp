@@ -25,7 +25,7 @@ void check_block_lp_size(const DenseProblem& d, const std::vector<int>& groups) 
 }
 
 bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::vector<double>& obj,
-              std::vector<std::vector<double>>& y, LpCounters& cnt) {
+              std::vector<std::vector<double>>& y, LpCounters& cnt, std::chrono::steady_clock::time_point deadline) {
   const DenseProblem& d = rx.d;
   const int K = d.K, R = d.R;
   std::vector<int> first;
@@ -59,7 +59,7 @@ bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::v
     lp.b_eq.push_back(1.0);
   }
   for (int k = 0; k < K; ++k) lp.b_ub[k] = d.rhs[k] - (rv[k + 1] - share[k]);
-  LpResult sol = solve_lp(lp);
+  LpResult sol = solve_lp(lp, deadline);
   ++cnt.lps;
   cnt.pivots += sol.pivots;
   if (sol.status != LpStatus::Optimal) {

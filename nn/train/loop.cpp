@@ -1,6 +1,7 @@
 #include "nn/train/loop.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +17,7 @@
 #include "nn/optim.h"
 #include "nn/schedule.h"
 #include "nn/train/data_parallel.h"
+#include "util/atomic_file.h"
 #include "util/number.h"
 #include "util/progress.h"
 
@@ -78,6 +80,25 @@ Rng step_rng(uint64_t seed, int64_t step) {
   std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(step),
                     static_cast<uint32_t>(static_cast<uint64_t>(step) >> 32), 0x1f2e3d4cu};
   return Rng(seq);
+}
+
+// The training log of a resumed run keeps its header and the rows of the steps up to the checkpoint
+// (`step` is the third column); the interrupted run's rows after it are logged again by this one.
+void trim_log(const std::string& path, int64_t steps_done) {
+  std::ifstream in(path);
+  std::string line, kept;
+  for (bool header = true; std::getline(in, line); header = false) {
+    if (!header) {
+      const size_t a = line.find(','), b = a == std::string::npos ? a : line.find(',', a + 1);
+      const size_t c = b == std::string::npos ? b : line.find(',', b + 1);
+      if (c == std::string::npos) continue;  // a line cut short by the interruption
+      int64_t step = 0;
+      const auto r = std::from_chars(line.data() + b + 1, line.data() + c, step);
+      if (r.ec != std::errc() || r.ptr != line.data() + c || step > steps_done) continue;
+    }
+    kept += line + '\n';
+  }
+  write_file_atomic(path, kept);
 }
 
 }  // namespace
@@ -169,6 +190,7 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   std::ofstream csv;
   if (!files.log_csv.empty() && lead) {
     const bool fresh = !std::filesystem::exists(files.log_csv) || start == 0;
+    if (!fresh) trim_log(files.log_csv, start);
     csv.open(files.log_csv, fresh ? std::ios::trunc : std::ios::app);
     if (!csv) throw std::runtime_error(files.log_csv + ": cannot write the training log");
     if (fresh) csv << "stage,epoch,step,lr,loss,accuracy,images_per_s\n";

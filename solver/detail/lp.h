@@ -1,6 +1,7 @@
 // A small dense two-phase simplex for the block LPs of `relax` (tens of rows, hundreds of columns).
 // Returns a basic (vertex) optimal solution, which the rounding guarantee relies on.
 #pragma once
+#include <chrono>
 #include <vector>
 
 namespace iqnas::solver {
@@ -23,6 +24,8 @@ struct LpResult {
   int pivots = 0;
 };
 
-LpResult solve_lp(const LinearProgram& lp);
+// Past `deadline` (checked before every pivot) it stops with IterationLimit.
+LpResult solve_lp(const LinearProgram& lp,
+                  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
 }  // namespace iqnas::solver

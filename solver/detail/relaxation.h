@@ -2,6 +2,7 @@
 // every group, the rows at it, and the LP of one block of groups in which every row is linear (no
 // bilinear term joins two groups of the block) with the other groups held at the point.
 #pragma once
+#include <chrono>
 #include <vector>
 
 #include "solver/detail/dense.h"
@@ -57,10 +58,11 @@ constexpr double kMaxBlockLpBytes = 2e9;
 
 // Maximise obj . y over the simplices of `groups` (obj: one entry per option, groups in order)
 // subject to every budget, with the groups outside the block at rx.x; y gets one distribution per
-// group of the block (a vertex of the LP). False when the LP failed (infeasible, iteration limit).
-// Throws std::runtime_error when the dense LP would need more than kMaxBlockLpBytes.
+// group of the block (a vertex of the LP). False when the LP failed (infeasible, iteration limit,
+// past `deadline`). Throws std::runtime_error when the dense LP would need more than kMaxBlockLpBytes.
 bool block_lp(const Relaxation& rx, const std::vector<int>& groups, const std::vector<double>& obj,
-              std::vector<std::vector<double>>& y, LpCounters& cnt);
+              std::vector<std::vector<double>>& y, LpCounters& cnt,
+              std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 // The size check of block_lp alone (std::runtime_error), so that a method can refuse a problem
 // before spending time on it.
 void check_block_lp_size(const DenseProblem& d, const std::vector<int>& groups);

@@ -208,3 +208,38 @@ TEST(Relax, TimeLimitEndsTheRelaxationEarly) {
   EXPECT_EQ(full.stat("timed_out"), 0);
   EXPECT_GT(full.stat("fw_steps"), 0);
 }
+
+// Past the limit the block LPs, the rounding, repair and polish stop too: a problem whose single
+// block LP takes seconds ends near the limit, with a feasible selection.
+TEST(Relax, TimeLimitAlsoEndsTheRoundingAndPolish) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(0, 1);
+  Problem p;
+  const int G = 400, O = 40;
+  Constraint c{"c0", {}, G * 0.3}, m{"c1", {}, G * 0.3};
+  for (int g = 0; g < G; ++g) {
+    Group grp{"g" + std::to_string(g), {}};
+    for (int o = 0; o < O; ++o) {
+      grp.options.push_back(std::to_string(o));
+      p.objective.linear.push_back({g * O + o, u(rng)});
+      c.expr.linear.push_back({g * O + o, u(rng)});
+      m.expr.linear.push_back({g * O + o, u(rng)});
+    }
+    p.groups.push_back(grp);
+  }
+  p.constraints = {c, m};
+  SolveOptions o;
+  o.method = "relax";
+  o.time_limit_s = 1.0;
+  const auto t0 = std::chrono::steady_clock::now();
+  const Result r = solve(p, o);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Before the limit reached the block LPs, rounding and polish, this took 14 s.
+  EXPECT_LT(took, 1.0 + 1.5);  // building one LP's tableau or one polish step past the limit, no more
+  if (r.selection.empty()) {  // a slow (sanitizer) build: the limit came before the starting point
+    EXPECT_EQ(r.status, Status::TimeLimit);
+  } else {
+    EXPECT_EQ(r.stat("timed_out"), 1);
+    EXPECT_TRUE(p.feasible(r.selection));
+  }
+}

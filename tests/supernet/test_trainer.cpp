@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -40,13 +41,26 @@ fs::path fresh_dir(const std::string& name) {
   return d;
 }
 
+// The `step` column of a training log.
+std::vector<int> logged_steps(const fs::path& csv) {
+  std::ifstream f(csv);
+  std::string line;
+  std::vector<int> steps;
+  std::getline(f, line);  // header
+  while (std::getline(f, line)) {
+    const size_t a = line.find(','), b = line.find(',', a + 1);
+    steps.push_back(std::stoi(line.substr(b + 1)));
+  }
+  return steps;
+}
+
 TEST(Trainer, ResumedRunReachesTheSameWeightsAsAnUninterruptedOne) {
   if (!fs::exists(std::string(kFashion) + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "Fashion-MNIST not installed";
   const SearchSpace s = find_space("tiny");
   auto data = fashion_subset(80);
   const data::AugmentConfig aug = data::train_augment("fashion-mnist");
   RunConfig cfg;
-  cfg.epochs = 2, cfg.batch_size = 16, cfg.checkpoint_every = 3, cfg.seed = 7, cfg.log_every = 100;  // 5 steps/epoch
+  cfg.epochs = 2, cfg.batch_size = 16, cfg.checkpoint_every = 3, cfg.seed = 7, cfg.log_every = 1;  // 5 steps/epoch
   const fs::path dir = fresh_dir("resume");
 
   // Multipath supernet training with distillation: the most state (sampling, dropout, BN, momentum).
@@ -57,7 +71,8 @@ TEST(Trainer, ResumedRunReachesTheSameWeightsAsAnUninterruptedOne) {
 
   Rng r1(2);
   auto straight = make(r1);
-  const TrainSummary full = train_supernet(*straight, *teacher, data, aug, cfg, {"supernet", (dir / "a.safetensors").string(), ""});
+  const TrainSummary full = train_supernet(*straight, *teacher, data, aug, cfg,
+                                            {"supernet", (dir / "a.safetensors").string(), (dir / "a.csv").string()});
   ASSERT_TRUE(full.finished);
   EXPECT_EQ(full.steps, 10);
 
@@ -65,14 +80,20 @@ TEST(Trainer, ResumedRunReachesTheSameWeightsAsAnUninterruptedOne) {
   killed.stop_after_steps = 7;  // dies during step 8; the last checkpoint is at step 6
   Rng r2(2);
   auto first = make(r2);
-  const TrainSummary part = train_supernet(*first, *teacher, data, aug, killed, {"supernet", (dir / "b.safetensors").string(), ""});
+  const TrainSummary part = train_supernet(*first, *teacher, data, aug, killed,
+                                            {"supernet", (dir / "b.safetensors").string(), (dir / "b.csv").string()});
   EXPECT_FALSE(part.finished);
   Rng r3(99);  // a different initialisation: everything must come from the checkpoint
   auto second = make(r3);
-  const TrainSummary rest = train_supernet(*second, *teacher, data, aug, cfg, {"supernet", (dir / "b.safetensors").string(), ""});
+  const TrainSummary rest = train_supernet(*second, *teacher, data, aug, cfg,
+                                            {"supernet", (dir / "b.safetensors").string(), (dir / "b.csv").string()});
   EXPECT_EQ(rest.resumed_from, 6);
   EXPECT_TRUE(rest.finished);
   EXPECT_EQ(state_of(*second), state_of(*straight));
+  // The log holds every step once: step 7, logged before the interruption, is logged again only by
+  // the resumed run.
+  EXPECT_EQ(logged_steps(dir / "b.csv"), logged_steps(dir / "a.csv"));
+  EXPECT_EQ(logged_steps(dir / "a.csv"), (std::vector<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
   // The EMA (on by default) is resumed exactly too, and is not the raw weights.
   Rng r4(5), r5(6);
   auto ema_a = make(r4), ema_b = make(r5);

@@ -1,6 +1,7 @@
 // Output files: atomic, checked, never replacing what is not a regular file.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -80,6 +81,27 @@ TEST(AtomicFile, RefusesSpecialFilesAndWritesThroughLinks) {
   }
   for (const auto& e : fs::directory_iterator(fs::current_path()))
     EXPECT_NE(e.path().filename().string().rfind(".tmp.", 0), 0u) << e.path();
+  fs::remove_all(d);
+}
+
+// A process killed between creating its temporary file and the rename leaves `<target>.tmp.<pid>`;
+// the next write of that target removes it, and leaves a live process's and other files' alone.
+TEST(AtomicFile, TemporariesOfDeadProcessesAreRemovedByTheNextWrite) {
+  const fs::path d = fresh_dir("atomic_stale");
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // reaped: its pid names no process now
+  const std::string target = (d / "r.json").string();
+  const std::string dead = target + ".tmp." + std::to_string(child);
+  const std::string live = target + ".tmp.1";  // init: alive
+  const std::string other = (d / "s.json.tmp.").string() + std::to_string(child);
+  for (const auto& p : {dead, live, other}) std::ofstream(p) << "partial";
+  write_file_atomic(target, "new");
+  EXPECT_EQ(slurp(target), "new");
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(live));
+  EXPECT_TRUE(fs::exists(other));
   fs::remove_all(d);
 }
 
