@@ -12,6 +12,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "nn/checkpoint.h"
 #include "supernet/weights.h"
@@ -92,6 +93,7 @@ std::map<std::string, HeldLock> held;  // canonical folder -> this process's loc
 }  // namespace
 
 RunFolderLock::RunFolderLock(const std::string& dir) {
+  if (dist::world().rank() != 0) return;  // the ranks of one mpirun job share the folder; rank 0 holds it
   std::error_code ec;
   key_ = std::filesystem::canonical(dir, ec).string();
   if (ec) throw std::runtime_error(dir + ": cannot lock the run folder: " + ec.message());

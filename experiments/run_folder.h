@@ -37,6 +37,7 @@ predictor::EvalSet heldout_eval_set(const DataSets& d, int64_t images, int64_t b
 // object's lifetime, so that two processes cannot train into one folder and mix their checkpoints.
 // The folder must exist. Taken twice in one process (`iqnas run` calling a stage), the second is a
 // no-op. A folder locked by another process gives std::runtime_error naming that process's pid.
+// In a job started by mpirun only rank 0 takes it (the ranks train into one folder together).
 class RunFolderLock {
  public:
   explicit RunFolderLock(const std::string& dir);

@@ -1,8 +1,10 @@
 // `iqnas sample-eval`: uniformly drawn sub-networks evaluated with inherited weights, the ground
 // truth against which every accuracy predictor is judged (docs/predictor.md).
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
+#include "dist/shard.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -71,21 +73,31 @@ int run_sample_eval(const std::vector<std::string>& argv) {
     auto net = load_run_supernet(dir, s, a.str("weights", "ema"));
     const predictor::EvalSet set = heldout_eval_set(d, images, batch, threads);
     Progress progress("sample-eval", static_cast<size_t>(count), done.size());
-    for (size_t i = done.size(); i < static_cast<size_t>(count); ++i) {
-      predictor::SubnetSample x;
-      x.arch = archs[i];
-      x.accuracy = predictor::arch_accuracy(*net, set, x.arch);
+    // Each architecture's measurement depends on its index only: under mpirun the ranks share them
+    // (docs/distributed.md) and rank 0 writes the CSV, in order, after every one.
+    dist::Communicator& comm = dist::world();
+    auto measure = [&](int64_t i) {
+      double acc[2] = {predictor::arch_accuracy(*net, set, archs[size_t(i)]), -1};
       if (recal > 0) {
-        auto sub = extract_subnetwork(*net, x.arch);
-        recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, seed + i);
-        x.accuracy_recalibrated = predictor::model_accuracy(*sub, set);
+        auto sub = extract_subnetwork(*net, archs[size_t(i)]);
+        recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, seed + uint64_t(i));
+        acc[1] = predictor::model_accuracy(*sub, set);
       }
+      return std::string(reinterpret_cast<const char*>(acc), sizeof acc);
+    };
+    auto take = [&](int64_t i, const std::string& bytes) {
+      double acc[2];
+      std::memcpy(acc, bytes.data(), sizeof acc);
+      predictor::SubnetSample x;
+      x.arch = archs[size_t(i)];
+      x.accuracy = acc[0], x.accuracy_recalibrated = acc[1];
       done.push_back(x);
-      write_file_atomic(out, predictor::samples_to_csv(s, done));
+      if (comm.rank() == 0) write_file_atomic(out, predictor::samples_to_csv(s, done));
       char buf[64];
       std::snprintf(buf, sizeof buf, "last %.2f%%", x.accuracy);
-      progress.update(i + 1, buf);
-    }
+      progress.update(size_t(i) + 1, buf);
+    };
+    dist::for_each_job(comm, static_cast<int64_t>(done.size()), count, measure, take);
     progress.finish();
   }
   double lo = 100, hi = 0;

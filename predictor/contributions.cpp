@@ -1,9 +1,12 @@
 #include "predictor/contributions.h"
 
 #include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
+
+#include "dist/shard.h"
 
 namespace iqnas::predictor {
 
@@ -158,7 +161,8 @@ PathSample measurement_paths(const SearchSpace& s, const std::vector<Measurement
 }
 
 void measure_contributions(Supernet& net, const EvalSet& set, ContribState& state,
-                           const std::function<void(const ContribState&)>& save, const ContribProgress& progress) {
+                           const std::function<void(const ContribState&)>& save, const ContribProgress& progress,
+                           dist::Communicator& comm) {
   const SearchSpace& s = net.space();
   state.options.validate();
   if (state.space != s.name)
@@ -173,18 +177,26 @@ void measure_contributions(Supernet& net, const EvalSet& set, ContribState& stat
     if (state.ids[m] != plan[m].id(s))
       throw std::invalid_argument("the contribution state's measurement " + std::to_string(m) + " is '" + state.ids[m] +
                                   "', the plan's is '" + plan[m].id(s) + "'");
-  for (size_t m = state.ids.size(); m < plan.size(); ++m) {
+  // The measurements are independent (their paths depend on the measurement and the pass only), so
+  // the ranks share them and every rank takes them in plan order.
+  auto measure = [&](int64_t m) {
     std::vector<double> acc;
     for (int k = 0; k < state.options.passes; ++k) {
-      const std::vector<uint8_t> c = correct_per_image(net, set, measurement_paths(s, plan, m, k, set.size, state.options));
+      const std::vector<uint8_t> c = correct_per_image(net, set, measurement_paths(s, plan, size_t(m), k, set.size, state.options));
       acc.push_back(set.size ? 100.0 * std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(set.size) : 0.0);
     }
-    state.ids.push_back(plan[m].id(s));
+    return std::string(reinterpret_cast<const char*>(acc.data()), acc.size() * sizeof(double));
+  };
+  auto take = [&](int64_t m, const std::string& bytes) {
+    std::vector<double> acc(bytes.size() / sizeof(double));
+    std::memcpy(acc.data(), bytes.data(), acc.size() * sizeof(double));
+    state.ids.push_back(plan[size_t(m)].id(s));
     state.accuracy.push_back(acc);
-    if (save) save(state);
+    if (save && comm.rank() == 0) save(state);
     if (progress)
-      progress(m + 1, plan.size(), state.ids.back(), std::accumulate(acc.begin(), acc.end(), 0.0) / static_cast<double>(acc.size()));
-  }
+      progress(size_t(m) + 1, plan.size(), state.ids.back(), std::accumulate(acc.begin(), acc.end(), 0.0) / static_cast<double>(acc.size()));
+  };
+  dist::for_each_job(comm, static_cast<int64_t>(state.ids.size()), static_cast<int64_t>(plan.size()), measure, take);
 }
 
 }  // namespace iqnas::predictor

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "predictor/eval_set.h"
 
 namespace iqnas::predictor {
@@ -64,7 +65,10 @@ PathSample measurement_paths(const SearchSpace& s, const std::vector<Measurement
 using ContribProgress = std::function<void(size_t done, size_t total, const std::string& id, double accuracy)>;
 // Runs the measurements `state` lacks (all passes of one measurement at a time) and calls `save`
 // after each. Throws when `state` was made for another space, options or image count.
+// Under mpirun the ranks of `comm` share the measurements (docs/distributed.md): every rank ends with
+// the whole state, equal to the serial one, and `save` is called on rank 0 only.
 void measure_contributions(Supernet& net, const EvalSet& set, ContribState& state,
-                           const std::function<void(const ContribState&)>& save, const ContribProgress& progress = {});
+                           const std::function<void(const ContribState&)>& save, const ContribProgress& progress = {},
+                           dist::Communicator& comm = dist::world());
 
 }  // namespace iqnas::predictor

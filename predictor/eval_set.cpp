@@ -31,17 +31,7 @@ EvalSet load_eval_set(std::shared_ptr<const data::Dataset> data, const data::Aug
   return set;
 }
 
-PathSample slice_paths(const PathSample& all, int64_t start, int64_t n) {
-  if (start < 0 || n < 0 || start + n > all.n) throw std::out_of_range("slice_paths: range outside the sample");
-  PathSample p;
-  p.n = n;
-  for (const auto& stage : all.configs) {
-    p.configs.emplace_back();
-    for (const auto& block : stage) p.configs.back().emplace_back(block.begin() + start, block.begin() + start + n);
-  }
-  for (const auto& d : all.depths) p.depths.emplace_back(d.begin() + start, d.begin() + start + n);
-  return p;
-}
+PathSample slice_paths(const PathSample& all, int64_t start, int64_t n) { return all.rows(start, n); }
 
 namespace {
 // Per-image correctness of `forward(batch index, images)` over the set, in eval mode, no gradients.

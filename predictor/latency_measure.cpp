@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "dist/shard.h"
 #include "kernels/cache.h"
 #include "nn/autograd.h"
 
@@ -198,12 +199,23 @@ std::vector<InferenceProgram> network_programs(const SearchSpace& s, const std::
 
 }  // namespace
 
-LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress) {
+LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress,
+                                   dist::Communicator& comm) {
   o.validate();
   TablePrograms tp = table_programs(s, o);
+  // Each rank times its contiguous share of the entries (interleaved among themselves); the shares,
+  // gathered in rank order, are the table's entries in order.
+  const dist::Range mine = dist::shard(static_cast<int64_t>(tp.programs.size()), comm.rank(), comm.size());
   std::vector<InferenceProgram*> ptrs;
-  for (auto& p : tp.programs) ptrs.push_back(&p);
-  return make_table(s, o, tp.keys, time_interleaved(ptrs, o, progress));
+  for (int64_t i = mine.begin; i < mine.end; ++i) ptrs.push_back(&tp.programs[size_t(i)]);
+  const std::vector<LatencyStats> own = time_interleaved(ptrs, o, progress);
+  std::vector<LatencyStats> all;
+  for (const std::string& part : comm.allgather(std::string(reinterpret_cast<const char*>(own.data()),
+                                                            own.size() * sizeof(LatencyStats)), "latency table entries")) {
+    const auto* first = reinterpret_cast<const LatencyStats*>(part.data());
+    all.insert(all.end(), first, first + part.size() / sizeof(LatencyStats));
+  }
+  return make_table(s, o, tp.keys, all);
 }
 
 std::vector<SameRunPoint> measure_same_run(const SearchSpace& s, const std::vector<Architecture>& archs,

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "predictor/latency_table.h"
 #include "supernet/inference.h"
 
@@ -47,8 +48,11 @@ using Progress = std::function<void(int64_t done, int64_t total)>;
 std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>& programs, const MeasureOptions& o,
                                            const Progress& progress = {});
 
-// The whole table of a space: every distinct block and the fixed part, interleaved.
-LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress = {});
+// The whole table of a space: every distinct block and the fixed part, interleaved. Under mpirun
+// the ranks of `comm` (one per socket or machine: ranks that share cores disturb each other's
+// timings) time a share of the entries each, and every rank returns the whole table.
+LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress = {},
+                                   dist::Communicator& comm = dist::world());
 
 // End-to-end latency of whole networks, interleaved in groups of `group` networks (memory).
 std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<Architecture>& archs,

@@ -12,6 +12,7 @@ pkgs=(
   nlohmann-json3-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   dataset-fashion-mnist librsvg2-bin
   clang libclang-rt-dev  # libFuzzer for the bounded fuzzing run of scripts/test.sh (scripts/fuzz.sh)
+  libopenmpi-dev openmpi-bin  # data-parallel runs under mpirun (docs/distributed.md); optional at build time
 )
 if [[ "${1:-}" == "--with-reference" ]]; then
   pkgs+=(python3 python3-torch python3-numpy python3-scipy python3-matplotlib coinor-cbc python3-venv)

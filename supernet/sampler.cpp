@@ -1,5 +1,8 @@
 #include "supernet/sampler.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace iqnas {
 
 PathSample PathSample::fixed(const SearchSpace& s, const Architecture& a, int64_t n) {
@@ -24,6 +27,20 @@ Architecture PathSample::arch_of(int64_t i) const {
     a.blocks.push_back(blocks);
   }
   return a;
+}
+
+PathSample PathSample::rows(int64_t begin, int64_t count) const {
+  if (begin < 0 || count < 0 || begin + count > n)
+    throw std::out_of_range("PathSample::rows: [" + std::to_string(begin) + ", " + std::to_string(begin + count) +
+                                ") of " + std::to_string(n) + " samples");
+  PathSample p;
+  p.n = count;
+  for (size_t st = 0; st < depths.size(); ++st) {
+    p.configs.emplace_back();
+    for (const auto& block : configs[st]) p.configs.back().emplace_back(block.begin() + begin, block.begin() + begin + count);
+    p.depths.emplace_back(depths[st].begin() + begin, depths[st].begin() + begin + count);
+  }
+  return p;
 }
 
 Architecture random_arch(const SearchSpace& s, Rng& rng) {

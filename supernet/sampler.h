@@ -16,6 +16,7 @@ struct PathSample {
 
   static PathSample fixed(const SearchSpace& s, const Architecture& a, int64_t n);
   Architecture arch_of(int64_t sample) const;  // the architecture sample `sample` runs
+  PathSample rows(int64_t begin, int64_t count) const;  // samples [begin, begin + count): a rank's shard
 };
 
 Architecture random_arch(const SearchSpace& s, Rng& rng);

@@ -36,12 +36,18 @@ static void set_dropout(FixedParts& f, const RunConfig& cfg) {
   if (cfg.dropout >= 0) f.dropout = static_cast<float>(cfg.dropout);
 }
 
+// The step's dropout generator: its masks cover the rank's shard only, so each rank draws its own
+// (one process: as before).
+static void seed_dropout(FixedParts& f, Rng& rng, const BatchShard& shard) {
+  f.dropout_rng.seed(rng() + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(shard.rank));
+}
+
 TrainSummary train_heaviest(Supernet& net, std::shared_ptr<const data::Dataset> train, const data::AugmentConfig& augment,
                             const RunConfig& cfg, const RunFiles& files) {
   net.set_arch(heaviest_arch(net.space()));
   set_dropout(net.fixed(), cfg);
-  return run_training(net, [&](const Var& x, const std::vector<int32_t>& labels, Rng& rng) {
-    net.fixed().dropout_rng.seed(rng());
+  return run_training(net, [&](const Var& x, const std::vector<int32_t>& labels, const BatchShard& shard, Rng& rng) {
+    seed_dropout(net.fixed(), rng, shard);
     Var logits = net.forward(x);
     return StepOutput{cross_entropy(logits, labels, static_cast<float>(cfg.label_smoothing)), logits.value()};
   }, train, augment, cfg.loop_config(), files);
@@ -53,9 +59,10 @@ TrainSummary train_supernet(Supernet& net, SubNetwork& teacher, std::shared_ptr<
   set_dropout(net.fixed(), cfg);
   net.set_bn_stats(parse_bn_stats(cfg.bn_stats));
   teacher.to(loop.device);
-  return run_training(net, [&](const Var& x, const std::vector<int32_t>& labels, Rng& rng) {
-    net.fixed().dropout_rng.seed(rng());
-    const PathSample path = cfg.sampling == "multipath" ? sample_multipath(net.space(), x.dim(0), rng)
+  return run_training(net, [&](const Var& x, const std::vector<int32_t>& labels, const BatchShard& shard, Rng& rng) {
+    seed_dropout(net.fixed(), rng, shard);
+    // Drawn for the global batch, so that the ranks' shards together run what one process runs.
+    const PathSample path = cfg.sampling == "multipath" ? sample_multipath(net.space(), shard.global, rng).rows(shard.offset, x.dim(0))
                                                         : sample_single_path(net.space(), x.dim(0), rng);
     std::vector<Tensor> tf;
     const Tensor tl = teach(teacher, x, tf);
@@ -70,8 +77,8 @@ TrainSummary finetune_subnetwork(SubNetwork& net, SubNetwork* teacher, std::shar
   const LoopConfig loop = cfg.loop_config();
   set_dropout(net.fixed(), cfg);
   if (teacher) teacher->to(loop.device);
-  return run_training(net, [&](const Var& x, const std::vector<int32_t>& labels, Rng& rng) {
-    net.fixed().dropout_rng.seed(rng());
+  return run_training(net, [&](const Var& x, const std::vector<int32_t>& labels, const BatchShard& shard, Rng& rng) {
+    seed_dropout(net.fixed(), rng, shard);
     std::vector<Var> sf;
     Var logits = net.forward(x, &sf);
     if (!teacher) return StepOutput{cross_entropy(logits, labels, static_cast<float>(cfg.label_smoothing)), logits.value()};

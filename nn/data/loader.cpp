@@ -19,6 +19,8 @@ Loader::Loader(std::shared_ptr<const Dataset> data, LoaderOptions opt)
   if (opt_.threads <= 0 || opt_.threads > kMaxLoaderThreads)
     throw std::invalid_argument("Loader: the thread count must be in [1, " + std::to_string(kMaxLoaderThreads) +
                                 "], got " + std::to_string(opt_.threads));
+  if (opt_.shards < 1 || opt_.shard < 0 || opt_.shard >= opt_.shards)
+    throw std::invalid_argument("Loader: shard " + std::to_string(opt_.shard) + " of " + std::to_string(opt_.shards));
   if (data_->size() == 0) throw DataError(data_->source() + ": data set is empty");
   const int64_t n = data_->size();
   batches_ = opt_.drop_last ? n / opt_.batch_size : (n + opt_.batch_size - 1) / opt_.batch_size;
@@ -76,8 +78,9 @@ std::shared_ptr<const std::vector<int64_t>> Loader::order_for(int64_t epoch) {
 
 void Loader::fill(Slot& slot, int64_t seq, const std::vector<int64_t>& order, Image& scratch) {
   const int64_t epoch = first_epoch_ + seq / batches_, step = seq % batches_;
-  const int64_t begin = step * opt_.batch_size;
-  const int64_t n = std::min(opt_.batch_size, static_cast<int64_t>(order.size()) - begin);
+  const int64_t whole = std::min(opt_.batch_size, static_cast<int64_t>(order.size()) - step * opt_.batch_size);
+  const int64_t from = whole * opt_.shard / opt_.shards, to = whole * (opt_.shard + 1) / opt_.shards;
+  const int64_t begin = step * opt_.batch_size + from, n = to - from;
   const size_t per_image = static_cast<size_t>(aug_.out_h()) * aug_.out_w() * aug_.out_c();
   for (int64_t j = 0; j < n; ++j) {
     const int64_t idx = order[static_cast<size_t>(begin + j)];

@@ -47,6 +47,10 @@ struct LoaderOptions {
   bool drop_last = false;
   uint64_t seed = 0;
   AugmentConfig augment;
+  // Data-parallel runs (docs/distributed.md): every batch of the stream is the part
+  // [n * shard / shards, n * (shard + 1) / shards) of the batch of n images that one loader would
+  // give, so the shards of the ranks together are exactly that batch, with the same augmentation.
+  int shard = 0, shards = 1;
 };
 
 class Loader {

@@ -32,7 +32,7 @@ TrainResult train_classifier(Classifier& model, std::shared_ptr<const data::Data
                              std::shared_ptr<const data::Dataset> test, const data::AugmentConfig& train_aug,
                              const data::AugmentConfig& test_aug, const TrainConfig& cfg) {
   const auto smoothing = static_cast<float>(cfg.label_smoothing);
-  const TrainSummary t = run_training(model, [&](const Var& x, const std::vector<int32_t>& labels, Rng&) {
+  const TrainSummary t = run_training(model, [&](const Var& x, const std::vector<int32_t>& labels, const BatchShard&, Rng&) {
     Var logits = model.forward(x);
     return StepOutput{cross_entropy(logits, labels, smoothing), logits.value()};
   }, train, train_aug, cfg, {"train", "", cfg.log_csv});

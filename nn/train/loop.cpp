@@ -16,6 +16,7 @@
 #include "nn/ops/loss.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "nn/train/data_parallel.h"
 #include "util/atomic_file.h"
 #include "util/number.h"
 #include "util/progress.h"
@@ -122,6 +123,12 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   if (cfg.epochs < 1 || cfg.batch_size < 2 || cfg.checkpoint_every < 1 || cfg.log_every < 1 || cfg.loader_threads < 1)
     throw std::invalid_argument(files.name + ": epochs, checkpoint_every, log_every and loader_threads must be >= 1, batch_size >= 2");
   if (!(cfg.ema_decay >= 0 && cfg.ema_decay < 1)) throw std::invalid_argument(files.name + ": ema_decay must be in [0, 1)");
+  dist::Communicator& comm = cfg.comm ? *cfg.comm : dist::world();
+  const int ranks = comm.size();
+  const bool lead = comm.rank() == 0;  // prints, logs and writes checkpoints
+  if (cfg.batch_size % ranks != 0)
+    throw std::invalid_argument(files.name + ": batch_size " + std::to_string(cfg.batch_size) + " is not a multiple of the " +
+                                std::to_string(ranks) + " ranks (each rank computes an equal part of the global batch)");
   std::shared_ptr<const data::Dataset> data = train;
   if (cfg.train_images > 0 && cfg.train_images < train->size()) {
     std::vector<int64_t> idx(static_cast<size_t>(cfg.train_images));
@@ -130,7 +137,7 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   }
   data::LoaderOptions lo;
   lo.batch_size = cfg.batch_size, lo.threads = cfg.loader_threads, lo.shuffle = true, lo.drop_last = true;
-  lo.seed = cfg.seed, lo.augment = augment;
+  lo.seed = cfg.seed, lo.augment = augment, lo.shard = comm.rank(), lo.shards = ranks;
   data::Loader loader(data, lo);
   const int64_t per_epoch = loader.batches_per_epoch(), total = per_epoch * cfg.epochs;
   if (per_epoch < 1) throw std::invalid_argument(files.name + ": fewer training images than one batch");
@@ -140,6 +147,8 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   so.lr = static_cast<float>(cfg.lr), so.momentum = static_cast<float>(cfg.momentum), so.nesterov = cfg.nesterov;
   so.weight_decay = static_cast<float>(cfg.weight_decay), so.no_decay_1d = true;
   SGD opt(model.named_parameters(), so);
+  std::vector<Var> params;
+  for (const auto& [name, p] : model.named_parameters()) params.push_back(p);
   const LrSchedule sched = make_schedule(cfg, per_epoch, total);
   std::optional<ModelEma> ema;
   if (cfg.ema_decay > 0) ema.emplace(model, static_cast<float>(cfg.ema_decay), /*warmup=*/true, /*average_buffers=*/true);
@@ -153,21 +162,33 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
       throw std::invalid_argument(files.checkpoint + ": holds a '" + meta.at("run.stage") + "' run, not '" + files.name + "'");
     start = resume_step(files.checkpoint, meta, cfg, total);
     sum.resumed_from = start;
-    if (cfg.progress)
+    if (cfg.progress && lead)
       progress_note("%s: resuming from %s at step %lld of %lld\n", files.name.c_str(), files.checkpoint.c_str(),
                     (long long)start, (long long)total);
   }
+  // Every rank resumes from the same step: a rank that read another checkpoint (a run folder that
+  // is not on a file system shared by the machines) would train something else.
+  int64_t lead_start = start;
+  comm.broadcast(&lead_start, sizeof lead_start, 0, "resume step");
+  if (lead_start != start)
+    throw std::runtime_error(files.name + ": rank " + std::to_string(comm.rank()) + " resumes at step " +
+                             std::to_string(start) + ", rank 0 at step " + std::to_string(lead_start) + " (" +
+                             files.checkpoint + " differs between the machines: put the run folder on a shared file system)");
   auto save = [&](int64_t steps_done) {
+    average_buffers(model, ema ? &*ema : nullptr, comm);
     if (files.checkpoint.empty()) return;
-    Metadata meta = cfg.metadata;
-    meta.insert(cfg.must_match.begin(), cfg.must_match.end());
-    meta["run.stage"] = files.name, meta["run.step"] = std::to_string(steps_done);
-    meta["run.total_steps"] = std::to_string(total);
-    save_checkpoint(files.checkpoint, model, meta, &opt, ema ? &*ema : nullptr);
+    if (lead) {
+      Metadata meta = cfg.metadata;
+      meta.insert(cfg.must_match.begin(), cfg.must_match.end());
+      meta["run.stage"] = files.name, meta["run.step"] = std::to_string(steps_done);
+      meta["run.total_steps"] = std::to_string(total);
+      save_checkpoint(files.checkpoint, model, meta, &opt, ema ? &*ema : nullptr);
+    }
+    comm.barrier("checkpoint written by rank 0");  // the others may read it next (a later stage)
   };
 
   std::ofstream csv;
-  if (!files.log_csv.empty()) {
+  if (!files.log_csv.empty() && lead) {
     const bool fresh = !std::filesystem::exists(files.log_csv) || start == 0;
     if (!fresh) trim_log(files.log_csv, start);
     csv.open(files.log_csv, fresh ? std::ios::trunc : std::ios::app);
@@ -185,24 +206,30 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   int64_t int_correct = 0, int_images = 0, images = 0;
   int64_t step = start;
   std::optional<Progress> progress;
-  if (cfg.progress) progress.emplace(files.name, static_cast<size_t>(total), static_cast<size_t>(start));
+  if (cfg.progress && lead) progress.emplace(files.name, static_cast<size_t>(total), static_cast<size_t>(start));
   for (; step < total; ++step) {
     if (cfg.stop_after_steps > 0 && step - start >= cfg.stop_after_steps) break;
     const data::Batch b = loader.next();
     const std::vector<int32_t> labels = batch_labels(b);
     opt.set_lr(static_cast<float>(sched.lr_at(step)));
     Rng rng = step_rng(cfg.seed, step);
-    StepOutput out = step_fn(Var(batch_images(b, cfg.device)), labels, rng);
-    const float lv = out.loss.value().item();
+    const BatchShard shard{b.n * comm.rank(), b.n * ranks, comm.rank()};
+    StepOutput out = step_fn(Var(batch_images(b, cfg.device)), labels, shard, rng);
+    opt.zero_grad();
+    out.loss.backward();
+    const StepStats local{out.loss.value().item() * double(b.n), double(count_correct(out.logits, labels)), double(b.n)};
+    const auto t_sync = clock::now();
+    const StepStats st = sync_gradients(params, local, comm);
+    sum.sync_seconds += std::chrono::duration<double>(clock::now() - t_sync).count();
+    const double lv = st.loss_sum / st.images;  // over the global batch: the same on every rank
     if (!std::isfinite(lv))
       throw std::runtime_error(files.name + ": the loss became " + std::to_string(lv) + " at step " + std::to_string(step) +
                                "; lower the learning rate (lr in the run config)");
-    opt.zero_grad();
-    out.loss.backward();
     opt.step();
     if (ema) ema->update(model);
 
-    int_loss += lv * b.n, int_correct += count_correct(out.logits, labels), int_images += b.n, images += b.n;
+    int_loss += st.loss_sum, int_correct += static_cast<int64_t>(st.correct), int_images += static_cast<int64_t>(st.images);
+    images += static_cast<int64_t>(st.images);
     const bool epoch_end = (step + 1) % per_epoch == 0;
     if ((step + 1) % cfg.log_every == 0 || epoch_end) {
       const auto now = clock::now();
@@ -225,7 +252,11 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   if (progress) progress->finish();
   sum.steps = step;
   sum.finished = step == total;
-  sum.images_per_second = images / std::max(std::chrono::duration<double>(clock::now() - t0).count(), 1e-9);
+  const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  sum.images_per_second = images / std::max(seconds, 1e-9);
+  if (ranks > 1 && lead && cfg.progress)
+    progress_note("%s: %d ranks, %.0f images/s; rank 0: %.1f s, of which %.1f s in the gradient all-reduce (transfer and "
+                  "waiting for the slowest rank)\n", files.name.c_str(), ranks, sum.images_per_second, seconds, sum.sync_seconds);
   return sum;
 }
 

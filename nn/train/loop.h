@@ -7,6 +7,12 @@
 // the end of every epoch, atomically. Started again with the same checkpoint path it resumes from
 // the last one; batches, path sampling and dropout depend only on (seed, step), so on the CPU a
 // resumed run reaches bit-identical weights (raw and EMA) to an uninterrupted one.
+//
+// Started by mpirun in a build with MPI, the loop is data-parallel (docs/distributed.md): each rank
+// loads and computes batch_size / ranks images of every step (batch_size stays the global batch, so
+// the learning rate is that of the global batch), the gradients are averaged over the ranks, batch
+// norm keeps per-rank statistics (averaged over the ranks before every checkpoint), and rank 0 alone
+// prints progress and writes the log and the checkpoints, which every rank resumes from.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -14,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "nn/checkpoint.h"
 #include "nn/data/augment.h"
 #include "nn/data/dataset.h"
@@ -46,6 +53,7 @@ struct LoopConfig {
   uint64_t seed = 0;
   int64_t stop_after_steps = 0;  // > 0: stop (as if killed) after this many steps; for tests
   Device device = Device::CPU;
+  dist::Communicator* comm = nullptr;  // the ranks that train together; nullptr: dist::world()
   bool progress = true;  // progress lines on stderr (util/progress.h; silenced process-wide by --quiet)
   Metadata metadata;     // written into every checkpoint (e.g. the run configuration)
   // Also written into every checkpoint; resuming from a checkpoint that holds another value for one
@@ -57,8 +65,17 @@ struct StepOutput {
   Var loss;
   Tensor logits;  // for the running accuracy
 };
-// Computes one step's loss; `rng` is seeded from (seed, step) and drives every random choice.
-using StepFn = std::function<StepOutput(const Var& images, const std::vector<int32_t>& labels, Rng& rng)>;
+// The part of a step's global batch that this process computes: samples [offset, offset + n) of
+// `global`, as rank `rank`. One process: offset 0 and the whole batch.
+struct BatchShard {
+  int64_t offset = 0, global = 0;
+  int rank = 0;
+};
+// Computes one step's loss on the process's shard; `rng` is seeded from (seed, step) only (the same
+// on every rank) and drives every random choice: a per-sample draw is made for the global batch and
+// the shard's rows taken, so that the ranks together draw what one process draws.
+using StepFn = std::function<StepOutput(const Var& images, const std::vector<int32_t>& labels, const BatchShard& shard,
+                                        Rng& rng)>;
 
 struct RunFiles {
   std::string name;        // stage name in progress lines and checkpoint metadata
@@ -72,6 +89,9 @@ struct TrainSummary {
   bool finished = false;      // false when stopped early (stop_after_steps)
   double images_per_second = 0;
   double last_loss = 0, last_accuracy = 0;  // over the last logging interval
+  // Seconds of this rank in the gradient all-reduce of data-parallel steps: the transfer and the
+  // wait for the slowest rank (0 with one rank).
+  double sync_seconds = 0;
 };
 
 // Moves `model` to cfg.device and trains it. Batches reach the device straight from the loader's

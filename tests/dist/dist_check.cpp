@@ -1,0 +1,209 @@
+// Checks of the data-parallel paths, run by CTest under `mpirun -np 2` (tests/dist/CMakeLists.txt):
+//   dist_check train    data-parallel training (with a checkpoint and a resume) reaches the weights
+//                       of one process training on the same global batches
+//   dist_check contrib  the accuracy contributions measured by two ranks equal the serial ones
+//   dist_check latency  a latency table timed by two ranks has the serial table's entries, in order
+//   dist_check stall    rank 1 stops answering: rank 0 ends the job within its timeout, naming it
+//   dist_check kill     rank 1 dies: the job ends (mpirun names the rank)
+//   dist_check skip     exit 77: this build or machine has no MPI
+//   dist_check bandwidth  not a check: times float all-reduces of growing size (docs/distributed.md)
+// Exit status 0 when the check holds.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "dist/communicator.h"
+#include "nn/ops.h"
+#include "nn/train/loop.h"
+#include "predictor/contributions.h"
+#include "predictor/latency_measure.h"
+
+using namespace iqnas;
+
+namespace {
+
+// A classifier whose samples take one of two heads, drawn per sample like multipath sampling: a
+// head that no sample of a rank's shard takes has no gradient on that rank. No batch norm, so that
+// the shards' gradients average exactly to the global batch's.
+class TwoHeads : public Module {
+ public:
+  explicit TwoHeads(Rng& rng) {
+    body = register_module("body", std::make_shared<Linear>(16, 12, true, rng));
+    head[0] = register_module("head0", std::make_shared<Linear>(12, 4, true, rng));
+    head[1] = register_module("head1", std::make_shared<Linear>(12, 4, true, rng));
+  }
+  Var forward(const Var& x, const std::vector<int>& which) {
+    const Var h = activation(body->forward(reshape(x, {x.dim(0), 16})), Act::ReLU);
+    std::vector<Var> parts;
+    std::vector<std::vector<int64_t>> rows(2);
+    for (size_t i = 0; i < which.size(); ++i) rows[static_cast<size_t>(which[i])].push_back(static_cast<int64_t>(i));
+    std::vector<std::vector<int64_t>> used;
+    for (int k = 0; k < 2; ++k)
+      if (!rows[k].empty()) parts.push_back(head[k]->forward(gather_rows(h, rows[k]))), used.push_back(rows[k]);
+    return merge_rows(parts, used, x.dim(0));
+  }
+  std::shared_ptr<Linear> body, head[2];
+};
+
+std::shared_ptr<data::InMemoryDataset> synthetic(int64_t n) {
+  auto d = std::make_shared<data::InMemoryDataset>("synthetic", "dist_check", 4, 4, 1,
+                                                   std::vector<std::string>{"a", "b", "c", "d"});
+  Rng rng(3);
+  std::uniform_int_distribution<int> px(0, 255);
+  for (int64_t i = 0; i < n; ++i) {
+    uint8_t* p = d->append_uninitialised(static_cast<int32_t>(i % 4));
+    for (int k = 0; k < 16; ++k) p[k] = static_cast<uint8_t>(px(rng) / 2 + 32 * (i % 4));
+  }
+  return d;
+}
+
+// Trains a fresh TwoHeads (same initial weights on every call) with `comm`; `stop` > 0 stops early.
+std::vector<float> train(dist::Communicator& comm, const std::string& checkpoint, int64_t stop) {
+  Rng init(11);
+  TwoHeads net(init);
+  LoopConfig cfg;
+  cfg.epochs = 2, cfg.batch_size = 8, cfg.lr = 0.05, cfg.ema_decay = 0.9, cfg.checkpoint_every = 3;
+  cfg.loader_threads = 1, cfg.seed = 5, cfg.progress = false, cfg.stop_after_steps = stop, cfg.comm = &comm;
+  const StepFn step = [&](const Var& x, const std::vector<int32_t>& labels, const BatchShard& shard, Rng& rng) {
+    std::bernoulli_distribution coin(0.25);  // drawn for the global batch, the shard's rows taken
+    std::vector<int> all(static_cast<size_t>(shard.global));
+    for (int& w : all) w = coin(rng);
+    const std::vector<int> which(all.begin() + shard.offset, all.begin() + shard.offset + x.dim(0));
+    Var logits = net.forward(x, which);
+    return StepOutput{cross_entropy(logits, labels), logits.value()};
+  };
+  run_training(net, step, synthetic(48), data::AugmentConfig{}, cfg, RunFiles{"check", checkpoint, ""});
+  std::vector<float> w;
+  for (const auto& [name, p] : net.named_parameters()) w.insert(w.end(), p.value().data(), p.value().data() + p.value().numel());
+  return w;
+}
+
+int check_train(dist::Communicator& comm) {
+  const std::string dir = "dist_check_train";
+  if (comm.rank() == 0) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+  }
+  comm.barrier("setup");
+  train(comm, dir + "/parallel.safetensors", 7);  // stopped after 7 of 12 steps, then resumed
+  const std::vector<float> parallel = train(comm, dir + "/parallel.safetensors", 0);
+  const std::vector<std::string> all = comm.allgather(std::string(reinterpret_cast<const char*>(parallel.data()),
+                                                                  parallel.size() * sizeof(float)), "weights");
+  int failed = 0;
+  if (comm.rank() == 0) {
+    if (all[0] != all[1]) std::printf("FAIL: the ranks hold different weights\n"), failed = 1;
+    const std::vector<float> serial = train(dist::serial(), "", 0);
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < serial.size(); ++i)
+      worst = std::max(worst, double(std::fabs(serial[i] - parallel[i]))), scale = std::max(scale, double(std::fabs(serial[i])));
+    std::printf("train: %zu weights, largest |2 ranks - 1 process| %.3g (largest weight %.3g)\n", serial.size(), worst, scale);
+    if (!(worst <= 1e-5)) std::printf("FAIL: 2 ranks differ from 1 process\n"), failed = 1;
+  }
+  comm.broadcast(&failed, sizeof failed, 0, "verdict");
+  return failed;
+}
+
+int check_contrib(dist::Communicator& comm) {
+  SearchSpace s = find_space("tiny");
+  s.stages.resize(2);
+  for (auto& st : s.stages) st.depths = {1, 2};
+  Rng rng(1);
+  Supernet net(s, rng);
+  predictor::EvalSet set;
+  std::normal_distribution<float> g(0.f, 1.f);
+  for (int b = 0; b < 2; ++b) {
+    Tensor t = Tensor::empty({6, s.image_size, s.image_size, s.in_channels});
+    for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = g(rng);
+    set.images.push_back(t);
+    set.labels.push_back({0, 1, 2, 3, 4, 5});
+    set.size += 6;
+  }
+  auto fresh = [&] {
+    predictor::ContribState st;
+    st.space = s.name, st.weights = "raw", st.options.passes = 2, st.options.images = 12;
+    return st;
+  };
+  predictor::ContribState parallel = fresh(), serial = fresh();
+  int saves = 0;
+  predictor::measure_contributions(net, set, parallel, [&](const predictor::ContribState&) { ++saves; }, {}, comm);
+  predictor::measure_contributions(net, set, serial, {}, {}, dist::serial());
+  int failed = 0;
+  if (parallel.ids != serial.ids || parallel.accuracy != serial.accuracy)
+    std::printf("FAIL: rank %d: the contributions of 2 ranks differ from 1 process\n", comm.rank()), failed = 1;
+  if (saves != (comm.rank() == 0 ? int(serial.ids.size()) : 0))
+    std::printf("FAIL: rank %d saved %d times\n", comm.rank(), saves), failed = 1;
+  std::printf("contrib: rank %d: %zu measurements, %s\n", comm.rank(), parallel.ids.size(), failed ? "differ" : "equal to serial");
+  double f = failed;
+  comm.allreduce(&f, 1, dist::ReduceOp::Sum, "verdict");
+  return f > 0;
+}
+
+int check_latency(dist::Communicator& comm) {
+  SearchSpace s = find_space("tiny");
+  s.stages.resize(2);
+  predictor::MeasureOptions o;
+  o.repeats = 2, o.warmup = 0;
+  const predictor::LatencyTable parallel = predictor::measure_latency_table(s, o, {}, comm);
+  const predictor::LatencyTable serial = predictor::measure_latency_table(s, o, {}, dist::serial());
+  int failed = parallel.blocks.size() != serial.blocks.size() || parallel.blocks.size() < 2;
+  for (size_t i = 0; !failed && i < serial.blocks.size(); ++i)
+    failed = parallel.blocks[i].key != serial.blocks[i].key || !(parallel.blocks[i].median_ms > 0);
+  failed |= !(parallel.fixed.median_ms > 0);
+  std::printf("latency: rank %d: %zu entries, %s\n", comm.rank(), parallel.blocks.size(),
+              failed ? "FAIL: not the serial table's entries" : "the serial table's entries");
+  double f = failed;
+  comm.allreduce(&f, 1, dist::ReduceOp::Sum, "verdict");
+  return f > 0;
+}
+
+int time_allreduce(dist::Communicator& comm) {
+  for (size_t n : {size_t(1), size_t(1) << 10, size_t(1) << 16, size_t(1) << 18, size_t(1) << 20, size_t(1) << 22}) {
+    std::vector<float> v(n, 1.f);
+    const int reps = n >= (size_t(1) << 20) ? 10 : 100;
+    comm.barrier("bandwidth");
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < reps; ++r) comm.allreduce(v.data(), n, dist::ReduceOp::Mean, "bandwidth");
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / reps;
+    if (comm.rank() == 0) std::printf("all-reduce of %9zu floats: %9.1f us, %7.3f GB/s of buffer\n", n, 1e6 * s, 4.0 * n / s / 1e9);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "skip") {
+    std::printf("skipped: this build has no MPI (configure with IQNAS_MPI and libopenmpi-dev)\n");
+    return 77;
+  }
+  dist::init(&argc, &argv);
+  dist::Communicator& comm = dist::world();
+  if (comm.size() != 2) {
+    std::printf("dist_check %s: run under mpirun -np 2 (have %d ranks)\n", mode.c_str(), comm.size());
+    return 2;
+  }
+  int rc = 2;
+  if (mode == "train") rc = check_train(comm);
+  if (mode == "contrib") rc = check_contrib(comm);
+  if (mode == "latency") rc = check_latency(comm);
+  if (mode == "bandwidth") rc = time_allreduce(comm);
+  if (mode == "stall" || mode == "kill") {
+    dist::set_timeout(mode == "stall" ? 2 : 30);  // kill: mpirun notices the death first
+    if (comm.rank() == 1) {
+      if (mode == "kill") raise(SIGKILL);
+      std::this_thread::sleep_for(std::chrono::seconds(60));  // stuck: answers nothing
+    }
+    comm.barrier("check barrier");  // rank 0 must not get past this
+    std::printf("FAIL: rank %d got past the barrier\n", comm.rank());
+    return 1;
+  }
+  dist::finalize();
+  return rc;
+}
