@@ -51,8 +51,9 @@ TEST(Contributions, PlanHasThePapersCounts) {
   std::set<std::string> ids;
   for (const Measurement& m : contribution_plan(s)) {
     EXPECT_TRUE(ids.insert(m.id(s)).second) << m.id(s);
-    if (m.kind == Measurement::Kind::Block && m.block > 0)  // later blocks run at their own depth
+    if (m.kind == Measurement::Kind::Block && m.block > 0) {  // later blocks run at their own depth
       EXPECT_EQ(s.stages[size_t(m.stage)].depths[size_t(m.depth_index)], m.block + 1);
+    }
   }
 }
 

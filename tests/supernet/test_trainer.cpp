@@ -431,7 +431,9 @@ TEST(RunConfig, ParsesAndRejectsWithTheField) {
   EXPECT_EQ(RunConfig{}.ema_decay, 0.999);
   // Every shipped configuration parses.
   for (const auto& e : fs::recursive_directory_iterator(IQNAS_SOURCE_DIR "/experiments/configs"))
-    if (e.is_regular_file() && e.path().extension() == ".json") EXPECT_NO_THROW(load_run_config(e.path().string())) << e.path();
+    if (e.is_regular_file() && e.path().extension() == ".json") {
+      EXPECT_NO_THROW(load_run_config(e.path().string())) << e.path();
+    }
 }
 
 }  // namespace
