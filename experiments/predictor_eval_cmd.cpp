@@ -137,7 +137,8 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
   }
 
   std::ostringstream md, csv;
-  md << "| predictor | cost (sub-network evaluations) | Kendall tau | Spearman | Pearson | RMSE (points) |\n"
+  md << "| predictor | cost (sub-network evaluations) | Kendall tau | Spearman | Pearson | RMSE ("
+     << (truth_metric == predictor::Metric::Top1 ? "points" : "nats") << ") |\n"
      << "|---|---:|---:|---:|---:|---:|\n";
   csv << "predictor,cost,kendall_tau,spearman,pearson,rmse\n";
   char buf[256];
