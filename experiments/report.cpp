@@ -114,7 +114,7 @@ std::string contributions_markdown(const std::string& dir) {
      << "A_base = " << (top1 ? fmt("%.2f", p.base.mean) + "%" : fmt("%.4f", p.base.mean) + " nats (mean log-probability)")
      << " (+-" << fmt(top1 ? "%.2f" : "%.4f", p.base.se) << ", " << st.options.passes
      << " passes of " << st.images << " held-out images, context " << predictor::context_name(st.options.context)
-     << "). Each cell: accuracy with that block fixed to that configuration minus A_base (later blocks at the depth that "
+     << "). Each cell: the " << (top1 ? "accuracy" : "mean log-probability") << " with that block fixed to that configuration minus A_base (later blocks at the depth that "
         "runs them).\n\n![contributions](" << (png.empty() ? "contributions.svg" : "contributions.png") << ")\n\n";
   md << "| stage | stride | depth Deltas | depth effect (max - min depth) | expansion effect | kernel effect | SE effect |\n"
         "|---|---:|---|---:|---:|---:|---:|\n";
