@@ -31,6 +31,8 @@ options:
   --images N           held-out images per pass (default 2000; 0 = all)
   --context C          uniform (every other decision uniform; default) or sequential (the
                        reference code's default: decisions not yet visited at the smallest network)
+  --metric M           top1 (percent correct; default) or logprob (mean log-probability of the
+                       true class, nats: smoother, so fewer passes rank as well; docs/predictor.md)
   --variant V          paper (every Delta relative to the base; default) or conditional (later
                        blocks relative to their depth's measurement)
   --weights W          ema (default) or raw supernet weights
@@ -40,7 +42,7 @@ options:
 )";
 
 int run_contrib(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "passes", "images", "context", "variant", "weights", "seed", "batch-size", "threads", "dataset",
+  Args a(argv, {"run", "passes", "images", "context", "metric", "variant", "weights", "seed", "batch-size", "threads", "dataset",
                 "root", "heldout"},
          Output::flags());
   if (a.help()) {
@@ -56,6 +58,7 @@ int run_contrib(const std::vector<std::string>& argv) {
   opt.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53));
   try {
     opt.context = predictor::parse_context(a.str("context", "uniform"));
+    opt.metric = predictor::parse_metric(a.str("metric", "top1"));
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--") + e.what());
   }
@@ -75,11 +78,13 @@ int run_contrib(const std::vector<std::string>& argv) {
   if (std::filesystem::exists(state_path)) {
     st = predictor::contrib_state_from_json(read_text(state_path), state_path);
     const bool same = st.options.passes == opt.passes && st.options.images == opt.images &&
-                      st.options.context == opt.context && st.options.seed == opt.seed && st.weights == weights;
+                      st.options.context == opt.context && st.options.metric == opt.metric &&
+                      st.options.seed == opt.seed && st.weights == weights;
     if (!same)
       throw UsageError(state_path + " holds measurements with other options (passes " + std::to_string(st.options.passes) +
                        ", images " + std::to_string(st.options.images) + ", context " +
-                       predictor::context_name(st.options.context) + ", seed " + std::to_string(st.options.seed) +
+                       predictor::context_name(st.options.context) + ", metric " +
+                       predictor::metric_name(st.options.metric) + ", seed " + std::to_string(st.options.seed) +
                        ", weights " + st.weights + "); pass the same options, or move it away to start again");
   } else {
     st.space = s.name, st.options = opt, st.weights = weights;
@@ -96,20 +101,28 @@ int run_contrib(const std::vector<std::string>& argv) {
         *net, set, st, [&](const predictor::ContribState& x) { write_file_atomic(state_path, predictor::contrib_state_to_json(x)); },
         [&](size_t done, size_t, const std::string& id, double acc) {
           char buf[96];
-          std::snprintf(buf, sizeof buf, "%s %.2f%%", id.c_str(), acc);
+          if (opt.metric == predictor::Metric::Top1)
+            std::snprintf(buf, sizeof buf, "%s %.2f%%", id.c_str(), acc);
+          else
+            std::snprintf(buf, sizeof buf, "%s %.4f", id.c_str(), acc);
           progress.update(done, buf);
         });
     progress.finish();
   }
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, variant);
   save_predictor(p, dir + "/predictor.json");
-  out.text("contrib: A_base %.2f%% (+-%.2f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean, p.base.se,
-           total, dir.c_str());
+  if (opt.metric == predictor::Metric::Top1)
+    out.text("contrib: A_base %.2f%% (+-%.2f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean, p.base.se,
+             total, dir.c_str());
+  else
+    out.text("contrib: A_base %.4f nats (+-%.4f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean,
+             p.base.se, total, dir.c_str());
   out.result({{"run", dir},
               {"measurements", total},
               {"passes", opt.passes},
               {"images", opt.images},
               {"context", predictor::context_name(opt.context)},
+              {"metric", predictor::metric_name(opt.metric)},
               {"variant", a.str("variant", "paper")},
               {"weights", weights},
               {"base_accuracy", {{"mean", p.base.mean}, {"se", p.base.se}}},

@@ -37,12 +37,17 @@ options:
                    remaining rows); sizes larger than the rows before the test set are skipped
   --mlp-epochs E   MLP training epochs (default 200)
   --no-mlp         leave the MLP out
+  --recalibrated   judge against the recalibrated column (sample-eval --recalibrate R) instead
+                   of the inherited running BN statistics
+The ground truth is the CSV's metric (top-1, or the log-probability of sample-eval --metric
+logprob); a predictor measured in another metric is judged on ranks only (RMSE "-").
 )";
 
 struct Row {
   std::string name;
   int64_t cost;  // sub-network evaluations spent to build it
   std::vector<double> pred;
+  bool same_metric = true;  // predicts the ground truth's metric (else RMSE means nothing)
 };
 
 std::vector<int64_t> parse_sizes(const std::string& text) {
@@ -60,7 +65,7 @@ std::vector<int64_t> parse_sizes(const std::string& text) {
 }
 
 int run_predictor_eval(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "samples", "test", "fit", "mlp-epochs"}, Output::flags({"no-mlp"}));
+  Args a(argv, {"run", "samples", "test", "fit", "mlp-epochs"}, Output::flags({"no-mlp", "recalibrated"}));
   if (a.help()) {
     std::printf("%s%s", kHelp, Output::kHelp);
     return 0;
@@ -69,8 +74,17 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
   const std::string samples_path = a.str("samples", dir + "/subnets.csv");
-  const auto all = predictor::samples_from_csv(
-      s, read_text(require_file(samples_path, "run `iqnas sample-eval --run " + dir + "` first")), samples_path);
+  predictor::Metric truth_metric = predictor::Metric::Top1;
+  auto all = predictor::samples_from_csv(
+      s, read_text(require_file(samples_path, "run `iqnas sample-eval --run " + dir + "` first")), samples_path,
+      &truth_metric);
+  const bool recalibrated = a.has("recalibrated");
+  if (recalibrated)  // every predictor, fitted ones included, is then judged and fitted on that column
+    for (auto& x : all) {
+      if (!x.has_recalibrated)
+        throw UsageError(samples_path + " has no recalibrated column; run `iqnas sample-eval --recalibrate R` into it");
+      x.accuracy = x.accuracy_recalibrated;
+    }
   const int64_t test_n = a.integer("test", 200, 2, 1000000);
   if (static_cast<int64_t>(all.size()) < test_n)
     throw UsageError(samples_path + " has " + std::to_string(all.size()) + " rows, fewer than --test " + std::to_string(test_n));
@@ -90,9 +104,11 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
   if (std::filesystem::exists(contrib_path)) {
     const auto st = predictor::contrib_state_from_json(read_text(contrib_path), contrib_path);
     contrib_cost = static_cast<int64_t>(st.ids.size()) * st.options.passes;
-    for (auto v : {predictor::ContributionPredictor::Variant::Paper, predictor::ContributionPredictor::Variant::Conditional})
+    for (auto v : {predictor::ContributionPredictor::Variant::Paper, predictor::ContributionPredictor::Variant::Conditional}) {
       add(v == predictor::ContributionPredictor::Variant::Paper ? "contributions (paper)" : "contributions (conditional)",
           contrib_cost, predictor::ContributionPredictor::from_measurements(s, st, v));
+      rows.back().same_metric = st.options.metric == truth_metric;
+    }
   } else {
     progress_note("predictor-eval: %s absent, the contribution predictor is left out\n", contrib_path.c_str());
   }
@@ -121,33 +137,43 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
   }
 
   std::ostringstream md, csv;
-  md << "| predictor | cost (sub-network evaluations) | Kendall tau | Spearman | Pearson | RMSE (points) |\n"
+  md << "| predictor | cost (sub-network evaluations) | Kendall tau | Spearman | Pearson | RMSE ("
+     << (truth_metric == predictor::Metric::Top1 ? "points" : "nats") << ") |\n"
      << "|---|---:|---:|---:|---:|---:|\n";
   csv << "predictor,cost,kendall_tau,spearman,pearson,rmse\n";
   char buf[256];
   nlohmann::ordered_json table = nlohmann::ordered_json::array();
   for (const Row& r : rows) {
     const double k = predictor::kendall_tau(r.pred, truth), sp = predictor::spearman(r.pred, truth),
-                 pe = predictor::pearson(r.pred, truth), e = predictor::rmse(r.pred, truth);
-    std::snprintf(buf, sizeof buf, "| %s | %lld | %.3f | %.3f | %.3f | %.3f |\n", r.name.c_str(), (long long)r.cost, k, sp, pe, e);
+                 pe = predictor::pearson(r.pred, truth);
+    const double e = r.same_metric ? predictor::rmse(r.pred, truth) : 0;
+    std::snprintf(buf, sizeof buf, "| %s | %lld | %.3f | %.3f | %.3f | ", r.name.c_str(), (long long)r.cost, k, sp, pe);
     md << buf;
-    std::snprintf(buf, sizeof buf, "%s,%lld,%.6f,%.6f,%.6f,%.6f\n", r.name.c_str(), (long long)r.cost, k, sp, pe, e);
+    std::snprintf(buf, sizeof buf, r.same_metric ? "%.3f" : "-", e);
+    md << buf << " |\n";
+    std::snprintf(buf, sizeof buf, "%s,%lld,%.6f,%.6f,%.6f,", r.name.c_str(), (long long)r.cost, k, sp, pe);
     csv << buf;
+    std::snprintf(buf, sizeof buf, r.same_metric ? "%.6f" : "", e);
+    csv << buf << '\n';
     table.push_back({{"predictor", r.name}, {"cost", r.cost}, {"kendall_tau", k}, {"spearman", sp}, {"pearson", pe},
-                     {"rmse", e}});
+                     {"rmse", r.same_metric ? nlohmann::ordered_json(e) : nlohmann::ordered_json(nullptr)}});
   }
-  md << "\nTest set: " << test.size() << " uniformly drawn sub-networks (the last rows of " << samples_path
-     << "), accuracy with inherited weights on the held-out images.\n";
+  const std::string measured = std::string(truth_metric == predictor::Metric::Top1 ? "top-1 accuracy" : "mean log-probability of the true class") +
+                               " with inherited weights and " + (recalibrated ? "recalibrated" : "inherited running") + " BN statistics";
+  md << "\nTest set: " << test.size() << " uniformly drawn sub-networks (the last rows of " << samples_path << "), "
+     << measured << " on the held-out images.\n";
   write_file_atomic(dir + "/predictor-eval.md", md.str());
   write_file_atomic(dir + "/predictor-eval.csv", csv.str());
   std::vector<ScatterSeries> series;
-  for (const Row& r : rows)
-    if (r.name == "contributions (paper)" || r.name.rfind("ridge-bilinear", 0) == 0) series.push_back({r.name, r.pred, truth});
+  for (const Row& r : rows)  // a predictor in another metric has no place on these axes
+    if (r.same_metric && (r.name == "contributions (paper)" || r.name.rfind("ridge-bilinear", 0) == 0))
+      series.push_back({r.name, r.pred, truth});
   if (series.size() > 2) series.resize(2);
-  const std::string png = write_figure(dir + "/predictor-eval.svg",
-                                       scatter_svg(series, "predicted vs measured accuracy (" + std::to_string(test.size()) +
-                                                               " random sub-networks)",
-                                                   "predicted top-1 (%)", "measured top-1, inherited weights (%)", true));
+  const std::string unit = truth_metric == predictor::Metric::Top1 ? "top-1 (%)" : "log-probability";
+  const std::string png = write_figure(
+      dir + "/predictor-eval.svg",
+      scatter_svg(series, "predicted vs measured (" + std::to_string(test.size()) + " random sub-networks)", "predicted " + unit,
+                  "measured " + unit + (recalibrated ? ", recalibrated BN" : ", inherited weights"), true));
   out.text("%s", md.str().c_str());
   out.text("-> %s/predictor-eval.md, .csv, .svg%s\n", dir.c_str(), png.empty() ? "" : ", .png");
   nlohmann::ordered_json written = {dir + "/predictor-eval.md", dir + "/predictor-eval.csv", dir + "/predictor-eval.svg"};

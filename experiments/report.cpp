@@ -95,6 +95,9 @@ std::string contributions_markdown(const std::string& dir) {
   const auto st = predictor::contrib_state_from_json(read_text(path), path);
   if (st.ids.size() != predictor::contribution_plan(s).size()) return "";
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, predictor::ContributionPredictor::Variant::Paper);
+  // Deltas of log-probability (contrib --metric logprob) are in nats and two orders smaller.
+  const bool top1 = st.options.metric == predictor::Metric::Top1;
+  const std::string unit = top1 ? "points" : "nats", delta_fmt = top1 ? "%+.2f" : "%+.4f";
   std::vector<std::vector<double>> cells;
   std::vector<std::string> rows, cols;
   for (int c = 0; c < s.num_configs(); ++c) cols.push_back(s.config(c).name());
@@ -105,11 +108,13 @@ std::string contributions_markdown(const std::string& dir) {
       for (const auto& e : p.block[i][b]) cells.back().push_back(e.mean);
     }
   const std::string png = write_figure(dir + "/contributions.svg",
-                                       heatmap_svg(cells, rows, cols, "accuracy contribution Delta (points) of each block configuration", "%+.2f"));
+                                       heatmap_svg(cells, rows, cols, "contribution Delta (" + unit + ") of each block configuration",
+                                                   delta_fmt.c_str()));
   md << "## What the supernet teaches\n\n"
-     << "A_base = " << fmt("%.2f", p.base.mean) << "% (+-" << fmt("%.2f", p.base.se) << ", " << st.options.passes
+     << "A_base = " << (top1 ? fmt("%.2f", p.base.mean) + "%" : fmt("%.4f", p.base.mean) + " nats (mean log-probability)")
+     << " (+-" << fmt(top1 ? "%.2f" : "%.4f", p.base.se) << ", " << st.options.passes
      << " passes of " << st.images << " held-out images, context " << predictor::context_name(st.options.context)
-     << "). Each cell: accuracy with that block fixed to that configuration minus A_base (later blocks at the depth that "
+     << "). Each cell: the " << (top1 ? "accuracy" : "mean log-probability") << " with that block fixed to that configuration minus A_base (later blocks at the depth that "
         "runs them).\n\n![contributions](" << (png.empty() ? "contributions.svg" : "contributions.png") << ")\n\n";
   md << "| stage | stride | depth Deltas | depth effect (max - min depth) | expansion effect | kernel effect | SE effect |\n"
         "|---|---:|---|---:|---:|---:|---:|\n";
@@ -117,8 +122,8 @@ std::string contributions_markdown(const std::string& dir) {
   for (size_t i = 0; i < s.stages.size(); ++i) {
     std::string ds;
     for (size_t d = 0; d < p.depth[i].size(); ++d)
-      ds += (d ? ", " : "") + std::to_string(s.stages[i].depths[d]) + ": " + fmt("%+.2f", p.depth[i][d].mean) + "+-" +
-            fmt("%.2f", p.depth[i][d].se);
+      ds += (d ? ", " : "") + std::to_string(s.stages[i].depths[d]) + ": " + fmt(delta_fmt.c_str(), p.depth[i][d].mean) + "+-" +
+            fmt(top1 ? "%.2f" : "%.4f", p.depth[i][d].se);
     // Marginal effects on the first block: mean Delta over configurations with the largest value of
     // a choice minus the mean over those with the smallest.
     auto effect = [&](auto key, auto lo, auto hi) {
@@ -136,8 +141,8 @@ std::string contributions_markdown(const std::string& dir) {
     const double se = effect([](const BlockConfig& c) { return c.se; }, s.se.front(), s.se.back());
     const double dep = p.depth[i].back().mean - p.depth[i].front().mean;
     depth_eff.push_back(dep), width_eff.push_back(e);
-    md << "| " << i + 1 << " | " << s.stages[i].stride << " | " << ds << " | " << fmt("%+.2f", dep) << " | "
-       << fmt("%+.2f", e) << " | " << fmt("%+.2f", k) << " | " << fmt("%+.2f", se) << " |\n";
+    md << "| " << i + 1 << " | " << s.stages[i].stride << " | " << ds << " | " << fmt(delta_fmt.c_str(), dep) << " | "
+       << fmt(delta_fmt.c_str(), e) << " | " << fmt(delta_fmt.c_str(), k) << " | " << fmt(delta_fmt.c_str(), se) << " |\n";
   }
   std::vector<double> stage_index;
   for (size_t i = 0; i < s.stages.size(); ++i) stage_index.push_back(static_cast<double>(i));
@@ -146,8 +151,8 @@ std::string contributions_markdown(const std::string& dir) {
         "the depth effect is "
      << fmt("%+.2f", rd) << " and with the expansion effect " << fmt("%+.2f", rw) << ": the finding "
      << (rd > 0.5 && rw > 0.5 ? "holds" : rd > 0.5 || rw > 0.5 ? "holds in part" : "does not hold")
-     << " on this supernet (a correlation above 0.5 counts as holding). Effects are differences of measured accuracies "
-        "in points; their standard errors are in predictor.json.\n\n";
+     << " on this supernet (a correlation above 0.5 counts as holding). Effects are differences of measured "
+     << (top1 ? "accuracies in points" : "mean log-probabilities in nats") << "; their standard errors are in predictor.json.\n\n";
   return md.str();
 }
 

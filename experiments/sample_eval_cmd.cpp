@@ -30,6 +30,8 @@ options:
   --count M            architectures (default 200)
   --seed S             seed of the architecture draws (default 1)
   --images N           held-out images (default 2000; 0 = all)
+  --metric M           top1 (percent correct; default) or logprob (mean log-probability of the
+                       true class; the CSV's columns are then named logprob, logprob_recalibrated)
   --recalibrate R      also measure each after recalibrating its BN on R training batches
                        (second column; default 0 = not measured)
   --weights W          ema (default) or raw supernet weights
@@ -39,7 +41,7 @@ options:
 )";
 
 int run_sample_eval(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "count", "seed", "images", "recalibrate", "weights", "out", "batch-size", "threads", "dataset",
+  Args a(argv, {"run", "count", "seed", "images", "metric", "recalibrate", "weights", "out", "batch-size", "threads", "dataset",
                 "root", "heldout"},
          Output::flags());
   if (a.help()) {
@@ -56,16 +58,27 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   const int64_t batch = a.integer("batch-size", 250, 1, 65536);
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
   const std::string out = a.str("out", dir + "/subnets.csv");
+  const predictor::Metric metric = [&] {
+    try {
+      return predictor::parse_metric(a.str("metric", "top1"));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--") + e.what());
+    }
+  }();
   const std::vector<Architecture> archs = predictor::draw_architectures(s, count, seed);
 
   std::vector<predictor::SubnetSample> done;
   if (std::filesystem::exists(out)) {
-    done = predictor::samples_from_csv(s, read_text(out), out);
+    predictor::Metric had = metric;
+    done = predictor::samples_from_csv(s, read_text(out), out, &had);
+    if (had != metric)
+      throw UsageError(out + " holds the metric " + predictor::metric_name(had) + ", not " + predictor::metric_name(metric) +
+                       "; pass --metric " + predictor::metric_name(had) + ", or another --out");
     for (size_t i = 0; i < done.size() && i < archs.size(); ++i)
       if (!(done[i].arch == archs[i]))
         throw UsageError(out + ": row " + std::to_string(i) + " is not the architecture seed " + std::to_string(seed) +
                          " draws; pass the --seed it was made with, or move the file away");
-    if (recal > 0 && !done.empty() && done.front().accuracy_recalibrated < 0)
+    if (recal > 0 && !done.empty() && !done.front().has_recalibrated)
       throw UsageError(out + " was measured without --recalibrate; move it away to measure both columns");
   }
   if (static_cast<int>(done.size()) < count) {
@@ -77,11 +90,11 @@ int run_sample_eval(const std::vector<std::string>& argv) {
     // (docs/distributed.md) and rank 0 writes the CSV, in order, after every one.
     dist::Communicator& comm = dist::world();
     auto measure = [&](int64_t i) {
-      double acc[2] = {predictor::arch_accuracy(*net, set, archs[size_t(i)]), -1};
+      double acc[2] = {predictor::arch_accuracy(*net, set, archs[size_t(i)], metric), -1};
       if (recal > 0) {
         auto sub = extract_subnetwork(*net, archs[size_t(i)]);
         recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, seed + uint64_t(i));
-        acc[1] = predictor::model_accuracy(*sub, set);
+        acc[1] = predictor::model_accuracy(*sub, set, metric);
       }
       return std::string(reinterpret_cast<const char*>(acc), sizeof acc);
     };
@@ -90,22 +103,24 @@ int run_sample_eval(const std::vector<std::string>& argv) {
       std::memcpy(acc, bytes.data(), sizeof acc);
       predictor::SubnetSample x;
       x.arch = archs[size_t(i)];
-      x.accuracy = acc[0], x.accuracy_recalibrated = acc[1];
+      x.accuracy = acc[0], x.accuracy_recalibrated = acc[1], x.has_recalibrated = recal > 0;
       done.push_back(x);
-      if (comm.rank() == 0) write_file_atomic(out, predictor::samples_to_csv(s, done));
+      if (comm.rank() == 0) write_file_atomic(out, predictor::samples_to_csv(s, done, metric));
       char buf[64];
-      std::snprintf(buf, sizeof buf, "last %.2f%%", x.accuracy);
+      std::snprintf(buf, sizeof buf, "last %.4g", x.accuracy);
       progress.update(size_t(i) + 1, buf);
     };
     dist::for_each_job(comm, static_cast<int64_t>(done.size()), count, measure, take);
     progress.finish();
   }
-  double lo = 100, hi = 0;
+  double lo = done.front().accuracy, hi = lo;
   for (int i = 0; i < count; ++i) lo = std::min(lo, done[size_t(i)].accuracy), hi = std::max(hi, done[size_t(i)].accuracy);
-  msg.text("sample-eval: %d architectures, accuracy %.2f%% .. %.2f%% -> %s\n", count, lo, hi, out.c_str());
+  msg.text("sample-eval: %d architectures, %s %.4g .. %.4g -> %s\n", count, predictor::metric_name(metric), lo, hi,
+           out.c_str());
   msg.result({{"run", dir},
               {"architectures", count},
               {"seed", seed},
+              {"metric", predictor::metric_name(metric)},
               {"accuracy", {{"min", lo}, {"max", hi}}},
               {"written", {out}}});
   return 0;

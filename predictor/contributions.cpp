@@ -73,6 +73,7 @@ std::string contrib_state_to_json(const ContribState& st) {
   j["options"] = {{"passes", st.options.passes},
                   {"images", st.options.images},
                   {"context", context_name(st.options.context)},
+                  {"metric", metric_name(st.options.metric)},
                   {"seed", st.options.seed}};
   j["images"] = st.images;
   j["measurements"] = nlohmann::json::array();
@@ -97,6 +98,8 @@ ContribState contrib_state_from_json(const std::string& text, const std::string&
     st.options.passes = o.at("passes").get<int>();
     st.options.images = o.at("images").get<int64_t>();
     st.options.context = parse_context(o.at("context").get<std::string>());
+    // States written before the metric option measured top-1.
+    st.options.metric = parse_metric(o.value("metric", std::string("top1")));
     st.options.seed = o.at("seed").get<uint64_t>();
     st.options.validate();
     st.images = j.at("images").get<int64_t>();
@@ -181,10 +184,9 @@ void measure_contributions(Supernet& net, const EvalSet& set, ContribState& stat
   // the ranks share them and every rank takes them in plan order.
   auto measure = [&](int64_t m) {
     std::vector<double> acc;
-    for (int k = 0; k < state.options.passes; ++k) {
-      const std::vector<uint8_t> c = correct_per_image(net, set, measurement_paths(s, plan, size_t(m), k, set.size, state.options));
-      acc.push_back(set.size ? 100.0 * std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(set.size) : 0.0);
-    }
+    for (int k = 0; k < state.options.passes; ++k)
+      acc.push_back(mean_score(image_scores(net, set, measurement_paths(s, plan, size_t(m), k, set.size, state.options),
+                                            state.options.metric)));
     return std::string(reinterpret_cast<const char*>(acc.data()), acc.size() * sizeof(double));
   };
   auto take = [&](int64_t m, const std::string& bytes) {

@@ -41,11 +41,13 @@ struct ContribOptions {
   int passes = 3;
   int64_t images = 2000;  // evaluation images per pass (0: the whole split)
   Context context = Context::Uniform;
+  Metric metric = Metric::Top1;  // what each measurement averages over the images
   uint64_t seed = 0;
   void validate() const;  // std::invalid_argument naming the field
 };
 
-// Measured accuracies (percent) per measurement of the plan and per pass; a partially filled
+// Measured values (top-1 percent, or mean log-probability: options.metric) per measurement of the
+// plan and per pass; a partially filled
 // state is resumed by measure_contributions.
 struct ContribState {
   std::string space;

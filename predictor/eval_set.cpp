@@ -1,6 +1,7 @@
 #include "predictor/eval_set.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <stdexcept>
 
@@ -33,52 +34,65 @@ EvalSet load_eval_set(std::shared_ptr<const data::Dataset> data, const data::Aug
 
 PathSample slice_paths(const PathSample& all, int64_t start, int64_t n) { return all.rows(start, n); }
 
+Metric parse_metric(const std::string& name) {
+  if (name == "top1") return Metric::Top1;
+  if (name == "logprob") return Metric::LogProb;
+  throw std::invalid_argument("metric must be top1 or logprob, not '" + name + "'");
+}
+
+const char* metric_name(Metric m) { return m == Metric::Top1 ? "top1" : "logprob"; }
+
 namespace {
-// Per-image correctness of `forward(batch index, images)` over the set, in eval mode, no gradients.
+// The score of one row of logits against its label (see image_scores).
+double row_score(const float* row, int64_t classes, int32_t label, Metric m) {
+  const float* best = std::max_element(row, row + classes);
+  if (m == Metric::Top1) return best - row == label ? 100.0 : 0.0;
+  double z = 0;  // log-sum-exp shifted by the largest logit
+  for (int64_t j = 0; j < classes; ++j) z += std::exp(static_cast<double>(row[j] - *best));
+  return static_cast<double>(row[label] - *best) - std::log(z);
+}
+
+// Per-image scores of `forward(batch index, images)` over the set, in eval mode, no gradients.
 template <class Forward>
-std::vector<uint8_t> correct_of(Layer& net, const EvalSet& set, Forward&& forward) {
+std::vector<double> scores_of(Layer& net, const EvalSet& set, Metric m, Forward&& forward) {
   const bool was_training = net.training();
   net.eval();
   NoGradGuard no_grad;
-  std::vector<uint8_t> correct;
-  correct.reserve(static_cast<size_t>(set.size));
+  std::vector<double> scores;
+  scores.reserve(static_cast<size_t>(set.size));
   int64_t start = 0;
   for (size_t b = 0; b < set.images.size(); ++b) {
     const int64_t n = set.images[b].dim(0);
     const Tensor logits = forward(start, set.images[b]).value().contiguous();
     const int64_t classes = logits.dim(1);
-    const float* l = logits.data();
-    for (int64_t i = 0; i < n; ++i) {
-      const float* row = l + i * classes;
-      const int64_t best = std::max_element(row, row + classes) - row;
-      correct.push_back(best == set.labels[b][static_cast<size_t>(i)] ? 1 : 0);
-    }
+    for (int64_t i = 0; i < n; ++i)
+      scores.push_back(row_score(logits.data() + i * classes, classes, set.labels[b][static_cast<size_t>(i)], m));
     start += n;
   }
   net.train(was_training);
-  return correct;
-}
-
-double percent(const std::vector<uint8_t>& c) {
-  return c.empty() ? 0.0 : 100.0 * std::accumulate(c.begin(), c.end(), 0.0) / static_cast<double>(c.size());
+  return scores;
 }
 }  // namespace
 
-std::vector<uint8_t> correct_per_image(Supernet& net, const EvalSet& set, const PathSample& paths) {
+double mean_score(const std::vector<double>& s) {
+  return s.empty() ? 0.0 : std::accumulate(s.begin(), s.end(), 0.0) / static_cast<double>(s.size());
+}
+
+std::vector<double> image_scores(Supernet& net, const EvalSet& set, const PathSample& paths, Metric m) {
   if (paths.n != set.size)
-    throw std::invalid_argument("correct_per_image: " + std::to_string(paths.n) + " paths for " +
-                                std::to_string(set.size) + " images");
-  return correct_of(net, set, [&](int64_t start, const Tensor& images) {
+    throw std::invalid_argument("image_scores: " + std::to_string(paths.n) + " paths for " + std::to_string(set.size) +
+                                " images");
+  return scores_of(net, set, m, [&](int64_t start, const Tensor& images) {
     return net.forward(Var(images), slice_paths(paths, start, images.dim(0)));
   });
 }
 
-double arch_accuracy(Supernet& net, const EvalSet& set, const Architecture& arch) {
-  return percent(correct_per_image(net, set, PathSample::fixed(net.space(), arch, set.size)));
+double arch_accuracy(Supernet& net, const EvalSet& set, const Architecture& arch, Metric m) {
+  return mean_score(image_scores(net, set, PathSample::fixed(net.space(), arch, set.size), m));
 }
 
-double model_accuracy(Layer& net, const EvalSet& set) {
-  return percent(correct_of(net, set, [&](int64_t, const Tensor& images) { return net.forward(Var(images)); }));
+double model_accuracy(Layer& net, const EvalSet& set, Metric m) {
+  return mean_score(scores_of(net, set, m, [&](int64_t, const Tensor& images) { return net.forward(Var(images)); }));
 }
 
 }  // namespace iqnas::predictor

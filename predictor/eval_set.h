@@ -1,10 +1,11 @@
 // A fixed set of evaluation images held in memory (eval transform, a seeded random subset of a
-// split), and the per-image correctness of a supernet whose images each run their own path.
+// split), and the per-image score of a supernet whose images each run their own path.
 // The accuracy measurements (contributions, random sub-networks) all read the same set, so
 // their numbers are comparable and, with the same path draws, their differences have low variance.
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "nn/data/augment.h"
@@ -23,17 +24,27 @@ struct EvalSet {
 EvalSet load_eval_set(std::shared_ptr<const data::Dataset> data, const data::AugmentConfig& eval_aug,
                       int64_t max_images, int64_t batch_size, uint64_t seed, int threads);
 
+// What a measurement averages over the images: top-1 correctness (percent), or the log-probability
+// the network gives the true class (nats, <= 0). The second is smoother: every image moves it a
+// little when a decision changes, where top-1 moves only when an image's arg-max flips, so the
+// same images give a less noisy difference between two measurements (docs/predictor.md).
+enum class Metric { Top1, LogProb };
+Metric parse_metric(const std::string& name);  // "top1" | "logprob"; std::invalid_argument otherwise
+const char* metric_name(Metric m);
+
 // Images start .. start + n of a path sample over the whole set.
 PathSample slice_paths(const PathSample& all, int64_t start, int64_t n);
 
-// 1 where image i, running path i of `paths` (which covers the whole set), is classified correctly.
-// The supernet runs in eval mode without gradients.
-std::vector<uint8_t> correct_per_image(Supernet& net, const EvalSet& set, const PathSample& paths);
+// The score of every image, running path i of `paths` (which covers the whole set): 100 when
+// classified correctly, else 0 (Top1), or log softmax(logits)[label] (LogProb). The mean over the
+// images is the measurement. The supernet runs in eval mode without gradients.
+std::vector<double> image_scores(Supernet& net, const EvalSet& set, const PathSample& paths, Metric m);
+double mean_score(const std::vector<double>& scores);  // 0 for none
 
-// Top-1 accuracy in percent of one architecture on the whole set, run on the supernet's weight
-// slices (equal to the extracted network's in eval mode).
-double arch_accuracy(Supernet& net, const EvalSet& set, const Architecture& arch);
-// Top-1 accuracy in percent of any classifier (an extracted sub-network) in eval mode.
-double model_accuracy(Layer& net, const EvalSet& set);
+// The measurement of one architecture on the whole set (top-1 accuracy in percent by default), run
+// on the supernet's weight slices (equal to the extracted network's in eval mode).
+double arch_accuracy(Supernet& net, const EvalSet& set, const Architecture& arch, Metric m = Metric::Top1);
+// The same of any classifier (an extracted sub-network) in eval mode.
+double model_accuracy(Layer& net, const EvalSet& set, Metric m = Metric::Top1);
 
 }  // namespace iqnas::predictor

@@ -17,9 +17,16 @@ std::vector<Architecture> draw_architectures(const SearchSpace& s, int count, ui
   return v;
 }
 
-std::string samples_to_csv(const SearchSpace& s, const std::vector<SubnetSample>& v) {
+namespace {
+std::string header(Metric m) {
+  return m == Metric::Top1 ? "index,selection,depths,accuracy,accuracy_recalibrated"
+                           : "index,selection,depths,logprob,logprob_recalibrated";
+}
+}  // namespace
+
+std::string samples_to_csv(const SearchSpace& s, const std::vector<SubnetSample>& v, Metric metric) {
   std::ostringstream o;
-  o << "index,selection,depths,accuracy,accuracy_recalibrated\n";
+  o << header(metric) << '\n';
   char buf[64];
   for (size_t i = 0; i < v.size(); ++i) {
     o << i << ',';
@@ -29,7 +36,7 @@ std::string samples_to_csv(const SearchSpace& s, const std::vector<SubnetSample>
     for (size_t st = 0; st < v[i].arch.depths.size(); ++st) o << (st ? "-" : "") << v[i].arch.depths[st];
     std::snprintf(buf, sizeof buf, ",%.4f,", v[i].accuracy);
     o << buf;
-    if (v[i].accuracy_recalibrated >= 0) {
+    if (v[i].has_recalibrated) {
       std::snprintf(buf, sizeof buf, "%.4f", v[i].accuracy_recalibrated);
       o << buf;
     }
@@ -38,11 +45,18 @@ std::string samples_to_csv(const SearchSpace& s, const std::vector<SubnetSample>
   return o.str();
 }
 
-std::vector<SubnetSample> samples_from_csv(const SearchSpace& s, const std::string& text, const std::string& source) {
+std::vector<SubnetSample> samples_from_csv(const SearchSpace& s, const std::string& text, const std::string& source,
+                                           Metric* metric) {
   std::istringstream in(text);
   std::string line;
-  if (!std::getline(in, line) || line != "index,selection,depths,accuracy,accuracy_recalibrated")
-    throw std::invalid_argument(source + ": line 1: expected the header index,selection,depths,accuracy,accuracy_recalibrated");
+  std::getline(in, line);
+  Metric m = Metric::Top1;
+  if (line == header(Metric::LogProb))
+    m = Metric::LogProb;
+  else if (line != header(Metric::Top1))
+    throw std::invalid_argument(source + ": line 1: expected the header " + header(Metric::Top1) + " (or " +
+                                header(Metric::LogProb) + ")");
+  if (metric) *metric = m;
   std::vector<SubnetSample> v;
   int row = 1;
   while (std::getline(in, line)) {
@@ -63,7 +77,7 @@ std::vector<SubnetSample> samples_from_csv(const SearchSpace& s, const std::stri
       SubnetSample x;
       x.arch = selection_to_arch(s, sel);
       x.accuracy = parse_number(f[3], "accuracy");
-      if (!f[4].empty()) x.accuracy_recalibrated = parse_number(f[4], "accuracy_recalibrated");
+      if (!f[4].empty()) x.accuracy_recalibrated = parse_number(f[4], "accuracy_recalibrated"), x.has_recalibrated = true;
       v.push_back(x);
     } catch (const std::exception& e) {
       throw std::invalid_argument(where + e.what());

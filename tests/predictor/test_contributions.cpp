@@ -182,3 +182,24 @@ TEST(ContributionPredictor, PredictionObjectiveRowAndJsonAgree) {
   }
   EXPECT_THROW(ContributionPredictor::from_json(find_space("paper"), p.to_json(), "p.json"), std::invalid_argument);
 }
+
+TEST(Contributions, MetricChoosesWhatEachMeasurementAverages) {
+  SearchSpace s = find_space("tiny");
+  s.stages.resize(1);
+  s.stages[0].depths = {1, 2};
+  Rng rng(3);
+  Supernet net(s, rng);
+  const EvalSet set = random_set(s, 10, 4);
+  const auto plan = contribution_plan(s);
+  ContribState st;
+  st.space = s.name, st.weights = "raw", st.options.passes = 1, st.options.images = 10, st.options.metric = Metric::LogProb;
+  measure_contributions(net, set, st, {});
+  for (size_t m : {size_t(0), size_t(1), plan.size() - 1}) {
+    const PathSample paths = measurement_paths(s, plan, m, 0, set.size, st.options);
+    const auto scores = image_scores(net, set, paths, Metric::LogProb);
+    EXPECT_DOUBLE_EQ(st.accuracy[m][0], mean_score(scores));
+    for (double v : scores) EXPECT_LE(v, 0.0);
+    // Top-1 of the same paths is the percentage of images whose score is 100.
+    for (double v : image_scores(net, set, paths, Metric::Top1)) EXPECT_TRUE(v == 0.0 || v == 100.0);
+  }
+}
