@@ -26,6 +26,25 @@ void check_heuristic(const Problem& p, const Result& r, const Brute& b, const st
   EXPECT_NEAR(r.objective, p.objective_value(r.selection), 1e-12 * std::max(1.0, std::fabs(r.objective))) << what;
 }
 
+// G groups of O options with uniform random coefficients in the objective and in `budgets` linear
+// rows, each with the limit G * share (drawn option by option: objective, then each row).
+Problem linear_problem(int G, int O, int budgets, double share, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  Problem p;
+  for (int k = 0; k < budgets; ++k) p.constraints.push_back(Constraint{"c" + std::to_string(k), {}, G * share});
+  for (int g = 0; g < G; ++g) {
+    Group grp{"g" + std::to_string(g), {}};
+    for (int o = 0; o < O; ++o) {
+      grp.options.push_back(std::to_string(o));
+      p.objective.linear.push_back({g * O + o, u(rng)});
+      for (auto& c : p.constraints) c.expr.linear.push_back({g * O + o, u(rng)});
+    }
+    p.groups.push_back(grp);
+  }
+  return p;
+}
+
 }  // namespace
 
 TEST(Heuristics, AlwaysFeasibleOrCorrectlyInfeasible) {
@@ -151,21 +170,7 @@ TEST(Solve, InfeasibleReportNamesTheBudget) {
 // relax on a problem whose dense block LP cannot be held: a clear refusal, not an exhausted
 // machine (10,000 groups x 50 options reached 23 GB before).
 TEST(Relax, RefusesBlockLpsTooLargeToHold) {
-  std::mt19937 rng(41);
-  std::uniform_real_distribution<double> u(0, 1);
-  Problem p;
-  const int G = 2000, O = 50;
-  Constraint c{"c0", {}, G * 0.3};
-  for (int g = 0; g < G; ++g) {
-    Group grp{"g" + std::to_string(g), {}};
-    for (int o = 0; o < O; ++o) {
-      grp.options.push_back(std::to_string(o));
-      p.objective.linear.push_back({g * O + o, u(rng)});
-      c.expr.linear.push_back({g * O + o, u(rng)});
-    }
-    p.groups.push_back(grp);
-  }
-  p.constraints = {c};
+  const Problem p = linear_problem(2000, 50, 1, 0.3, 41);
   const auto t0 = std::chrono::steady_clock::now();
   try {
     solve_relax(p);
@@ -179,21 +184,8 @@ TEST(Relax, RefusesBlockLpsTooLargeToHold) {
 
 // relax's time limit ends the relaxation phases early; the result is still feasible.
 TEST(Relax, TimeLimitEndsTheRelaxationEarly) {
-  std::mt19937 rng(42);
-  std::uniform_real_distribution<double> u(0, 1);
-  Problem p;  // 40 groups x 8 options, linear rows (random_problem's brute force cannot size this)
-  const int G = 40, O = 8;
-  Constraint c{"c0", {}, G * 0.4};
-  for (int g = 0; g < G; ++g) {
-    Group grp{"g" + std::to_string(g), {}};
-    for (int o = 0; o < O; ++o) {
-      grp.options.push_back(std::to_string(o));
-      p.objective.linear.push_back({g * O + o, u(rng)});
-      c.expr.linear.push_back({g * O + o, u(rng)});
-    }
-    p.groups.push_back(grp);
-  }
-  p.constraints = {c};
+  // 40 groups x 8 options, linear rows (random_problem's brute force cannot size this)
+  const Problem p = linear_problem(40, 8, 1, 0.4, 42);
   SolveOptions o;
   o.method = "relax";
   o.time_limit_s = 1e-9;
@@ -212,22 +204,7 @@ TEST(Relax, TimeLimitEndsTheRelaxationEarly) {
 // Past the limit the block LPs, the rounding, repair and polish stop too: a problem whose single
 // block LP takes seconds ends near the limit, with a feasible selection.
 TEST(Relax, TimeLimitAlsoEndsTheRoundingAndPolish) {
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<double> u(0, 1);
-  Problem p;
-  const int G = 400, O = 40;
-  Constraint c{"c0", {}, G * 0.3}, m{"c1", {}, G * 0.3};
-  for (int g = 0; g < G; ++g) {
-    Group grp{"g" + std::to_string(g), {}};
-    for (int o = 0; o < O; ++o) {
-      grp.options.push_back(std::to_string(o));
-      p.objective.linear.push_back({g * O + o, u(rng)});
-      c.expr.linear.push_back({g * O + o, u(rng)});
-      m.expr.linear.push_back({g * O + o, u(rng)});
-    }
-    p.groups.push_back(grp);
-  }
-  p.constraints = {c, m};
+  const Problem p = linear_problem(400, 40, 2, 0.3, 7);
   SolveOptions o;
   o.method = "relax";
   o.time_limit_s = 1.0;
