@@ -39,7 +39,13 @@ declare -A sources=(
 [[ -f $build/CMakeCache.txt ]] || cmake --preset "$(basename "$build")" >/dev/null
 cmake --build "$build" -j"${IQNAS_JOBS:-2}" --target iqnas_predictor iqnas_data
 libs=(predictor/libiqnas_predictor.a solver/libiqnas_solver.a supernet/libiqnas_supernet.a nn/train/libiqnas_train.a
-      nn/data/libiqnas_data.a nn/libiqnas_nn.a kernels/libiqnas_kernels.a util/libiqnas_util.a)
+      dist/libiqnas_dist.a nn/data/libiqnas_data.a nn/libiqnas_nn.a kernels/libiqnas_kernels.a util/libiqnas_util.a)
+# The MPI libraries, when the build found MPI (libiqnas_dist calls them; docs/distributed.md).
+mpi=()
+for v in MPI_mpi_cxx_LIBRARY MPI_mpi_LIBRARY; do
+  f=$(sed -n "s/^$v:FILEPATH=//p" "$build/CMakeCache.txt")
+  [[ -f $f ]] && mpi+=("$f")
+done
 mkdir -p "$build/fuzz"
 flags=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
        -I. -I"$build/supernet" -isystem /usr/include/eigen3)
@@ -50,7 +56,7 @@ for t in "${targets[@]}"; do
   if [[ ! -x $exe || -n $(find tests/fuzz/fuzz_$t.cpp tests/fuzz/fuzz_util.h ${sources[$t]} "${libs[@]/#/$build/}" -newer "$exe") ]]; then
     echo "building $exe"
     clang++ "${flags[@]}" tests/fuzz/fuzz_$t.cpp ${sources[$t]} "${libs[@]/#/$build/}" \
-      -ljpeg -lpng -lz "$(g++ -print-file-name=libgomp.so)" -lpthread -ldl -o "$exe"
+      "${mpi[@]}" -ljpeg -lpng -lz "$(g++ -print-file-name=libgomp.so)" -lpthread -ldl -o "$exe"
   fi
 done
 
