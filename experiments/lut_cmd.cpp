@@ -107,7 +107,7 @@ int run_lut(const std::vector<std::string>& argv) {
     meta.source = a.str("source", "import of " + a.str("import"));
     meta.clock = a.str("clock", "wall");
     meta.cache = a.str("cache", "");
-    if (!meta.cache.empty() && meta.cache != "cold" && meta.cache != "warm")
+    if (!meta.cache.empty() && !predictor::is_cache_state(meta.cache))
       throw UsageError("--cache must be cold or warm (got '" + meta.cache + "')");
     meta.iqnas_version = predictor::iqnas_version();
     const predictor::LatencyTable t = predictor::import_latency_csv(a.str("import"), s, meta);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "experiments/run_folder.h"
+#include "predictor/latency_table.h"
 #include "util/json_reader.h"
 
 namespace iqnas::cli {
@@ -42,7 +43,7 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     if (r.has("batch")) c.lut_batch = r.get_int("batch", 1, 4096);
     if (r.has("repeats")) c.lut_repeats = r.get_int("repeats", 1, 100000);
     if (r.has("cache")) c.lut_cache = r.get_string("cache");
-    if (c.lut_cache != "cold" && c.lut_cache != "warm") r.fail("lut.cache must be cold or warm, got '" + c.lut_cache + "'");
+    if (!predictor::is_cache_state(c.lut_cache)) r.fail("lut.cache must be cold or warm, got '" + c.lut_cache + "'");
     r.finish();
   }
   if (top.has("contrib")) {

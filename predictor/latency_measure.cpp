@@ -30,7 +30,7 @@ void MeasureOptions::validate() const {
     throw std::invalid_argument("--clock must be auto, cpu or wall (got '" + clock + "')");
   if (clock == "cpu" && threads != 1)
     throw std::invalid_argument("--clock cpu measures one thread's CPU time: use it with --threads 1 only");
-  if (cache != "cold" && cache != "warm") throw std::invalid_argument("--cache must be cold or warm (got '" + cache + "')");
+  if (!is_cache_state(cache)) throw std::invalid_argument("--cache must be cold or warm (got '" + cache + "')");
   if (cache == "cold" && !kCanEvictFromCaches)
     throw std::invalid_argument("--cache cold evicts weights with x86-64 or AArch64 instructions; use --cache warm on this CPU");
 }

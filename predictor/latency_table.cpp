@@ -113,7 +113,7 @@ LatencyTable parse_latency_table(const std::string& text, const std::string& sou
                             {"source", &t.source}, {"clock", &t.clock}, {"cache", &t.cache}})
     if (r.has(key)) *field = r.get_string(key);
   if (t.clock != "cpu" && t.clock != "wall") r.fail("field 'clock' must be \"cpu\" or \"wall\", got '" + t.clock + "'");
-  if (!t.cache.empty() && t.cache != "cold" && t.cache != "warm")
+  if (!t.cache.empty() && !is_cache_state(t.cache))
     r.fail("field 'cache' must be \"cold\" or \"warm\", got '" + t.cache + "'");
   t.batch = r.get_int("batch", 1, 1 << 20);
   t.threads = r.get_int("threads", 0, 1 << 20);

@@ -28,6 +28,9 @@ struct LatencyEntry {
   double median_ms = 0, mean_ms = 0, iqr_ms = 0;  // per image; iqr: 75th - 25th percentile
 };
 
+// The cache states a table can be timed in (MeasureOptions::cache): "cold" or "warm".
+inline bool is_cache_state(const std::string& s) { return s == "cold" || s == "warm"; }
+
 struct LatencyTable {
   std::string space;
   std::string units = "ms/image";
