@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 if [[ -z "${IQNAS:-}" ]]; then  # IQNAS=path/to/iqnas uses an existing build instead
   cmake --preset default >/dev/null
-  cmake --build --preset default -j"$(nproc)"
+  # Only what the main job runs: the tests and benchmarks are built by scripts/test.sh.
+  cmake --build --preset default -j"$(nproc)" --target iqnas
 fi
 iqnas=${IQNAS:-build/default/experiments/iqnas}
 # Idle OpenMP threads sleep instead of spinning: on a machine with other work, spinning threads
