@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <numeric>
 #include <stdexcept>
+
+#include <omp.h>
 
 #include "nn/data/loader.h"
 #include "nn/train/classifier.h"
@@ -52,24 +55,39 @@ double row_score(const float* row, int64_t classes, int32_t label, Metric m) {
   return static_cast<double>(row[label] - *best) - std::log(z);
 }
 
-// Per-image scores of `forward(batch index, images)` over the set, in eval mode, no gradients.
+// Per-image scores of `forward(first image index, images)` over the set, in eval mode, no gradients.
+// On the CPU the batches run concurrently, one per OpenMP thread, each with single-threaded kernels
+// (the kernels' own parallel regions are nested, so inactive): for networks this small one parallel
+// region per op leaves the second core mostly waiting, while an image's score depends only on its
+// own image and path. The kernels split work by rows, never along a sum, so the scores are the
+// same bit for bit at any thread count (test: Contributions.ScoresDoNotDependOnTheThreadCount).
 template <class Forward>
 std::vector<double> scores_of(Layer& net, const EvalSet& set, Metric m, Forward&& forward) {
   const bool was_training = net.training();
   net.eval();
-  NoGradGuard no_grad;
-  std::vector<double> scores;
-  scores.reserve(static_cast<size_t>(set.size));
-  int64_t start = 0;
-  for (size_t b = 0; b < set.images.size(); ++b) {
-    const int64_t n = set.images[b].dim(0);
-    const Tensor logits = forward(start, set.images[b]).value().contiguous();
-    const int64_t classes = logits.dim(1);
-    for (int64_t i = 0; i < n; ++i)
-      scores.push_back(row_score(logits.data() + i * classes, classes, set.labels[b][static_cast<size_t>(i)], m));
-    start += n;
+  const int64_t batches = static_cast<int64_t>(set.images.size());
+  std::vector<int64_t> start(static_cast<size_t>(batches) + 1, 0);
+  for (int64_t b = 0; b < batches; ++b) start[size_t(b) + 1] = start[size_t(b)] + set.images[size_t(b)].dim(0);
+  const bool cpu = net.parameters().empty() || net.parameters().front().device() == Device::CPU;
+  const int threads = cpu ? static_cast<int>(std::min<int64_t>(omp_get_max_threads(), std::max<int64_t>(batches, 1))) : 1;
+  std::vector<double> scores(static_cast<size_t>(start.back()));
+  std::exception_ptr error;
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (int64_t b = 0; b < batches; ++b) {
+    try {
+      NoGradGuard no_grad;  // per thread
+      const Tensor logits = forward(start[size_t(b)], set.images[size_t(b)]).value().contiguous();
+      const int64_t classes = logits.dim(1);
+      for (int64_t i = 0; i < set.images[size_t(b)].dim(0); ++i)
+        scores[size_t(start[size_t(b)] + i)] =
+            row_score(logits.data() + i * classes, classes, set.labels[size_t(b)][static_cast<size_t>(i)], m);
+    } catch (...) {
+#pragma omp critical(iqnas_scores_error)
+      if (!error) error = std::current_exception();
+    }
   }
   net.train(was_training);
+  if (error) std::rethrow_exception(error);
   return scores;
 }
 }  // namespace

@@ -1,6 +1,8 @@
 // The one-at-a-time measurement protocol, its resumption, and the predictor built from it.
 #include <gtest/gtest.h>
 
+#include <omp.h>
+
 #include <set>
 
 #include "predictor/contribution_predictor.h"
@@ -201,5 +203,31 @@ TEST(Contributions, MetricChoosesWhatEachMeasurementAverages) {
     for (double v : scores) EXPECT_LE(v, 0.0);
     // Top-1 of the same paths is the percentage of images whose score is 100.
     for (double v : image_scores(net, set, paths, Metric::Top1)) EXPECT_TRUE(v == 0.0 || v == 100.0);
+  }
+}
+
+// The batches of a measurement run concurrently, one per thread (predictor/eval_set.cpp): every
+// image's score is the same as with one thread; and the kernels' own threads do not change a
+// batch's scores either (what the measurements did before).
+TEST(Contributions, ScoresDoNotDependOnTheThreadCount) {
+  const SearchSpace s = find_space("tiny");
+  Rng rng(4);
+  Supernet net(s, rng);
+  const EvalSet split = random_set(s, 48, 8), whole = random_set(s, 48, 48);
+  ASSERT_EQ(split.images.size(), 6u);
+  const PathSample paths = sample_multipath(s, 48, rng);
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const auto one = image_scores(net, split, paths, Metric::LogProb);
+  omp_set_num_threads(2);
+  const auto two = image_scores(net, split, paths, Metric::LogProb);
+  const auto batched = image_scores(net, whole, paths, Metric::LogProb);
+  omp_set_num_threads(1);
+  const auto batched_one = image_scores(net, whole, paths, Metric::LogProb);
+  omp_set_num_threads(saved);
+  ASSERT_EQ(one.size(), 48u);
+  for (size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i], two[i]) << "image " << i;
+    EXPECT_EQ(batched_one[i], batched[i]) << "image " << i;
   }
 }
