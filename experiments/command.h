@@ -16,6 +16,10 @@ struct Command {
 
 std::vector<Command>& commands();
 
+// Runs command `name` in-process (as `iqnas name args...`) and returns its exit status; for
+// commands made of other commands (`run`, `experiment`). Errors propagate as exceptions.
+int call_command(const std::string& name, const std::vector<std::string>& args);
+
 struct CommandRegistrar {
   explicit CommandRegistrar(Command c) { commands().push_back(c); }
 };

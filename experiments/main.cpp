@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,12 @@ namespace iqnas::cli {
 std::vector<Command>& commands() {
   static std::vector<Command> all;
   return all;
+}
+
+int call_command(const std::string& name, const std::vector<std::string>& args) {
+  for (const auto& c : commands())
+    if (name == c.name) return c.run(args);
+  throw std::logic_error("no command " + name);
 }
 }  // namespace iqnas::cli
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "util/progress.h"
+#include "experiments/result_files.h"
 #include "experiments/run_folder.h"
 #include "predictor/contribution_predictor.h"
 #include "predictor/latency_table.h"
@@ -20,24 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-json read_json(const std::string& path) { return fs::exists(path) ? json::parse(read_text(path)) : json(); }
-
-std::string fmt(const char* f, double v) {
-  if (!std::isfinite(v)) return "-";
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
-double num(const json& j, std::initializer_list<const char*> path) {
-  const json* p = &j;
-  for (const char* k : path) {
-    if (!p->is_object() || !p->contains(k)) return NAN;
-    p = &(*p)[k];
-  }
-  return p->is_number() ? p->get<double>() : NAN;
-}
-
 void networks_section(std::ostringstream& md, const std::string& dir, const PipelineConfig& c,
                       const std::vector<std::string>& tags, double& solve_ms_sum, int& solves) {
   md << "## Networks found\n\n"
@@ -48,36 +31,36 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
         "| within budget | params (M) | MACs (M) | solve (ms) |\n|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n";
   std::string notes;
   for (const auto& tag : tags) {
-    const json s = read_json(dir + "/search/" + tag + ".json");
-    const json m = read_json(dir + "/measure/" + tag + ".arch.json");
-    const json f = read_json(dir + "/measure/" + tag + ".arch.finetuned.json");
+    const json s = read_json_if_exists(dir + "/search/" + tag + ".json");
+    const json m = read_json_if_exists(dir + "/measure/" + tag + ".arch.json");
+    const json f = read_json_if_exists(dir + "/measure/" + tag + ".arch.finetuned.json");
     if (s.is_null()) {
       md << "| " << tag << " | not searched | | | | | | | | | |\n";
       continue;
     }
     const std::string status = s["solver"]["status"];
-    const double budget = num(s, {"budgets", c.resource.c_str()});
-    const double solve_ms = 1e3 * num(s, {"solver", "solve_seconds"});
+    const double budget = json_number(s, {"budgets", c.resource.c_str()});
+    const double solve_ms = 1e3 * json_number(s, {"solver", "solve_seconds"});
     if (std::isfinite(solve_ms)) solve_ms_sum += solve_ms, ++solves;
     if (s["architecture"].is_null()) {
-      md << "| " << fmt("%.4g", budget) << " | infeasible | | | | | | | | | " << fmt("%.2f", solve_ms) << " |\n";
+      md << "| " << format_value("%.4g", budget) << " | infeasible | | | | | | | | | " << format_value("%.2f", solve_ms) << " |\n";
       continue;
     }
-    const double measured = num(m, {"latency", "median_ms"});
+    const double measured = json_number(m, {"latency", "median_ms"});
     std::string within = "-";
     if (c.resource == "latency_ms" && std::isfinite(measured)) {
       within = measured <= budget ? "yes" : "no";
       if (measured > budget)
-        notes += "- Budget " + fmt("%.4g", budget) + " ms: measured " + fmt("%.4f", measured) + " ms exceeds it by " +
-                 fmt("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
-                 fmt("%.4f", num(s, {"predicted_resources", "latency_ms"})) +
+        notes += "- Budget " + format_value("%.4g", budget) + " ms: measured " + format_value("%.4f", measured) + " ms exceeds it by " +
+                 format_value("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
+                 format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"})) +
                  " ms): the table's block sum underestimates this network on this machine (see docs/latency.md).\n";
     }
-    md << "| " << fmt("%.4g", budget) << " | " << status << (s["solver"]["bound"].is_null() ? "" : " (proven)") << " | "
-       << fmt("%.2f", num(s, {"predicted_accuracy"})) << " | " << fmt("%.2f", num(m, {"test_accuracy"})) << " | "
-       << fmt("%.2f", num(f, {"test_accuracy"})) << " | " << fmt("%.4f", num(s, {"predicted_resources", "latency_ms"}))
-       << " | " << fmt("%.4f", measured) << " | " << within << " | " << fmt("%.3f", num(s, {"predicted_resources", "params_m"}))
-       << " | " << fmt("%.2f", num(s, {"predicted_resources", "macs_m"})) << " | " << fmt("%.2f", solve_ms) << " |\n";
+    md << "| " << format_value("%.4g", budget) << " | " << status << (s["solver"]["bound"].is_null() ? "" : " (proven)") << " | "
+       << format_value("%.2f", json_number(s, {"predicted_accuracy"})) << " | " << format_value("%.2f", json_number(m, {"test_accuracy"})) << " | "
+       << format_value("%.2f", json_number(f, {"test_accuracy"})) << " | " << format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"}))
+       << " | " << format_value("%.4f", measured) << " | " << within << " | " << format_value("%.3f", json_number(s, {"predicted_resources", "params_m"}))
+       << " | " << format_value("%.2f", json_number(s, {"predicted_resources", "macs_m"})) << " | " << format_value("%.2f", solve_ms) << " |\n";
   }
   md << "\n" << (notes.empty() ? std::string("Every measured latency is within its budget.\n") : notes) << "\n";
   md << "Architectures: `search/<budget>.arch.json` (timm arch_def: `iqnas arch --space " << c.space
@@ -111,8 +94,8 @@ std::string contributions_markdown(const std::string& dir) {
                                        heatmap_svg(cells, rows, cols, "contribution Delta (" + unit + ") of each block configuration",
                                                    delta_fmt.c_str()));
   md << "## What the supernet teaches\n\n"
-     << "A_base = " << (top1 ? fmt("%.2f", p.base.mean) + "%" : fmt("%.4f", p.base.mean) + " nats (mean log-probability)")
-     << " (+-" << fmt(top1 ? "%.2f" : "%.4f", p.base.se) << ", " << st.options.passes
+     << "A_base = " << (top1 ? format_value("%.2f", p.base.mean) + "%" : format_value("%.4f", p.base.mean) + " nats (mean log-probability)")
+     << " (+-" << format_value(top1 ? "%.2f" : "%.4f", p.base.se) << ", " << st.options.passes
      << " passes of " << st.images << " held-out images, context " << predictor::context_name(st.options.context)
      << "). Each cell: the " << (top1 ? "accuracy" : "mean log-probability") << " with that block fixed to that configuration minus A_base (later blocks at the depth that "
         "runs them).\n\n![contributions](" << (png.empty() ? "contributions.svg" : "contributions.png") << ")\n\n";
@@ -122,8 +105,8 @@ std::string contributions_markdown(const std::string& dir) {
   for (size_t i = 0; i < s.stages.size(); ++i) {
     std::string ds;
     for (size_t d = 0; d < p.depth[i].size(); ++d)
-      ds += (d ? ", " : "") + std::to_string(s.stages[i].depths[d]) + ": " + fmt(delta_fmt.c_str(), p.depth[i][d].mean) + "+-" +
-            fmt(top1 ? "%.2f" : "%.4f", p.depth[i][d].se);
+      ds += (d ? ", " : "") + std::to_string(s.stages[i].depths[d]) + ": " + format_value(delta_fmt.c_str(), p.depth[i][d].mean) + "+-" +
+            format_value(top1 ? "%.2f" : "%.4f", p.depth[i][d].se);
     // Marginal effects on the first block: mean Delta over configurations with the largest value of
     // a choice minus the mean over those with the smallest.
     auto effect = [&](auto key, auto lo, auto hi) {
@@ -141,15 +124,15 @@ std::string contributions_markdown(const std::string& dir) {
     const double se = effect([](const BlockConfig& c) { return c.se; }, s.se.front(), s.se.back());
     const double dep = p.depth[i].back().mean - p.depth[i].front().mean;
     depth_eff.push_back(dep), width_eff.push_back(e);
-    md << "| " << i + 1 << " | " << s.stages[i].stride << " | " << ds << " | " << fmt(delta_fmt.c_str(), dep) << " | "
-       << fmt(delta_fmt.c_str(), e) << " | " << fmt(delta_fmt.c_str(), k) << " | " << fmt(delta_fmt.c_str(), se) << " |\n";
+    md << "| " << i + 1 << " | " << s.stages[i].stride << " | " << ds << " | " << format_value(delta_fmt.c_str(), dep) << " | "
+       << format_value(delta_fmt.c_str(), e) << " | " << format_value(delta_fmt.c_str(), k) << " | " << format_value(delta_fmt.c_str(), se) << " |\n";
   }
   std::vector<double> stage_index;
   for (size_t i = 0; i < s.stages.size(); ++i) stage_index.push_back(static_cast<double>(i));
   const double rd = predictor::spearman(stage_index, depth_eff), rw = predictor::spearman(stage_index, width_eff);
   md << "\nThe paper finds that depth and width pay more in deeper stages. Here the rank correlation of the stage index with "
         "the depth effect is "
-     << fmt("%+.2f", rd) << " and with the expansion effect " << fmt("%+.2f", rw) << ": the finding "
+     << format_value("%+.2f", rd) << " and with the expansion effect " << format_value("%+.2f", rw) << ": the finding "
      << (rd > 0.5 && rw > 0.5 ? "holds" : rd > 0.5 || rw > 0.5 ? "holds in part" : "does not hold")
      << " on this supernet (a correlation above 0.5 counts as holding). Effects are differences of measured "
      << (top1 ? "accuracies in points" : "mean log-probabilities in nats") << "; their standard errors are in predictor.json.\n\n";
@@ -159,7 +142,7 @@ std::string contributions_markdown(const std::string& dir) {
 namespace {
 
 void time_section(std::ostringstream& md, const std::string& dir, double solve_ms_sum, int solves) {
-  const json t = read_json(dir + "/timings.json");
+  const json t = read_json_if_exists(dir + "/timings.json");
   if (!t.is_object()) return;
   md << "## Time of each stage\n\n| stage | time |\n|---|---:|\n";
   double one_time = 0, total = 0;
@@ -173,9 +156,9 @@ void time_section(std::ostringstream& md, const std::string& dir, double solve_m
   md << "| total | " << format_seconds(total) << " |\n\n";
   if (solves > 0) {
     const double per = solve_ms_sum / solves;
-    md << "One more network costs one solver call, " << fmt("%.2f", per) << " ms on average here (plus an optional fine-tune), "
+    md << "One more network costs one solver call, " << format_value("%.2f", per) << " ms on average here (plus an optional fine-tune), "
        << "against a one-time investment of " << format_seconds(one_time)
-       << " (heaviest network, supernet, latency table, contributions): " << fmt("%.2g", one_time * 1e3 / per)
+       << " (heaviest network, supernet, latency table, contributions): " << format_value("%.2g", one_time * 1e3 / per)
        << " times more.\n\n";
   }
 }
@@ -188,12 +171,12 @@ void write_report(const std::string& dir, const PipelineConfig& c, const std::ve
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
   md << "# iqnas run: " << dir << "\n\nSpace `" << c.space << "`, configuration `" << c.source << "`, report written "
      << date << ".\n\n";
-  const json lut = read_json(dir + "/lut.json");
+  const json lut = read_json_if_exists(dir + "/lut.json");
   if (lut.is_object())
     md << "Latency table: " << lut.value("device", std::string("?")) << " (" << lut.value("cpu_model", std::string("?"))
        << "), " << lut.value("threads", 0) << " thread(s), batch " << lut.value("batch", 0) << ", "
        << lut.value("units", std::string("?")) << ".\n\n";
-  const json heavy = read_json(dir + "/measure/heaviest.json");
+  const json heavy = read_json_if_exists(dir + "/measure/heaviest.json");
   double solve_ms_sum = 0;
   int solves = 0;
   networks_section(md, dir, c, tags, solve_ms_sum, solves);

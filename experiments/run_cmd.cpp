@@ -67,13 +67,9 @@ class StdoutToStderr {
 // Runs command `name` in-process with `args` and the run's output flags `flags`.
 int call(const std::vector<std::string>& flags, const std::string& name, std::vector<std::string> args) {
   args.insert(args.end(), flags.begin(), flags.end());
-  for (const auto& c : commands())
-    if (name == c.name) {
-      const int rc = c.run(args);
-      if (rc != 0) throw std::runtime_error("iqnas " + name + " failed (exit " + std::to_string(rc) + ")");
-      return rc;
-    }
-  throw std::logic_error("no command " + name);
+  const int rc = call_command(name, args);
+  if (rc != 0) throw std::runtime_error("iqnas " + name + " failed (exit " + std::to_string(rc) + ")");
+  return rc;
 }
 
 std::vector<std::string> data_args(const PipelineConfig& c) {
@@ -91,15 +87,7 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
 // The budgets of the config: absolute, or fractions of the way from the smallest to the heaviest
 // network's value of the resource.
 std::vector<double> budgets_of(const PipelineConfig& c, const std::string& dir) {
-  if (!c.budgets.empty()) return c.budgets;
-  const SearchSpace s = load_run_space(dir);
-  std::unique_ptr<predictor::LatencyTable> t;
-  if (c.resource == "latency_ms") t = std::make_unique<predictor::LatencyTable>(predictor::load_latency_table(dir + "/lut.json", s));
-  const double lo = predictor::resource_value(s, smallest_arch(s), c.resource, t.get());
-  const double hi = predictor::resource_value(s, heaviest_arch(s), c.resource, t.get());
-  std::vector<double> v;
-  for (double f : c.fractions) v.push_back(lo + f * (hi - lo));
-  return v;
+  return c.budgets.empty() ? budgets_at_fractions(dir, c.resource, c.fractions) : c.budgets;
 }
 
 std::vector<std::string> budget_tags(const PipelineConfig& c, const std::string& dir) {
@@ -132,10 +120,12 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
                  "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats), "--cache", c.lut_cache});
   } else if (stage == "contrib") {
     call(flags, "contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
-                                             std::to_string(c.contrib_images), "--context", c.contrib_context} + data);
+                                             std::to_string(c.contrib_images), "--context", c.contrib_context,
+                                             "--metric", c.metric, "--weights", c.weights} + data);
   } else if (stage == "sample-eval") {
     call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--count", std::to_string(c.sample_count), "--images",
-                                                 std::to_string(c.contrib_images)} + data);
+                                                 std::to_string(c.contrib_images), "--metric", c.metric,
+                                                 "--weights", c.weights} + data);
   } else if (stage == "predictor-eval") {
     call(flags, "predictor-eval", {"--run", dir, "--test", std::to_string(c.predictor_test), "--mlp-epochs", std::to_string(c.mlp_epochs)});
   } else if (stage == "search") {
@@ -149,7 +139,7 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
       const std::string arch = dir + "/search/" + tag + ".arch.json";
       if (!fs::exists(arch)) continue;  // infeasible budget: the report says so
       if (fs::exists(dir + "/measure/" + tag + ".arch.json")) continue;
-      call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", arch} + data);
+      call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", arch, "--weights", c.weights} + data);
     }
   } else if (stage == "finetune") {
     for (const auto& tag : budget_tags(c, dir)) {
@@ -157,7 +147,8 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
       if (!fs::exists(arch)) continue;
       const std::string ckpt = dir + "/finetune-" + tag + ".arch.safetensors";
       if (!fs::exists(dir + "/measure/" + tag + ".arch.finetuned.json")) {
-        call(flags, "supernet", std::vector<std::string>{"finetune", "--run", dir, "--arch", arch, "--config", c.finetune_config} + data);
+        call(flags, "supernet", std::vector<std::string>{"finetune", "--run", dir, "--arch", arch, "--config", c.finetune_config,
+                                                         "--weights", c.weights} + data);
         call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", arch, "--checkpoint", ckpt, "--no-latency"} + data);
       }
     }

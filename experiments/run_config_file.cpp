@@ -22,6 +22,8 @@ PipelineConfig load_pipeline_config(const std::string& path) {
   util::JsonObject top(j, "", path);
   if (top.has("space")) c.space = top.get_string("space");
   if (top.has("threads")) c.threads = top.get_int("threads", 1, 64);
+  if (top.has("weights")) c.weights = top.get_string("weights");
+  if (c.weights != "ema" && c.weights != "raw") top.fail("weights must be ema or raw, got '" + c.weights + "'");
   if (top.has("data")) {
     util::JsonObject d(top.at("data"), "data", path);
     if (d.has("dataset")) c.dataset = d.get_string("dataset");
@@ -53,6 +55,8 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     if (r.has("context")) c.contrib_context = r.get_string("context");
     if (c.contrib_context != "uniform" && c.contrib_context != "sequential")
       r.fail("contrib.context must be uniform or sequential, got '" + c.contrib_context + "'");
+    if (r.has("metric")) c.metric = r.get_string("metric");
+    if (c.metric != "top1" && c.metric != "logprob") r.fail("contrib.metric must be top1 or logprob, got '" + c.metric + "'");
     r.finish();
   }
   if (top.has("sample_eval")) {

@@ -14,6 +14,7 @@ struct PipelineConfig {
   std::string heaviest_config, supernet_config, finetune_config;  // paths (relative to the file's folder)
   std::string reorder_config;  // optional: empty skips the channel reordering
   int threads = 2;
+  std::string weights = "ema";  // the supernet's weights every stage after its training uses: ema or raw
   // lut
   int lut_threads = 1, lut_batch = 1, lut_repeats = 30;
   std::string lut_cache = "cold";
@@ -21,6 +22,7 @@ struct PipelineConfig {
   int contrib_passes = 2;
   long long contrib_images = 2000;
   std::string contrib_context = "uniform";
+  std::string metric = "top1";  // of the contributions and the random sub-networks: top1 or logprob
   // sample-eval and predictor-eval
   int sample_count = 300;
   int predictor_test = 200, mlp_epochs = 100;

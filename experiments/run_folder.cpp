@@ -15,6 +15,8 @@
 #include "dist/communicator.h"
 #include "experiments/args.h"
 #include "nn/checkpoint.h"
+#include "predictor/latency_table.h"
+#include "predictor/resources.h"
 #include "supernet/weights.h"
 
 namespace iqnas::cli {
@@ -60,6 +62,20 @@ std::string arch_result_name(const std::string& arch_arg, bool finetuned) {
   std::string name = std::filesystem::path(arch_arg).filename().string();
   if (name.size() > 5 && name.substr(name.size() - 5) == ".json") name.resize(name.size() - 5);
   return finetuned ? name + ".finetuned" : name;
+}
+
+std::vector<double> budgets_at_fractions(const std::string& dir, const std::string& resource,
+                                         const std::vector<double>& fractions) {
+  const SearchSpace s = load_run_space(dir);
+  std::unique_ptr<predictor::LatencyTable> t;
+  if (resource == "latency_ms")
+    t = std::make_unique<predictor::LatencyTable>(predictor::load_latency_table(
+        require_file(dir + "/lut.json", "measure the table with `iqnas lut`"), s));
+  const double lo = predictor::resource_value(s, smallest_arch(s), resource, t.get());
+  const double hi = predictor::resource_value(s, heaviest_arch(s), resource, t.get());
+  std::vector<double> v;
+  for (double f : fractions) v.push_back(lo + f * (hi - lo));
+  return v;
 }
 
 std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const SearchSpace& s, const Architecture& arch,

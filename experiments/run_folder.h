@@ -3,6 +3,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "experiments/datasets.h"
 #include "predictor/eval_set.h"
@@ -28,6 +29,11 @@ std::string arch_result_name(const std::string& arch_arg, bool finetuned);
 std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const SearchSpace& s, const Architecture& arch,
                                              const std::string& checkpoint, const std::string& weights,
                                              std::string* source);
+
+// Budgets of `resource` at `fractions` of the way from the smallest to the heaviest network's value
+// (latency from DIR/lut.json), so that one setting works on any machine's latency table.
+std::vector<double> budgets_at_fractions(const std::string& dir, const std::string& resource,
+                                         const std::vector<double>& fractions);
 
 // The accuracy measurements' images: the first `images` (0: all) of the held-out split in one
 // fixed shuffled order, the same for `contrib` and `sample-eval` so their numbers are comparable.

@@ -11,6 +11,7 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libjpeg62-turbo-dev libpng-dev zlib1g-dev
   dataset-fashion-mnist librsvg2-bin
+  jq  # experiments/ablations/run.sh derives its configurations with it
   clang libclang-rt-dev  # libFuzzer for the bounded fuzzing run of scripts/test.sh (scripts/fuzz.sh)
   libopenmpi-dev openmpi-bin  # data-parallel runs under mpirun (docs/distributed.md); optional at build time
 )

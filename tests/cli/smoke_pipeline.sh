@@ -37,6 +37,43 @@ PY
 grep -q "depth effect" "$r/explain.md" || fail "explain.md lacks the per-stage effects"
 [[ -s $r/contributions.svg ]] || fail "no contribution heatmap"
 
+# The paper's tables from the same run (iqnas experiment), 2 budgets each.
+"$iqnas" experiment all --run "$r" --budgets 2 --time-limit 5 > "$dir/exp.log" 2>&1 || { tail -20 "$dir/exp.log"; fail "iqnas experiment all failed"; }
+e=$r/experiments
+for f in t1 t2 t3 t4 f1; do [[ -s $e/$f.csv && -s $e/$f.md ]] || fail "experiment $f wrote no table"; done
+python3 - "$e" <<'PY' || fail "the experiment tables are inconsistent"
+import csv, sys
+e = sys.argv[1]
+t1 = list(csv.DictReader(open(e + "/t1.csv")))
+methods = {r["method"] for r in t1}
+assert {"exact", "relax", "binas-bcfw", "evo", "random"} <= methods, methods
+for r in t1:
+    assert len([x for x in t1 if x["method"] == r["method"]]) == 2, r
+    if r["method"] == "exact":
+        assert r["status"] == "optimal" and float(r["table_latency_ms"]) <= float(r["budget_ms"]) * (1 + 1e-9), r
+        assert 0 < float(r["test_accuracy"]) <= 100, r
+t4 = list(csv.DictReader(open(e + "/t4.csv")))
+for r in t4:  # no method beats the proven optimum while it keeps the budget
+    if r["gap"] != "-": assert float(r["gap"]) >= -1e-6, r
+assert all(r["gap"] == "0.000000" for r in t4 if r["method"] == "exact"), t4
+t3 = list(csv.DictReader(open(e + "/t3.csv")))
+assert [int(r["networks"]) for r in t3] == [1, 4, 10, 100, 1000]
+assert float(t3[-1]["iqnas_search_s"]) < float(t3[-1]["train_each_s"]), t3[-1]
+assert any(r["predictor"].startswith("contributions") for r in csv.DictReader(open(e + "/t2.csv")))
+assert sum(1 for r in csv.DictReader(open(e + "/f1.csv")) if r["kind"] == "depth") > 0
+PY
+
+# One ablation (contributions from 1 pass) from the same run, and the summary beside the base.
+if command -v jq >/dev/null; then
+  PIPELINE="$src/experiments/pipelines/smoke.json" IQNAS="$iqnas" bash "$src/experiments/ablations/run.sh" "$r" "$dir/abl" passes-1 \
+    > "$dir/abl.log" 2>&1 || { tail -20 "$dir/abl.log"; fail "the ablation run failed"; }
+  grep -q "^| base |" "$dir/abl/ablations.md" && grep -q "^| passes-1 |" "$dir/abl/ablations.md" ||
+    fail "the ablation summary lacks the base or the variant: $(cat "$dir/abl/ablations.md")"
+  [[ $(jq .contrib.passes "$dir/abl/passes-1/pipeline.json") == 1 ]] || fail "the variant's pipeline was not patched"
+else
+  echo "note: jq missing, ablation script not checked (scripts/install-deps.sh installs it)"
+fi
+
 # Run again: every stage finds its work done.
 start=$(date +%s)
 "$iqnas" run "$src/experiments/pipelines/smoke.json" --run "$dir/run" > "$dir/log2" 2>&1 || fail "second run failed"
@@ -47,4 +84,9 @@ grep -q "already complete" "$dir/log2" || fail "the second run retrained"
 printf '{"space": "tiny", "heaviest": "a", "supernet": "b", "finetune": "c", "bogus": 1, "search": {"fractions": [0.5]}}' > "$dir/bad.json"
 "$iqnas" run "$dir/bad.json" --run "$dir/bad" > "$dir/log3" 2>&1 && fail "a bad configuration was accepted"
 grep -q "bogus" "$dir/log3" || fail "the error does not name the unknown key: $(cat "$dir/log3")"
+for bad in '"weights": "fp16"' '"contrib": {"metric": "top5"}'; do
+  printf '{"space": "tiny", "heaviest": "a", "supernet": "b", "finetune": "c", %s, "search": {"fractions": [0.5]}}' "$bad" > "$dir/bad.json"
+  "$iqnas" run "$dir/bad.json" --run "$dir/bad" > "$dir/log3" 2>&1 && fail "a bad configuration ($bad) was accepted"
+  grep -q "${bad:1:7}" "$dir/log3" || fail "the error does not name the field of $bad: $(cat "$dir/log3")"
+done
 echo "PASS: smoke pipeline ($n_arch networks)"
