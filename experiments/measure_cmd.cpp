@@ -30,13 +30,14 @@ options:
   --lut FILE           latency table (default DIR/lut.json); absent: latency not measured
   --checkpoint FILE    weights of this standalone network instead of the supernet's
   --no-latency         accuracy only
+  --repeats R          timed runs of the latency (default: the table's, at least 100)
   --weights W          ema (default) or raw supernet weights
   --out FILE           result JSON
   --threads N          loader threads (default 2)
 )";
 
 int run_measure(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "arch", "lut", "checkpoint", "weights", "out", "threads", "dataset", "root", "heldout"},
+  Args a(argv, {"run", "arch", "lut", "checkpoint", "weights", "out", "threads", "repeats", "dataset", "root", "heldout"},
          Output::flags({"no-latency"}));
   if (a.help()) {
     std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
@@ -63,7 +64,10 @@ int run_measure(const std::vector<std::string>& argv) {
   if (!a.has("no-latency") && std::filesystem::exists(lut_path)) {
     const predictor::LatencyTable t = predictor::load_latency_table(lut_path, s);
     predictor::MeasureOptions mo = predictor::MeasureOptions::of_table(t);
-    mo.repeats = std::max(t.repeats, 10), mo.warmup = std::max(t.warmup, 2);
+    // One network alone is timed with more rounds than a table entry among many: its median
+    // must stand for the network, not for a moment of the machine.
+    mo.repeats = static_cast<int>(a.integer("repeats", std::max(t.repeats, 100), 1, 1000000));
+    mo.warmup = std::max(t.warmup, 2);
     const predictor::LatencyStats st = predictor::measure_network_latency(s, *net, mo);
     const double predicted = predictor::resource_value(s, arch, "latency_ms", &t);
     j["latency"] = {{"median_ms", st.median_ms}, {"mean_ms", st.mean_ms}, {"iqr_ms", st.iqr_ms},

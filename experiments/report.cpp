@@ -175,7 +175,14 @@ void write_report(const std::string& dir, const PipelineConfig& c, const std::ve
   if (lut.is_object())
     md << "Latency table: " << lut.value("device", std::string("?")) << " (" << lut.value("cpu_model", std::string("?"))
        << "), " << lut.value("threads", 0) << " thread(s), batch " << lut.value("batch", 0) << ", "
-       << lut.value("units", std::string("?")) << ".\n\n";
+       << lut.value("units", std::string("?"))
+       << (lut.contains("correction") ? ", corrected to whole networks measured here (slope " +
+                                            format_value("%.3f", json_number(lut, {"correction", "slope"})) + ", intercept " +
+                                            format_value("%.4f", json_number(lut, {"correction", "intercept_ms"})) + " ms, " +
+                                            format_value("%.0f", json_number(lut, {"correction", "networks"})) +
+                                            " random networks: `lut-check.csv`)"
+                                      : std::string())
+       << ".\n\n";
   const json heavy = read_json_if_exists(dir + "/measure/heaviest.json");
   double solve_ms_sum = 0;
   int solves = 0;

@@ -17,6 +17,7 @@
 #include "experiments/report.h"
 #include "experiments/run_config_file.h"
 #include "experiments/run_folder.h"
+#include "predictor/latency_table.h"
 #include "predictor/resources.h"
 #include "predictor/search.h"
 #include "util/atomic_file.h"
@@ -112,12 +113,18 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
   } else if (stage == "supernet") {
     call(flags, "supernet", std::vector<std::string>{"train", "--run", dir, "--config", c.supernet_config} + data);
   } else if (stage == "lut") {
-    if (fs::exists(dir + "/lut.json")) {
-      o.text("lut: %s/lut.json exists\n", dir.c_str());
-      return;
+    const std::string table = dir + "/lut.json";
+    if (fs::exists(table)) {
+      o.text("lut: %s exists\n", table.c_str());
+    } else {
+      call(flags, "lut", {"--space", dir + "/space.json", "--out", table, "--threads", std::to_string(c.lut_threads),
+                   "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats), "--cache", c.lut_cache});
     }
-    call(flags, "lut", {"--space", dir + "/space.json", "--out", dir + "/lut.json", "--threads", std::to_string(c.lut_threads),
-                 "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats), "--cache", c.lut_cache});
+    if (c.lut_correction_networks > 0 &&
+        predictor::load_latency_table(table, load_run_space(dir)).correction_networks == 0)
+      call(flags, "lut-check", {"--lut", table, "--samples", std::to_string(c.lut_correction_networks), "--repeats",
+                         std::to_string(c.lut_correction_repeats), "--apply-correction", "--csv", dir + "/lut-check.csv",
+                         "--plot", dir + "/lut-check.svg"});
   } else if (stage == "contrib") {
     call(flags, "contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
                                              std::to_string(c.contrib_images), "--context", c.contrib_context,

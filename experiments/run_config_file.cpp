@@ -46,6 +46,12 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     if (r.has("repeats")) c.lut_repeats = r.get_int("repeats", 1, 100000);
     if (r.has("cache")) c.lut_cache = r.get_string("cache");
     if (!predictor::is_cache_state(c.lut_cache)) r.fail("lut.cache must be cold or warm, got '" + c.lut_cache + "'");
+    if (r.has("correction")) {
+      util::JsonObject k(r.at("correction"), "lut.correction", path);
+      c.lut_correction_networks = k.get_int("networks", 4, 100000);
+      if (k.has("repeats")) c.lut_correction_repeats = k.get_int("repeats", 1, 100000);
+      k.finish();
+    }
     r.finish();
   }
   if (top.has("contrib")) {

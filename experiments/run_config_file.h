@@ -18,6 +18,10 @@ struct PipelineConfig {
   // lut
   int lut_threads = 1, lut_batch = 1, lut_repeats = 30;
   std::string lut_cache = "cold";
+  // lut.correction: after the table, `iqnas lut-check --apply-correction` on this many random
+  // networks (0: none) timed with this many repeats, so that the search plans with what whole
+  // networks measure on this machine.
+  int lut_correction_networks = 0, lut_correction_repeats = 20;
   // contrib
   int contrib_passes = 2;
   long long contrib_images = 2000;

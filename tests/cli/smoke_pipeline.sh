@@ -18,6 +18,7 @@ done
 n_arch=$(ls "$r"/search/*.arch.json 2>/dev/null | wc -l)
 [[ $n_arch -ge 1 ]] || fail "no architecture found"
 grep -q '"status": "optimal"' "$r"/search/*.json || fail "no proven optimum"
+grep -q '"correction"' "$r/lut.json" && [[ -s $r/lut-check.csv ]] || fail "the table was not corrected to whole networks (lut.correction)"
 [[ $(ls "$r"/measure/*.finetuned.json | wc -l) -eq $n_arch ]] || fail "not every found network was fine-tuned and measured"
 [[ $(ls "$r"/export/*/model.json "$r"/export/*/model.safetensors "$r"/export/*/check.safetensors | wc -l) -eq $((3 * n_arch)) ]] ||
   fail "not every found network was exported"
