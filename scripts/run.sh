@@ -10,11 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 if [[ -z "${IQNAS:-}" ]]; then  # IQNAS=path/to/iqnas uses an existing build instead
-  cmake --preset default >/dev/null
-  # Only what the main job runs: the tests and benchmarks are built by scripts/test.sh.
-  cmake --build --preset default -j"$(nproc)" --target iqnas
+  # Only what the main job runs, which is the CPU (its configurations train on the CPU): no CUDA
+  # module, no tests or benchmarks (scripts/test.sh builds those in build/default).
+  cmake --preset cpu >/dev/null
+  cmake --build --preset cpu -j"$(nproc)" --target iqnas
 fi
-iqnas=${IQNAS:-build/default/experiments/iqnas}
+iqnas=${IQNAS:-build/cpu/experiments/iqnas}
 # Idle OpenMP threads sleep instead of spinning: on a machine with other work, spinning threads
 # of many small parallel regions starve each other.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}

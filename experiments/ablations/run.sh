@@ -14,11 +14,12 @@
 #     no-reorder   no channel reordering before the supernet
 #     sequential   contributions measured in the reference code's sequential context
 #     passes-1, passes-4   contributions averaged over 1 or 4 passes (the main job: 2)
-# Environment: IQNAS (default build/default/experiments/iqnas), PIPELINE (default
+# Environment: IQNAS (default: build/cpu/experiments/iqnas of scripts/run.sh, else build/default's), PIPELINE (default
 # experiments/pipelines/tiny.json: BASE_RUN must have been run with it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-iqnas=${IQNAS:-$root/build/default/experiments/iqnas}
+iqnas=${IQNAS:-$root/build/cpu/experiments/iqnas}
+[[ -n ${IQNAS:-} || -x $iqnas ]] || iqnas=$root/build/default/experiments/iqnas
 pipeline=$(realpath "${PIPELINE:-$root/experiments/pipelines/tiny.json}")
 if [[ $# -lt 2 ]]; then sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; fi
 base=$(realpath "$1") out=$2
