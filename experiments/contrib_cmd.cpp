@@ -17,7 +17,7 @@ namespace {
 
 const char* kHelp = R"(usage: iqnas contrib --run DIR [options] [--json] [--quiet]
 
-Measures, on the trained supernet in eval mode (running BN statistics, no recalibration) and on
+Measures, on the trained supernet in eval mode (running BN statistics unless --recalibrate) and on
 the held-out split, the base accuracy and every one-at-a-time accuracy contribution: each
 configuration of each stage's first block, each depth, and each configuration of the later blocks
 with the stage's depth fixed to that block. Every other decision is drawn per image. The draws
@@ -33,6 +33,9 @@ options:
                        reference code's default: decisions not yet visited at the smallest network)
   --metric M           top1 (percent correct; default) or logprob (mean log-probability of the
                        true class, nats: smoother, so fewer passes rank as well; docs/predictor.md)
+  --recalibrate R      before each measurement, recalibrate the supernet's BN statistics on R
+                       batches of 64 training images run with that measurement's draws (default
+                       0: the running statistics as trained; docs/predictor.md)
   --variant V          paper (every Delta relative to the base; default) or conditional (later
                        blocks relative to their depth's measurement)
   --weights W          ema (default) or raw supernet weights
@@ -42,7 +45,7 @@ options:
 )";
 
 int run_contrib(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "passes", "images", "context", "metric", "variant", "weights", "seed", "batch-size", "threads", "dataset",
+  Args a(argv, {"run", "passes", "images", "context", "metric", "recalibrate", "variant", "weights", "seed", "batch-size", "threads", "dataset",
                 "root", "heldout"},
          Output::flags());
   if (a.help()) {
@@ -56,6 +59,7 @@ int run_contrib(const std::vector<std::string>& argv) {
   opt.passes = static_cast<int>(a.integer("passes", 3, 1, 1000));
   opt.images = a.integer("images", 2000, 0, 100000000);
   opt.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53));
+  opt.recalibrate = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
   try {
     opt.context = predictor::parse_context(a.str("context", "uniform"));
     opt.metric = predictor::parse_metric(a.str("metric", "top1"));
@@ -79,12 +83,13 @@ int run_contrib(const std::vector<std::string>& argv) {
     st = predictor::contrib_state_from_json(read_text(state_path), state_path);
     const bool same = st.options.passes == opt.passes && st.options.images == opt.images &&
                       st.options.context == opt.context && st.options.metric == opt.metric &&
-                      st.options.seed == opt.seed && st.weights == weights;
+                      st.options.seed == opt.seed && st.options.recalibrate == opt.recalibrate && st.weights == weights;
     if (!same)
       throw UsageError(state_path + " holds measurements with other options (passes " + std::to_string(st.options.passes) +
                        ", images " + std::to_string(st.options.images) + ", context " +
                        predictor::context_name(st.options.context) + ", metric " +
                        predictor::metric_name(st.options.metric) + ", seed " + std::to_string(st.options.seed) +
+                       ", recalibrate " + std::to_string(st.options.recalibrate) +
                        ", weights " + st.weights + "); pass the same options, or move it away to start again");
   } else {
     st.space = s.name, st.options = opt, st.weights = weights;
@@ -94,6 +99,10 @@ int run_contrib(const std::vector<std::string>& argv) {
     const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
     auto net = load_run_supernet(dir, s, weights);
     const predictor::EvalSet set = heldout_eval_set(d, opt.images, batch, threads);
+    // The recalibration images: fixed batches of training images (train augmentation drawn once).
+    const predictor::EvalSet recal =
+        opt.recalibrate > 0 ? predictor::load_eval_set(d.train, d.train_aug, int64_t(opt.recalibrate) * 64, 64, opt.seed + 17, threads)
+                            : predictor::EvalSet{};
     progress_note("contrib: %zu measurements x %d passes on %lld held-out images%s\n", total, opt.passes,
                   (long long)set.size, st.ids.empty() ? "" : (", resuming after " + std::to_string(st.ids.size())).c_str());
     Progress progress("contrib", total, st.ids.size());
@@ -106,7 +115,8 @@ int run_contrib(const std::vector<std::string>& argv) {
           else
             std::snprintf(buf, sizeof buf, "%s %.4f", id.c_str(), acc);
           progress.update(done, buf);
-        });
+        },
+        dist::world(), &recal);
     progress.finish();
   }
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, variant);
@@ -123,6 +133,7 @@ int run_contrib(const std::vector<std::string>& argv) {
               {"images", opt.images},
               {"context", predictor::context_name(opt.context)},
               {"metric", predictor::metric_name(opt.metric)},
+              {"recalibrate", opt.recalibrate},
               {"variant", a.str("variant", "paper")},
               {"weights", weights},
               {"base_accuracy", {{"mean", p.base.mean}, {"se", p.base.se}}},

@@ -128,13 +128,16 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
   } else if (stage == "contrib") {
     call(flags, "contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
                                              std::to_string(c.contrib_images), "--context", c.contrib_context,
-                                             "--metric", c.metric, "--weights", c.weights} + data);
+                                             "--metric", c.metric, "--weights", c.weights, "--recalibrate",
+                                             std::to_string(c.recalibrate)} + data);
   } else if (stage == "sample-eval") {
     call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--count", std::to_string(c.sample_count), "--images",
                                                  std::to_string(c.contrib_images), "--metric", c.metric,
-                                                 "--weights", c.weights} + data);
+                                                 "--weights", c.weights, "--recalibrate", std::to_string(c.recalibrate)} + data);
   } else if (stage == "predictor-eval") {
-    call(flags, "predictor-eval", {"--run", dir, "--test", std::to_string(c.predictor_test), "--mlp-epochs", std::to_string(c.mlp_epochs)});
+    std::vector<std::string> args{"--run", dir, "--test", std::to_string(c.predictor_test), "--mlp-epochs", std::to_string(c.mlp_epochs)};
+    if (c.recalibrate > 0) args.push_back("--recalibrated");  // judged on the recalibrated truth
+    call(flags, "predictor-eval", args);
   } else if (stage == "search") {
     for (double b : budgets_of(c, dir)) {
       char v[64];

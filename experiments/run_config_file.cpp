@@ -63,6 +63,7 @@ PipelineConfig load_pipeline_config(const std::string& path) {
       r.fail("contrib.context must be uniform or sequential, got '" + c.contrib_context + "'");
     if (r.has("metric")) c.metric = r.get_string("metric");
     if (c.metric != "top1" && c.metric != "logprob") r.fail("contrib.metric must be top1 or logprob, got '" + c.metric + "'");
+    if (r.has("recalibrate")) c.recalibrate = r.get_int("recalibrate", 0, 100000);
     r.finish();
   }
   if (top.has("sample_eval")) {

@@ -27,6 +27,9 @@ struct PipelineConfig {
   long long contrib_images = 2000;
   std::string contrib_context = "uniform";
   std::string metric = "top1";  // of the contributions and the random sub-networks: top1 or logprob
+  // BN recalibration batches (0: none) before each contribution and of each random sub-network, whose
+  // recalibrated accuracy is then the predictors' truth
+  int recalibrate = 0;
   // sample-eval and predictor-eval
   int sample_count = 300;
   int predictor_test = 200, mlp_epochs = 100;

@@ -63,6 +63,8 @@ const char* context_name(Context c) { return c == Context::Uniform ? "uniform" :
 void ContribOptions::validate() const {
   if (passes < 1 || passes > 1000) throw std::invalid_argument("passes must be in [1, 1000], got " + std::to_string(passes));
   if (images < 0 || images > 100000000) throw std::invalid_argument("images must be in [0, 1e8], got " + std::to_string(images));
+  if (recalibrate < 0 || recalibrate > 100000)
+    throw std::invalid_argument("recalibrate must be in [0, 100000] batches, got " + std::to_string(recalibrate));
 }
 
 std::string contrib_state_to_json(const ContribState& st) {
@@ -74,7 +76,8 @@ std::string contrib_state_to_json(const ContribState& st) {
                   {"images", st.options.images},
                   {"context", context_name(st.options.context)},
                   {"metric", metric_name(st.options.metric)},
-                  {"seed", st.options.seed}};
+                  {"seed", st.options.seed},
+                  {"recalibrate", st.options.recalibrate}};
   j["images"] = st.images;
   j["measurements"] = nlohmann::json::array();
   for (size_t m = 0; m < st.ids.size(); ++m) j["measurements"].push_back({{"id", st.ids[m]}, {"accuracy", st.accuracy[m]}});
@@ -101,6 +104,7 @@ ContribState contrib_state_from_json(const std::string& text, const std::string&
     // States written before the metric option measured top-1.
     st.options.metric = parse_metric(o.value("metric", std::string("top1")));
     st.options.seed = o.at("seed").get<uint64_t>();
+    st.options.recalibrate = o.value("recalibrate", 0);
     st.options.validate();
     st.images = j.at("images").get<int64_t>();
     for (const auto& m : j.at("measurements")) {
@@ -165,9 +169,12 @@ PathSample measurement_paths(const SearchSpace& s, const std::vector<Measurement
 
 void measure_contributions(Supernet& net, const EvalSet& set, ContribState& state,
                            const std::function<void(const ContribState&)>& save, const ContribProgress& progress,
-                           dist::Communicator& comm) {
+                           dist::Communicator& comm, const EvalSet* recalibration) {
   const SearchSpace& s = net.space();
   state.options.validate();
+  const int recal = state.options.recalibrate;
+  if (recal > 0 && (!recalibration || static_cast<int>(recalibration->images.size()) < recal))
+    throw std::invalid_argument("contributions with recalibrate " + std::to_string(recal) + " need that many batches of training images");
   if (state.space != s.name)
     throw std::invalid_argument("the contribution state is for space '" + state.space + "', the supernet is '" + s.name + "'");
   if (state.ids.empty()) state.images = set.size;
@@ -183,6 +190,13 @@ void measure_contributions(Supernet& net, const EvalSet& set, ContribState& stat
   // The measurements are independent (their paths depend on the measurement and the pass only), so
   // the ranks share them and every rank takes them in plan order.
   auto measure = [&](int64_t m) {
+    // Recalibration draws: passes kRecalPass + k of the measurement's paths, apart from the
+    // evaluation passes, the same in every measurement.
+    constexpr int kRecalPass = 1 << 20;
+    if (recal > 0)
+      recalibrate_bn_on_paths(net, *recalibration, recal, [&](int k, int64_t n) {
+        return measurement_paths(s, plan, size_t(m), kRecalPass + k, n, state.options);
+      });
     std::vector<double> acc;
     for (int k = 0; k < state.options.passes; ++k)
       acc.push_back(mean_score(image_scores(net, set, measurement_paths(s, plan, size_t(m), k, set.size, state.options),

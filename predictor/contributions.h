@@ -42,6 +42,10 @@ struct ContribOptions {
   int64_t images = 2000;  // evaluation images per pass (0: the whole split)
   Context context = Context::Uniform;
   Metric metric = Metric::Top1;  // what each measurement averages over the images
+  // Batches of training images on which the supernet's BN statistics are recalibrated before each
+  // measurement, every image running that measurement's draws (0: the running statistics as
+  // trained). The recalibration batches and their draws are the same in every measurement.
+  int recalibrate = 0;
   uint64_t seed = 0;
   void validate() const;  // std::invalid_argument naming the field
 };
@@ -69,8 +73,9 @@ using ContribProgress = std::function<void(size_t done, size_t total, const std:
 // after each. Throws when `state` was made for another space, options or image count.
 // Under mpirun the ranks of `comm` share the measurements (docs/distributed.md): every rank ends with
 // the whole state, equal to the serial one, and `save` is called on rank 0 only.
+// With options.recalibrate > 0, `recalibration` holds at least that many batches of training images.
 void measure_contributions(Supernet& net, const EvalSet& set, ContribState& state,
                            const std::function<void(const ContribState&)>& save, const ContribProgress& progress = {},
-                           dist::Communicator& comm = dist::world());
+                           dist::Communicator& comm = dist::world(), const EvalSet* recalibration = nullptr);
 
 }  // namespace iqnas::predictor

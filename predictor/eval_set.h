@@ -4,6 +4,7 @@
 // their numbers are comparable and, with the same path draws, their differences have low variance.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,6 +41,12 @@ PathSample slice_paths(const PathSample& all, int64_t start, int64_t n);
 // images is the measurement. The supernet runs in eval mode without gradients.
 std::vector<double> image_scores(Supernet& net, const EvalSet& set, const PathSample& paths, Metric m);
 double mean_score(const std::vector<double>& scores);  // 0 for none
+
+// Sets the supernet's BN running statistics to their mean over the first `batches` batches of
+// `images`, batch k running the paths `paths(k, n)` (train-mode forward passes, no gradients): the
+// statistics of the sub-network distribution those paths draw, instead of the ones training left.
+void recalibrate_bn_on_paths(Supernet& net, const EvalSet& images, int batches,
+                             const std::function<PathSample(int k, int64_t n)>& paths);
 
 // The measurement of one architecture on the whole set (top-1 accuracy in percent by default), run
 // on the supernet's weight slices (equal to the extracted network's in eval mode).

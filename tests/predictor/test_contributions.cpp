@@ -231,3 +231,35 @@ TEST(Contributions, ScoresDoNotDependOnTheThreadCount) {
     EXPECT_EQ(batched_one[i], batched[i]) << "image " << i;
   }
 }
+
+// contrib --recalibrate: before each measurement the BN statistics are recomputed on the
+// recalibration images run with that measurement's draws, so the numbers depend on the weights and
+// those images only, not on the statistics training left (which change the measurements without it).
+TEST(Contributions, RecalibratedMeasurementsDoNotDependOnTheTrainedStatistics) {
+  SearchSpace s = find_space("tiny");
+  s.stages.resize(1);
+  const EvalSet set = random_set(s, 16, 8), recal = random_set(s, 64, 16);
+  auto measure = [&](bool perturb, int recalibrate) {
+    Rng rng(3);
+    Supernet net(s, rng);
+    if (perturb)  // other running statistics, as another training would leave
+      for (BatchNorm* bn : net.modules_of_type<BatchNorm>()) {
+        for (int64_t c = 0; c < bn->running_mean.numel(); ++c) bn->running_mean.data()[c] += 0.5f;
+        for (int64_t c = 0; c < bn->running_var.numel(); ++c) bn->running_var.data()[c] *= 3.f;
+      }
+    ContribState st;
+    st.space = s.name, st.weights = "raw", st.options.passes = 1, st.options.images = 16;
+    st.options.metric = Metric::LogProb, st.options.recalibrate = recalibrate;
+    measure_contributions(net, set, st, {}, {}, dist::world(), recalibrate > 0 ? &recal : nullptr);
+    return st.accuracy;
+  };
+  const auto plain = measure(false, 0), plain_perturbed = measure(false, 0);
+  EXPECT_EQ(plain, plain_perturbed);  // the same network twice
+  EXPECT_NE(plain, measure(true, 0));
+  const auto recal3 = measure(false, 4), recal3_perturbed = measure(true, 4);
+  EXPECT_NE(recal3, plain);
+  ASSERT_EQ(recal3.size(), contribution_plan(s).size());
+  for (size_t m = 0; m < recal3.size(); ++m) EXPECT_NEAR(recal3[m][0], recal3_perturbed[m][0], 1e-9) << m;
+  // Asking for more batches than loaded, or for none, is refused.
+  EXPECT_THROW(measure(false, 5), std::invalid_argument);
+}
