@@ -53,8 +53,14 @@ class Search {
     out.root_bound = root;
     heuristic(true);
     // Nothing left to search when the fixing empties a domain: the incumbent is optimal.
-    if (!aborted && fix_by_bound()) dfs(root);
-    if (aborted) open_bound = std::max(open_bound, root);
+    bool searched = false;
+    if (!aborted && fix_by_bound()) {
+      searched = true;
+      dfs(root);
+    }
+    // Stopped before the search: the root bound. Stopped during it: the largest bound of the
+    // subtrees left (every one is recorded where the search stopped; it was the root bound before).
+    if (aborted && !searched) open_bound = std::max(open_bound, root);
     return finish(out, root);
   }
 
