@@ -68,7 +68,7 @@ Result ExactSolver::Impl::run(const ExactOptions& opt, const std::vector<double>
     }
   }
   double root = kInf;
-  long sweeps = 0, heuristic_improvements = 0, triplets = 0;
+  long sweeps = 0, heuristic_improvements = 0;
   if (dense_mode) {
     detail::DenseSearchInput in;
     in.d = &d;
@@ -96,7 +96,6 @@ Result ExactSolver::Impl::run(const ExactOptions& opt, const std::vector<double>
     root = out.root_bound;
     nodes = out.nodes;
     sweeps = out.sweeps;
-    triplets = out.triplets;
     heuristic_improvements = out.heuristic_improvements;
   } else {
     optimize_lambda();
@@ -131,7 +130,6 @@ Result ExactSolver::Impl::run(const ExactOptions& opt, const std::vector<double>
   r.set_stat("dense_search", dense_mode ? 1 : 0);
   if (dense_mode) {
     r.set_stat("mplp_sweeps", static_cast<double>(sweeps));
-    r.set_stat("triplets", static_cast<double>(triplets));
     r.set_stat("heuristic_improvements", static_cast<double>(heuristic_improvements));
   }
   r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -46,11 +46,10 @@ class Search {
     if (!propagate()) return finish(out, -kInf);
     cheapest_selection();
     optimise_lambda();
-    double root = converge(kRootSweeps, kInf);
+    const double root = converge(kRootSweeps, kInf);
+    out.root_bound = root;
     out.lambda = lam;
     out.messages = mp.messages();
-    root = tighten(root);
-    out.root_bound = root;
     heuristic(true);
     // Nothing left to search when the fixing empties a domain: the incumbent is optimal.
     bool searched = false;
@@ -72,10 +71,6 @@ class Search {
   static constexpr int kPairMoves = 50;  // two-group moves per local search
   static constexpr int kMaxPasses = 10;  // multiplier passes with several budgets
   static constexpr double kPassTol = 1e-3;
-  static constexpr double kTripletKeepFraction = 0.05;
-  // Cluster pursuit at the root: rounds, and triplets added per round.
-  static constexpr int kTripletRounds = 10;
-  static constexpr int kTripletsPerRound = 20;
 
   const DenseProblem& d;
   const int G, K, R, E;
@@ -109,7 +104,6 @@ class Search {
     out.root_bound = root;
     out.nodes = nodes;
     out.sweeps = mp.sweeps();
-    out.triplets = mp.triplets();
     out.heuristic_improvements = heur;
     return out;
   }
@@ -170,28 +164,6 @@ class Search {
       if (small) break;
     }
     return std::min(b, node_bound);
-  }
-
-  // Cluster pursuit at the root: triplets on the triangles whose update lowers the bound most,
-  // added in rounds while that pays; the search then updates them in every sweep.
-  double tighten(double root) {
-    MplpBound::State local;
-    mp.save(local);
-    const double local_bound = root;
-    for (int round = 0; round < kTripletRounds && !out_of_time(); ++round) {
-      if (have_inc && root <= inc + tol()) break;
-      const double min_gain = 1e-6 * std::max(1.0, std::fabs(root));
-      const int added = mp.add_triplets(kTripletsPerRound, min_gain);
-      if (added == 0) break;
-      root = converge(kRootSweeps, root);
-    }
-    // Triplets make every sweep slower: kept only when they close a good part of the root gap.
-    const double gap = have_inc ? local_bound - inc : kInf;
-    if (mp.triplets() > 0 && !(local_bound - root >= kTripletKeepFraction * gap)) {
-      mp.drop_triplets(local);
-      return local_bound;
-    }
-    return root;
   }
 
   // Multipliers beyond this scale would make the bounds lose their precision (cw = lambda * T).

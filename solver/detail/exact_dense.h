@@ -36,7 +36,6 @@ struct DenseSearchOutput {
   double root_bound = 0;
   long nodes = 0;
   long sweeps = 0;           // MPLP passes over the edges
-  int triplets = 0;          // triplet clusters added at the root
   long heuristic_improvements = 0;
   std::vector<double> lambda, messages;  // at the root, for the next warm start
 };

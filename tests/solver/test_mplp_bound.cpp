@@ -1,5 +1,5 @@
 // The bound of exact's dense search (solver/detail/mplp_bound.h) against enumeration: valid after
-// every sweep, for any multipliers and domains, and the triplet clusters never loosen it.
+// every sweep, for any multipliers and domains, never rising, and restored with a node's state.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,14 +51,13 @@ RandomSpec dense_spec(int i) {
 
 }  // namespace
 
-// Triplets added by cluster pursuit on random dense problems (every pair of groups interacting,
-// 0-3 budgets, random multipliers, some options dropped): the bound stays above the best
-// Lagrangian value after every sweep, never rises, ends at or below the local-polytope bound, and
-// is strictly tighter on many of the problems where the local polytope is loose.
-TEST(MplpBound, TripletsTightenTheLocalPolytopeValidly) {
+// Random dense problems (every pair of groups interacting, 0-3 budgets, random multipliers, some
+// options dropped): the bound stays above the best Lagrangian value after every sweep, never
+// rises, and is tight on some problems and loose on others (the local polytope).
+TEST(MplpBound, ValidAfterEverySweepAndNeverRising) {
   std::mt19937 rng(31);
   std::uniform_real_distribution<double> u(0, 1);
-  int loose = 0, tightened = 0, with_triplets = 0;
+  int loose = 0, tight = 0;
   for (int i = 0; i < 120; ++i) {
     const Problem p = random_problem(rng, dense_spec(i));
     const DenseProblem d(p);
@@ -78,29 +77,15 @@ TEST(MplpBound, TripletsTightenTheLocalPolytopeValidly) {
       ASSERT_LE(mp.bound(), b + tol) << "problem " << i << ", sweep " << s;
       b = mp.bound();
     }
-    const double local = b;
-    for (int round = 0; round < 5; ++round) {
-      if (mp.add_triplets(10, 1e-9) == 0) break;
-      for (int s = 0; s < 100; ++s) {
-        mp.sweep();
-        ASSERT_GE(mp.bound(), best - tol) << "problem " << i << ", round " << round << ", sweep " << s;
-        ASSERT_LE(mp.bound(), b + tol) << "problem " << i << ", round " << round << ", sweep " << s;
-        b = mp.bound();
-      }
-    }
-    with_triplets += mp.triplets() > 0;
-    if (local > best + 1e-6) {
-      ++loose;
-      tightened += b < local - 1e-6;
-    }
+    loose += b > best + 1e-6;
+    tight += b <= best + 1e-6;
   }
-  EXPECT_GT(loose, 30);
-  EXPECT_GT(with_triplets, 30);
-  EXPECT_GT(tightened, loose / 2);
+  EXPECT_GT(loose, 20);  // the check above is not trivially met
+  EXPECT_GT(tight, 5);
 }
 
 // A search node's state restored gives back its bound, and the bound on a smaller domain (one
-// option kept in a group) holds against enumeration once swept, triplets included.
+// option kept in a group) holds against enumeration once swept.
 TEST(MplpBound, RestoredStateAndSmallerDomainsStayValid) {
   std::mt19937 rng(32);
   for (int i = 0; i < 60; ++i) {
@@ -109,8 +94,6 @@ TEST(MplpBound, RestoredStateAndSmallerDomainsStayValid) {
     MplpBound mp(d);
     const std::vector<double> lam(d.K, 0.5), T(d.rhs);
     mp.set_lambda(lam, T);
-    for (int s = 0; s < 50; ++s) mp.sweep();
-    mp.add_triplets(20, 1e-9);
     for (int s = 0; s < 50; ++s) mp.sweep();
     MplpBound::State saved;
     mp.save(saved);
