@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "solver/detail/golden_section.h"
+#include "solver/detail/mplp_bound.h"
 
 namespace iqnas::solver::detail {
 
@@ -16,64 +17,49 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 class Search {
  public:
   explicit Search(const DenseSearchInput& in)
-      : d(*in.d), G(d.G), K(d.K), R(d.R), E(static_cast<int>(d.edges.size())), T(in.T), Traw(in.Traw) {
+      : d(*in.d), G(d.G), K(d.K), R(d.R), E(static_cast<int>(d.edges.size())), T(in.T), Traw(in.Traw), mp(d) {
     have_inc = in.have_incumbent;
     inc = in.have_incumbent ? in.incumbent : -kInf;
     time_limit = in.time_limit_s;
     t0 = in.t0;
-    nv = d.off.empty() ? 0 : d.off[G - 1] + d.n[G - 1];
-    moff.resize(E);
-    int m = 0;
-    for (int e = 0; e < E; ++e) {
-      moff[e] = m;
-      m += d.n[d.edges[e].a] + d.n[d.edges[e].b];
-    }
-    msg.assign(m, 0.0);
-    bel.assign(nv, 0.0);
-    allowed.assign(nv, 1);
-    tu.assign(nv, 0.0);
-    te.resize(E);
-    int nmax = 1;
-    for (int g = 0; g < G; ++g) nmax = std::max(nmax, d.n[g]);
-    sA.resize(nmax);
-    sB.resize(nmax);
-    sM.resize(nmax);
     for (int e = 0; e < E; ++e) {
       bool budget = false;
       for (size_t i = 0; i < d.edges[e].q.size() && !budget; ++i) budget = i % R != 0 && d.edges[e].q[i] != 0;
       if (budget) budget_edges.push_back(e);
     }
-    edge_of.assign(static_cast<size_t>(G) * G, -1);
-    for (int e = 0; e < E; ++e) edge_of[static_cast<size_t>(d.edges[e].a) * G + d.edges[e].b] = e;
     spread = d.row_spread();
     order = branching_order();
     // Warm start only from multipliers of a sane scale: a budget met only by its tightest
     // selections drives them up by orders of magnitude, and bounds computed with them would lose
     // their precision for the next budget.
-    bool sane = static_cast<int>(in.lambda.size()) == K && in.messages.size() == msg.size();
+    bool sane = static_cast<int>(in.lambda.size()) == K;
     for (int k = 0; k < K && sane; ++k)
       sane = std::isfinite(in.lambda[k]) && in.lambda[k] <= max_lambda(k);
-    if (sane) {
-      warm_lambda = in.lambda;
-      msg = in.messages;
-    }
+    if (sane) sane = mp.set_messages(in.messages);
+    if (sane) warm_lambda = in.lambda;
   }
 
   DenseSearchOutput run() {
     DenseSearchOutput out;
     lam = warm_lambda.empty() ? std::vector<double>(K, 0.0) : warm_lambda;
-    set_lambda(lam);
+    mp.set_lambda(lam, T);
     if (!propagate()) return finish(out, -kInf);
     cheapest_selection();
     optimise_lambda();
     const double root = converge(kRootSweeps, kInf);
     out.root_bound = root;
     out.lambda = lam;
-    out.messages = msg;
+    out.messages = mp.messages();
     heuristic(true);
     // Nothing left to search when the fixing empties a domain: the incumbent is optimal.
-    if (!aborted && fix_by_bound()) dfs(root);
-    if (aborted) open_bound = std::max(open_bound, root);
+    bool searched = false;
+    if (!aborted && fix_by_bound()) {
+      searched = true;
+      dfs(root);
+    }
+    // Stopped before the search: the root bound. Stopped during it: the largest bound of the
+    // subtrees left (every one is recorded where the search stopped; it was the root bound before).
+    if (aborted && !searched) open_bound = std::max(open_bound, root);
     return finish(out, root);
   }
 
@@ -83,26 +69,18 @@ class Search {
   static constexpr int kRootSweeps = 200;
   static constexpr int kNodeSweeps = 20;  // measured on the dense family: 4 too few, 30 no better
   static constexpr int kPairMoves = 50;  // two-group moves per local search
+  static constexpr int kMaxPasses = 10;  // multiplier passes with several budgets
+  static constexpr double kPassTol = 1e-3;
 
   const DenseProblem& d;
   const int G, K, R, E;
   const std::vector<double> T, Traw;
-  int nv = 0;
-  std::vector<int> moff;
-  // Node state: messages (per edge: one per option of a, then one per option of b), beliefs
-  // (the weighted linear row plus the incoming messages, per option) and option domains.
-  std::vector<double> msg, bel;
-  std::vector<char> allowed;
-  // Weighted rows for the current multipliers: objective - sum_k lam_k * budget_k.
-  std::vector<double> lam, tu;
-  std::vector<std::vector<double>> te;
-  double cw = 0;
+  MplpBound mp;
+  std::vector<double> lam;
   std::vector<double> spread;
   std::vector<int> budget_edges;  // edges with a non-zero budget coefficient
   std::vector<int> order;         // static branching order
-  std::vector<double> sA, sB, sM;
   std::vector<double> warm_lambda;
-  std::vector<int> edge_of;        // G x G: the edge joining two groups, -1 for none
   std::vector<double> single;      // local search: row changes of every single-group move
 
   bool have_inc = false;
@@ -113,7 +91,7 @@ class Search {
   bool aborted = false;
   double time_limit = 0;
   std::chrono::steady_clock::time_point t0;
-  long nodes = 0, sweeps = 0, heur = 0;
+  long nodes = 0, heur = 0;
 
   DenseSearchOutput& finish(DenseSearchOutput& out, double root) {
     out.found = improved;
@@ -125,7 +103,7 @@ class Search {
     out.open_bound = open_bound;
     out.root_bound = root;
     out.nodes = nodes;
-    out.sweeps = sweeps;
+    out.sweeps = mp.sweeps();
     out.heuristic_improvements = heur;
     return out;
   }
@@ -172,105 +150,15 @@ class Search {
     return ord;
   }
 
-  // Sets the multipliers: weighted rows, and the messages' beliefs recomputed. The edge invariant
-  // (every reparametrised product <= 0 on the domains) holds again only after a sweep.
-  void set_lambda(const std::vector<double>& l) {
-    lam = l;
-    cw = d.cst[0];
-    for (int k = 0; k < K; ++k) cw += -lam[k] * d.cst[k + 1] + lam[k] * T[k];
-    for (int v = 0; v < nv; ++v) {
-      const double* x = &d.lin[static_cast<size_t>(v) * R];
-      double s = x[0];
-      for (int k = 0; k < K; ++k) s -= lam[k] * x[k + 1];
-      tu[v] = s;
-    }
-    for (int e = 0; e < E; ++e) {
-      const auto& q = d.edges[e].q;
-      te[e].resize(q.size() / R);
-      for (size_t i = 0; i < te[e].size(); ++i) {
-        double s = q[i * R];
-        for (int k = 0; k < K; ++k) s -= lam[k] * q[i * R + k + 1];
-        te[e][i] = s;
-      }
-    }
-    bel = tu;
-    for (int e = 0; e < E; ++e) {
-      const auto& ed = d.edges[e];
-      const double* m = &msg[moff[e]];
-      for (int o = 0; o < d.n[ed.a]; ++o) bel[d.off[ed.a] + o] += m[o];
-      for (int o = 0; o < d.n[ed.b]; ++o) bel[d.off[ed.b] + o] += m[d.n[ed.a] + o];
-    }
-  }
-
-  // One MPLP update of edge e: afterwards the edge's reparametrised product is <= 0 on the domains
-  // and the edge with its two beliefs is bounded exactly.
-  void update_edge(int e) {
-    const auto& ed = d.edges[e];
-    const int a = ed.a, b = ed.b, na = d.n[a], nb = d.n[b];
-    double* ma = &msg[moff[e]];
-    double* mb = ma + na;
-    double* ba = &bel[d.off[a]];
-    double* bb = &bel[d.off[b]];
-    const char* al = &allowed[d.off[a]];
-    const char* bl = &allowed[d.off[b]];
-    const double* th = te[e].data();
-    for (int ob = 0; ob < nb; ++ob)
-      if (bl[ob]) {
-        sB[ob] = bb[ob] - mb[ob];
-        sM[ob] = -kInf;
-      }
-    for (int oa = 0; oa < na; ++oa) {
-      if (!al[oa]) continue;
-      const double A = ba[oa] - ma[oa];
-      double Ma = -kInf;
-      const double* row = th + static_cast<size_t>(oa) * nb;
-      for (int ob = 0; ob < nb; ++ob) {
-        if (!bl[ob]) continue;
-        Ma = std::max(Ma, row[ob] + sB[ob]);
-        sM[ob] = std::max(sM[ob], row[ob] + A);
-      }
-      ma[oa] = 0.5 * (Ma - A);
-      ba[oa] = A + ma[oa];
-    }
-    for (int ob = 0; ob < nb; ++ob)
-      if (bl[ob]) {
-        mb[ob] = 0.5 * (sM[ob] - sB[ob]);
-        bb[ob] = sB[ob] + mb[ob];
-      }
-  }
-
-  double best_belief(int g, int* arg = nullptr) const {
-    double best = -kInf;
-    for (int o = 0; o < d.n[g]; ++o)
-      if (allowed[d.off[g] + o] && bel[d.off[g] + o] > best) {
-        best = bel[d.off[g] + o];
-        if (arg) *arg = o;
-      }
-    return best;
-  }
-
-  // cw + sum over groups of the best belief: an upper bound on the Lagrangian, hence on the
-  // objective of every feasible completion, whenever the edge invariant holds.
-  double bound() const {
-    double b = cw;
-    for (int g = 0; g < G; ++g) b += best_belief(g);
-    return b;
-  }
-
-  void sweep() {
-    ++sweeps;
-    for (int e = 0; e < E; ++e) update_edge(e);
-  }
-
   // Sweeps until the bound stops improving, `cap` sweeps, or the node can be pruned.
   double converge(int cap, double node_bound) {
-    sweep();
-    double b = bound();
+    mp.sweep();
+    double b = mp.bound();
     for (int s = 1; s < cap; ++s) {
       if (have_inc && std::min(b, node_bound) <= inc + tol()) break;
-      if ((sweeps & 15) == 0 && out_of_time()) break;
-      sweep();
-      const double nb = bound();
+      if ((mp.sweeps() & 15) == 0 && out_of_time()) break;
+      mp.sweep();
+      const double nb = mp.bound();
       const bool small = b - nb <= 1e-9 * std::max(1.0, std::fabs(b));
       b = std::min(b, nb);
       if (small) break;
@@ -289,11 +177,17 @@ class Search {
     auto F = [&](int k, double x) {
       tmp = lam;
       tmp[k] = x;
-      set_lambda(tmp);
+      mp.set_lambda(tmp, T);
       return converge(kRootSweeps, kInf);
     };
-    const int passes = K == 1 ? 1 : 3;
-    for (int pass = 0; pass < passes; ++pass)
+    // Several budgets: passes until one lowers the bound by less than kPassTol (relative); the
+    // coordinate search converges slowly when budgets bind together.
+    const int passes = K == 1 ? 1 : kMaxPasses;
+    double before = kInf;
+    std::vector<double> start;
+    for (int pass = 0; pass < passes && !out_of_time(); ++pass) {
+      double after = kInf;
+      start = lam;
       for (int k = 0; k < K; ++k) {
         if (spread[k + 1] <= 0 || out_of_time()) continue;
         const double cur = lam[k];
@@ -306,13 +200,34 @@ class Search {
           hi *= 2;
           fhi = f2;
         }
-        auto [bx, bf] = golden_section_min([&](double x) { return F(k, x); }, 2 * hi, warm_lambda.empty() ? 24 : 12);
+        auto [bx, bf] = golden_section_min([&](double x) { return F(k, x); }, 2 * hi,
+                                           warm_lambda.empty() && pass == 0 ? 24 : 12);
         const double f0 = F(k, 0.0), fc = F(k, cur);
-        if (f0 <= bf && f0 <= fc) bx = 0;
-        else if (fc < bf) bx = cur;
+        if (f0 <= bf && f0 <= fc) bx = 0, bf = f0;
+        else if (fc < bf) bx = cur, bf = fc;
         lam[k] = bx;
+        after = bf;
       }
-    set_lambda(lam);
+      // Pattern move: a line search along the pass's step (coordinate passes zig-zag when two
+      // budgets bind together).
+      if (K > 1 && pass > 0 && !out_of_time()) {
+        const std::vector<double> from = lam;
+        auto along = [&](double t) {
+          for (int k = 0; k < K; ++k) tmp[k] = std::max(0.0, from[k] + t * (from[k] - start[k]));
+          mp.set_lambda(tmp, T);
+          return converge(kRootSweeps, kInf);
+        };
+        tmp.resize(K);
+        auto [bt, bf] = golden_section_min(along, 4.0, 10);
+        if (bf < after) {
+          for (int k = 0; k < K; ++k) lam[k] = std::max(0.0, from[k] + bt * (from[k] - start[k]));
+          after = bf;
+        }
+      }
+      if (before - after <= kPassTol * std::max(1.0, std::fabs(after))) break;
+      before = after;
+    }
+    mp.set_lambda(lam, T);
   }
 
   // Drops options that cannot fit some budget whatever the other groups choose (lower bound: the
@@ -327,7 +242,7 @@ class Search {
         for (int k = 0; k < K; ++k) {
           double m = kInf;
           for (int o = 0; o < d.n[g]; ++o)
-            if (allowed[d.off[g] + o]) m = std::min(m, d.lin_at(g, o)[k + 1]);
+            if (mp.allowed(g, o)) m = std::min(m, d.lin_at(g, o)[k + 1]);
           if (m == kInf) return false;
           lo[g * K + k] = m;
           lb[k] += m;
@@ -337,9 +252,9 @@ class Search {
         for (int k = 0; k < K; ++k) {
           double m = kInf;
           for (int oa = 0; oa < d.n[ed.a]; ++oa) {
-            if (!allowed[d.off[ed.a] + oa]) continue;
+            if (!mp.allowed(ed.a, oa)) continue;
             for (int ob = 0; ob < d.n[ed.b]; ++ob)
-              if (allowed[d.off[ed.b] + ob]) m = std::min(m, d.q_at(ed, oa, ob)[k + 1]);
+              if (mp.allowed(ed.b, ob)) m = std::min(m, d.q_at(ed, oa, ob)[k + 1]);
           }
           lb[k] += m;
         }
@@ -349,10 +264,10 @@ class Search {
       bool changed = false;
       for (int g = 0; g < G; ++g)
         for (int o = 0; o < d.n[g]; ++o) {
-          if (!allowed[d.off[g] + o]) continue;
+          if (!mp.allowed(g, o)) continue;
           for (int k = 0; k < K; ++k)
             if (lb[k] - lo[g * K + k] + d.lin_at(g, o)[k + 1] > T[k]) {
-              allowed[d.off[g] + o] = 0;
+              mp.disallow(g, o);
               changed = true;
               break;
             }
@@ -360,7 +275,7 @@ class Search {
       if (!changed) break;
     }
     for (int g = 0; g < G; ++g)
-      if (best_belief(g) == -kInf) return false;
+      if (mp.best_belief(g) == -kInf) return false;
     return true;
   }
 
@@ -390,7 +305,7 @@ class Search {
 
   // Changes to the rows when only group g moves to option o, for every (g, o) (0 at s[g]).
   void single_deltas(const std::vector<int>& s) {
-    single.assign(static_cast<size_t>(nv) * R, 0.0);
+    single.assign(d.lin.size(), 0.0);  // one row change per option
     for (int g = 0; g < G; ++g)
       for (int o = 0; o < d.n[g]; ++o) {
         if (o == s[g]) continue;
@@ -412,7 +327,7 @@ class Search {
     int bg = -1, bh = -1, bo = -1, bp = -1;
     for (int g = 0; g < G && !out_of_time(); ++g)
       for (int h = g + 1; h < G; ++h) {
-        const int ei = edge_of[static_cast<size_t>(g) * G + h];
+        const int ei = mp.edge(g, h);
         const DenseProblem::Edge* ed = ei < 0 ? nullptr : &d.edges[ei];  // ed->a == g
         for (int o = 0; o < d.n[g]; ++o) {
           if (o == s[g]) continue;
@@ -485,7 +400,7 @@ class Search {
     for (int g = 0; g < G; ++g) {
       double best = kInf;
       for (int o = 0; o < d.n[g]; ++o) {
-        if (!allowed[d.off[g] + o]) continue;
+        if (!mp.allowed(g, o)) continue;
         double v = 0;
         for (int k = 0; k < K; ++k) v += d.lin_at(g, o)[k + 1] / std::max(1e-12, std::fabs(T[k]));
         if (v < best) {
@@ -504,7 +419,7 @@ class Search {
   // The best belief of every group as a selection, improved by local search when it fits.
   void heuristic(bool pairs) {
     std::vector<int> s(G, 0);
-    for (int g = 0; g < G; ++g) best_belief(g, &s[g]);
+    for (int g = 0; g < G; ++g) mp.best_belief(g, &s[g]);
     std::vector<double> rows(R);
     d.eval(s.data(), rows.data());
     if (!d.feasible(rows.data(), Traw.data())) return;
@@ -520,14 +435,16 @@ class Search {
   // empties (the node cannot beat the incumbent).
   bool fix_by_bound() {
     if (!have_inc) return true;
-    const double b = bound(), cut = inc + tol();
+    const double b = mp.bound(), cut = inc + tol();
     for (int g = 0; g < G; ++g) {
-      const double gb = best_belief(g);
+      const double gb = mp.best_belief(g);
       bool left = false;
       for (int o = 0; o < d.n[g]; ++o) {
-        char& a = allowed[d.off[g] + o];
-        if (a && b - gb + bel[d.off[g] + o] <= cut) a = 0;
-        left |= a;
+        if (!mp.allowed(g, o)) continue;
+        if (b - gb + mp.belief(g, o) <= cut)
+          mp.disallow(g, o);
+        else
+          left = true;
       }
       if (!left) return false;
     }
@@ -544,7 +461,7 @@ class Search {
     int g = -1;
     for (int h : order) {
       int cnt = 0;
-      for (int o = 0; o < d.n[h] && cnt < 2; ++o) cnt += allowed[d.off[h] + o];
+      for (int o = 0; o < d.n[h] && cnt < 2; ++o) cnt += mp.allowed(h, o);
       if (cnt > 1) {
         g = h;
         break;
@@ -552,28 +469,27 @@ class Search {
     }
     if (g < 0) {  // every domain is one option
       std::vector<int> s(G, 0);
-      for (int h = 0; h < G; ++h) best_belief(h, &s[h]);
+      for (int h = 0; h < G; ++h) mp.best_belief(h, &s[h]);
       consider(s);
       return;
     }
-    const double b = bound();
-    const double gb = best_belief(g);
+    const double b = mp.bound();
+    const double gb = mp.best_belief(g);
     std::vector<std::pair<double, int>> kids;
     for (int o = 0; o < d.n[g]; ++o)
-      if (allowed[d.off[g] + o]) kids.emplace_back(std::min(node_bound, b - gb + bel[d.off[g] + o]), o);
+      if (mp.allowed(g, o)) kids.emplace_back(std::min(node_bound, b - gb + mp.belief(g, o)), o);
     std::sort(kids.begin(), kids.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
-    const std::vector<double> saved_msg = msg, saved_bel = bel;
-    const std::vector<char> saved_allowed = allowed;
+    MplpBound::State saved;
+    mp.save(saved);
     for (const auto& [qb, o] : kids) {
       if (have_inc && qb <= inc + tol()) break;
       if (aborted) {
         open_bound = std::max(open_bound, qb);
         continue;
       }
-      msg = saved_msg;
-      bel = saved_bel;
-      allowed = saved_allowed;
-      for (int p = 0; p < d.n[g]; ++p) allowed[d.off[g] + p] = p == o;
+      mp.restore(saved);
+      for (int p = 0; p < d.n[g]; ++p)
+        if (p != o) mp.disallow(g, p);
       if (!propagate()) continue;
       const double cb = converge(kNodeSweeps, qb);
       if (aborted) {

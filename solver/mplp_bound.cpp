@@ -1,0 +1,141 @@
+#include "solver/detail/mplp_bound.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace iqnas::solver::detail {
+
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+}  // namespace
+
+MplpBound::MplpBound(const DenseProblem& d)
+    : d_(d), G_(d.G), K_(d.K), R_(d.R), E_(static_cast<int>(d.edges.size())) {
+  nv_ = d.off.empty() ? 0 : d.off[G_ - 1] + d.n[G_ - 1];
+  moff_.resize(E_);
+  int m = 0;
+  for (int e = 0; e < E_; ++e) {
+    moff_[e] = m;
+    m += d.n[d.edges[e].a] + d.n[d.edges[e].b];
+  }
+  msg_.assign(m, 0.0);
+  bel_.assign(nv_, 0.0);
+  allowed_.assign(nv_, 1);
+  tu_.assign(nv_, 0.0);
+  te_.resize(E_);
+  int nmax = 1;
+  for (int g = 0; g < G_; ++g) nmax = std::max(nmax, d.n[g]);
+  sB_.resize(nmax);
+  sM_.resize(nmax);
+  edge_of_.assign(static_cast<size_t>(G_) * G_, -1);
+  for (int e = 0; e < E_; ++e) edge_of_[static_cast<size_t>(d.edges[e].a) * G_ + d.edges[e].b] = e;
+}
+
+void MplpBound::set_lambda(const std::vector<double>& l, const std::vector<double>& T) {
+  lam_ = l;
+  const auto& d = d_;
+  cw_ = d.cst[0];
+  for (int k = 0; k < K_; ++k) cw_ += -lam_[k] * d.cst[k + 1] + lam_[k] * T[k];
+  for (int v = 0; v < nv_; ++v) {
+    const double* x = &d.lin[static_cast<size_t>(v) * R_];
+    double s = x[0];
+    for (int k = 0; k < K_; ++k) s -= lam_[k] * x[k + 1];
+    tu_[v] = s;
+  }
+  for (int e = 0; e < E_; ++e) {
+    const auto& q = d.edges[e].q;
+    te_[e].resize(q.size() / R_);
+    for (size_t i = 0; i < te_[e].size(); ++i) {
+      double s = q[i * R_];
+      for (int k = 0; k < K_; ++k) s -= lam_[k] * q[i * R_ + k + 1];
+      te_[e][i] = s;
+    }
+  }
+  bel_ = tu_;
+  for (int e = 0; e < E_; ++e) {
+    const auto& ed = d.edges[e];
+    const double* m = &msg_[moff_[e]];
+    for (int o = 0; o < d.n[ed.a]; ++o) bel_[d.off[ed.a] + o] += m[o];
+    for (int o = 0; o < d.n[ed.b]; ++o) bel_[d.off[ed.b] + o] += m[d.n[ed.a] + o];
+  }
+}
+
+bool MplpBound::set_messages(const std::vector<double>& m) {
+  if (m.size() != msg_.size()) return false;
+  msg_ = m;
+  return true;
+}
+
+// One MPLP update of edge e: afterwards the edge's residual is <= 0 on the domains and the edge
+// with its two beliefs is bounded exactly.
+void MplpBound::update_edge(int e) {
+  const auto& ed = d_.edges[e];
+  const int a = ed.a, b = ed.b, na = d_.n[a], nb = d_.n[b];
+  double* ma = &msg_[moff_[e]];
+  double* mb = ma + na;
+  double* ba = &bel_[d_.off[a]];
+  double* bb = &bel_[d_.off[b]];
+  const char* al = &allowed_[d_.off[a]];
+  const char* bl = &allowed_[d_.off[b]];
+  const double* th = te_[e].data();
+  double* sB = sB_.data();
+  double* sM = sM_.data();
+  for (int ob = 0; ob < nb; ++ob)
+    if (bl[ob]) {
+      sB[ob] = bb[ob] - mb[ob];
+      sM[ob] = -kInf;
+    }
+  for (int oa = 0; oa < na; ++oa) {
+    if (!al[oa]) continue;
+    const double A = ba[oa] - ma[oa];
+    double Ma = -kInf;
+    const double* row = th + static_cast<size_t>(oa) * nb;
+    for (int ob = 0; ob < nb; ++ob) {
+      if (!bl[ob]) continue;
+      Ma = std::max(Ma, row[ob] + sB[ob]);
+      sM[ob] = std::max(sM[ob], row[ob] + A);
+    }
+    ma[oa] = 0.5 * (Ma - A);
+    ba[oa] = A + ma[oa];
+  }
+  for (int ob = 0; ob < nb; ++ob)
+    if (bl[ob]) {
+      mb[ob] = 0.5 * (sM[ob] - sB[ob]);
+      bb[ob] = sB[ob] + mb[ob];
+    }
+}
+
+void MplpBound::sweep() {
+  ++sweeps_;
+  for (int e = 0; e < E_; ++e) update_edge(e);
+}
+
+double MplpBound::best_belief(int g, int* arg) const {
+  double best = -kInf;
+  for (int o = 0; o < d_.n[g]; ++o)
+    if (allowed_[d_.off[g] + o] && bel_[d_.off[g] + o] > best) {
+      best = bel_[d_.off[g] + o];
+      if (arg) *arg = o;
+    }
+  return best;
+}
+
+double MplpBound::bound() const {
+  double b = cw_;
+  for (int g = 0; g < G_; ++g) b += best_belief(g);
+  return b;
+}
+
+void MplpBound::save(State& s) const {
+  s.msg = msg_;
+  s.bel = bel_;
+  s.allowed = allowed_;
+}
+
+void MplpBound::restore(const State& s) {
+  msg_ = s.msg;
+  bel_ = s.bel;
+  allowed_ = s.allowed;
+}
+
+}  // namespace iqnas::solver::detail
