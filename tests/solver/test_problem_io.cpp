@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
-#include <random>
 
 #include "random_problems.h"
 #include "solver/exact.h"
@@ -50,7 +49,7 @@ TEST(ProblemIo, ParsesTheDesignFormat) {
 }
 
 TEST(ProblemIo, RoundTrip) {
-  std::mt19937 rng(21);
+  iqnas::util::Rng rng(21);
   iqnas::solver::testing::RandomSpec spec;
   for (int i = 0; i < 30; ++i) {
     Problem p = iqnas::solver::testing::random_problem(rng, spec);

@@ -3,27 +3,15 @@
 
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <stdexcept>
 #include <string>
 
 #include "supernet/arch.h"
+#include "supernet/sampler.h"
 #include "supernet/space.h"
 
 namespace iqnas {
 namespace {
-
-Architecture random_arch(const SearchSpace& s, std::mt19937& rng) {
-  Architecture a;
-  for (const auto& st : s.stages) {
-    int d = st.depths[std::uniform_int_distribution<size_t>(0, st.depths.size() - 1)(rng)];
-    std::vector<int> blocks;
-    for (int b = 0; b < d; ++b) blocks.push_back(std::uniform_int_distribution<int>(0, s.num_configs() - 1)(rng));
-    a.depths.push_back(d);
-    a.blocks.push_back(blocks);
-  }
-  return a;
-}
 
 template <class F>
 std::string error_of(F f) {
@@ -109,7 +97,7 @@ TEST(ArchJson, Format) {
 }
 
 TEST(ArchJson, RoundTripRandom) {
-  std::mt19937 rng(7);
+  Rng rng(7);
   for (const auto& name : preset_names()) {
     SearchSpace s = find_space(name);
     for (int i = 0; i < 200; ++i) {
@@ -189,7 +177,7 @@ TEST(OneHot, SizesAndLayout) {
 }
 
 TEST(OneHot, RoundTripRandomAndGroupSums) {
-  std::mt19937 rng(11);
+  Rng rng(11);
   for (const auto& name : preset_names()) {
     SearchSpace s = find_space(name);
     const int C = s.num_configs();
