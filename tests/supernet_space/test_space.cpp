@@ -332,7 +332,7 @@ TEST(SpaceValidation, MalformedFiles) {
                "a string");
   EXPECT_ERROR(tiny_with("\"image_size\": 28", "\"image_size\": 28.5"), "image_size must be an integer");
   EXPECT_ERROR(tiny_with("\"image_size\": 28", "\"image_size\": true"), "image_size must be an integer");
-  EXPECT_ERROR(tiny_with("\"image_size\": 28", "\"image_size\": 99999999999"), "image_size is out of range");
+  EXPECT_ERROR(tiny_with("\"image_size\": 28", "\"image_size\": 99999999999"), "image_size must be in [-2147483648, 2147483647]");
   EXPECT_ERROR(tiny_with("{\"out\": 32,", "{\"out\": null,"), "stages[3].out must be an integer");
   EXPECT_ERROR(tiny_with("\"name\": \"tiny\"", "\"name\": 7"), "name must be a string");
   EXPECT_ERROR(tiny_with("\"head\": {\"out\": 256, \"dropout\": 0.1}", "\"head\": [256, 0.1]"), "head must be an object");
