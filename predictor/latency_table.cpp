@@ -15,6 +15,7 @@
 
 #include "util/json_reader.h"
 #include "util/number.h"
+#include "util/text_file.h"
 
 #ifndef IQNAS_VERSION
 #define IQNAS_VERSION "unknown"
@@ -135,23 +136,13 @@ LatencyTable parse_latency_table(const std::string& text, const std::string& sou
   return t;
 }
 
-namespace {
-std::string read_table_text(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open the latency table");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-}  // namespace
-
 LatencyTable load_latency_table(const std::string& path, const SearchSpace& expected) {
-  return parse_latency_table(read_table_text(path), path, expected);
+  return parse_latency_table(util::read_text_file(path, "the latency table"), path, expected);
 }
 
 // Only the space's name: the whole table is read (and checked) against that space afterwards.
 std::string latency_table_space(const std::string& path) {
-  const json j = util::parse_json(read_table_text(path), path);
+  const json j = util::parse_json(util::read_text_file(path, "the latency table"), path);
   util::JsonObject r(j, "", path);
   return r.get_string("space");
 }

@@ -2,13 +2,12 @@
 
 #include "util/atomic_file.h"
 #include "util/json_reader.h"
+#include "util/text_file.h"
 
 #include <sys/stat.h>
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace iqnas::solver {
@@ -123,12 +122,9 @@ Problem read_problem(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block the read for ever
     throw std::runtime_error(path + ": not a regular file");
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open the problem file");
-  std::stringstream text;
-  text << in.rdbuf();
+  const std::string text = util::read_text_file(path, "the problem file");
   try {
-    return problem_from_json(util::parse_json(text.str(), path), path);
+    return problem_from_json(util::parse_json(text, path), path);
   } catch (const std::invalid_argument& e) {  // the message names the path and the field
     throw std::runtime_error(e.what());
   }

@@ -10,6 +10,7 @@
 
 #include "supernet/arch.h"
 #include "supernet/space.h"
+#include "tests/refusal.h"
 #include "tests/supernet_space/cost.h"
 
 namespace iqnas::detail {
@@ -32,12 +33,7 @@ std::string read_file(const std::string& path) {
 
 // The error message of parse_space, or "" when it parses.
 std::string parse_error(const std::string& text, const std::string& source = "bad.json") {
-  try {
-    parse_space(text, source);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_of([&] { parse_space(text, source); });
 }
 
 // The tiny preset with one unique substring replaced.

@@ -1,24 +1,17 @@
 // The strict JSON reader: every error names the source and the field's path; unread keys are refused.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "tests/refusal.h"
 #include "util/json_reader.h"
 
 namespace iqnas::util {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(JsonReader, ReadsFieldsAndRefusesUnreadKeys) {
   const json j = parse_json(R"({"n": 3, "x": 0.5, "on": true, "name": "a", "list": [1, 2], "flags": [true, false]})", "f.json");
