@@ -32,6 +32,16 @@ class Args {
   // overload without a range, so that no caller narrows a value it never checked.
   int64_t integer(const std::string& name, int64_t fallback, int64_t lo, int64_t hi) const;
   const std::vector<std::string>& positional() const { return positional_; }
+  // Option `name` (or `fallback`) read by `parse`, a function of its text that throws
+  // std::invalid_argument with a message that starts with the option's name: a UsageError then.
+  template <class Parse>
+  auto parsed(const std::string& name, const std::string& fallback, Parse&& parse) const {
+    try {
+      return parse(str(name, fallback));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--") + e.what());
+    }
+  }
 
  private:
   std::map<std::string, std::string> values_;

@@ -48,10 +48,7 @@ int run_contrib(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "passes", "images", "context", "metric", "recalibrate", "variant", "weights", "seed", "batch-size", "threads", "dataset",
                 "root", "heldout"},
          Output::flags());
-  if (a.help()) {
-    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
-    return 0;
-  }
+  if (print_data_command_help(a, kHelp)) return 0;
   const Output out(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
@@ -60,19 +57,9 @@ int run_contrib(const std::vector<std::string>& argv) {
   opt.images = a.integer("images", 2000, 0, 100000000);
   opt.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53));
   opt.recalibrate = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
-  try {
-    opt.context = predictor::parse_context(a.str("context", "uniform"));
-    opt.metric = predictor::parse_metric(a.str("metric", "top1"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--") + e.what());
-  }
-  const auto variant = [&] {
-    try {
-      return predictor::ContributionPredictor::parse_variant(a.str("variant", "paper"));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--") + e.what());
-    }
-  }();
+  opt.context = a.parsed("context", "uniform", predictor::parse_context);
+  opt.metric = a.parsed("metric", "top1", predictor::parse_metric);
+  const auto variant = a.parsed("variant", "paper", predictor::ContributionPredictor::parse_variant);
   const std::string weights = a.str("weights", "ema");
   const int64_t batch = a.integer("batch-size", 250, 1, 65536);
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
@@ -80,7 +67,7 @@ int run_contrib(const std::vector<std::string>& argv) {
   const std::string state_path = dir + "/contrib.json";
   predictor::ContribState st;
   if (std::filesystem::exists(state_path)) {
-    st = predictor::contrib_state_from_json(read_text(state_path), state_path);
+    st = predictor::contrib_state_from_json(util::read_text_file(state_path), state_path);
     const bool same = st.options.passes == opt.passes && st.options.images == opt.images &&
                       st.options.context == opt.context && st.options.metric == opt.metric &&
                       st.options.seed == opt.seed && st.options.recalibrate == opt.recalibrate && st.weights == weights;

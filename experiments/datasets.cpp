@@ -1,8 +1,10 @@
 #include "experiments/datasets.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "experiments/data_root.h"
+#include "experiments/output.h"
 #include "nn/data/cifar_binary.h"
 #include "nn/data/fashion_mnist.h"
 #include "nn/data/image_folder.h"
@@ -56,6 +58,11 @@ DataSets open_datasets(const Args& a, const std::string& default_dataset, int im
     throw data::DataError(train->source() + ": its images are " + hw(*train) + ", but the search space expects " +
                           std::to_string(image_size) + "x" + std::to_string(image_size) + " (its image_size)");
   return d;
+}
+
+bool print_data_command_help(const Args& a, const char* help) {
+  if (a.help()) std::printf("%s%s%s", help, kDataOptionsHelp, Output::kHelp);
+  return a.help();
 }
 
 }  // namespace iqnas::cli

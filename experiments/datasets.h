@@ -26,5 +26,8 @@ inline const char* kDataOptionsHelp =
     "  --root PATH         data root (default: /usr/share/datasets/fashion-mnist, or the unpacked\n"
     "                      CIFAR-10 cache of scripts/prepare-cifar10.sh for folder)\n"
     "  --heldout F         fraction of the training set held out for accuracy measurements (0.2)\n";
+// --help of a command that reads a data set: prints `help`, the data options and the output flags
+// (experiments/output.h) and returns true; false without --help.
+bool print_data_command_help(const Args& a, const char* help);
 
 }  // namespace iqnas::cli

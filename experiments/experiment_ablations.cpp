@@ -34,7 +34,7 @@ double mean_accuracy(const std::string& dir, bool finetuned, int* count) {
 // Kendall tau of the paper's contribution predictor in DIR/predictor-eval.csv (NaN when absent).
 double contribution_tau(const std::string& dir) {
   if (!fs::exists(dir + "/predictor-eval.csv")) return NAN;
-  std::istringstream in(read_text(dir + "/predictor-eval.csv"));
+  std::istringstream in(util::read_text_file(dir + "/predictor-eval.csv"));
   std::string line;
   while (std::getline(in, line)) {
     const std::string key = "contributions (paper),";
@@ -66,7 +66,7 @@ ExperimentTable ablation_summary(const ExperimentSettings& e) {
     const std::string dir = e.dir + "/" + r;
     std::string change = r == "base" ? "-" : "?";
     if (fs::exists(dir + "/ablation.txt")) {
-      change = read_text(dir + "/ablation.txt");
+      change = util::read_text_file(dir + "/ablation.txt");
       while (!change.empty() && change.back() == '\n') change.pop_back();
     }
     const double sup = json_number(read_json_if_exists(dir + "/timings.json"), {"supernet"});

@@ -24,7 +24,7 @@ using json = nlohmann::json;
 
 std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
   std::vector<std::vector<std::string>> rows;
-  std::istringstream in(read_text(path));
+  std::istringstream in(util::read_text_file(path));
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;
@@ -142,7 +142,7 @@ ExperimentTable one_time_costs(const ExperimentSettings& e) {
 ExperimentTable contribution_heatmap(const ExperimentSettings& e) {
   const std::string path = require_file(e.dir + "/contrib.json", "run `iqnas contrib --run " + e.dir + "` first");
   const SearchSpace s = load_run_space(e.dir);
-  const auto st = predictor::contrib_state_from_json(read_text(path), path);
+  const auto st = predictor::contrib_state_from_json(util::read_text_file(path), path);
   if (st.ids.size() != predictor::contribution_plan(s).size())
     throw std::runtime_error(path + " is incomplete; run `iqnas contrib --run " + e.dir + "` to finish it");
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, predictor::ContributionPredictor::Variant::Paper);
@@ -162,7 +162,7 @@ ExperimentTable contribution_heatmap(const ExperimentSettings& e) {
   ExperimentTable t{csv.str(), "", {}};
   for (const char* ext : {".svg", ".png"}) {
     if (!fs::exists(e.dir + "/contributions" + ext)) continue;
-    write_file_atomic(e.out + "/f1" + ext, read_text(e.dir + "/contributions" + ext));
+    write_file_atomic(e.out + "/f1" + ext, util::read_text_file(e.dir + "/contributions" + ext));
     t.figures.push_back(e.out + "/f1" + ext);
   }
   for (const char* ext : {".svg", ".png"}) {

@@ -68,10 +68,7 @@ nlohmann::json input_description(const SearchSpace& s, const DataSets& d, const 
 int run_export(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "arch", "checkpoint", "weights", "out", "images", "threads", "dataset", "root", "heldout"},
          Output::flags());
-  if (a.help()) {
-    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
-    return 0;
-  }
+  if (print_data_command_help(a, kHelp)) return 0;
   const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);

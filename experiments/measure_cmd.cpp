@@ -39,10 +39,7 @@ options:
 int run_measure(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "arch", "lut", "checkpoint", "weights", "out", "threads", "repeats", "dataset", "root", "heldout"},
          Output::flags({"no-latency"}));
-  if (a.help()) {
-    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
-    return 0;
-  }
+  if (print_data_command_help(a, kHelp)) return 0;
   const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);

@@ -76,7 +76,7 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
   const std::string samples_path = a.str("samples", dir + "/subnets.csv");
   predictor::Metric truth_metric = predictor::Metric::Top1;
   auto all = predictor::samples_from_csv(
-      s, read_text(require_file(samples_path, "run `iqnas sample-eval --run " + dir + "` first")), samples_path,
+      s, util::read_text_file(require_file(samples_path, "run `iqnas sample-eval --run " + dir + "` first")), samples_path,
       &truth_metric);
   const bool recalibrated = a.has("recalibrated");
   if (recalibrated)  // every predictor, fitted ones included, is then judged and fitted on that column
@@ -102,7 +102,7 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
   const std::string contrib_path = dir + "/contrib.json";
   int64_t contrib_cost = 0;
   if (std::filesystem::exists(contrib_path)) {
-    const auto st = predictor::contrib_state_from_json(read_text(contrib_path), contrib_path);
+    const auto st = predictor::contrib_state_from_json(util::read_text_file(contrib_path), contrib_path);
     contrib_cost = static_cast<int64_t>(st.ids.size()) * st.options.passes;
     for (auto v : {predictor::ContributionPredictor::Variant::Paper, predictor::ContributionPredictor::Variant::Conditional}) {
       add(v == predictor::ContributionPredictor::Variant::Paper ? "contributions (paper)" : "contributions (conditional)",

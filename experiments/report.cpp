@@ -75,7 +75,7 @@ std::string contributions_markdown(const std::string& dir) {
   const std::string path = dir + "/contrib.json";
   if (!fs::exists(path)) return "";
   const SearchSpace s = load_run_space(dir);
-  const auto st = predictor::contrib_state_from_json(read_text(path), path);
+  const auto st = predictor::contrib_state_from_json(util::read_text_file(path), path);
   if (st.ids.size() != predictor::contribution_plan(s).size()) return "";
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, predictor::ContributionPredictor::Variant::Paper);
   // Deltas of log-probability (contrib --metric logprob) are in nats and two orders smaller.
@@ -190,7 +190,7 @@ void write_report(const std::string& dir, const PipelineConfig& c, const std::ve
   if (fs::exists(dir + "/predictor-eval.md")) {
     md << "## Predictor quality\n\nOn held-out random sub-networks (accuracy with inherited weights); cost = sub-network "
           "evaluations spent to build the predictor.\n\n"
-       << read_text(dir + "/predictor-eval.md") << "\n";
+       << util::read_text_file(dir + "/predictor-eval.md") << "\n";
     if (fs::exists(dir + "/predictor-eval.png")) md << "![predicted vs measured](predictor-eval.png)\n\n";
   }
   md << contributions_markdown(dir);

@@ -9,7 +9,7 @@
 namespace iqnas::cli {
 
 nlohmann::json read_json_if_exists(const std::string& path) {
-  return std::filesystem::exists(path) ? nlohmann::json::parse(read_text(path)) : nlohmann::json();
+  return std::filesystem::exists(path) ? nlohmann::json::parse(util::read_text_file(path)) : nlohmann::json();
 }
 
 double json_number(const nlohmann::json& j, std::initializer_list<const char*> path) {

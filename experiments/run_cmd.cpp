@@ -200,7 +200,7 @@ int run_pipeline(const std::vector<std::string>& argv) {
   fs::create_directories(dir);
   const RunFolderLock lock(dir);  // held over every stage (each stage's own lock nests in it)
   const std::string timings_path = dir + "/timings.json";
-  nlohmann::json timings = fs::exists(timings_path) ? nlohmann::json::parse(read_text(timings_path)) : nlohmann::json::object();
+  nlohmann::json timings = fs::exists(timings_path) ? nlohmann::json::parse(util::read_text_file(timings_path)) : nlohmann::json::object();
   const std::vector<std::string> flags = o.quiet() ? std::vector<std::string>{"--quiet"} : std::vector<std::string>{};
   nlohmann::ordered_json stages = nlohmann::ordered_json::array();
   {

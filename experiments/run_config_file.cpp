@@ -18,7 +18,7 @@ const std::vector<std::string>& pipeline_stages() {
 PipelineConfig load_pipeline_config(const std::string& path) {
   PipelineConfig c;
   c.source = path;
-  const util::json j = util::parse_json(read_text(path), path);
+  const util::json j = util::parse_json(util::read_text_file(path), path);
   util::JsonObject top(j, "", path);
   if (top.has("space")) c.space = top.get_string("space");
   if (top.has("threads")) c.threads = top.get_int("threads", 1, 64);

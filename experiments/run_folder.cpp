@@ -7,10 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 
 #include "dist/communicator.h"
 #include "experiments/args.h"
@@ -24,14 +22,6 @@ namespace iqnas::cli {
 std::string require_file(const std::string& path, const std::string& how) {
   if (!std::filesystem::exists(path)) throw UsageError(path + " does not exist; " + how);
   return path;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 SearchSpace load_run_space(const std::string& dir) {

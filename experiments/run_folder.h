@@ -9,11 +9,11 @@
 #include "predictor/eval_set.h"
 #include "supernet/subnet.h"
 #include "supernet/supernet.h"
+#include "util/text_file.h"  // util::read_text_file for the run folder's text files
 
 namespace iqnas::cli {
 
 std::string require_file(const std::string& path, const std::string& how);  // UsageError when absent
-std::string read_text(const std::string& path);                             // throws naming the path
 SearchSpace load_run_space(const std::string& dir);                          // DIR/space.json
 // The supernet of DIR/supernet.safetensors with the chosen weights ("ema" or "raw").
 std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const SearchSpace& s, const std::string& weights);

@@ -44,10 +44,7 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "count", "seed", "images", "metric", "recalibrate", "weights", "out", "batch-size", "threads", "dataset",
                 "root", "heldout"},
          Output::flags());
-  if (a.help()) {
-    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
-    return 0;
-  }
+  if (print_data_command_help(a, kHelp)) return 0;
   const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
@@ -58,19 +55,13 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   const int64_t batch = a.integer("batch-size", 250, 1, 65536);
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
   const std::string out = a.str("out", dir + "/subnets.csv");
-  const predictor::Metric metric = [&] {
-    try {
-      return predictor::parse_metric(a.str("metric", "top1"));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--") + e.what());
-    }
-  }();
+  const predictor::Metric metric = a.parsed("metric", "top1", predictor::parse_metric);
   const std::vector<Architecture> archs = predictor::draw_architectures(s, count, seed);
 
   std::vector<predictor::SubnetSample> done;
   if (std::filesystem::exists(out)) {
     predictor::Metric had = metric;
-    done = predictor::samples_from_csv(s, read_text(out), out, &had);
+    done = predictor::samples_from_csv(s, util::read_text_file(out), out, &had);
     if (had != metric)
       throw UsageError(out + " holds the metric " + predictor::metric_name(had) + ", not " + predictor::metric_name(metric) +
                        "; pass --metric " + predictor::metric_name(had) + ", or another --out");

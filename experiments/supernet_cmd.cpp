@@ -186,12 +186,7 @@ int run_supernet(const std::vector<std::string>& argv) {
   if (fs::is_directory(dir)) lock = std::make_unique<RunFolderLock>(dir);
   const SearchSpace s = run_space(a, dir, stage);
   const RunConfig cfg = run_config(a);
-  WeightSource weights;
-  try {
-    weights = parse_weight_source(a.str("weights", "ema"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--") + e.what());
-  }
+  const WeightSource weights = a.parsed("weights", "ema", parse_weight_source);
   const Device device = parse_device(cfg.device);
   const int recal = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, cfg.augment);

@@ -35,10 +35,7 @@ part is left out) and writes OUT/log.csv, OUT/results.json and OUT/model.safeten
 int run_train(const std::vector<std::string>& argv) {
   Args a(argv, {"dataset", "root", "heldout", "out", "epochs", "batch-size", "lr", "width", "train-images", "threads", "seed", "device"},
          Output::flags());
-  if (a.help()) {
-    std::printf("%s%s%s", kHelp, kDataOptionsHelp, Output::kHelp);
-    return 0;
-  }
+  if (print_data_command_help(a, kHelp)) return 0;
   const Output o(a);
   const DataSets d = open_datasets(a, "fashion-mnist", 0);
   const std::string dataset = d.name;
@@ -58,11 +55,7 @@ int run_train(const std::vector<std::string>& argv) {
   cfg.loader_threads = static_cast<int>(a.integer("threads", 2, 1, data::kMaxLoaderThreads));
   cfg.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53));
   cfg.warmup_epochs = 0.2;
-  try {
-    cfg.device = parse_device(a.str("device", "cpu"));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--") + e.what());
-  }
+  cfg.device = a.parsed("device", "cpu", parse_device);
   const int width = static_cast<int>(a.integer("width", 16, 1, 1024));
   if (!(cfg.lr > 0)) throw UsageError("option --lr must be > 0");
 

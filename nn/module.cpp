@@ -80,9 +80,8 @@ Tensor& Module::register_buffer(const std::string& name, Tensor value) {
 
 Tensor normal(const Shape& shape, float stddev, Rng& rng) {
   Tensor t = Tensor::empty(shape);
-  std::normal_distribution<float> d(0.f, stddev);
   float* p = t.data();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = d(rng);
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(rng.normal(0.0, stddev));
   return t;
 }
 
@@ -92,9 +91,8 @@ Tensor kaiming_normal(const Shape& shape, int64_t fan_out, Rng& rng) {
 
 Tensor uniform(const Shape& shape, float lo, float hi, Rng& rng) {
   Tensor t = Tensor::empty(shape);
-  std::uniform_real_distribution<float> d(lo, hi);
   float* p = t.data();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = d(rng);
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(rng.uniform(lo, hi));
   return t;
 }
 

@@ -3,16 +3,16 @@
 // named_parameters()/named_buffers() are the checkpoint keys and what the optimiser iterates.
 #pragma once
 #include <memory>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "nn/autograd.h"
+#include "util/rng.h"
 
 namespace iqnas {
 
-using Rng = std::mt19937_64;
+using util::Rng;  // initialisers, dropout and path sampling draw from the portable generator
 
 class Module {
  public:

@@ -128,9 +128,9 @@ struct MlpNet : Module {
     for (int l = 0; l <= o.layers; ++l) {
       const int out = l == o.layers ? 1 : o.hidden;
       fc.push_back(register_module("fc" + std::to_string(l), std::make_shared<Linear>(width, out, true, rng)));
-      std::normal_distribution<float> g(0.f, std::sqrt(2.f / static_cast<float>(width)));
+      const double stddev = std::sqrt(2.0 / width);
       Tensor w = fc.back()->weight.value();
-      for (int64_t i = 0; i < w.numel(); ++i) w.data()[i] = g(rng);
+      for (int64_t i = 0; i < w.numel(); ++i) w.data()[i] = static_cast<float>(rng.normal(0.0, stddev));
       width = out;
     }
   }
@@ -172,7 +172,7 @@ MlpPredictor MlpPredictor::fit(const SearchSpace& s, const std::vector<SubnetSam
   const double total = static_cast<double>(steps_per_epoch) * o.epochs;
   int64_t step = 0;
   for (int e = 0; e < o.epochs; ++e) {
-    std::shuffle(order.begin(), order.end(), rng);
+    util::shuffle(order, rng);
     for (int64_t start = 0; start < n; start += o.batch_size, ++step) {
       const int64_t m = std::min(o.batch_size, n - start);
       Tensor xb = Tensor::empty({m, in}), yb = Tensor::empty({m, 1});

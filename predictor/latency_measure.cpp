@@ -7,7 +7,6 @@
 
 #include <ctime>
 #include <numeric>
-#include <random>
 #include <stdexcept>
 
 #include "dist/shard.h"
@@ -62,8 +61,7 @@ LatencyStats stats_of(std::vector<double> v) {
 
 std::vector<float> random_input(const InferenceProgram& p, Rng& rng) {
   std::vector<float> x(size_t(p.input_floats() * p.batch()));
-  std::uniform_real_distribution<float> u(0.f, 1.f);
-  for (float& v : x) v = u(rng);
+  for (float& v : x) v = static_cast<float>(rng.uniform());
   return x;
 }
 
@@ -78,15 +76,14 @@ std::string utc_now() {
 
 // Random weights for timing, with BN statistics that keep activations of order one.
 void randomise_bn(Module& m, Rng& rng) {
-  std::uniform_real_distribution<float> u(0.5f, 1.5f), z(-0.1f, 0.1f);
   for (auto& [name, t] : m.named_buffers())
     if (name.size() >= 11 && name.compare(name.size() - 11, 11, "running_var") == 0) {
       std::vector<float> v(size_t(t->numel()));
-      for (float& x : v) x = u(rng);
+      for (float& x : v) x = static_cast<float>(rng.uniform(0.5, 1.5));
       t->copy_(Tensor::from_vector(t->shape(), v));
     } else if (name.size() >= 12 && name.compare(name.size() - 12, 12, "running_mean") == 0) {
       std::vector<float> v(size_t(t->numel()));
-      for (float& x : v) x = z(rng);
+      for (float& x : v) x = static_cast<float>(rng.uniform(-0.1, 0.1));
       t->copy_(Tensor::from_vector(t->shape(), v));
     }
 }
@@ -116,7 +113,7 @@ std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>&
   const int64_t total = int64_t(o.repeats) * int64_t(programs.size());
   const bool warm = o.cache == "warm";
   for (int r = 0; r < o.repeats; ++r) {
-    std::shuffle(order.begin(), order.end(), rng);
+    util::shuffle(order, rng);
     for (size_t i : order) {
       if (warm) {
         sink = sink + programs[i]->run(inputs[i].data())[0];

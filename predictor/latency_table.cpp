@@ -15,6 +15,7 @@
 
 #include "util/json_reader.h"
 #include "util/number.h"
+#include "util/text_file.h"
 
 #ifndef IQNAS_VERSION
 #define IQNAS_VERSION "unknown"
@@ -75,7 +76,6 @@ json entry_json(const LatencyEntry& e) {
 }
 
 LatencyEntry entry_from(const json& j, const std::string& path, const std::string& key, const std::string& source) {
-  if (!j.is_object()) util::json_fail(source, path + " must be an object");
   util::JsonObject r(j, path, source);
   LatencyEntry e;
   e.key = key;
@@ -98,7 +98,6 @@ void check_complete(const LatencyTable& t, const SearchSpace& s, const std::stri
 
 LatencyTable parse_latency_table(const std::string& text, const std::string& source, const SearchSpace& expected) {
   const json j = util::parse_json(text, source);
-  if (!j.is_object()) util::json_fail(source, "a latency table must be a JSON object");
   util::JsonObject r(j, "", source);
   LatencyTable t;
   if (r.has("format") && r.get_string("format") != "iqnas-latency-table")
@@ -120,9 +119,7 @@ LatencyTable parse_latency_table(const std::string& text, const std::string& sou
   t.repeats = r.get_int("repeats", 0, 1 << 30);
   if (r.has("warmup")) t.warmup = r.get_int("warmup", 0, 1 << 30);
   if (r.has("correction")) {
-    const json& cj = r.at("correction");
-    if (!cj.is_object()) r.fail("'correction' must be an object with numbers 'slope' and 'intercept_ms'");
-    util::JsonObject c(cj, "correction", source);
+    util::JsonObject c(r.at("correction"), "correction", source);
     t.slope = c.get_number("slope", 1e-12, 1e12);
     t.intercept_ms = c.get_number("intercept_ms", -1e12, 1e12);
     if (c.has("networks")) t.correction_networks = c.get_int("networks", 0, 1 << 30);
@@ -140,24 +137,14 @@ LatencyTable parse_latency_table(const std::string& text, const std::string& sou
 }
 
 LatencyTable load_latency_table(const std::string& path, const SearchSpace& expected) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open the latency table");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_latency_table(ss.str(), path, expected);
+  return parse_latency_table(util::read_text_file(path, "the latency table"), path, expected);
 }
 
+// Only the space's name: the whole table is read (and checked) against that space afterwards.
 std::string latency_table_space(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open the latency table");
-  json j;
-  try {
-    j = json::parse(f);
-  } catch (const json::parse_error& e) {
-    fail(path, std::string("not valid JSON: ") + e.what());
-  }
-  if (!j.is_object() || !j.contains("space") || !j["space"].is_string()) fail(path, "missing field 'space'");
-  return j["space"].get<std::string>();
+  const json j = util::parse_json(util::read_text_file(path, "the latency table"), path);
+  util::JsonObject r(j, "", path);
+  return r.get_string("space");
 }
 
 std::string latency_table_to_json(const LatencyTable& t) {

@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <random>
 #include <stdexcept>
 #include <string>
+
+#include "util/rng.h"
 
 namespace iqnas::predictor {
 
@@ -103,8 +104,8 @@ RidgeFit fit(const XType& X, const Vec& y, const RidgeOptions& o) {
   const Eigen::Index n = X.rows(), p = X.cols();
   std::vector<Eigen::Index> perm(static_cast<size_t>(n));
   std::iota(perm.begin(), perm.end(), 0);
-  std::mt19937_64 rng(o.seed);
-  std::shuffle(perm.begin(), perm.end(), rng);
+  util::Rng rng(o.seed);
+  util::shuffle(perm, rng);
   std::vector<Idx> train(o.folds), valid(o.folds);
   for (Eigen::Index k = 0; k < n; ++k) {
     const size_t f = static_cast<size_t>(k % o.folds);

@@ -8,12 +8,12 @@
 #include <map>
 #include <numeric>
 #include <optional>
-#include <random>
 #include <stdexcept>
 
 #include "predictor/onehot_features.h"
 #include "predictor/rank_metrics.h"
 #include "solver/solve.h"
+#include "util/rng.h"
 
 namespace iqnas::predictor {
 
@@ -169,8 +169,8 @@ FitSummary summarise(const Model& m, const OneHotFeatures& f, const TabularData&
   // Kendall's tau is quadratic in the rows: on a fixed subset of at most 3,000 of them.
   std::vector<size_t> idx(truth.size());
   std::iota(idx.begin(), idx.end(), 0);
-  std::mt19937_64 rng(12345);
-  std::shuffle(idx.begin(), idx.end(), rng);
+  util::Rng rng(12345);
+  util::shuffle(idx, rng);
   idx.resize(std::min<size_t>(idx.size(), 3000));
   std::vector<double> a, b;
   for (size_t i : idx) {
@@ -201,10 +201,10 @@ TabularResult tabular_search(const TabularData& d, const TabularOptions& o) {
   TabularResult res;
   Measurements m(d);
   Picker picker(d, f, res);
-  std::mt19937_64 rng(o.seed);
+  util::Rng rng(o.seed);
   std::vector<int> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::shuffle(order.begin(), order.end(), rng);
+  util::shuffle(order, rng);
   size_t next_random = 0;
   const auto measure_random = [&] {
     while (m.measured(order[next_random])) ++next_random;

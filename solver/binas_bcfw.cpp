@@ -8,12 +8,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <random>
 #include <stdexcept>
 
 #include "solver/detail/dense.h"
 #include "solver/heuristics.h"
 #include "solver/detail/relaxation.h"
+#include "util/rng.h"
 
 namespace iqnas::solver {
 
@@ -103,7 +103,7 @@ Result solve_binas_bcfw(const Problem& p, const BcfwOptions& opt) {
   };
   const double start_value = rows();
   detail::LpCounters lpc;
-  std::mt19937_64 rng(opt.seed);
+  util::Rng rng(opt.seed);
   std::vector<double> avg(d.off[G - 1] + d.n[G - 1], 0.0), cf, obj;
   std::vector<std::vector<double>> y;
   int block_steps[2] = {0, 0};
@@ -113,7 +113,7 @@ Result solve_binas_bcfw(const Problem& p, const BcfwOptions& opt) {
       for (int o = 0; o < d.n[g]; ++o)
         avg[d.off[g] + o] = opt.momentum * avg[d.off[g] + o] + (1 - opt.momentum) * cf[o * R];
     }
-    const int c = t < 2 ? t : static_cast<int>(rng() >> 63);
+    const int c = t < 2 ? t : static_cast<int>(rng.coin());
     if (blocks[c].empty()) continue;
     obj.clear();
     for (int g : blocks[c]) obj.insert(obj.end(), avg.begin() + d.off[g], avg.begin() + d.off[g] + d.n[g]);

@@ -2,20 +2,19 @@
 // crossover children), keeping only selections that fit every budget.
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 #include "solver/detail/dense.h"
 #include "solver/heuristics.h"
 #include "solver/solve.h"
+#include "util/rng.h"
 
 namespace iqnas::solver {
 
 Result solve_evo(const Problem& p, const EvoOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   DenseProblem d(p);
-  std::mt19937_64 rng(opt.seed);
-  std::uniform_real_distribution<double> u01(0, 1);
-  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
+  util::Rng rng(opt.seed);
+  auto pick = [&](int n) { return static_cast<int>(rng.below(static_cast<uint64_t>(n))); };
   std::vector<double> rows(d.R);
   struct Ind {
     std::vector<int> sel;
@@ -65,7 +64,7 @@ Result solve_evo(const Problem& p, const EvoOptions& opt) {
       for (int t = 0; t < opt.max_tries; ++t) {
         s = par.sel;
         for (int g = 0; g < d.G; ++g)
-          if (u01(rng) < opt.mutate_prob) s[g] = pick(d.n[g]);
+          if (rng.bernoulli(opt.mutate_prob)) s[g] = pick(d.n[g]);
         double v;
         if (score(s, v)) {
           child = {s, v};
@@ -79,7 +78,7 @@ Result solve_evo(const Problem& p, const EvoOptions& opt) {
       const Ind& b = pop[pick(parents)];
       Ind child = a;
       for (int t = 0; t < opt.max_tries; ++t) {
-        for (int g = 0; g < d.G; ++g) s[g] = (rng() & 1) ? a.sel[g] : b.sel[g];
+        for (int g = 0; g < d.G; ++g) s[g] = rng.coin() ? a.sel[g] : b.sel[g];
         double v;
         if (score(s, v)) {
           child = {s, v};

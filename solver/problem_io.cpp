@@ -1,14 +1,13 @@
 #include "solver/problem_io.h"
 
 #include "util/atomic_file.h"
+#include "util/json_reader.h"
+#include "util/text_file.h"
 
 #include <sys/stat.h>
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <initializer_list>
-#include <sstream>
 #include <stdexcept>
 
 namespace iqnas::solver {
@@ -17,71 +16,41 @@ using nlohmann::json;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& where, const std::string& what) {
-  throw std::invalid_argument(where + ": " + what);
+using util::JsonObject;
+
+// A required field that must be an array (`what`: of what, for the message).
+const json& array(JsonObject& o, const std::string& key, const std::string& what) {
+  const json& a = o.at(key);
+  if (!a.is_array()) o.fail(o.field(key) + " must be an array " + what + ", got " + util::json_type_name(a));
+  return a;
 }
 
-const json& field(const json& obj, const char* key, const std::string& where) {
-  if (!obj.is_object()) fail(where, "expected a JSON object");
-  auto it = obj.find(key);
-  if (it == obj.end()) fail(where, std::string("missing field \"") + key + "\"");
-  return *it;
-}
-
-// Refuses any key of `obj` outside `allowed` (a typo such as "bilnear" would otherwise be ignored).
-void only_keys(const json& obj, std::initializer_list<const char*> allowed, const std::string& where) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    bool ok = false;
-    for (const char* a : allowed) ok = ok || it.key() == a;
-    if (ok) continue;
-    std::string list;
-    for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-    fail(where, "unknown field \"" + it.key() + "\" (expected: " + list + ")");
+// The terms under `key` (absent: none): [var, coef] (arity 2) or [var_i, var_j, coef] (arity 3),
+// each with its path for the messages.
+std::vector<std::pair<const json*, std::string>> terms(JsonObject& o, const std::string& key, size_t arity) {
+  std::vector<std::pair<const json*, std::string>> out;
+  if (!o.has(key)) return out;
+  const std::string form = arity == 2 ? "[var, coef]" : "[var_i, var_j, coef]";
+  const json& a = array(o, key, "of " + form + " terms");
+  for (size_t t = 0; t < a.size(); ++t) {
+    const std::string at = o.field(key) + "[" + std::to_string(t) + "]";
+    if (!a[t].is_array() || a[t].size() != arity) o.fail(at + " must be " + form + ", got " + a[t].dump());
+    out.emplace_back(&a[t], at);
   }
+  return out;
 }
 
-double number(const json& v, const std::string& where) {
-  if (!v.is_number()) fail(where, "expected a number, got " + std::string(v.type_name()));
-  const double d = v.get<double>();
-  if (!std::isfinite(d)) fail(where, "is not a finite number");
-  return d;
-}
-
-int index(const json& v, const std::string& where) {
-  if (!v.is_number()) fail(where, "expected a variable index, got " + std::string(v.type_name()));
-  const double d = v.get<double>();
-  if (!std::isfinite(d) || d != std::floor(d) || d < -1e9 || d > 1e9)
-    fail(where, "expected an integer variable index, got " + v.dump());
-  return static_cast<int>(d);
-}
-
-Expression expression(const json& j, const std::string& where, bool constraint = false) {
-  if (!j.is_object()) fail(where, "expected a JSON object");
-  if (constraint)
-    only_keys(j, {"name", "constant", "linear", "bilinear", "max"}, where);
-  else
-    only_keys(j, {"constant", "linear", "bilinear"}, where);
+// "constant", "linear" and "bilinear" of a row; each may be omitted (0 / no terms). A variable
+// index must be a JSON integer; Problem::validate() checks its range.
+Expression expression(JsonObject& o, const std::string& source) {
+  auto index = [&](const json& v, const std::string& at) { return JsonObject::to_int(v, at, source); };
+  auto coef = [&](const json& v, const std::string& at) { return JsonObject::to_number(v, at, source); };
   Expression e;
-  // "constant", "linear" and "bilinear" may be omitted (0 / no terms); anything present is checked.
-  if (auto it = j.find("constant"); it != j.end()) e.constant = number(*it, where + ".constant");
-  if (auto it = j.find("linear"); it != j.end()) {
-    if (!it->is_array()) fail(where + ".linear", "expected an array of [var, coef] pairs");
-    for (size_t t = 0; t < it->size(); ++t) {
-      const json& term = (*it)[t];
-      const std::string at = where + ".linear[" + std::to_string(t) + "]";
-      if (!term.is_array() || term.size() != 2) fail(at, "expected [var, coef], got " + term.dump());
-      e.linear.push_back({index(term[0], at + "[0]"), number(term[1], at + "[1]")});
-    }
-  }
-  if (auto it = j.find("bilinear"); it != j.end()) {
-    if (!it->is_array()) fail(where + ".bilinear", "expected an array of [var_i, var_j, coef] triples");
-    for (size_t t = 0; t < it->size(); ++t) {
-      const json& term = (*it)[t];
-      const std::string at = where + ".bilinear[" + std::to_string(t) + "]";
-      if (!term.is_array() || term.size() != 3) fail(at, "expected [var_i, var_j, coef], got " + term.dump());
-      e.bilinear.push_back({index(term[0], at + "[0]"), index(term[1], at + "[1]"), number(term[2], at + "[2]")});
-    }
-  }
+  if (o.has("constant")) e.constant = o.get_number("constant");
+  for (const auto& [t, at] : terms(o, "linear", 2))
+    e.linear.push_back({index((*t)[0], at + "[0]"), coef((*t)[1], at + "[1]")});
+  for (const auto& [t, at] : terms(o, "bilinear", 3))
+    e.bilinear.push_back({index((*t)[0], at + "[0]"), index((*t)[1], at + "[1]"), coef((*t)[2], at + "[2]")});
   return e;
 }
 
@@ -94,49 +63,45 @@ json expression_json(const Expression& e) {
 
 }  // namespace
 
-Problem problem_from_json(const json& j) {
-  if (!j.is_object()) fail("problem", "expected a JSON object with groups, objective and constraints");
-  only_keys(j, {"groups", "objective", "constraints"}, "problem");
+Problem problem_from_json(const json& j, const std::string& source) {
+  JsonObject r(j, "", source);
   Problem p;
-  const json& groups = field(j, "groups", "problem");
-  if (!groups.is_array()) fail("groups", "expected an array");
+  const json& groups = array(r, "groups", "of groups");
   for (size_t g = 0; g < groups.size(); ++g) {
-    const std::string where = "groups[" + std::to_string(g) + "]";
-    const json& gj = groups[g];
+    JsonObject gj(groups[g], "groups[" + std::to_string(g) + "]", source);
     Group grp;
-    const json& name = field(gj, "name", where);
-    only_keys(gj, {"name", "options"}, where);
-    if (!name.is_string()) fail(where + ".name", "expected a string");
-    grp.name = name.get<std::string>();
-    const json& opts = field(gj, "options", where);
-    if (!opts.is_array()) fail(where + ".options", "expected an array of option names");
+    grp.name = gj.get_string("name");
+    const json& opts = array(gj, "options", "of option names");
     for (size_t o = 0; o < opts.size(); ++o) {
       if (opts[o].is_string())
         grp.options.push_back(opts[o].get<std::string>());
       else if (opts[o].is_number())
         grp.options.push_back(opts[o].dump());
       else
-        fail(where + ".options[" + std::to_string(o) + "]", "expected a string");
+        gj.fail(gj.field("options") + "[" + std::to_string(o) + "] must be a string, got " + util::json_type_name(opts[o]));
     }
+    gj.finish();
     p.groups.push_back(std::move(grp));
   }
-  p.objective = expression(field(j, "objective", "problem"), "objective");
-  {
-    const json* it = &field(j, "constraints", "problem");
-    if (!it->is_array()) fail("constraints", "expected an array (use [] for no budgets)");
-    for (size_t k = 0; k < it->size(); ++k) {
-      const std::string where = "constraints[" + std::to_string(k) + "]";
-      const json& cj = (*it)[k];
-      Constraint c;
-      const json& name = field(cj, "name", where);
-      if (!name.is_string()) fail(where + ".name", "expected a string");
-      c.name = name.get<std::string>();
-      c.expr = expression(cj, where, true);
-      c.max = number(field(cj, "max", where), where + ".max");
-      p.constraints.push_back(std::move(c));
-    }
+  JsonObject obj(r.at("objective"), "objective", source);
+  p.objective = expression(obj, source);
+  obj.finish();
+  const json& constraints = array(r, "constraints", "(use [] for no budgets)");
+  for (size_t k = 0; k < constraints.size(); ++k) {
+    JsonObject cj(constraints[k], "constraints[" + std::to_string(k) + "]", source);
+    Constraint c;
+    c.name = cj.get_string("name");
+    c.expr = expression(cj, source);
+    c.max = cj.get_number("max");
+    cj.finish();
+    p.constraints.push_back(std::move(c));
   }
-  p.validate();
+  r.finish();
+  try {
+    p.validate();
+  } catch (const std::invalid_argument& e) {
+    util::json_fail(source, e.what());
+  }
   return p;
 }
 
@@ -157,18 +122,11 @@ Problem read_problem(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))  // a FIFO would block the read for ever
     throw std::runtime_error(path + ": not a regular file");
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open the problem file");
-  json j;
+  const std::string text = util::read_text_file(path, "the problem file");
   try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    throw std::runtime_error(path + ": not valid JSON (" + e.what() + ")");
-  }
-  try {
-    return problem_from_json(j);
-  } catch (const std::invalid_argument& e) {
-    throw std::runtime_error(path + ": " + e.what());
+    return problem_from_json(util::parse_json(text, path), path);
+  } catch (const std::invalid_argument& e) {  // the message names the path and the field
+    throw std::runtime_error(e.what());
   }
 }
 

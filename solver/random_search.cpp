@@ -1,23 +1,23 @@
 // `random`: the best of K uniformly sampled selections that fit every budget.
 #include <chrono>
-#include <random>
 
 #include "solver/detail/dense.h"
 #include "solver/heuristics.h"
 #include "solver/solve.h"
+#include "util/rng.h"
 
 namespace iqnas::solver {
 
 Result solve_random(const Problem& p, const RandomOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   DenseProblem d(p);
-  std::mt19937_64 rng(opt.seed);
+  util::Rng rng(opt.seed);
   std::vector<int> sel(d.G), best;
   std::vector<double> rows(d.R);
   double best_val = 0;
   int feasible = 0;
   for (int s = 0; s < opt.samples; ++s) {
-    for (int g = 0; g < d.G; ++g) sel[g] = static_cast<int>(rng() % static_cast<uint64_t>(d.n[g]));
+    for (int g = 0; g < d.G; ++g) sel[g] = static_cast<int>(rng.below(static_cast<uint64_t>(d.n[g])));
     d.eval(sel.data(), rows.data());
     if (!d.feasible(rows.data())) continue;
     ++feasible;

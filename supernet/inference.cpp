@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -214,9 +213,8 @@ class InferenceBuilder {
       p_.slots_[i] = p_.buffers_[i].data();
     }
     Rng rng(7);
-    std::uniform_real_distribution<float> u(-1.f, 1.f);
     for (int id : constants_)
-      for (float& v : p_.buffers_[size_t(id)]) v = u(rng);
+      for (float& v : p_.buffers_[size_t(id)]) v = static_cast<float>(rng.uniform(-1.0, 1.0));
     p_.workspace_.assign(std::max<size_t>(ws_, 1), 0.f);
     return std::move(p_);
   }

@@ -45,12 +45,10 @@ PathSample PathSample::rows(int64_t begin, int64_t count) const {
 
 Architecture random_arch(const SearchSpace& s, Rng& rng) {
   Architecture a;
-  std::uniform_int_distribution<int> cfg(0, s.num_configs() - 1);
   for (const StageSpec& st : s.stages) {
-    std::uniform_int_distribution<size_t> d(0, st.depths.size() - 1);
-    a.depths.push_back(st.depths[d(rng)]);
+    a.depths.push_back(st.depths[rng.below(st.depths.size())]);
     std::vector<int> blocks;
-    for (int b = 0; b < a.depths.back(); ++b) blocks.push_back(cfg(rng));
+    for (int b = 0; b < a.depths.back(); ++b) blocks.push_back(static_cast<int>(rng.below(s.num_configs())));
     a.blocks.push_back(blocks);
   }
   return a;
@@ -59,14 +57,12 @@ Architecture random_arch(const SearchSpace& s, Rng& rng) {
 PathSample sample_multipath(const SearchSpace& s, int64_t n, Rng& rng) {
   PathSample p;
   p.n = n;
-  std::uniform_int_distribution<int> cfg(0, s.num_configs() - 1);
   for (const StageSpec& st : s.stages) {
-    std::uniform_int_distribution<size_t> d(0, st.depths.size() - 1);
     p.configs.emplace_back(st.max_depth(), std::vector<int>(n));
     for (auto& block : p.configs.back())
-      for (auto& c : block) c = cfg(rng);
+      for (auto& c : block) c = static_cast<int>(rng.below(s.num_configs()));
     p.depths.emplace_back(n);
-    for (auto& v : p.depths.back()) v = st.depths[d(rng)];
+    for (auto& v : p.depths.back()) v = st.depths[rng.below(st.depths.size())];
   }
   return p;
 }

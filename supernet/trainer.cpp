@@ -36,10 +36,10 @@ static void set_dropout(FixedParts& f, const RunConfig& cfg) {
   if (cfg.dropout >= 0) f.dropout = static_cast<float>(cfg.dropout);
 }
 
-// The step's dropout generator: its masks cover the rank's shard only, so each rank draws its own
-// (one process: as before).
+// The step's dropout generator: its masks cover the rank's shard only, so each rank draws from its own
+// stream.
 static void seed_dropout(FixedParts& f, Rng& rng, const BatchShard& shard) {
-  f.dropout_rng.seed(rng() + 0x9E3779B97F4A7C15ULL * static_cast<uint64_t>(shard.rank));
+  f.dropout_rng = Rng(util::mix_seed(rng.next(), static_cast<uint64_t>(shard.rank)));
 }
 
 TrainSummary train_heaviest(Supernet& net, std::shared_ptr<const data::Dataset> train, const data::AugmentConfig& augment,

@@ -55,6 +55,7 @@ int64_t JsonObject::get_int64(const std::string& key, int64_t lo, int64_t hi) {
   return to_int64(at(key), field(key), source_, lo, hi);
 }
 float JsonObject::get_float(const std::string& key) { return to_float(at(key), field(key), source_); }
+double JsonObject::get_number(const std::string& key) { return to_number(at(key), field(key), source_); }
 double JsonObject::get_number(const std::string& key, double lo, double hi) {
   return to_number(at(key), field(key), source_, lo, hi);
 }
@@ -108,13 +109,8 @@ void JsonObject::finish() const {
 }
 
 int JsonObject::to_int(const json& v, const std::string& name, const std::string& source) {
-  if (!v.is_number_integer())
-    json_fail(source, name + " must be an integer, got " + json_type_name(v) + " (" + v.dump() + ")");
-  const bool fits = v.is_number_unsigned() ? v.get<uint64_t>() <= uint64_t(std::numeric_limits<int>::max())
-                                           : v.get<int64_t>() >= std::numeric_limits<int>::min() &&
-                                                 v.get<int64_t>() <= std::numeric_limits<int>::max();
-  if (!fits) json_fail(source, name + " is out of range (" + v.dump() + ")");
-  return static_cast<int>(v.get<int64_t>());
+  return static_cast<int>(
+      to_int64(v, name, source, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
 }
 
 int64_t JsonObject::to_int64(const json& v, const std::string& name, const std::string& source, int64_t lo,
@@ -129,9 +125,15 @@ int64_t JsonObject::to_int64(const json& v, const std::string& name, const std::
   return v.get<int64_t>();
 }
 
-double JsonObject::to_number(const json& v, const std::string& name, const std::string& source, double lo, double hi) {
+double JsonObject::to_number(const json& v, const std::string& name, const std::string& source) {
   if (!v.is_number()) json_fail(source, name + " must be a number, got " + json_type_name(v));
   const double d = v.get<double>();
+  if (!std::isfinite(d)) json_fail(source, name + " must be a finite number");  // a document built in code
+  return d;
+}
+
+double JsonObject::to_number(const json& v, const std::string& name, const std::string& source, double lo, double hi) {
+  const double d = to_number(v, name, source);
   if (!(d >= lo && d <= hi)) {
     std::ostringstream o;
     o << name << " must be in [" << lo << ", " << hi << "], got " << v.dump();
@@ -141,10 +143,7 @@ double JsonObject::to_number(const json& v, const std::string& name, const std::
 }
 
 float JsonObject::to_float(const json& v, const std::string& name, const std::string& source) {
-  if (!v.is_number()) json_fail(source, name + " must be a number, got " + json_type_name(v));
-  const double d = v.get<double>();
-  if (!std::isfinite(d) || std::fabs(d) > 1e30) json_fail(source, name + " is out of range");
-  return static_cast<float>(d);
+  return static_cast<float>(to_number(v, name, source, -1e30, 1e30));
 }
 
 }  // namespace iqnas::util

@@ -29,7 +29,8 @@ class JsonObject {
   int get_int(const std::string& key);
   int get_int(const std::string& key, int lo, int hi);  // and in [lo, hi]
   int64_t get_int64(const std::string& key, int64_t lo, int64_t hi);
-  float get_float(const std::string& key);  // finite, |v| <= 1e30
+  float get_float(const std::string& key);  // in [-1e30, 1e30]
+  double get_number(const std::string& key);                         // finite
   double get_number(const std::string& key, double lo, double hi);  // finite, in [lo, hi]
   std::vector<double> get_number_list(const std::string& key, double lo, double hi);
   bool get_bool(const std::string& key);
@@ -44,6 +45,7 @@ class JsonObject {
   static int to_int(const json& v, const std::string& name, const std::string& source);
   static float to_float(const json& v, const std::string& name, const std::string& source);
   static int64_t to_int64(const json& v, const std::string& name, const std::string& source, int64_t lo, int64_t hi);
+  static double to_number(const json& v, const std::string& name, const std::string& source);
   static double to_number(const json& v, const std::string& name, const std::string& source, double lo, double hi);
 
  private:

@@ -3,7 +3,6 @@
 // OMP_NUM_THREADS=1 for the 1-thread figures of docs/latency.md.
 #include <benchmark/benchmark.h>
 
-#include <random>
 
 #include "nn/autograd.h"
 #include "supernet/inference.h"
@@ -19,8 +18,7 @@ void BM_Inference(benchmark::State& state, const std::string& space, bool heavie
   net.eval();
   InferenceProgram p = inference_network(s, net, 1);
   std::vector<float> x(size_t(p.input_floats()));
-  std::uniform_real_distribution<float> u(0.f, 1.f);
-  for (float& v : x) v = u(rng);
+  for (float& v : x) v = static_cast<float>(rng.uniform());
   for (auto _ : state) benchmark::DoNotOptimize(p.run(x.data()));
   state.counters["MACs"] = double(p.macs());
 }

@@ -117,7 +117,7 @@ void run_step_benchmark(benchmark::State& state, const std::string& preset, Mode
   std::vector<double> teacher_times;
 
   auto step = [&] {
-    net.fixed().dropout_rng.seed(path_rng());
+    net.fixed().dropout_rng = Rng(path_rng.next());
     Var loss;
     if (mode == Mode::Heaviest) {
       loss = cross_entropy(net.forward(images), b.labels, static_cast<float>(cfg.label_smoothing));

@@ -140,7 +140,7 @@ void Augmenter::sample_region(const ImageView& src, double x0, double y0, double
   }
 }
 
-void Augmenter::apply(const ImageView& src, Rng& rng, float* dst) const {
+void Augmenter::apply(const ImageView& src, util::Rng& rng, float* dst) const {
   if (src.c != in_c_)
     throw DataError("image has " + std::to_string(src.c) + " channels, expected " + std::to_string(in_c_));
   const int H = src.h, W = src.w, C = src.c;

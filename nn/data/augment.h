@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "nn/data/dataset.h"
-#include "nn/data/rng.h"
+#include "util/rng.h"
 
 namespace iqnas::data {
 
@@ -52,7 +52,7 @@ class Augmenter {
   int out_c() const { return out_c_; }
   // Writes out_h * out_w * out_c floats. `rng` drives every random choice; the same rng state
   // gives the same output. Throws DataError when src does not fit (wrong channels or size).
-  void apply(const ImageView& src, Rng& rng, float* dst) const;
+  void apply(const ImageView& src, util::Rng& rng, float* dst) const;
   const AugmentConfig& config() const { return cfg_; }
 
  private:

@@ -4,7 +4,7 @@
 #include <numeric>
 
 #include "kernels/device.h"
-#include "nn/data/rng.h"
+#include "util/rng.h"
 
 namespace iqnas::data {
 
@@ -59,8 +59,8 @@ std::vector<int64_t> Loader::epoch_order(int64_t epoch) const {
   std::vector<int64_t> order(static_cast<size_t>(data_->size()));
   std::iota(order.begin(), order.end(), int64_t(0));
   if (opt_.shuffle) {
-    Rng rng(mix_seed(opt_.seed, static_cast<uint64_t>(epoch), 0, kShuffleStream));
-    shuffle(order, rng);
+    util::Rng rng(util::mix_seed(opt_.seed, static_cast<uint64_t>(epoch), 0, kShuffleStream));
+    util::shuffle(order, rng);
   }
   return order;
 }
@@ -87,7 +87,7 @@ void Loader::fill(Slot& slot, int64_t seq, const std::vector<int64_t>& order, Im
     slot.indices[static_cast<size_t>(j)] = idx;
     slot.labels[j] = data_->label(idx);
     const ImageView view = data_->image(idx, scratch);
-    Rng rng(mix_seed(opt_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), kAugmentStream));
+    util::Rng rng(util::mix_seed(opt_.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(idx), kAugmentStream));
     try {
       aug_.apply(view, rng, slot.images + static_cast<size_t>(j) * per_image);
     } catch (const DataError& e) {

@@ -5,7 +5,7 @@
 #include <map>
 #include <stdexcept>
 
-#include "nn/data/rng.h"
+#include "util/rng.h"
 
 namespace iqnas::data {
 
@@ -16,8 +16,8 @@ SplitIndices split_indices(const std::vector<int32_t>& labels, double fraction, 
   for (size_t i = 0; i < labels.size(); ++i) by_class[labels[i]].push_back(static_cast<int64_t>(i));
   SplitIndices s;
   for (auto& [label, idx] : by_class) {
-    Rng rng(mix_seed(seed, 0x5011u, static_cast<uint64_t>(static_cast<uint32_t>(label))));
-    shuffle(idx, rng);
+    util::Rng rng(util::mix_seed(seed, 0x5011u, static_cast<uint64_t>(static_cast<uint32_t>(label))));
+    util::shuffle(idx, rng);
     const size_t take = static_cast<size_t>(std::llround(fraction * static_cast<double>(idx.size())));
     s.heldout.insert(s.heldout.end(), idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(take));
     s.train.insert(s.train.end(), idx.begin() + static_cast<std::ptrdiff_t>(take), idx.end());

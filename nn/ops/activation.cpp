@@ -24,10 +24,9 @@ Var dropout(const Var& xv, float p, bool training, Rng& rng) {
   if (!training || p == 0.f) return xv;
   const Tensor x = xv.value().contiguous();
   Tensor host_mask = Tensor::empty(x.shape());
-  std::bernoulli_distribution keep(1.0 - p);
   const float scale = 1.f / (1.f - p);
   float* m = host_mask.data();
-  for (int64_t i = 0; i < x.numel(); ++i) m[i] = keep(rng) ? scale : 0.f;
+  for (int64_t i = 0; i < x.numel(); ++i) m[i] = rng.bernoulli(1.0 - p) ? scale : 0.f;
   const Tensor mask = host_mask.to(x.device());
   Tensor y = empty_like(x);
   IQNAS_DISPATCH(x.device(), mul, x.data(), mask.data(), y.data(), x.numel());

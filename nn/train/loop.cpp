@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <random>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -77,9 +76,7 @@ LrSchedule make_schedule(const LoopConfig& c, int64_t per_epoch, int64_t total) 
 
 // A generator for step t of a run: independent of everything that happened before.
 Rng step_rng(uint64_t seed, int64_t step) {
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(step),
-                    static_cast<uint32_t>(static_cast<uint64_t>(step) >> 32), 0x1f2e3d4cu};
-  return Rng(seq);
+  return Rng(util::mix_seed(seed, static_cast<uint64_t>(step), 0x1f2e3d4cu));
 }
 
 // The training log of a resumed run keeps its header and the rows of the steps up to the checkpoint

@@ -32,7 +32,7 @@ TEST(CudaSupernet, MultipathDistillationStepsMatchTheCpu) {
   for (int step = 0; step < 2; ++step) {
     const Tensor x = uniform({n, s.image_size, s.image_size, s.in_channels}, -1.f, 1.f, data);
     std::vector<int32_t> labels;
-    for (int64_t i = 0; i < n; ++i) labels.push_back(int32_t(data() % uint64_t(s.num_classes)));
+    for (int64_t i = 0; i < n; ++i) labels.push_back(int32_t(data.below(uint64_t(s.num_classes))));
     const PathSample path = sample_multipath(s, n, data);
     const PathSample heaviest = PathSample::fixed(s, heaviest_arch(s), n);
     float losses[2] = {0, 0};

@@ -26,7 +26,7 @@ TEST(Augment, NoneIsScaledCopy) {
   const Image img = ramp(5, 7, 3);
   Augmenter aug(AugmentConfig{}, 5, 7, 3);
   std::vector<float> out(5 * 7 * 3);
-  Rng rng(1);
+  util::Rng rng(1);
   aug.apply(img.view(), rng, out.data());
   for (size_t i = 0; i < out.size(); ++i) EXPECT_FLOAT_EQ(out[i], img.pixels[i] / 255.f);
 }
@@ -39,7 +39,7 @@ TEST(Augment, FlipIsAMirror) {
   std::vector<float> out(6 * 9 * 3);
   int flipped = 0, kept = 0;
   for (uint64_t seed = 0; seed < 40; ++seed) {
-    Rng rng(seed);
+    util::Rng rng(seed);
     aug.apply(img.view(), rng, out.data());
     const bool is_flip = px(out, 9, 3, 0, 0, 0) != img.pixels[0] / 255.f;
     (is_flip ? flipped : kept)++;
@@ -64,7 +64,7 @@ TEST(Augment, PadCropKeepsShapeAndShiftsWithZeros) {
   EXPECT_EQ(aug.out_w(), 8);
   std::vector<float> out(64);
   for (uint64_t seed = 0; seed < 30; ++seed) {
-    Rng rng(seed);
+    util::Rng rng(seed);
     aug.apply(img.view(), rng, out.data());
     // Find the shift (dy, dx) in [-2, 2] that explains the output exactly.
     int matches = 0;
@@ -93,7 +93,7 @@ TEST(Augment, NormalisationGivesExpectedValues) {
   cfg.stddev = {0.1f, 0.2f, 0.25f};
   Augmenter aug(cfg, 4, 4, 3);
   std::vector<float> out(48);
-  Rng rng(0);
+  util::Rng rng(0);
   aug.apply(img.view(), rng, out.data());
   for (size_t i = 0; i < 48; i += 3) {
     EXPECT_NEAR(out[i], 0.f, 1e-5);            // (0.2 - 0.2) / 0.1
@@ -122,7 +122,7 @@ TEST(Augment, SingleChannelReplicatesToThree) {
   Augmenter aug(cfg, 4, 4, 1);
   EXPECT_EQ(aug.out_c(), 3);
   std::vector<float> out(48);
-  Rng rng(0);
+  util::Rng rng(0);
   aug.apply(img.view(), rng, out.data());
   for (int p = 0; p < 16; ++p) {
     const float want = (img.pixels[static_cast<size_t>(p)] / 255.f - 0.5f) / 0.5f;
@@ -141,7 +141,7 @@ TEST(Augment, ResizeCenterCropOfSameSizeIsIdentityAndShapesHold) {
   cfg.resize_ratio = 1.0;  // short side 10 -> 10: the centre 10x10 window, no interpolation
   Augmenter aug(cfg, 0, 0, 3);
   std::vector<float> out(10 * 10 * 3);
-  Rng rng(0);
+  util::Rng rng(0);
   aug.apply(img.view(), rng, out.data());
   for (int y = 0; y < 10; ++y)
     for (int x = 0; x < 10; ++x)
@@ -165,7 +165,7 @@ TEST(Augment, RandomResizedCropShapeRangeAndDeterminism) {
   cfg.hflip = true;
   Augmenter aug(cfg, 0, 0, 3);
   std::vector<float> a(9 * 9 * 3), b(9 * 9 * 3);
-  Rng r1(5), r2(5);
+  util::Rng r1(5), r2(5);
   aug.apply(img.view(), r1, a.data());
   aug.apply(img.view(), r2, b.data());
   EXPECT_EQ(a, b);
@@ -187,7 +187,7 @@ TEST(Augment, WrongImageSizeIsAnError) {
   Augmenter aug(cfg, 8, 8, 1);
   const Image img = ramp(9, 8, 1);
   std::vector<float> out(64);
-  Rng rng(0);
+  util::Rng rng(0);
   EXPECT_THROW(aug.apply(img.view(), rng, out.data()), DataError);
 }
 

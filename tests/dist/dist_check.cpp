@@ -55,10 +55,9 @@ std::shared_ptr<data::InMemoryDataset> synthetic(int64_t n) {
   auto d = std::make_shared<data::InMemoryDataset>("synthetic", "dist_check", 4, 4, 1,
                                                    std::vector<std::string>{"a", "b", "c", "d"});
   Rng rng(3);
-  std::uniform_int_distribution<int> px(0, 255);
   for (int64_t i = 0; i < n; ++i) {
     uint8_t* p = d->append_uninitialised(static_cast<int32_t>(i % 4));
-    for (int k = 0; k < 16; ++k) p[k] = static_cast<uint8_t>(px(rng) / 2 + 32 * (i % 4));
+    for (int k = 0; k < 16; ++k) p[k] = static_cast<uint8_t>(rng.below(256) / 2 + 32 * (i % 4));
   }
   return d;
 }
@@ -71,9 +70,8 @@ std::vector<float> train(dist::Communicator& comm, const std::string& checkpoint
   cfg.epochs = 2, cfg.batch_size = 8, cfg.lr = 0.05, cfg.ema_decay = 0.9, cfg.checkpoint_every = 3;
   cfg.loader_threads = 1, cfg.seed = 5, cfg.progress = false, cfg.stop_after_steps = stop, cfg.comm = &comm;
   const StepFn step = [&](const Var& x, const std::vector<int32_t>& labels, const BatchShard& shard, Rng& rng) {
-    std::bernoulli_distribution coin(0.25);  // drawn for the global batch, the shard's rows taken
-    std::vector<int> all(static_cast<size_t>(shard.global));
-    for (int& w : all) w = coin(rng);
+    std::vector<int> all(static_cast<size_t>(shard.global));  // drawn for the global batch, the shard's rows taken
+    for (int& w : all) w = rng.bernoulli(0.25);
     const std::vector<int> which(all.begin() + shard.offset, all.begin() + shard.offset + x.dim(0));
     Var logits = net.forward(x, which);
     return StepOutput{cross_entropy(logits, labels), logits.value()};
@@ -116,11 +114,8 @@ int check_contrib(dist::Communicator& comm) {
   Rng rng(1);
   Supernet net(s, rng);
   predictor::EvalSet set;
-  std::normal_distribution<float> g(0.f, 1.f);
   for (int b = 0; b < 2; ++b) {
-    Tensor t = Tensor::empty({6, s.image_size, s.image_size, s.in_channels});
-    for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = g(rng);
-    set.images.push_back(t);
+    set.images.push_back(normal({6, s.image_size, s.image_size, s.in_channels}, 1.f, rng));
     set.labels.push_back({0, 1, 2, 3, 4, 5});
     set.size += 6;
   }

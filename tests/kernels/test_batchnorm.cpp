@@ -1,35 +1,11 @@
-// Batch norm kernels against double-precision formulas, plus finite differences of the backward.
+// Batch norm kernels against the reference kernels (tests/kernels/reference/), plus finite
+// differences of the backward.
 #include "kernel_test_util.h"
 #include "kernels/batchnorm.h"
+#include "tests/kernels/reference/reference.h"
 
 namespace iqnas::test {
 namespace {
-
-struct BnRef {
-  std::vector<double> mean, var, y;
-};
-
-BnRef bn_ref(const BnArgs& a, const std::vector<float>& x, const std::vector<float>& g,
-             const std::vector<float>& b) {
-  BnRef r;
-  r.mean.assign(a.C, 0.0);
-  r.var.assign(a.C, 0.0);
-  r.y.assign(x.size(), 0.0);
-  for (int64_t m = 0; m < a.M; ++m)
-    for (int64_t c = 0; c < a.C; ++c) r.mean[c] += x[m * a.C + c];
-  for (auto& v : r.mean) v /= double(a.M);
-  for (int64_t m = 0; m < a.M; ++m)
-    for (int64_t c = 0; c < a.C; ++c) {
-      const double d = x[m * a.C + c] - r.mean[c];
-      r.var[c] += d * d;
-    }
-  for (auto& v : r.var) v /= double(a.M);
-  for (int64_t m = 0; m < a.M; ++m)
-    for (int64_t c = 0; c < a.C; ++c)
-      r.y[m * a.C + c] =
-          (x[m * a.C + c] - r.mean[c]) / std::sqrt(r.var[c] + a.eps) * g[c] + b[c];
-  return r;
-}
 
 void check_bn(int64_t M, int64_t C, float shift, float scale) {
   SCOPED_TRACE(::testing::Message() << "M=" << M << " C=" << C << " shift=" << shift);
@@ -37,35 +13,20 @@ void check_bn(int64_t M, int64_t C, float shift, float scale) {
   a.M = M, a.C = C;
   auto x = randn(M * C, 41, scale, shift), g = randn(C, 42, 0.5f, 1.0f), b = randn(C, 43),
        gy = randn(M * C, 44);
-  const BnRef r = bn_ref(a, x, g, b);
+  const ref::BnForward r = ref::batchnorm_forward_train(a, x, g, b);
   std::vector<float> y(M * C, 7.0f), mean(C), invstd(C);
   cpu::batchnorm_forward_train(a, x.data(), g.data(), b.data(), y.data(), mean.data(), invstd.data());
-  std::vector<double> is_ref(C);
-  for (int64_t c = 0; c < C; ++c) is_ref[c] = 1.0 / std::sqrt(r.var[c] + a.eps);
   EXPECT_LT(rel_err(y, r.y), 1e-4);
   EXPECT_LT(rel_err(mean, r.mean), 1e-5);
-  EXPECT_LT(rel_err(invstd, is_ref), 1e-4);
+  EXPECT_LT(rel_err(invstd, r.invstd), 1e-4);
 
-  // Backward against the closed form, in double.
-  std::vector<double> gx_ref(M * C), gg_ref(C), gb_ref(C);
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t c = 0; c < C; ++c) {
-      const double xh = (x[m * C + c] - r.mean[c]) * is_ref[c];
-      gb_ref[c] += gy[m * C + c];
-      gg_ref[c] += gy[m * C + c] * xh;
-    }
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t c = 0; c < C; ++c) {
-      const double xh = (x[m * C + c] - r.mean[c]) * is_ref[c];
-      gx_ref[m * C + c] =
-          g[c] * is_ref[c] * (gy[m * C + c] - gb_ref[c] / M - xh * gg_ref[c] / M);
-    }
+  const ref::BnBackward rb = ref::batchnorm_backward(a, x, gy, g);
   std::vector<float> gx(M * C, 7.0f), gg(C, 7.0f), gb(C, 7.0f);
   cpu::batchnorm_backward(a, x.data(), gy.data(), g.data(), mean.data(), invstd.data(), gx.data(),
                           gg.data(), gb.data());
-  EXPECT_LT(rel_err(gx, gx_ref), 1e-4);
-  EXPECT_LT(rel_err(gg, gg_ref), 1e-4);
-  EXPECT_LT(rel_err(gb, gb_ref), 1e-5);
+  EXPECT_LT(rel_err(gx, rb.gx), 1e-4);
+  EXPECT_LT(rel_err(gg, rb.ggamma), 1e-4);
+  EXPECT_LT(rel_err(gb, rb.gbeta), 1e-5);
 
   // gx may be null: the parameter gradients alone.
   std::vector<float> gg2(C), gb2(C);
@@ -111,24 +72,15 @@ TEST(BatchNorm, EvalAndRunningStats) {
   for (int64_t c = 0; c < C; ++c) rv[c] = 0.5f + rv0[c] * rv0[c];
   std::vector<float> y(M * C, 7.0f);
   cpu::batchnorm_forward_eval(a, x.data(), g.data(), b.data(), rm.data(), rv.data(), y.data());
-  std::vector<double> y_ref(M * C);
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t c = 0; c < C; ++c)
-      y_ref[m * C + c] = (x[m * C + c] - double(rm[c])) / std::sqrt(double(rv[c]) + a.eps) * g[c] + b[c];
-  EXPECT_LT(rel_err(y, y_ref), 1e-5);
+  EXPECT_LT(rel_err(y, ref::batchnorm_forward_eval(a, x, g, b, rm, rv)), 1e-5);
 
   std::vector<float> yt(M * C), mean(C), invstd(C);
   cpu::batchnorm_forward_train(a, x.data(), g.data(), b.data(), yt.data(), mean.data(), invstd.data());
-  const BnRef r = bn_ref(a, x, g, b);
-  std::vector<double> rm_ref(C), rv_ref(C);
   const double mom = 0.1;
-  for (int64_t c = 0; c < C; ++c) {
-    rm_ref[c] = (1 - mom) * rm[c] + mom * r.mean[c];
-    rv_ref[c] = (1 - mom) * rv[c] + mom * r.var[c] * double(M) / double(M - 1);
-  }
+  const ref::BnRunning r = ref::batchnorm_update_running(a, mom, x, rm, rv);
   cpu::batchnorm_update_running(a, float(mom), mean.data(), invstd.data(), rm.data(), rv.data());
-  EXPECT_LT(rel_err(rm, rm_ref), 1e-5);
-  EXPECT_LT(rel_err(rv, rv_ref), 1e-4);
+  EXPECT_LT(rel_err(rm, r.mean), 1e-5);
+  EXPECT_LT(rel_err(rv, r.var), 1e-4);
 }
 
 // The fused batch norm + activation against the two kernels one after the other: the same float

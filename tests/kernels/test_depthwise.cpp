@@ -1,6 +1,8 @@
-// Depthwise convolution kernels against naive double-precision loops, plus finite differences.
+// Depthwise convolution kernels against the reference kernels (tests/kernels/reference/), plus
+// finite differences.
 #include "kernel_test_util.h"
 #include "kernels/depthwise.h"
+#include "tests/kernels/reference/reference.h"
 
 namespace iqnas::test {
 namespace {
@@ -18,31 +20,14 @@ void check_depthwise(const DwCase& c) {
   const std::size_t xs = std::size_t(a.N) * a.H * a.W * C, ys = std::size_t(a.N) * Ho * Wo * C,
                     wsz = std::size_t(K) * K * C;
   auto x = randn(xs, 31), w = randn(wsz, 32, 0.5f), gy = randn(ys, 33);
-  std::vector<double> y_ref(ys), gx_ref(xs), gw_ref(wsz);
-  for (int n = 0; n < a.N; ++n)
-    for (int oh = 0; oh < Ho; ++oh)
-      for (int ow = 0; ow < Wo; ++ow)
-        for (int kh = 0; kh < K; ++kh)
-          for (int kw = 0; kw < K; ++kw) {
-            const int ih = oh * a.stride - a.pad + kh, iw = ow * a.stride - a.pad + kw;
-            if (ih < 0 || ih >= a.H || iw < 0 || iw >= a.W) continue;
-            for (int ch = 0; ch < C; ++ch) {
-              const std::size_t xi = ((std::size_t(n) * a.H + ih) * a.W + iw) * C + ch;
-              const std::size_t yi = ((std::size_t(n) * Ho + oh) * Wo + ow) * C + ch;
-              const std::size_t wi = (std::size_t(kh) * K + kw) * C + ch;
-              y_ref[yi] += double(x[xi]) * w[wi];
-              gx_ref[xi] += double(gy[yi]) * w[wi];
-              gw_ref[wi] += double(gy[yi]) * x[xi];
-            }
-          }
   // Outputs start as garbage: the kernels overwrite them.
   std::vector<float> y(ys, 7.0f), gx(xs, 7.0f), gw(wsz, 7.0f);
   cpu::depthwise_forward(a, x.data(), w.data(), y.data());
   cpu::depthwise_backward_data(a, gy.data(), w.data(), gx.data());
   cpu::depthwise_backward_weight(a, x.data(), gy.data(), gw.data());
-  EXPECT_LT(rel_err(y, y_ref), 1e-5);
-  EXPECT_LT(rel_err(gx, gx_ref), 1e-5);
-  EXPECT_LT(rel_err(gw, gw_ref), 1e-5);
+  EXPECT_LT(rel_err(y, ref::depthwise_forward(a, x, w)), 1e-5);
+  EXPECT_LT(rel_err(gx, ref::depthwise_backward_data(a, gy, w)), 1e-5);
+  EXPECT_LT(rel_err(gw, ref::depthwise_backward_weight(a, x, gy)), 1e-5);
 
   auto loss = [&](const std::vector<float>& xx, const std::vector<float>& ww) {
     std::vector<float> yy(ys);

@@ -1,9 +1,11 @@
-// GEMM and im2col convolution against naive double-precision loops, plus finite differences.
+// GEMM and im2col convolution against the reference kernels (tests/kernels/reference/), plus finite
+// differences.
 #include <limits>
 
 #include "kernel_test_util.h"
 #include "kernels/conv.h"
 #include "kernels/gemm.h"
+#include "tests/kernels/reference/reference.h"
 
 namespace iqnas::test {
 namespace {
@@ -20,28 +22,13 @@ void check_gemm(int M, int N, int K) {
         auto C = randn(std::size_t(M) * ldc, 3);
         if (beta == 0.0f)
           for (auto& c : C) c = std::numeric_limits<float>::quiet_NaN();  // must not be read
-        std::vector<double> ref(C.size());
         const float alpha = 0.75f;
-        for (int i = 0; i < M; ++i)
-          for (int j = 0; j < ldc; ++j) {
-            const std::size_t ij = std::size_t(i) * ldc + j;
-            if (j >= N) {  // padding columns stay untouched
-              ref[ij] = C[ij];
-              continue;
-            }
-            double s = 0;
-            for (int k = 0; k < K; ++k) {
-              const double a = ta ? A[std::size_t(k) * lda + i] : A[std::size_t(i) * lda + k];
-              const double b = tb ? B[std::size_t(j) * ldb + k] : B[std::size_t(k) * ldb + j];
-              s += a * b;
-            }
-            ref[ij] = alpha * s + (beta == 0.0f ? 0.0 : beta * double(C[ij]));
-          }
+        std::vector<double> expected = ref::gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         iqnas::cpu::gemm(ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
         for (int i = 0; i < M; ++i)
           for (int j = N; j < ldc; ++j)
-            if (beta == 0.0f) C[std::size_t(i) * ldc + j] = 0, ref[std::size_t(i) * ldc + j] = 0;
-        EXPECT_LT(rel_err(C, ref), 1e-5) << "ta=" << ta << " tb=" << tb << " beta=" << beta;
+            if (beta == 0.0f) C[std::size_t(i) * ldc + j] = 0, expected[std::size_t(i) * ldc + j] = 0;
+        EXPECT_LT(rel_err(C, expected), 1e-5) << "ta=" << ta << " tb=" << tb << " beta=" << beta;
       }
 }
 
@@ -63,62 +50,30 @@ TEST(Gemm, LongReductions) {
 }
 
 // ---- convolution -------------------------------------------------------------------------------
-struct ConvRef {
-  ConvArgs a;
-  std::size_t xs() const { return std::size_t(a.N) * a.H * a.W * a.Cin; }
-  std::size_t ys() const { return std::size_t(a.N) * a.Ho() * a.Wo() * a.Cout; }
-  std::size_t ws() const { return std::size_t(a.Cout) * a.KH * a.KW * (a.Cin / a.groups); }
-  // Calls f(xi, wi, yi) for every multiply-add of the convolution.
-  template <class F>
-  void each(F&& f) const {
-    const int Cg = a.Cin / a.groups, Coutg = a.Cout / a.groups, Ho = a.Ho(), Wo = a.Wo();
-    for (int n = 0; n < a.N; ++n)
-      for (int oh = 0; oh < Ho; ++oh)
-        for (int ow = 0; ow < Wo; ++ow)
-          for (int co = 0; co < a.Cout; ++co) {
-            const int g = co / Coutg;
-            const std::size_t yi = ((std::size_t(n) * Ho + oh) * Wo + ow) * a.Cout + co;
-            for (int kh = 0; kh < a.KH; ++kh)
-              for (int kw = 0; kw < a.KW; ++kw) {
-                const int ih = oh * a.stride - a.pad + kh, iw = ow * a.stride - a.pad + kw;
-                if (ih < 0 || ih >= a.H || iw < 0 || iw >= a.W) continue;
-                for (int ci = 0; ci < Cg; ++ci) {
-                  const std::size_t xi = ((std::size_t(n) * a.H + ih) * a.W + iw) * a.Cin + g * Cg + ci;
-                  const std::size_t wi = ((std::size_t(co) * a.KH + kh) * a.KW + kw) * Cg + ci;
-                  f(xi, wi, yi);
-                }
-              }
-          }
-  }
-};
+std::size_t x_size(const ConvArgs& a) { return std::size_t(a.N) * a.H * a.W * a.Cin; }
+std::size_t y_size(const ConvArgs& a) { return std::size_t(a.N) * a.Ho() * a.Wo() * a.Cout; }
+std::size_t w_size(const ConvArgs& a) { return std::size_t(a.Cout) * a.KH * a.KW * (a.Cin / a.groups); }
 
 void check_conv(const ConvArgs& a) {
   SCOPED_TRACE(::testing::Message() << "N=" << a.N << " H=" << a.H << " W=" << a.W << " Cin=" << a.Cin
                                     << " Cout=" << a.Cout << " K=" << a.KH << "x" << a.KW
                                     << " s=" << a.stride << " p=" << a.pad << " g=" << a.groups);
-  ConvRef r{a};
-  auto x = randn(r.xs(), 11), w = randn(r.ws(), 12, 0.5f), gy = randn(r.ys(), 13);
-  std::vector<double> y_ref(r.ys()), gx_ref(r.xs()), gw_ref(r.ws());
-  r.each([&](std::size_t xi, std::size_t wi, std::size_t yi) {
-    y_ref[yi] += double(x[xi]) * w[wi];
-    gx_ref[xi] += double(gy[yi]) * w[wi];
-    gw_ref[wi] += double(gy[yi]) * x[xi];
-  });
-  std::vector<float> ws(conv2d_workspace(a) + 1), y(r.ys(), 7.0f), gx(r.xs(), 7.0f), gw(r.ws(), 7.0f);
+  auto x = randn(x_size(a), 11), w = randn(w_size(a), 12, 0.5f), gy = randn(y_size(a), 13);
+  std::vector<float> ws(conv2d_workspace(a) + 1), y(y_size(a), 7.0f), gx(x_size(a), 7.0f), gw(w_size(a), 7.0f);
   cpu::conv2d_forward(a, x.data(), w.data(), y.data(), ws.data());
   cpu::conv2d_backward_data(a, gy.data(), w.data(), gx.data(), ws.data());
   cpu::conv2d_backward_weight(a, x.data(), gy.data(), gw.data(), ws.data());
-  EXPECT_LT(rel_err(y, y_ref), 1e-5);
-  EXPECT_LT(rel_err(gx, gx_ref), 1e-5);
-  EXPECT_LT(rel_err(gw, gw_ref), 1e-5);
+  EXPECT_LT(rel_err(y, ref::conv2d_forward(a, x, w)), 1e-5);
+  EXPECT_LT(rel_err(gx, ref::conv2d_backward_data(a, gy, w)), 1e-5);
+  EXPECT_LT(rel_err(gw, ref::conv2d_backward_weight(a, x, gy)), 1e-5);
 
   // Finite differences of L(x, w) = sum(gy * conv(x, w)) along random directions.
   auto loss = [&](const std::vector<float>& xx, const std::vector<float>& ww) {
-    std::vector<float> yy(r.ys());
+    std::vector<float> yy(y_size(a));
     cpu::conv2d_forward(a, xx.data(), ww.data(), yy.data(), ws.data());
     return dot(gy, yy);
   };
-  auto dx = randn(r.xs(), 14), dw = randn(r.ws(), 15);
+  auto dx = randn(x_size(a), 14), dw = randn(w_size(a), 15);
   expect_directional([&](const std::vector<float>& xx) { return loss(xx, w); }, x, dx, gx, 1e-2f, 1e-3,
                      "conv gx");
   expect_directional([&](const std::vector<float>& ww) { return loss(x, ww); }, w, dw, gw, 1e-2f, 1e-3,
@@ -146,14 +101,11 @@ TEST(Conv2d, PointwiseStride2) { check_conv(conv(2, 7, 5, 5, 3, 1, 1, 2, 0, 1));
 TEST(Conv2d, ChunkedLargeBatchMatchesPerImage) {
   // Enough images that the column buffer is split into several chunks.
   ConvArgs a = conv(7, 48, 48, 32, 2, 3, 3, 1, 1, 1);
-  ConvRef r{a};
   ASSERT_LT(conv2d_workspace(a), std::size_t(a.N) * a.Ho() * a.Wo() * a.KH * a.KW * a.Cin);
-  auto x = randn(r.xs(), 21), w = randn(r.ws(), 22), gy = randn(r.ys(), 23);
-  std::vector<float> ws(conv2d_workspace(a)), gw(r.ws());
+  auto x = randn(x_size(a), 21), gy = randn(y_size(a), 23);
+  std::vector<float> ws(conv2d_workspace(a)), gw(w_size(a));
   cpu::conv2d_backward_weight(a, x.data(), gy.data(), gw.data(), ws.data());
-  std::vector<double> gw_ref(r.ws());
-  r.each([&](std::size_t xi, std::size_t wi, std::size_t yi) { gw_ref[wi] += double(gy[yi]) * x[xi]; });
-  EXPECT_LT(rel_err(gw, gw_ref), 1e-5);
+  EXPECT_LT(rel_err(gw, ref::conv2d_backward_weight(a, x, gy)), 1e-5);
 }
 
 }  // namespace

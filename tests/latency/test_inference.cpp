@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 
 #include "nn/ops.h"
 #include "supernet/inference.h"
@@ -13,36 +12,16 @@ namespace {
 
 // Non-trivial BN parameters and statistics, so that folding is really exercised.
 void randomise_bn(Module& m, Rng& rng) {
-  std::uniform_real_distribution<float> pos(0.5f, 1.5f), sym(-0.3f, 0.3f);
   for (auto* bn : m.modules_of_type<BatchNorm>()) {
-    for (Tensor* t : {&bn->running_var}) {
-      std::vector<float> v(size_t(t->numel()));
-      for (float& x : v) x = pos(rng);
-      t->copy_(Tensor::from_vector(t->shape(), v));
-    }
-    for (Tensor* t : {&bn->running_mean, &bn->beta.value()}) {
-      std::vector<float> v(size_t(t->numel()));
-      for (float& x : v) x = sym(rng);
-      t->copy_(Tensor::from_vector(t->shape(), v));
-    }
-    std::vector<float> g(size_t(bn->gamma.value().numel()));
-    for (float& x : g) x = pos(rng);
-    bn->gamma.value().copy_(Tensor::from_vector(bn->gamma.value().shape(), g));
+    bn->running_var.copy_(uniform(bn->running_var.shape(), 0.5f, 1.5f, rng));
+    for (Tensor* t : {&bn->running_mean, &bn->beta.value()}) t->copy_(uniform(t->shape(), -0.3f, 0.3f, rng));
+    bn->gamma.value().copy_(uniform(bn->gamma.value().shape(), 0.5f, 1.5f, rng));
   }
   for (auto* l : m.modules_of_type<Linear>())  // non-zero biases
-    if (l->bias.defined()) {
-      std::vector<float> v(size_t(l->bias.value().numel()));
-      for (float& x : v) x = sym(rng);
-      l->bias.value().copy_(Tensor::from_vector(l->bias.value().shape(), v));
-    }
+    if (l->bias.defined()) l->bias.value().copy_(uniform(l->bias.value().shape(), -0.3f, 0.3f, rng));
 }
 
-Tensor random_images(const Shape& shape, Rng& rng) {
-  std::vector<float> v(size_t(shape_numel(shape)));
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  for (float& x : v) x = u(rng);
-  return Tensor::from_vector(shape, v);
-}
+Tensor random_images(const Shape& shape, Rng& rng) { return uniform(shape, -1.f, 1.f, rng); }
 
 void expect_close(const std::vector<float>& want, const float* got, double rel) {
   double scale = 0;

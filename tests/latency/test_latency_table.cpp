@@ -12,6 +12,7 @@
 #include "supernet/sampler.h"
 #include "supernet/subnet.h"
 #include "supernet/supernet.h"
+#include "tests/refusal.h"
 
 namespace iqnas::predictor {
 namespace {
@@ -112,14 +113,7 @@ std::string read(const std::string& path) {
 }
 
 void expect_refused(const std::string& text, const SearchSpace& s, const std::string& needle) {
-  try {
-    parse_latency_table(text, "bad.json", s);
-    FAIL() << "accepted a table that should be refused (" << needle << ")";
-  } catch (const std::invalid_argument& e) {
-    const std::string m = e.what();
-    EXPECT_NE(m.find("bad.json"), std::string::npos) << m;
-    EXPECT_NE(m.find(needle), std::string::npos) << m;
-  }
+  EXPECT_REFUSED(parse_latency_table(text, "bad.json", s), "bad.json: ", needle.c_str());
 }
 
 TEST(LatencyTable, RefusesAnotherSpaceMissingUnitsOrEntries) {
@@ -149,6 +143,22 @@ TEST(LatencyTable, RefusesAnotherSpaceMissingUnitsOrEntries) {
   std::string entry = good;
   entry.replace(entry.find("\"iqr_ms\""), 8, "\"iqr_sm\"");
   expect_refused(entry, tiny, "iqr_sm");
+}
+
+// The space's name alone (lut-check without --space), with the strict reader's messages.
+TEST(LatencyTable, SpaceOfATableFile) {
+  const std::string path = temp_path("space_of.json");
+  save_latency_table(quick_table(find_space("tiny")), path);
+  EXPECT_EQ(latency_table_space(path), "tiny");
+  for (const auto& [text, needle] : {std::pair{"{\"units\": \"ms/image\"}", ": missing required field 'space'"},
+                                     {"{\"space\": 3}", ": space must be a string, got an integer"},
+                                     {"[1]", ": the top level must be an object"}, {"{\"space\": ", ": invalid JSON"}}) {
+    std::ofstream(path) << text;
+    const std::string message = path + needle;
+    EXPECT_REFUSED(latency_table_space(path), message.c_str());
+  }
+  EXPECT_THROW(latency_table_space(path + ".absent"), std::runtime_error);
+  std::remove(path.c_str());
 }
 
 TEST(LatencyTable, CsvImport) {

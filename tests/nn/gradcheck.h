@@ -38,8 +38,7 @@ inline void expect_gradients_match(const std::function<Var(const std::vector<Var
     if (n <= max_checks) {
       for (int64_t j = 0; j < n; ++j) idx.push_back(j);
     } else {
-      std::uniform_int_distribution<int64_t> pick(0, n - 1);
-      for (int k = 0; k < max_checks; ++k) idx.push_back(pick(rng));
+      for (int k = 0; k < max_checks; ++k) idx.push_back(static_cast<int64_t>(rng.below(static_cast<uint64_t>(n))));
     }
     for (int64_t j : idx) {
       auto eval = [&](float delta) {

@@ -15,16 +15,12 @@ using namespace iqnas::predictor;
 namespace {
 EvalSet random_set(const SearchSpace& s, int64_t n, int64_t batch) {
   Rng rng(5);
-  std::normal_distribution<float> g(0.f, 1.f);
-  std::uniform_int_distribution<int> label(0, s.num_classes - 1);
   EvalSet set;
   for (int64_t start = 0; start < n; start += batch) {
     const int64_t m = std::min(batch, n - start);
-    Tensor t = Tensor::empty({m, s.image_size, s.image_size, s.in_channels});
-    for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = g(rng);
-    set.images.push_back(t);
+    set.images.push_back(normal({m, s.image_size, s.image_size, s.in_channels}, 1.f, rng));
     std::vector<int32_t> l(static_cast<size_t>(m));
-    for (auto& x : l) x = label(rng);
+    for (auto& x : l) x = static_cast<int32_t>(rng.below(static_cast<uint64_t>(s.num_classes)));
     set.labels.push_back(l);
     set.size += m;
   }
@@ -35,11 +31,10 @@ ContribState fake_state(const SearchSpace& s, int passes) {
   ContribState st;
   st.space = s.name, st.weights = "ema", st.options.passes = passes, st.images = 100;
   Rng rng(9);
-  std::uniform_real_distribution<double> u(50, 90);
   for (const Measurement& m : contribution_plan(s)) {
     st.ids.push_back(m.id(s));
     std::vector<double> acc;
-    for (int k = 0; k < passes; ++k) acc.push_back(u(rng));
+    for (int k = 0; k < passes; ++k) acc.push_back(rng.uniform(50, 90));
     st.accuracy.push_back(acc);
   }
   return st;

@@ -7,11 +7,11 @@
 
 namespace iqnas::solver::testing {
 
-Problem random_problem(std::mt19937& rng, const RandomSpec& spec) {
-  auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+Problem random_problem(util::Rng& rng, const RandomSpec& spec) {
+  auto uni = [&](int lo, int hi) { return static_cast<int>(rng.uniform_int(lo, hi)); };
   auto real = [&](double lo, double hi) {
     if (spec.integer_coefs) return static_cast<double>(uni(static_cast<int>(lo), static_cast<int>(hi)));
-    return std::uniform_real_distribution<double>(lo, hi)(rng);
+    return rng.uniform(lo, hi);
   };
   Problem p;
   const int G = uni(spec.min_groups, spec.max_groups);
@@ -38,7 +38,7 @@ Problem random_problem(std::mt19937& rng, const RandomSpec& spec) {
         const double density = a == b ? spec.within_density : spec.bilinear_density;
         for (int i = 0; i < static_cast<int>(p.groups[a].options.size()); ++i)
           for (int j = 0; j < static_cast<int>(p.groups[b].options.size()); ++j)
-            if (std::uniform_real_distribution<double>(0, 1)(rng) < density / 2)
+            if (rng.bernoulli(density / 2))
               e.bilinear.push_back({first[a] + i, first[b] + j, budget ? real(-2, 8) : real(-8, 8)});
       }
     return e;

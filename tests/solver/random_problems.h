@@ -1,9 +1,9 @@
 // Small random problems and brute-force enumeration, shared by the solver tests.
 #pragma once
-#include <random>
 #include <vector>
 
 #include "solver/problem.h"
+#include "util/rng.h"
 
 namespace iqnas::solver::testing {
 
@@ -16,7 +16,7 @@ struct RandomSpec {
   bool integer_coefs = false;     // small integers: many ties
 };
 
-Problem random_problem(std::mt19937& rng, const RandomSpec& spec);
+Problem random_problem(util::Rng& rng, const RandomSpec& spec);
 
 struct Brute {
   bool feasible = false;

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <random>
 
 #include "random_problems.h"
 #include "solver/heuristics.h"
@@ -29,16 +28,15 @@ void check_heuristic(const Problem& p, const Result& r, const Brute& b, const st
 // G groups of O options with uniform random coefficients in the objective and in `budgets` linear
 // rows, each with the limit G * share (drawn option by option: objective, then each row).
 Problem linear_problem(int G, int O, int budgets, double share, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
+  iqnas::util::Rng rng(seed);
   Problem p;
   for (int k = 0; k < budgets; ++k) p.constraints.push_back(Constraint{"c" + std::to_string(k), {}, G * share});
   for (int g = 0; g < G; ++g) {
     Group grp{"g" + std::to_string(g), {}};
     for (int o = 0; o < O; ++o) {
       grp.options.push_back(std::to_string(o));
-      p.objective.linear.push_back({g * O + o, u(rng)});
-      for (auto& c : p.constraints) c.expr.linear.push_back({g * O + o, u(rng)});
+      p.objective.linear.push_back({g * O + o, rng.uniform()});
+      for (auto& c : p.constraints) c.expr.linear.push_back({g * O + o, rng.uniform()});
     }
     p.groups.push_back(grp);
   }
@@ -48,7 +46,7 @@ Problem linear_problem(int G, int O, int budgets, double share, unsigned seed) {
 }  // namespace
 
 TEST(Heuristics, AlwaysFeasibleOrCorrectlyInfeasible) {
-  std::mt19937 rng(11);
+  iqnas::util::Rng rng(11);
   RandomSpec spec;
   int relax_optimal = 0, evo_optimal = 0, feasible = 0;
   for (int i = 0; i < 200; ++i) {
@@ -79,7 +77,7 @@ TEST(Heuristics, AlwaysFeasibleOrCorrectlyInfeasible) {
 }
 
 TEST(Relax, ChecksOfTheMethod) {
-  std::mt19937 rng(12);
+  iqnas::util::Rng rng(12);
   RandomSpec spec;
   spec.min_groups = 3;
   spec.max_groups = 6;

@@ -55,18 +55,17 @@ RandomSpec dense_spec(int i) {
 // options dropped): the bound stays above the best Lagrangian value after every sweep, never
 // rises, and is tight on some problems and loose on others (the local polytope).
 TEST(MplpBound, ValidAfterEverySweepAndNeverRising) {
-  std::mt19937 rng(31);
-  std::uniform_real_distribution<double> u(0, 1);
+  iqnas::util::Rng rng(31);
   int loose = 0, tight = 0;
   for (int i = 0; i < 120; ++i) {
     const Problem p = random_problem(rng, dense_spec(i));
     const DenseProblem d(p);
     MplpBound mp(d);
     std::vector<double> lam(d.K), T(d.rhs);
-    for (auto& l : lam) l = u(rng);
+    for (auto& l : lam) l = rng.uniform();
     if (i % 3 == 1)
       for (int g = 0; g < d.G; ++g)
-        if (d.n[g] > 2 && u(rng) < 0.3) mp.disallow(g, 0);
+        if (d.n[g] > 2 && rng.uniform() < 0.3) mp.disallow(g, 0);
     mp.set_lambda(lam, T);
     const double best = best_lagrangian(d, mp, lam, T);
     const double tol = 1e-9 * std::max(1.0, std::fabs(best));
@@ -87,7 +86,7 @@ TEST(MplpBound, ValidAfterEverySweepAndNeverRising) {
 // A search node's state restored gives back its bound, and the bound on a smaller domain (one
 // option kept in a group) holds against enumeration once swept.
 TEST(MplpBound, RestoredStateAndSmallerDomainsStayValid) {
-  std::mt19937 rng(32);
+  iqnas::util::Rng rng(32);
   for (int i = 0; i < 60; ++i) {
     const Problem p = random_problem(rng, dense_spec(i));
     const DenseProblem d(p);

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "random_problems.h"
@@ -12,7 +11,7 @@ using namespace iqnas::solver;
 using namespace iqnas::solver::testing;
 
 TEST(Sweep, MatchesBruteForceAtEveryBudget) {
-  std::mt19937 rng(31);
+  iqnas::util::Rng rng(31);
   RandomSpec spec;
   spec.max_constraints = 2;
   int checked = 0;
@@ -23,7 +22,7 @@ TEST(Sweep, MatchesBruteForceAtEveryBudget) {
     const double lo = all.min_constraint[0] - 1;
     std::vector<double> budgets;
     for (int t = 0; t < 12; ++t) budgets.push_back(lo + t * 2.0);
-    std::shuffle(budgets.begin(), budgets.end(), rng);
+    iqnas::util::shuffle(budgets, rng);
     for (const char* method : {"exact", "relax"}) {
       SolveOptions opt;
       opt.method = method;

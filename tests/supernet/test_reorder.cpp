@@ -13,10 +13,9 @@ std::shared_ptr<data::InMemoryDataset> synthetic(int64_t n, Rng& rng) {
   std::vector<std::string> classes;
   for (int c = 0; c < 10; ++c) classes.push_back("c" + std::to_string(c));
   auto d = std::make_shared<data::InMemoryDataset>("synthetic", "test", 28, 28, 1, classes);
-  std::uniform_int_distribution<int> px(0, 255);
   for (int64_t i = 0; i < n; ++i) {
     uint8_t* p = d->append_uninitialised(i < 10 ? 3 : static_cast<int32_t>(i % 10));
-    for (int k = 0; k < 28 * 28; ++k) p[k] = static_cast<uint8_t>(px(rng));
+    for (int k = 0; k < 28 * 28; ++k) p[k] = static_cast<uint8_t>(rng.below(256));
   }
   return d;
 }

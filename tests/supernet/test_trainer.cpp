@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 
 #include "nn/checkpoint.h"
 #include "nn/data/fashion_mnist.h"
@@ -303,11 +302,8 @@ TEST(Trainer, DistillationOverTheEightMapsOfTheReference) {
 // Distinct values everywhere first, so that a copy that did not happen cannot pass by chance
 // (fresh BNs all hold gamma 1, beta 0).
 void randomise(Module& m, Rng& rng) {
-  std::uniform_real_distribution<float> u(0.5f, 1.5f);
-  for (auto& [n, v] : m.named_parameters())
-    for (int64_t i = 0; i < v.value().numel(); ++i) v.value().data()[i] = u(rng);
-  for (auto& [n, t] : m.named_buffers())
-    for (int64_t i = 0; i < t->numel(); ++i) t->data()[i] = u(rng);
+  for (auto& [n, v] : m.named_parameters()) v.value().copy_(uniform(v.value().shape(), 0.5f, 1.5f, rng));
+  for (auto& [n, t] : m.named_buffers()) t->copy_(uniform(t->shape(), 0.5f, 1.5f, rng));
 }
 
 void expect_initialised_from_heaviest(const SearchSpace& s, const std::string& top, const std::string& other) {

@@ -13,9 +13,11 @@
 #include "predictor/tabular_encoding.h"
 #include "predictor/tabular_search.h"
 #include "predictor/tabular_table.h"
+#include "tests/refusal.h"
 
 using namespace iqnas;
 using namespace iqnas::predictor;
+using iqnas::test::error_of;
 
 namespace {
 
@@ -37,16 +39,6 @@ std::string temp_path(const std::string& name) {
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // A table of every NB201 cell with a planted bilinear accuracy and a positive bilinear cost.
@@ -112,12 +104,12 @@ TEST(Nb201Encoding, EveryStringOfTheBenchmarkFile) {
 
 TEST(Nb201Encoding, RefusesMalformedStrings) {
   const auto enc = nb201_encoding();
-  EXPECT_NE(error_of([&] { enc->encode("|none~0|+|none~0|none~1|"); }).find("3 nodes"), std::string::npos);
-  EXPECT_NE(error_of([&] { enc->encode("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|"); }).find("unknown operation 'conv'"),
+  EXPECT_NE(error_of<std::exception>([&] { enc->encode("|none~0|+|none~0|none~1|"); }).find("3 nodes"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([&] { enc->encode("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|"); }).find("unknown operation 'conv'"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { enc->encode("|none~0|+|none~1|none~0|+|none~0|none~1|none~2|"); }).find("~0"),
+  EXPECT_NE(error_of<std::exception>([&] { enc->encode("|none~0|+|none~1|none~0|+|none~0|none~1|none~2|"); }).find("~0"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { enc->encode("|none~0|+|none~0|+|none~0|none~1|none~2|"); }).find("needs 2 edges"),
+  EXPECT_NE(error_of<std::exception>([&] { enc->encode("|none~0|+|none~0|+|none~0|none~1|none~2|"); }).find("needs 2 edges"),
             std::string::npos);
   EXPECT_THROW(enc->decode({0, 0, 0, 0, 0, 5}), std::invalid_argument);
 }
@@ -128,7 +120,7 @@ TEST(TokenEncoding, VocabularyFromTheTable) {
   EXPECT_EQ(enc->groups()[0].options, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(enc->encode("b-y-2"), (std::vector<int>{1, 1, 1}));
   EXPECT_EQ(enc->decode({1, 1, 1}), "b-y-2");
-  EXPECT_NE(error_of([&] { enc->encode("c-x-1"); }).find("token 'c' at position 1"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([&] { enc->encode("c-x-1"); }).find("token 'c' at position 1"), std::string::npos);
   EXPECT_THROW(token_encoding({"a-b", "a"}), std::invalid_argument);
   EXPECT_THROW(make_encoding("nope", {}), std::invalid_argument);
 }
@@ -147,27 +139,27 @@ TEST(CsvTable, PlainAndGzipAndErrors) {
     EXPECT_EQ(t.rows[0][0], "a-x");
     EXPECT_EQ(t.row_line[1], 4u);
     EXPECT_EQ(t.numbers("lat"), (std::vector<double>{2, 3, 4}));
-    EXPECT_NE(error_of([&] { t.column("latency"); }).find("no column 'latency' (columns: arch, acc, lat)"),
+    EXPECT_NE(error_of<std::exception>([&] { t.column("latency"); }).find("no column 'latency' (columns: arch, acc, lat)"),
               std::string::npos);
-    const std::string e = error_of([&] { t.numbers("acc"); });
+    const std::string e = error_of<std::exception>([&] { t.numbers("acc"); });
     EXPECT_NE(e.find("row 3 (line 5), column 'acc' expects a finite number, got 'oops'"), std::string::npos) << e;
     EXPECT_NE(e.find(p), std::string::npos);
     const auto enc = token_encoding({"a-x", "b-x", "b-y"});
-    EXPECT_NE(error_of([&] { load_tabular(t, *nb201_encoding(), "arch", "lat", "lat"); }).find("row 1 (line 2), column 'arch'"),
+    EXPECT_NE(error_of<std::exception>([&] { load_tabular(t, *nb201_encoding(), "arch", "lat", "lat"); }).find("row 1 (line 2), column 'arch'"),
               std::string::npos);
     EXPECT_NO_THROW(load_tabular(t, *enc, "arch", "lat", "lat"));
   }
   write_file(plain, "a,b\n1,2\n3\n");
-  EXPECT_NE(error_of([&] { read_csv_table(plain); }).find("line 3 has 1 fields, the header has 2"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([&] { read_csv_table(plain); }).find("line 3 has 1 fields, the header has 2"), std::string::npos);
   write_file(plain, "a,b\n");
-  EXPECT_NE(error_of([&] { read_csv_table(plain); }).find("no data rows"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([&] { read_csv_table(plain); }).find("no data rows"), std::string::npos);
   write_file(plain, "a,a\n1,2\n");
-  EXPECT_NE(error_of([&] { read_csv_table(plain); }).find("'a' appears twice"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([&] { read_csv_table(plain); }).find("'a' appears twice"), std::string::npos);
   write_file(plain, "arch,v\nq-w,1\nq-w,2\n");
   const CsvTable dup = read_csv_table(plain);
-  EXPECT_NE(error_of([&] { load_tabular(dup, *token_encoding({"q-w"}), "arch", "v", "v"); }).find("same as row 1"),
+  EXPECT_NE(error_of<std::exception>([&] { load_tabular(dup, *token_encoding({"q-w"}), "arch", "v", "v"); }).find("same as row 1"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { read_csv_table(temp_path("absent.csv")); }).find("cannot open"), std::string::npos);
+  EXPECT_NE(error_of<std::exception>([&] { read_csv_table(temp_path("absent.csv")); }).find("cannot open"), std::string::npos);
   std::remove(plain.c_str());
   std::remove(gz.c_str());
 }

@@ -1,23 +1,17 @@
 // The strict JSON reader: every error names the source and the field's path; unread keys are refused.
 #include <gtest/gtest.h>
 
-#include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "tests/refusal.h"
 #include "util/json_reader.h"
 
 namespace iqnas::util {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(JsonReader, ReadsFieldsAndRefusesUnreadKeys) {
   const json j = parse_json(R"({"n": 3, "x": 0.5, "on": true, "name": "a", "list": [1, 2], "flags": [true, false]})", "f.json");
@@ -41,12 +35,19 @@ TEST(JsonReader, ErrorsNameTheSourceAndThePath) {
   const json j = parse_json(R"({"n": "3", "big": 3000000000, "x": 1e40, "o": [1]})", "cfg.json");
   JsonObject r(j, "head", "cfg.json");
   EXPECT_EQ(error_of([&] { r.get_int("n"); }), "cfg.json: head.n must be an integer, got a string (\"3\")");
-  EXPECT_EQ(error_of([&] { r.get_int("big"); }), "cfg.json: head.big is out of range (3000000000)");
-  EXPECT_EQ(error_of([&] { r.get_float("x"); }), "cfg.json: head.x is out of range");
+  EXPECT_EQ(error_of([&] { r.get_int("big"); }), "cfg.json: head.big must be in [-2147483648, 2147483647], got 3000000000");
+  EXPECT_EQ(error_of([&] { r.get_int64("big", 0, 10); }), "cfg.json: head.big must be in [0, 10], got 3000000000");
+  EXPECT_EQ(error_of([&] { r.get_float("x"); }), "cfg.json: head.x must be in [-1e+30, 1e+30], got 1e+40");
+  EXPECT_EQ(error_of([&] { r.get_number("n"); }), "cfg.json: head.n must be a number, got a string");
   EXPECT_EQ(error_of([&] { r.get_int("missing"); }), "cfg.json: missing required field 'head.missing'");
   EXPECT_EQ(error_of([&] { JsonObject(j.at("o"), "head.o", "cfg.json"); }),
             "cfg.json: head.o must be an object, got an array");
   EXPECT_EQ(error_of([] { parse_json("{\"a\": ", "bad.json"); }).rfind("bad.json: invalid JSON", 0), 0u);
+  // JSON text has no infinity, but a document built in code can hold one.
+  const json inf = {{"v", std::numeric_limits<double>::infinity()}};
+  JsonObject q(inf, "", "doc");
+  EXPECT_EQ(error_of([&] { q.get_number("v"); }), "doc: v must be a finite number");
+  EXPECT_EQ(error_of([&] { q.get_number("v", 0, 1); }), "doc: v must be a finite number");
 }
 
 }  // namespace

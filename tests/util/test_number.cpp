@@ -4,25 +4,18 @@
 
 #include <cmath>
 #include <cstdint>
-#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
+#include "tests/refusal.h"
 #include "util/number.h"
 
 using namespace iqnas;
 
 namespace {
 
-std::string refusal(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "accepted";
-}
+using iqnas::test::error_of;
 
 TEST(Number, IntegersInRange) {
   EXPECT_EQ(parse_int("42", "x"), 42);
@@ -36,16 +29,16 @@ TEST(Number, IntegersInRange) {
 
 TEST(Number, IntegersRefusedWithTheNameAndRange) {
   // 2^32 + 1 in an int field was 1 after a silent narrowing.
-  EXPECT_EQ(refusal([] { parse_int("4294967297", "option --epochs", 1, 100000); }),
+  EXPECT_EQ(error_of([] { parse_int("4294967297", "option --epochs", 1, 100000); }),
             "option --epochs expects an integer in [1, 100000], got '4294967297'");
   for (const char* bad : {"", " 1", "1 ", "1.5", "abc", "1x", "0x10", "--1", "+-1", "+", "-", "nan", "inf", "1e30",
                           "9223372036854775808", "-9223372036854775809", "1e300"})
-    EXPECT_NE(refusal([&] { parse_int(bad, "field 'n'"); }).find("field 'n' expects an integer"), std::string::npos)
+    EXPECT_NE(error_of([&] { parse_int(bad, "field 'n'"); }).find("field 'n' expects an integer"), std::string::npos)
         << "'" << bad << "'";
-  EXPECT_NE(refusal([] { parse_int("0", "--threads", 1, 256); }).find("[1, 256]"), std::string::npos);
-  EXPECT_NE(refusal([] { parse_int("-5", "--recalibrate", 0, 100000); }).find("got '-5'"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_int("0", "--threads", 1, 256); }).find("[1, 256]"), std::string::npos);
+  EXPECT_NE(error_of([] { parse_int("-5", "--recalibrate", 0, 100000); }).find("got '-5'"), std::string::npos);
   // A megabyte of input is not echoed in full.
-  EXPECT_LT(refusal([] { parse_int(std::string(1 << 20, '7'), "x"); }).size(), 200u);
+  EXPECT_LT(error_of([] { parse_int(std::string(1 << 20, '7'), "x"); }).size(), 200u);
 }
 
 TEST(Number, FiniteNumbers) {
@@ -54,11 +47,11 @@ TEST(Number, FiniteNumbers) {
   EXPECT_EQ(parse_number("+3", "x"), 3);
   EXPECT_EQ(parse_number("1e308", "x"), 1e308);
   for (const char* bad : {"", "nan", "NaN", "inf", "-inf", "1e309", " 1", "1 ", "1,5", "0x1p3x", "abc", "1.2.3", "++1"})
-    EXPECT_NE(refusal([&] { parse_number(bad, "option --lr"); }).find("option --lr expects a finite number"),
+    EXPECT_NE(error_of([&] { parse_number(bad, "option --lr"); }).find("option --lr expects a finite number"),
               std::string::npos)
         << "'" << bad << "'";
-  EXPECT_EQ(refusal([] { parse_number("0.5", "--heldout", 0, 1); }), "accepted");
-  EXPECT_EQ(refusal([] { parse_number("2", "--heldout", 0, 1); }), "--heldout expects a number in [0, 1], got '2'");
+  EXPECT_EQ(parse_number("0.5", "--heldout", 0, 1), 0.5);
+  EXPECT_EQ(error_of([] { parse_number("2", "--heldout", 0, 1); }), "--heldout expects a number in [0, 1], got '2'");
 }
 
 }  // namespace
