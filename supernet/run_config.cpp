@@ -61,6 +61,7 @@ LoopConfig RunConfig::loop_config() const {
   // logging, checkpoint interval, the test stop).
   json shaping = json::parse(l.metadata["run.config"]);
   for (const char* k : {"loader_threads", "device", "log_every", "checkpoint_every", "stop_after_steps"}) shaping.erase(k);
+  if (!bn_sync) shaping.erase("bn_sync");  // added later: at its default, runs checkpointed before it still resume
   l.must_match["run.training"] = shaping.dump();
   return l;
 }
