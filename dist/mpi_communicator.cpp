@@ -48,8 +48,14 @@ class MpiCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
-  void allreduce(float* data, size_t n, ReduceOp op, const char* what) override { reduce(data, n, op, what); }
-  void allreduce(double* data, size_t n, ReduceOp op, const char* what) override { reduce(data, n, op, what); }
+  void allreduce(float* data, size_t n, ReduceOp op, const char* what) override { begin_reduce(data, n, op, what)->wait(); }
+  void allreduce(double* data, size_t n, ReduceOp op, const char* what) override { begin_reduce(data, n, op, what)->wait(); }
+  std::unique_ptr<Pending> start_allreduce(float* data, size_t n, ReduceOp op, const char* what) override {
+    return begin_reduce(data, n, op, what);
+  }
+  std::unique_ptr<Pending> start_allreduce(double* data, size_t n, ReduceOp op, const char* what) override {
+    return begin_reduce(data, n, op, what);
+  }
 
   void broadcast(void* data, size_t bytes, int root, const char* what) override {
     for (size_t at = 0; at < bytes; at += kChunk) {
@@ -91,16 +97,10 @@ class MpiCommunicator final : public Communicator {
 
  private:
   template <class T>
-  void reduce(T* data, size_t n, ReduceOp op, const char* what) {
-    for (size_t at = 0; at < n; at += kChunk) {
-      MPI_Request req;
-      check(MPI_Iallreduce(MPI_IN_PLACE, data + at, static_cast<int>(std::min(kChunk, n - at)), mpi_type<T>(), MPI_SUM,
-                           comm_, &req), "MPI_Iallreduce", what);
-      wait(req, what);
-    }
-    if (op == ReduceOp::Mean)
-      for (size_t i = 0; i < n; ++i) data[i] /= static_cast<T>(size_);
-  }
+  class Reduction;
+
+  template <class T>
+  std::unique_ptr<Pending> begin_reduce(T* data, size_t n, ReduceOp op, const char* what);
 
   // Polls `req` until it completes or the deadline passes. MPI moves a nonblocking collective on
   // only inside MPI_Test (a large all-reduce takes many rounds of it), so the first 2 s poll back
@@ -159,6 +159,54 @@ class MpiCommunicator final : public Communicator {
   MPI_Comm comm_ = MPI_COMM_NULL, probe_ = MPI_COMM_NULL;
   int rank_ = 0, size_ = 1;
 };
+
+// One all-reduce in flight: an MPI request per chunk of at most kChunk elements.
+template <class T>
+class MpiCommunicator::Reduction final : public Pending {
+ public:
+  Reduction(MpiCommunicator& c, T* data, size_t n, ReduceOp op, const char* what)
+      : c_(c), data_(data), n_(n), op_(op), what_(what) {
+    for (size_t at = 0; at < n; at += kChunk) {
+      reqs_.push_back(MPI_REQUEST_NULL);
+      check(MPI_Iallreduce(MPI_IN_PLACE, data + at, static_cast<int>(std::min(kChunk, n - at)), mpi_type<T>(), MPI_SUM,
+                           c.comm_, &reqs_.back()), "MPI_Iallreduce", what);
+    }
+  }
+  ~Reduction() override {
+    if (waited_) return;
+    try {
+      wait();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "iqnas: %s: %s\n", what_, e.what());
+    }
+  }
+  bool test() override {
+    int done = 0;
+    check(MPI_Testall(static_cast<int>(reqs_.size()), reqs_.data(), &done, MPI_STATUSES_IGNORE), "MPI_Testall", what_);
+    return done != 0;
+  }
+  void wait() override {
+    if (waited_) return;
+    waited_ = true;
+    for (MPI_Request& r : reqs_) c_.wait(r, what_);
+    if (op_ == ReduceOp::Mean)
+      for (size_t i = 0; i < n_; ++i) data_[i] /= static_cast<T>(c_.size_);
+  }
+
+ private:
+  MpiCommunicator& c_;
+  T* data_;
+  size_t n_;
+  ReduceOp op_;
+  const char* what_;
+  std::vector<MPI_Request> reqs_;
+  bool waited_ = false;
+};
+
+template <class T>
+std::unique_ptr<Pending> MpiCommunicator::begin_reduce(T* data, size_t n, ReduceOp op, const char* what) {
+  return std::make_unique<Reduction<T>>(*this, data, n, op, what);
+}
 
 bool started = false;
 

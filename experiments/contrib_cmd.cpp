@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/datasets.h"
@@ -107,7 +108,7 @@ int run_contrib(const std::vector<std::string>& argv) {
     progress.finish();
   }
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, variant);
-  save_predictor(p, dir + "/predictor.json");
+  dist::write_by_rank0(dist::world(), "predictor.json", [&] { save_predictor(p, dir + "/predictor.json"); });
   if (opt.metric == predictor::Metric::Top1)
     out.text("contrib: A_base %.2f%% (+-%.2f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean, p.base.se,
              total, dir.c_str());

@@ -1,6 +1,7 @@
 // `iqnas explain`: what the measured accuracy contributions say about the search space.
 #include <cstdio>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -31,7 +32,7 @@ int run_explain(const std::vector<std::string>& argv) {
   require_file(dir + "/contrib.json", "run `iqnas contrib --run " + dir + "` first");
   const std::string md = contributions_markdown(dir);
   if (md.empty()) throw UsageError(dir + "/contrib.json is incomplete; run `iqnas contrib --run " + dir + "` to finish it");
-  write_file_atomic(dir + "/explain.md", "# What the supernet teaches: " + dir + "\n\n" + md);
+  dist::write_by_rank0(dist::world(), "explain.md", [&] { write_file_atomic(dir + "/explain.md", "# What the supernet teaches: " + dir + "\n\n" + md); });
   out.text("%s-> %s/explain.md\n", md.c_str(), dir.c_str());
   out.result({{"run", dir}, {"markdown", md}, {"written", {dir + "/explain.md", dir + "/contributions.svg"}}});
   return 0;

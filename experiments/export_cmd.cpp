@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -106,11 +107,13 @@ int run_export(const std::vector<std::string>& argv) {
   fs::create_directories(out);
   const NamedTensors weights = torch_state_dict(*net);
   const std::string arch_json = arch_to_json(s, arch);
-  save_safetensors(out + "/model.safetensors", weights,
-                   {{"format", "iqnas-export"}, {"layout", "pytorch"}, {"space", s.name},
-                    {"arch", nlohmann::json::parse(arch_json).dump()}});
-  save_safetensors(out + "/check.safetensors", {{"images", nhwc_to_nchw(x)}, {"logits", logits}},
-                   {{"format", "iqnas-export-check"}});
+  dist::write_by_rank0(dist::world(), "exported model", [&] {
+    save_safetensors(out + "/model.safetensors", weights,
+                     {{"format", "iqnas-export"}, {"layout", "pytorch"}, {"space", s.name},
+                      {"arch", nlohmann::json::parse(arch_json).dump()}});
+    save_safetensors(out + "/check.safetensors", {{"images", nhwc_to_nchw(x)}, {"logits", logits}},
+                     {{"format", "iqnas-export-check"}});
+  });
 
   nlohmann::json j;
   j["format"] = "iqnas-export";
@@ -133,7 +136,7 @@ int run_export(const std::vector<std::string>& argv) {
   j["check"] = {{"file", "check.safetensors"}, {"images", b.n}, {"split", "test"},
                 {"labels", std::vector<int32_t>(b.labels, b.labels + b.n)}, {"predictions", predictions},
                 {"logits_sum", sum}, {"logits_abs_sum", abs_sum}, {"logits_fnv1a64", fnv}};
-  write_file_atomic(out + "/model.json", j.dump(1) + "\n");
+  dist::write_by_rank0(dist::world(), "model.json", [&] { write_file_atomic(out + "/model.json", j.dump(1) + "\n"); });
   msg.text("export: %s (%lld parameters, %s) -> %s/{model.safetensors, check.safetensors, model.json}; "
            "check batch of %lld images, logits sum %.6g, |sum| %.6g\n",
            a.str("arch").c_str(), (long long)net->num_parameters(), source.c_str(), out.c_str(), (long long)b.n, sum,

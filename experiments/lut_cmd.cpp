@@ -2,6 +2,7 @@
 // block and the fixed part, interleaved repeats), or imports one measured elsewhere (CSV).
 #include <cstdio>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -111,7 +112,7 @@ int run_lut(const std::vector<std::string>& argv) {
       throw UsageError("--cache must be cold or warm (got '" + meta.cache + "')");
     meta.iqnas_version = predictor::iqnas_version();
     const predictor::LatencyTable t = predictor::import_latency_csv(a.str("import"), s, meta);
-    predictor::save_latency_table(t, out);
+    dist::write_by_rank0(dist::world(), "latency table", [&] { predictor::save_latency_table(t, out); });
     msg.text("imported %zu block entries and the fixed part of space '%s' into %s\n", t.blocks.size(), s.name.c_str(),
              out.c_str());
     msg.result({{"space", s.name}, {"imported", a.str("import")}, {"blocks", t.blocks.size()}, {"written", {out}}});
@@ -139,7 +140,7 @@ int run_lut(const std::vector<std::string>& argv) {
     progress.update(static_cast<size_t>(done), static_cast<size_t>(total), "timings");
   });
   progress.finish();
-  predictor::save_latency_table(t, out);
+  dist::write_by_rank0(dist::world(), "latency table", [&] { predictor::save_latency_table(t, out); });
   double slowest = 0;
   for (const auto& e : t.blocks) slowest = std::max(slowest, e.median_ms);
   msg.text("wrote %s: %zu blocks, fixed part %.4f ms/image, slowest block %.4f ms/image (%s)\n", out.c_str(),

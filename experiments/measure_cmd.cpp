@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -80,7 +81,7 @@ int run_measure(const std::vector<std::string>& argv) {
   msg.text("accuracy: %.2f%% on %lld test images (%s)\n", 100 * e.accuracy, (long long)e.images,
            j["weights"].get<std::string>().c_str());
   std::filesystem::create_directories(std::filesystem::path(out).parent_path());
-  write_file_atomic(out, j.dump(1) + "\n");
+  dist::write_by_rank0(dist::world(), "measurements", [&] { write_file_atomic(out, j.dump(1) + "\n"); });
   msg.text("-> %s\n", out.c_str());
   msg.result({{"measurement", j}, {"written", {out}}});
   return 0;

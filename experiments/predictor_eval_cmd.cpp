@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -124,14 +125,14 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
     for (auto form : {predictor::RidgePredictor::Form::Bilinear, predictor::RidgePredictor::Form::Quadratic}) {
       const auto p = predictor::RidgePredictor::fit(s, form, train);
       const std::string name = std::string("ridge-") + predictor::RidgePredictor::form_name(form) + "-" + std::to_string(n);
-      save_predictor(p, dir + "/predictors/" + name + ".json");
+      dist::write_by_rank0(dist::world(), "predictor", [&] { save_predictor(p, dir + "/predictors/" + name + ".json"); });
       add(name, n, p);
     }
     if (!a.has("no-mlp")) {
       predictor::MlpOptions o;
       o.epochs = mlp_epochs;
       const auto p = predictor::MlpPredictor::fit(s, train, o);
-      save_predictor(p, dir + "/predictors/mlp-" + std::to_string(n) + ".json");
+      dist::write_by_rank0(dist::world(), "predictor", [&] { save_predictor(p, dir + "/predictors/mlp-" + std::to_string(n) + ".json"); });
       add("mlp-" + std::to_string(n), n, p);
     }
   }
@@ -162,8 +163,10 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
                                " with inherited weights and " + (recalibrated ? "recalibrated" : "inherited running") + " BN statistics";
   md << "\nTest set: " << test.size() << " uniformly drawn sub-networks (the last rows of " << samples_path << "), "
      << measured << " on the held-out images.\n";
-  write_file_atomic(dir + "/predictor-eval.md", md.str());
-  write_file_atomic(dir + "/predictor-eval.csv", csv.str());
+  dist::write_by_rank0(dist::world(), "predictor evaluation", [&] {
+    write_file_atomic(dir + "/predictor-eval.md", md.str());
+    write_file_atomic(dir + "/predictor-eval.csv", csv.str());
+  });
   std::vector<ScatterSeries> series;
   for (const Row& r : rows)  // a predictor in another metric has no place on these axes
     if (r.same_metric && (r.name == "contributions (paper)" || r.name.rfind("ridge-bilinear", 0) == 0))

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "dist/communicator.h"
 #include "util/progress.h"
 #include "experiments/result_files.h"
 #include "experiments/run_folder.h"
@@ -90,9 +91,10 @@ std::string contributions_markdown(const std::string& dir) {
       cells.emplace_back();
       for (const auto& e : p.block[i][b]) cells.back().push_back(e.mean);
     }
-  const std::string png = write_figure(dir + "/contributions.svg",
-                                       heatmap_svg(cells, rows, cols, "contribution Delta (" + unit + ") of each block configuration",
-                                                   delta_fmt.c_str()));
+  const std::string svg = heatmap_svg(cells, rows, cols, "contribution Delta (" + unit + ") of each block configuration",
+                                      delta_fmt.c_str());
+  std::string png;
+  dist::write_by_rank0(dist::world(), "contributions figure", [&] { png = write_figure(dir + "/contributions.svg", svg); });
   md << "## What the supernet teaches\n\n"
      << "A_base = " << (top1 ? format_value("%.2f", p.base.mean) + "%" : format_value("%.4f", p.base.mean) + " nats (mean log-probability)")
      << " (+-" << format_value(top1 ? "%.2f" : "%.4f", p.base.se) << ", " << st.options.passes
@@ -195,7 +197,7 @@ void write_report(const std::string& dir, const PipelineConfig& c, const std::ve
   }
   md << contributions_markdown(dir);
   time_section(md, dir, solve_ms_sum, solves);
-  write_file_atomic(dir + "/report.md", md.str());
+  dist::write_by_rank0(dist::world(), "report.md", [&] { write_file_atomic(dir + "/report.md", md.str()); });
 }
 
 }  // namespace iqnas::cli

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -213,7 +214,7 @@ int run_pipeline(const std::vector<std::string>& argv) {
       const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       // A stage that found its work done takes ~0 s; keep the time of the run that did the work.
       if (!timings.contains(pipeline_stages()[i]) || secs > 1.0) timings[pipeline_stages()[i]] = secs;
-      write_file_atomic(timings_path, timings.dump(1) + "\n");
+      dist::write_by_rank0(dist::world(), "timings.json", [&] { write_file_atomic(timings_path, timings.dump(1) + "\n"); });
       o.text("   %s: %s\n", pipeline_stages()[i].c_str(), format_seconds(secs).c_str());
       stages.push_back({{"stage", pipeline_stages()[i]}, {"seconds", secs}});
     }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -121,12 +122,12 @@ int run_search_cmd(const std::vector<std::string>& argv) {
     }
     const std::string tag = predictor::budget_tag(budgets);
     const std::string outcome = predictor::search_outcome_json(s, budgets, o);
-    write_file_atomic(out + "/" + tag + ".json", outcome);
+    dist::write_by_rank0(dist::world(), "search result", [&] {
+      write_file_atomic(out + "/" + tag + ".json", outcome);
+      if (o.found) write_file_atomic(out + "/" + tag + ".arch.json", arch_to_json(s, o.arch) + "\n");
+    });
     written.push_back(out + "/" + tag + ".json");
-    if (o.found) {
-      write_file_atomic(out + "/" + tag + ".arch.json", arch_to_json(s, o.arch) + "\n");
-      written.push_back(out + "/" + tag + ".arch.json");
-    }
+    if (o.found) written.push_back(out + "/" + tag + ".arch.json");
     results.push_back({{"tag", tag}, {"outcome", nlohmann::ordered_json::parse(outcome)}});
     auto res = [&](const char* k) { return o.resources.count(k) ? o.resources.at(k) : NAN; };
     if (o.found)

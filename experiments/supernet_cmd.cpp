@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/datasets.h"
@@ -74,7 +75,9 @@ void start_run_folder(const std::string& dir, const SearchSpace& s, std::unique_
     fs::create_directories(dir);
     lock = std::make_unique<RunFolderLock>(dir);
   }
-  if (!fs::exists(dir + "/space.json")) write_file_atomic(dir + "/space.json", space_to_json(s) + "\n");
+  dist::write_by_rank0(dist::world(), "space.json", [&] {
+    if (!fs::exists(dir + "/space.json")) write_file_atomic(dir + "/space.json", space_to_json(s) + "\n");
+  });
 }
 
 RunConfig run_config(const Args& a) {
@@ -222,8 +225,10 @@ int run_supernet(const std::vector<std::string>& argv) {
     const Tensor after = heaviest_logits(net, d);
     float diff = 0;
     for (int64_t i = 0; i < before.numel(); ++i) diff = std::max(diff, std::fabs(before.data()[i] - after.data()[i]));
-    save_checkpoint(dir + "/reordered.safetensors", net,
-                    {{"reorder.weights", weight_source_name(weights)}, {"reorder.fraction", std::to_string(cfg.reorder_fraction)}});
+    dist::write_by_rank0(dist::world(), "reordered.safetensors", [&] {
+      save_checkpoint(dir + "/reordered.safetensors", net,
+                      {{"reorder.weights", weight_source_name(weights)}, {"reorder.fraction", std::to_string(cfg.reorder_fraction)}});
+    });
     o.text("reorder: %s weights of the heaviest network reordered on %.0f%% of each class; largest logit change %.2g; "
            "wrote %s/reordered.safetensors\n",
            weight_source_name(weights), 100 * cfg.reorder_fraction, diff, dir.c_str());
@@ -278,7 +283,9 @@ int run_supernet(const std::vector<std::string>& argv) {
     auto sub = extract_subnetwork(net, arch);
     if (recal > 0) recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, cfg.seed);
     const std::string out = a.str("out");
-    save_checkpoint(out, *sub, {{"space", s.name}, {"arch", arch_to_json(s, arch)}, {"weights", weight_source_name(weights)}});
+    dist::write_by_rank0(dist::world(), "extracted checkpoint", [&] {
+      save_checkpoint(out, *sub, {{"space", s.name}, {"arch", arch_to_json(s, arch)}, {"weights", weight_source_name(weights)}});
+    });
     o.text("wrote %s (%lld parameters)\n", out.c_str(), (long long)sub->num_parameters());
     doc["recalibrate"] = recal;
     doc["parameters"] = sub->num_parameters();

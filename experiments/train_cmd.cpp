@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -72,13 +73,15 @@ int run_train(const std::vector<std::string>& argv) {
                 (long long)train_set->size(), (long long)test->size(), (long long)net.num_parameters(), cfg.epochs);
   const TrainResult r = train_classifier(net, train_set, test, train_aug, test_aug, cfg);
 
-  save_checkpoint(out + "/model.safetensors", net, {{"model", "small_convnet"}, {"dataset", dataset}});
   nlohmann::json j = {{"dataset", dataset},          {"train_images", train_set->size()},
                       {"epochs", cfg.epochs},        {"steps", r.steps},
                       {"train_loss", r.train_loss},  {"train_accuracy", r.train_accuracy},
                       {"test_loss", r.test.loss},    {"test_accuracy", r.test.accuracy},
                       {"images_per_second", r.images_per_second}, {"parameters", net.num_parameters()}};
-  write_file_atomic(out + "/results.json", j.dump(2) + "\n");
+  dist::write_by_rank0(dist::world(), "train results", [&] {
+    save_checkpoint(out + "/model.safetensors", net, {{"model", "small_convnet"}, {"dataset", dataset}});
+    write_file_atomic(out + "/results.json", j.dump(2) + "\n");
+  });
   o.text("test accuracy %.2f%% (loss %.4f) after %d epochs, %.0f training images/s; results in %s\n",
          100 * r.test.accuracy, r.test.loss, cfg.epochs, r.images_per_second, out.c_str());
   o.result({{"results", j},

@@ -1,5 +1,6 @@
 #include "kernels/device.h"
 #include "kernels/gemm.h"
+#include "kernels/nccl.h"
 
 #include <cstdlib>
 #include <new>
@@ -25,5 +26,12 @@ void* alloc_host(std::size_t bytes) {
 }
 void free_host(void* p) { std::free(p); }
 void set_tf32(bool) { no_cuda("cuda::set_tf32"); }
+bool nccl_compiled() { return false; }
+std::string nccl_unique_id() { no_cuda("cuda::nccl_unique_id"); }
+void* nccl_init(const std::string&, int, int) { no_cuda("cuda::nccl_init"); }
+void nccl_destroy(void*) {}
+void nccl_abort(void*) {}
+void* nccl_allreduce_start(void*, float*, std::size_t, bool) { no_cuda("cuda::nccl_allreduce_start"); }
+bool nccl_allreduce_done(void*, void*) { no_cuda("cuda::nccl_allreduce_done"); }
 }  // namespace cuda
 }  // namespace iqnas

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "kernels/dispatch.h"
@@ -41,6 +42,7 @@ void Var::set_grad(const Tensor& g) { impl_->grad = g; }
 bool Var::requires_grad() const { return impl_ && impl_->requires_grad; }
 bool Var::is_leaf() const { return !impl_->node; }
 void Var::zero_grad() { impl_->grad = Tensor(); }
+void Var::set_grad_hook(std::function<void()> hook) { impl_->grad_hook = std::move(hook); }
 
 Var make_result(Tensor value, const char* name, std::vector<Var> inputs, BackwardFn backward) {
   Var out(std::move(value), false);
@@ -91,6 +93,18 @@ void Var::backward(const Tensor& seed) const {
     stack.pop_back();
   }
 
+  // Leaves with a hook: how many uses of each are still to be processed; the hook fires at zero.
+  std::unordered_map<VarImpl*, size_t> pending;
+  for (const auto& v : order)
+    if (v->node)
+      for (const auto& in : v->node->inputs)
+        if (!in->node && in->grad_hook) ++pending[in.get()];
+  auto used = [&](const Node& node) {
+    if (pending.empty()) return;
+    for (const auto& in : node.inputs)
+      if (auto it = pending.find(in.get()); it != pending.end() && --it->second == 0) in->grad_hook();
+  };
+
   impl_->grad = impl_->grad.defined() ? add_tensors(impl_->grad, seed) : seed;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     VarImpl* v = it->get();
@@ -98,7 +112,10 @@ void Var::backward(const Tensor& seed) const {
     v->node = nullptr;
     if (!node) continue;
     v->graph_freed = true;
-    if (!v->grad.defined()) continue;
+    if (!v->grad.defined()) {
+      used(*node);
+      continue;
+    }
     std::vector<bool> needs;
     for (const auto& in : node->inputs) needs.push_back(in->requires_grad);
     std::vector<Tensor> grads = node->backward(v->grad, needs);
@@ -111,6 +128,7 @@ void Var::backward(const Tensor& seed) const {
       check_shape(node->name, "input gradient", grads[i], in->value.shape());
       in->grad = in->grad.defined() ? add_tensors(in->grad, grads[i]) : grads[i];
     }
+    used(*node);
   }
 }
 

@@ -5,6 +5,7 @@
 // frees the graph as it goes (nodes and non-leaf gradients). Gradients are accumulated out of place,
 // so a closure may return the same tensor for several inputs.
 #pragma once
+#include <functional>
 #include <memory>
 
 #include "nn/tensor.h"
@@ -33,6 +34,11 @@ class Var {
   int64_t dim(int i) const { return value().dim(i); }
   Device device() const { return value().device(); }
   void zero_grad();
+  // Called by backward() as soon as this leaf's gradient is complete for the pass (every op of the
+  // graph that uses it has added its part); not called when the pass does not reach it. The
+  // data-parallel trainer starts a gradient all-reduce from it (nn/train/data_parallel.h). An
+  // empty function removes the hook.
+  void set_grad_hook(std::function<void()> hook);
 
   // Backpropagates from this var: a scalar gets seed 1, any other shape needs an explicit seed.
   void backward() const;

@@ -55,11 +55,13 @@ LoopConfig RunConfig::loop_config() const {
   l.final_lr = final_lr, l.cooldown_epochs = cooldown_epochs, l.ema_decay = ema_decay;
   l.checkpoint_every = checkpoint_every, l.train_images = train_images, l.loader_threads = loader_threads;
   l.log_every = log_every, l.seed = seed, l.stop_after_steps = stop_after_steps, l.device = parse_device(device);
+  l.bn_sync = bn_sync;
   l.metadata["run.config"] = run_config_to_json(*this);
   // Everything but the settings that may change between a run and its resume (threads, device,
   // logging, checkpoint interval, the test stop).
   json shaping = json::parse(l.metadata["run.config"]);
   for (const char* k : {"loader_threads", "device", "log_every", "checkpoint_every", "stop_after_steps"}) shaping.erase(k);
+  if (!bn_sync) shaping.erase("bn_sync");  // added later: at its default, runs checkpointed before it still resume
   l.must_match["run.training"] = shaping.dump();
   return l;
 }
@@ -106,6 +108,7 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
   read("warmup_start_factor", c.warmup_start_factor), read("cooldown_epochs", c.cooldown_epochs);
   read("ema_decay", c.ema_decay), read("dropout", c.dropout), read("bn_stats", c.bn_stats);
   read("kd_features", c.kd_features), read("reorder_fraction", c.reorder_fraction), read("device", c.device);
+  read("bn_sync", c.bn_sync);
   try {
     c.validate();
   } catch (const std::invalid_argument& e) {
@@ -133,7 +136,8 @@ std::string run_config_to_json(const RunConfig& c) {
             {"seed", c.seed}, {"augment", c.augment}, {"stop_after_steps", c.stop_after_steps},
             {"warmup_start_factor", c.warmup_start_factor}, {"cooldown_epochs", c.cooldown_epochs},
             {"ema_decay", c.ema_decay}, {"dropout", c.dropout}, {"bn_stats", c.bn_stats},
-            {"kd_features", c.kd_features}, {"reorder_fraction", c.reorder_fraction}, {"device", c.device}};
+            {"kd_features", c.kd_features}, {"reorder_fraction", c.reorder_fraction}, {"device", c.device},
+            {"bn_sync", c.bn_sync}};
   return j.dump(2);
 }
 

@@ -21,6 +21,7 @@ struct RunConfig {
   double dropout = -1;           // before the classifier; < 0: the space's head.dropout
   std::string sampling = "multipath";  // supernet training: multipath | single
   std::string bn_stats = "shared";     // supernet training: shared | private (ElasticBlock)
+  bool bn_sync = false;  // data-parallel: batch norm over every rank's rows (docs/distributed.md)
   double kd_kl_weight = 1.0, kd_feature_divisor = 50.0, kd_temperature = 1.0;  // in-place distillation
   bool kd_features = true;        // feature MSE terms (false: CE + KL on logits only)
   double reorder_fraction = 0.1;  // channel reordering: fraction of each class's training images

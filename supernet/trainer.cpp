@@ -56,6 +56,11 @@ TrainSummary train_heaviest(Supernet& net, std::shared_ptr<const data::Dataset> 
 TrainSummary train_supernet(Supernet& net, SubNetwork& teacher, std::shared_ptr<const data::Dataset> train,
                             const data::AugmentConfig& augment, const RunConfig& cfg, const RunFiles& files) {
   const LoopConfig loop = cfg.loop_config();
+  // Per-sample paths make the ranks run different batch norms (a block's branches depend on the
+  // rank's samples), which synchronised batch norm cannot pair up.
+  if (loop.bn_sync && cfg.sampling == "multipath")
+    throw std::invalid_argument(files.name + ": bn_sync needs \"sampling\": \"single\" in supernet training (with multipath "
+                                "sampling each rank runs the batch norms of its own samples' paths)");
   set_dropout(net.fixed(), cfg);
   net.set_bn_stats(parse_bn_stats(cfg.bn_stats));
   teacher.to(loop.device);

@@ -23,6 +23,7 @@ struct VarImpl {
   bool requires_grad = false;
   std::shared_ptr<Node> node;  // null for leaves (parameters, inputs) and after backward
   bool graph_freed = false;    // its node was consumed by a backward pass
+  std::function<void()> grad_hook;  // leaves: Var::set_grad_hook
 };
 
 struct Node {

@@ -204,6 +204,10 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   int64_t step = start;
   std::optional<Progress> progress;
   if (cfg.progress && lead) progress.emplace(files.name, static_cast<size_t>(total), static_cast<size_t>(start));
+  GradientReducer reducer(params, comm);
+  std::optional<RankBatchNormSync> bn_sync;
+  if (cfg.bn_sync && ranks > 1) bn_sync.emplace(comm);
+  const BatchNormSyncScope bn_scope(bn_sync ? &*bn_sync : nullptr);
   for (; step < total; ++step) {
     if (cfg.stop_after_steps > 0 && step - start >= cfg.stop_after_steps) break;
     const data::Batch b = loader.next();
@@ -213,10 +217,12 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
     const BatchShard shard{b.n * comm.rank(), b.n * ranks, comm.rank()};
     StepOutput out = step_fn(Var(batch_images(b, cfg.device)), labels, shard, rng);
     opt.zero_grad();
-    out.loss.backward();
-    const StepStats local{out.loss.value().item() * double(b.n), double(count_correct(out.logits, labels)), double(b.n)};
+    reducer.begin({out.loss.value().item() * double(b.n), double(count_correct(out.logits, labels)), double(b.n)});
+    const auto t_backward = clock::now();
+    out.loss.backward();  // starts the gradient all-reduces as the gradients complete
     const auto t_sync = clock::now();
-    const StepStats st = sync_gradients(params, local, comm);
+    const StepStats st = reducer.finish();
+    sum.backward_seconds += std::chrono::duration<double>(t_sync - t_backward).count();
     sum.sync_seconds += std::chrono::duration<double>(clock::now() - t_sync).count();
     const double lv = st.loss_sum / st.images;  // over the global batch: the same on every rank
     if (!std::isfinite(lv))
@@ -252,8 +258,9 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
   sum.images_per_second = images / std::max(seconds, 1e-9);
   if (ranks > 1 && lead && cfg.progress)
-    progress_note("%s: %d ranks, %.0f images/s; rank 0: %.1f s, of which %.1f s in the gradient all-reduce (transfer and "
-                  "waiting for the slowest rank)\n", files.name.c_str(), ranks, sum.images_per_second, seconds, sum.sync_seconds);
+    progress_note("%s: %d ranks, %.0f images/s; rank 0: %.1f s, of which %.1f s in backward passes (with the gradient "
+                  "all-reduces they start) and %.1f s waiting for the all-reduces to finish (transfer and the slowest rank)\n",
+                  files.name.c_str(), ranks, sum.images_per_second, seconds, sum.backward_seconds, sum.sync_seconds);
   return sum;
 }
 

@@ -10,9 +10,10 @@
 //
 // Started by mpirun in a build with MPI, the loop is data-parallel (docs/distributed.md): each rank
 // loads and computes batch_size / ranks images of every step (batch_size stays the global batch, so
-// the learning rate is that of the global batch), the gradients are averaged over the ranks, batch
-// norm keeps per-rank statistics (averaged over the ranks before every checkpoint), and rank 0 alone
-// prints progress and writes the log and the checkpoints, which every rank resumes from.
+// the learning rate is that of the global batch), the gradients are averaged over the ranks (their
+// all-reduces overlapped with the backward pass), batch norm keeps per-rank statistics (averaged
+// over the ranks before every checkpoint) or, with bn_sync, normalises over every rank's rows, and
+// rank 0 alone prints progress and writes the log and the checkpoints, which every rank resumes from.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -54,6 +55,9 @@ struct LoopConfig {
   int64_t stop_after_steps = 0;  // > 0: stop (as if killed) after this many steps; for tests
   Device device = Device::CPU;
   dist::Communicator* comm = nullptr;  // the ranks that train together; nullptr: dist::world()
+  // Batch norm over the rows of every rank (nn/ops/norm.h BatchNormSync) instead of each rank's own;
+  // every rank must then run the same batch norms in a step (docs/distributed.md).
+  bool bn_sync = false;
   bool progress = true;  // progress lines on stderr (util/progress.h; silenced process-wide by --quiet)
   Metadata metadata;     // written into every checkpoint (e.g. the run configuration)
   // Also written into every checkpoint; resuming from a checkpoint that holds another value for one
@@ -89,9 +93,10 @@ struct TrainSummary {
   bool finished = false;      // false when stopped early (stop_after_steps)
   double images_per_second = 0;
   double last_loss = 0, last_accuracy = 0;  // over the last logging interval
-  // Seconds of this rank in the gradient all-reduce of data-parallel steps: the transfer and the
-  // wait for the slowest rank (0 with one rank).
-  double sync_seconds = 0;
+  // Seconds of this rank in backward passes (which start the gradient all-reduces of data-parallel
+  // steps), and waiting for those all-reduces after the backward pass: the transfer that the
+  // backward pass did not hide and the wait for the slowest rank (about 0 with one rank).
+  double backward_seconds = 0, sync_seconds = 0;
 };
 
 // Moves `model` to cfg.device and trains it. Batches reach the device straight from the loader's

@@ -1,6 +1,11 @@
 // Checks of the data-parallel paths, run by CTest under `mpirun -np 2` (tests/dist/CMakeLists.txt):
 //   dist_check train    data-parallel training (with a checkpoint and a resume) reaches the weights
 //                       of one process training on the same global batches
+//   dist_check bnsync   the same with batch norm synchronised over the ranks (bn_sync), weights and
+//                       running statistics; per-replica batch norm does not reach them
+//   dist_check nccl     GPU: an NCCL all-reduce of device buffers, and `train` with the model on the
+//                       GPU (gradients over NCCL) against one process on the CPU; exit 77 without
+//                       a GPU per rank or without NCCL
 //   dist_check contrib  the accuracy contributions measured by two ranks equal the serial ones
 //   dist_check latency  a latency table timed by two ranks has the serial table's entries, in order
 //   dist_check stall    rank 1 stops answering: rank 0 ends the job within its timeout, naming it
@@ -19,8 +24,12 @@
 #include <thread>
 
 #include "dist/communicator.h"
+#include "kernels/device.h"
+#include "kernels/nccl.h"
+#include "nn/layers.h"
 #include "nn/ops.h"
 #include "nn/train/loop.h"
+#include "nn/train/nccl_reducer.h"
 #include "predictor/contributions.h"
 #include "predictor/latency_measure.h"
 
@@ -62,49 +71,143 @@ std::shared_ptr<data::InMemoryDataset> synthetic(int64_t n) {
   return d;
 }
 
-// Trains a fresh TwoHeads (same initial weights on every call) with `comm`; `stop` > 0 stops early.
-std::vector<float> train(dist::Communicator& comm, const std::string& checkpoint, int64_t stop) {
+// A small convolutional network with two batch norms (one fused with its activation), whose
+// batch statistics make the ranks' shards differ from the global batch unless synchronised.
+class WithBatchNorm : public Module {
+ public:
+  explicit WithBatchNorm(Rng& rng) {
+    conv = register_module("conv", std::make_shared<Conv2d>(1, 8, 3, 1, 1, rng));
+    bn1 = register_module("bn1", std::make_shared<BatchNorm>(8));
+    pw = register_module("pw", std::make_shared<PointwiseConv>(8, 8, rng));
+    bn2 = register_module("bn2", std::make_shared<BatchNorm>(8));
+    head = register_module("head", std::make_shared<Linear>(8, 4, true, rng));
+  }
+  Var forward(const Var& x) {
+    const Var h = bn1->forward_act(conv->forward(x), Act::ReLU);
+    return head->forward(global_avg_pool(bn2->forward(pw->forward(h))));
+  }
+  std::shared_ptr<Conv2d> conv;
+  std::shared_ptr<BatchNorm> bn1, bn2;
+  std::shared_ptr<PointwiseConv> pw;
+  std::shared_ptr<Linear> head;
+};
+
+struct TrainOptions {
+  bool batch_norm = false;  // WithBatchNorm instead of TwoHeads
+  bool bn_sync = false;
+  Device device = Device::CPU;
+};
+
+// Trains a fresh network (same initial weights on every call) with `comm`; `stop` > 0 stops early.
+// Returns its parameters and buffers, on the host.
+std::vector<float> train(dist::Communicator& comm, const std::string& checkpoint, int64_t stop, const TrainOptions& o = {}) {
   Rng init(11);
-  TwoHeads net(init);
+  TwoHeads heads(init);
+  WithBatchNorm bn(init);
+  Module& net = o.batch_norm ? static_cast<Module&>(bn) : heads;
   LoopConfig cfg;
   cfg.epochs = 2, cfg.batch_size = 8, cfg.lr = 0.05, cfg.ema_decay = 0.9, cfg.checkpoint_every = 3;
   cfg.loader_threads = 1, cfg.seed = 5, cfg.progress = false, cfg.stop_after_steps = stop, cfg.comm = &comm;
+  cfg.bn_sync = o.bn_sync, cfg.device = o.device;
   const StepFn step = [&](const Var& x, const std::vector<int32_t>& labels, const BatchShard& shard, Rng& rng) {
-    std::vector<int> all(static_cast<size_t>(shard.global));  // drawn for the global batch, the shard's rows taken
-    for (int& w : all) w = rng.bernoulli(0.25);
-    const std::vector<int> which(all.begin() + shard.offset, all.begin() + shard.offset + x.dim(0));
-    Var logits = net.forward(x, which);
+    Var logits;
+    if (o.batch_norm) {
+      logits = bn.forward(x);
+    } else {
+      std::vector<int> all(static_cast<size_t>(shard.global));  // drawn for the global batch, the shard's rows taken
+      for (int& w : all) w = rng.bernoulli(0.25);
+      const std::vector<int> which(all.begin() + shard.offset, all.begin() + shard.offset + x.dim(0));
+      logits = heads.forward(x, which);
+    }
     return StepOutput{cross_entropy(logits, labels), logits.value()};
   };
   run_training(net, step, synthetic(48), data::AugmentConfig{}, cfg, RunFiles{"check", checkpoint, ""});
   std::vector<float> w;
-  for (const auto& [name, p] : net.named_parameters()) w.insert(w.end(), p.value().data(), p.value().data() + p.value().numel());
+  for (const auto& [name, p] : net.named_parameters()) {
+    const std::vector<float> v = p.value().to_vector();
+    w.insert(w.end(), v.begin(), v.end());
+  }
+  for (const auto& [name, t] : net.named_buffers()) {
+    const std::vector<float> v = t->to_vector();
+    w.insert(w.end(), v.begin(), v.end());
+  }
   return w;
 }
 
-int check_train(dist::Communicator& comm) {
+double largest_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, double(std::fabs(a[i] - b[i])));
+  return worst;
+}
+
+// Data-parallel training (stopped after 7 of 12 steps, checkpointed and resumed) against one
+// process on the same global batches, on the CPU: the largest difference must stay within `tol`.
+int check_train(dist::Communicator& comm, const TrainOptions& o, double tol) {
   const std::string dir = "dist_check_train";
   if (comm.rank() == 0) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
   }
   comm.barrier("setup");
-  train(comm, dir + "/parallel.safetensors", 7);  // stopped after 7 of 12 steps, then resumed
-  const std::vector<float> parallel = train(comm, dir + "/parallel.safetensors", 0);
+  train(comm, dir + "/parallel.safetensors", 7, o);
+  const std::vector<float> parallel = train(comm, dir + "/parallel.safetensors", 0, o);
   const std::vector<std::string> all = comm.allgather(std::string(reinterpret_cast<const char*>(parallel.data()),
                                                                   parallel.size() * sizeof(float)), "weights");
   int failed = 0;
   if (comm.rank() == 0) {
     if (all[0] != all[1]) std::printf("FAIL: the ranks hold different weights\n"), failed = 1;
-    const std::vector<float> serial = train(dist::serial(), "", 0);
-    double worst = 0, scale = 0;
-    for (size_t i = 0; i < serial.size(); ++i)
-      worst = std::max(worst, double(std::fabs(serial[i] - parallel[i]))), scale = std::max(scale, double(std::fabs(serial[i])));
-    std::printf("train: %zu weights, largest |2 ranks - 1 process| %.3g (largest weight %.3g)\n", serial.size(), worst, scale);
-    if (!(worst <= 1e-5)) std::printf("FAIL: 2 ranks differ from 1 process\n"), failed = 1;
+    TrainOptions one = o;
+    one.device = Device::CPU;
+    const std::vector<float> serial = train(dist::serial(), "", 0, one);
+    double scale = 0;
+    for (float v : serial) scale = std::max(scale, double(std::fabs(v)));
+    const double worst = largest_difference(serial, parallel);
+    std::printf("train%s%s: %zu weights and statistics, largest |2 ranks - 1 process| %.3g (largest value %.3g)\n",
+                o.batch_norm ? " with batch norm" : "", o.bn_sync ? " (bn_sync)" : "", serial.size(), worst, scale);
+    if (!(worst <= tol)) std::printf("FAIL: 2 ranks differ from 1 process\n"), failed = 1;
   }
   comm.broadcast(&failed, sizeof failed, 0, "verdict");
   return failed;
+}
+
+// Synchronised batch norm reaches one process's weights and statistics; per-replica batch norm
+// (the default) does not, which shows that the comparison can fail.
+int check_bn_sync(dist::Communicator& comm) {
+  int failed = check_train(comm, {true, true, Device::CPU}, 1e-5);
+  const std::vector<float> replica = train(comm, "", 0, {true, false, Device::CPU});
+  if (comm.rank() == 0) {
+    const double d = largest_difference(train(dist::serial(), "", 0, {true, false, Device::CPU}), replica);
+    std::printf("per-replica batch norm: largest |2 ranks - 1 process| %.3g\n", d);
+    if (!(d > 1e-3)) std::printf("FAIL: per-replica batch norm should differ from 1 process\n"), failed = 1;
+  }
+  comm.broadcast(&failed, sizeof failed, 0, "verdict");
+  return failed;
+}
+
+// One GPU per rank and NCCL: an all-reduce of device buffers, then data-parallel training with the
+// model on the GPU (gradients over NCCL) against one process on the CPU. 77 (every rank) when a
+// rank has no GPU or the build no NCCL.
+int check_nccl(dist::Communicator& comm) {
+  double missing = NcclReducer::available() ? 0 : 1;
+  comm.allreduce(&missing, 1, dist::ReduceOp::Sum, "NCCL available");
+  if (missing > 0) {
+    if (comm.rank() == 0)
+      std::printf("skipped: %g rank(s) without a GPU or NCCL (%s; NCCL in the CUDA module: %s)\n", missing,
+                  cuda::available() ? "GPU present" : cuda::unavailable_reason().c_str(),
+                  cuda::available() && cuda::nccl_compiled() ? "yes" : "no");
+    return 77;
+  }
+  int failed = 0;
+  {
+    NcclReducer nccl(comm);
+    Tensor t = Tensor::full({1000}, float(comm.rank() + 1), Device::CUDA);
+    nccl.start_allreduce(t.data(), 1000, dist::ReduceOp::Mean, "check")->wait();
+    const std::vector<float> v = t.to_vector();
+    if (v.front() != 1.5f || v.back() != 1.5f) std::printf("FAIL: rank %d: NCCL mean %g, not 1.5\n", comm.rank(), v.front()), failed = 1;
+  }
+  double f = failed;
+  comm.allreduce(&f, 1, dist::ReduceOp::Sum, "verdict");
+  return f > 0 || check_train(comm, {false, false, Device::CUDA}, 1e-4);
 }
 
 int check_contrib(dist::Communicator& comm) {
@@ -185,7 +288,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   int rc = 2;
-  if (mode == "train") rc = check_train(comm);
+  if (mode == "train") rc = check_train(comm, {}, 1e-5);
+  if (mode == "bnsync") rc = check_bn_sync(comm);
+  if (mode == "nccl") rc = check_nccl(comm);
   if (mode == "contrib") rc = check_contrib(comm);
   if (mode == "latency") rc = check_latency(comm);
   if (mode == "bandwidth") rc = time_allreduce(comm);

@@ -5,6 +5,8 @@
 
 #include "dist/shard.h"
 #include "nn/data/loader.h"
+#include "nn/layers.h"
+#include "nn/ops.h"
 #include "nn/train/data_parallel.h"
 #include "supernet/sampler.h"
 #include "supernet/space.h"
@@ -84,8 +86,79 @@ TEST(Dist, PathRowsAreTheSamplesOfTheGlobalDraw) {
 TEST(Dist, OneRankLeavesGradientsAlone) {
   Var p(Tensor::full({3}, 1.f), true);
   p.set_grad(Tensor::full({3}, 2.f));
-  const StepStats st = sync_gradients({p}, {1.5, 2, 4}, dist::serial());
+  GradientReducer r({p}, dist::serial());
+  r.begin({1.5, 2, 4});
+  const StepStats st = r.finish();
   EXPECT_EQ(st.loss_sum, 1.5);
   EXPECT_EQ(st.images, 4);
   EXPECT_EQ(p.grad().data()[0], 2.f);
+}
+
+namespace {
+
+class Done final : public dist::Pending {
+ public:
+  bool test() override { return true; }
+  void wait() override {}
+};
+
+// Rank 0 of two in one process: the other rank contributes zeros (a Mean halves); records the
+// all-reduces as they start.
+class HalfOfTwo final : public dist::Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 2; }
+  void allreduce(float* d, size_t n, dist::ReduceOp op, const char*) override { reduce(d, n, op); }
+  void allreduce(double* d, size_t n, dist::ReduceOp op, const char*) override { reduce(d, n, op); }
+  std::unique_ptr<dist::Pending> start_allreduce(float* d, size_t n, dist::ReduceOp op, const char*) override {
+    on_start(n);
+    reduce(d, n, op);
+    return std::make_unique<Done>();
+  }
+  std::unique_ptr<dist::Pending> start_allreduce(double* d, size_t n, dist::ReduceOp op, const char*) override {
+    on_start(n);
+    reduce(d, n, op);
+    return std::make_unique<Done>();
+  }
+  void broadcast(void*, size_t, int, const char*) override {}
+  void barrier(const char*) override {}
+  std::vector<std::string> allgather(const std::string& b, const char*) override { return {b, b}; }
+  std::function<void(size_t)> on_start;
+
+ private:
+  template <class T>
+  void reduce(T* d, size_t n, dist::ReduceOp op) {
+    if (op == dist::ReduceOp::Mean)
+      for (size_t i = 0; i < n; ++i) d[i] /= 2;
+  }
+};
+
+}  // namespace
+
+// The last layer's bucket starts inside the backward pass, before the first layer's gradient
+// exists; a bucket holding a parameter this rank did not use waits for finish(); the gradients are
+// the average (here half: the other rank has none), and a parameter no rank used keeps none.
+TEST(Dist, GradientBucketsStartDuringTheBackwardPassInOrder) {
+  Rng rng(1);
+  Linear unused(300, 300, false, rng), first(300, 300, false, rng), last(300, 300, false, rng);  // one bucket each
+  HalfOfTwo comm;
+  std::vector<std::string> started;
+  comm.on_start = [&](size_t n) {
+    started.push_back(std::to_string(n) + (first.weight.grad().defined() ? " after" : " before"));
+  };
+  GradientReducer r({unused.weight, first.weight, last.weight}, comm);
+  const Var x(Tensor::full({4, 300}, 0.01f));
+  r.begin({1.5, 2, 4});
+  sum(last.forward(first.forward(x))).backward();
+  ASSERT_EQ(started, (std::vector<std::string>{"3 before", "90001 before", "90001 after"}));
+  const StepStats st = r.finish();
+  ASSERT_EQ(started.size(), 4u);  // the unused parameter's bucket
+  EXPECT_EQ(st.loss_sum, 1.5);
+  EXPECT_FALSE(unused.weight.grad().defined());
+  const Tensor averaged = first.weight.grad().clone();
+  first.weight.zero_grad(), last.weight.zero_grad();
+  sum(last.forward(first.forward(x))).backward();  // outside a step: the hooks do nothing
+  EXPECT_EQ(started.size(), 4u);
+  const std::vector<float> avg = averaged.to_vector(), local = first.weight.grad().to_vector();
+  for (size_t i = 0; i < avg.size(); i += 997) ASSERT_FLOAT_EQ(avg[i], local[i] / 2) << i;
 }

@@ -78,5 +78,24 @@ TEST(Autograd, DeepChainDoesNotOverflowTheStack) {
   EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{1.f}));
 }
 
+// The hook fires once per pass, when the leaf's gradient is complete: after every use of it has
+// added its part (a is used twice, by the op processed last), never for a leaf that the pass does
+// not reach.
+TEST(Autograd, GradHookFiresOnceWhenTheGradientIsComplete) {
+  Var a = leaf({2.f}), b = leaf({3.f}), unused = leaf({1.f});
+  std::vector<std::string> fired;
+  a.set_grad_hook([&] { fired.push_back("a=" + std::to_string(a.grad().item())); });
+  b.set_grad_hook([&] { fired.push_back("b=" + std::to_string(b.grad().item())); });
+  unused.set_grad_hook([&] { fired.push_back("unused"); });
+  Var y = add(mul(a, a), scale(b, 3.f));  // dy/da = 2a = 4, dy/db = 3
+  sum(y).backward();
+  ASSERT_EQ(fired.size(), 2u);
+  EXPECT_EQ(fired[0], "b=3.000000");  // the add's second input is processed before the mul
+  EXPECT_EQ(fired[1], "a=4.000000");  // both uses of a added
+  a.set_grad_hook({});
+  sum(scale(a, 1.f)).backward();
+  EXPECT_EQ(fired.size(), 2u);
+}
+
 }  // namespace
 }  // namespace iqnas

@@ -179,6 +179,23 @@ TEST(Trainer, CheckpointOfAnotherStageIsRefused) {
   fs::remove_all(dir);
 }
 
+// With multipath sampling each rank runs the batch norms of its own samples' branches, which
+// synchronised batch norm cannot pair up: refused before any training.
+TEST(Trainer, SynchronisedBatchNormNeedsSinglePathSampling) {
+  const SearchSpace s = find_space("tiny");
+  Rng rng(1);
+  Supernet net(s, rng);
+  auto sub = extract_subnetwork(net, heaviest_arch(s));
+  const RunConfig cfg = parse_run_config(R"({"bn_sync": true})", "r");
+  ASSERT_TRUE(cfg.bn_sync);
+  try {
+    train_supernet(net, *sub, nullptr, data::eval_augment("fashion-mnist"), cfg, {"supernet", "", ""});
+    ADD_FAILURE() << "bn_sync with multipath sampling was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("\"sampling\": \"single\""), std::string::npos) << e.what();
+  }
+}
+
 TEST(Trainer, ResumeRefusesACorruptStepOrOtherSettings) {
   if (!fs::exists(std::string(kFashion) + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "Fashion-MNIST not installed";
   const SearchSpace s = find_space("tiny");

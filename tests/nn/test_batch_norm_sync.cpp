@@ -1,0 +1,110 @@
+// Synchronised batch norm (nn/ops/norm.h BatchNormSync) in one process: two threads play two
+// replicas holding 2 and 4 of 6 samples, their sums added through a rendezvous. Together they must
+// compute what one batch norm over all 6 samples computes: the outputs and input gradients of
+// their rows, the running statistics, and (summed over the replicas) gamma's and beta's gradients.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "nn/ops.h"
+
+namespace iqnas {
+namespace {
+
+// Element-wise sums of two threads' vectors, returned to both.
+class TwoThreadSum final : public BatchNormSync {
+ public:
+  void sum(double* v, size_t n) override {
+    std::unique_lock<std::mutex> lock(m_);
+    const int round = round_;
+    if (arrived_++ == 0) acc_.assign(v, v + n);
+    else
+      for (size_t i = 0; i < n; ++i) acc_[i] += v[i];
+    if (arrived_ == 2) {
+      arrived_ = 0, ++round_, result_ = acc_;  // acc_ is the next round's as soon as the lock is free
+      cv_.notify_all();
+    } else {
+      cv_.wait(lock, [&] { return round_ != round; });
+    }
+    std::copy(result_.begin(), result_.begin() + static_cast<std::ptrdiff_t>(n), v);
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::vector<double> acc_, result_;
+  int arrived_ = 0, round_ = 0;
+};
+
+Tensor random(const Shape& shape, float mean, float stddev, Rng& rng) {
+  Tensor t = Tensor::empty(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = static_cast<float>(rng.normal(mean, stddev));
+  return t;
+}
+
+struct Result {
+  Tensor y, gx, ggamma, gbeta, running_mean, running_var;
+};
+
+// Batch norm (with `act` after it when set) in training mode on x, loss sum(y * w), backward.
+Result run(const Tensor& x0, const Tensor& w, const Tensor& gamma0, const Tensor& beta0, std::optional<Act> act) {
+  Var x(x0.clone(), true), gamma(gamma0.clone(), true), beta(beta0.clone(), true);
+  Result r;
+  r.running_mean = Tensor::full({gamma0.numel()}, 0.5f);
+  r.running_var = Tensor::full({gamma0.numel()}, 2.0f);
+  const BatchNormState s{&r.running_mean, &r.running_var, 0.1f, 1e-5f};
+  Var y = act ? batch_norm_act(x, gamma, beta, s, true, *act) : batch_norm(x, gamma, beta, s, true);
+  sum(mul(y, Var(w))).backward();
+  r.y = y.value(), r.gx = x.grad(), r.ggamma = gamma.grad(), r.gbeta = beta.grad();
+  return r;
+}
+
+void expect_near(const Tensor& got, const Tensor& want, const char* what) {
+  ASSERT_EQ(got.shape(), want.shape()) << what;
+  const std::vector<float> a = got.to_vector(), b = want.to_vector();
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 2e-5 * (1 + std::fabs(b[i]))) << what << " [" << i << "]";
+}
+
+void check(std::optional<Act> act) {
+  Rng rng(7);
+  const int64_t C = 5;
+  const Tensor x = random({6, 3, 2, C}, 4.f, 1.5f, rng), w = random({6, 3, 2, C}, 0.f, 1.f, rng);
+  const Tensor gamma = random({C}, 1.f, 0.3f, rng), beta = random({C}, 0.f, 0.3f, rng);
+  const Result one = run(x, w, gamma, beta, act);
+
+  TwoThreadSum link;
+  const int64_t first[2] = {0, 2}, count[2] = {2, 4};
+  Result part[2];
+  std::vector<std::thread> replicas;
+  for (int k = 0; k < 2; ++k)
+    replicas.emplace_back([&, k] {
+      const BatchNormSyncScope scope(&link);
+      part[k] = run(x.slice(0, first[k], count[k]).clone(), w.slice(0, first[k], count[k]).clone(), gamma, beta, act);
+    });
+  for (auto& t : replicas) t.join();
+
+  for (int k = 0; k < 2; ++k) {
+    expect_near(part[k].y, one.y.slice(0, first[k], count[k]).contiguous(), "output");
+    expect_near(part[k].gx, one.gx.slice(0, first[k], count[k]).contiguous(), "input gradient");
+    expect_near(part[k].running_mean, one.running_mean, "running mean");
+    expect_near(part[k].running_var, one.running_var, "running variance");
+  }
+  std::vector<float> gg = part[0].ggamma.to_vector(), gb = part[0].gbeta.to_vector();
+  for (int64_t c = 0; c < C; ++c) gg[c] += part[1].ggamma.to_vector()[c], gb[c] += part[1].gbeta.to_vector()[c];
+  expect_near(Tensor::from_vector({C}, gg), one.ggamma, "gamma gradient");
+  expect_near(Tensor::from_vector({C}, gb), one.gbeta, "beta gradient");
+  // Per-replica statistics (no sync installed) differ: the comparison above can fail.
+  const Result alone = run(x.slice(0, 0, 2).clone(), w.slice(0, 0, 2).clone(), gamma, beta, act);
+  EXPECT_GT(std::fabs(alone.y.to_vector()[0] - one.y.to_vector()[0]), 1e-3);
+}
+
+TEST(BatchNormSync, TwoReplicasComputeWhatOneBatchComputes) { check(std::nullopt); }
+TEST(BatchNormSync, TwoReplicasComputeWhatOneBatchComputesWithActivation) { check(Act::HSwish); }
+
+}  // namespace
+}  // namespace iqnas
