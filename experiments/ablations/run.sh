@@ -61,7 +61,10 @@ for v in "${variants[@]}"; do
   supernet_cfg=$(jq -r .supernet <(pipeline_with .))
   jq "$sup" "$supernet_cfg" > "$dir/supernet-config.json"
   pipeline_with "$pipe | .supernet = \"$(realpath "$dir")/supernet-config.json\"" > "$dir/pipeline.json"
-  echo "supernet config: $sup; pipeline: $pipe; stages from $from" > "$dir/ablation.txt"
+  change=()
+  [[ $sup == . ]] || change+=("supernet: $sup")
+  [[ $pipe == . ]] || change+=("pipeline: $pipe")
+  { printf '%s; ' "${change[@]}"; echo "from $from"; } > "$dir/ablation.txt"
   echo "== $v (from $from)"
   "$iqnas" run "$dir/pipeline.json" --run "$dir" --from "$from"
 done
