@@ -2,6 +2,9 @@
 // test accuracy with weights inherited from the supernet (or from a fine-tuned checkpoint).
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "dist/communicator.h"
@@ -17,25 +20,37 @@
 namespace iqnas::cli {
 namespace {
 
-const char* kHelp = R"(usage: iqnas measure --run DIR --arch FILE [options] [--json] [--quiet]
+const char* kHelp = R"(usage: iqnas measure --run DIR --arch FILE[,FILE...] [options] [--json] [--quiet]
 
-Measures the architecture of FILE: its latency end to end on this machine with the protocol of
-the latency table (threads, batch, repeats and clock read from the table), beside the table's
+Measures each architecture: its latency end to end on this machine with the protocol of the
+latency table (threads, batch, repeats and clock read from the table), beside the table's
 prediction; and its top-1 accuracy on the test split with weights inherited from the supernet
 (running BN statistics, no recalibration), or with the weights of --checkpoint (a fine-tuned
-network).   -> --out (default DIR/measure/<arch file name>.json)
+network). Several architectures are timed in the same interleaved rounds, so that a change of the
+machine's load between two of them cannot make one look faster than the other.
+  -> --out (default DIR/measure/<arch file name>.json, one per architecture)
 
 options:
   --run DIR            run folder with a trained supernet
-  --arch FILE          architecture JSON (e.g. from iqnas search), or heaviest / smallest
+  --arch FILE[,FILE]   architecture JSON (e.g. from iqnas search), or heaviest / smallest
   --lut FILE           latency table (default DIR/lut.json); absent: latency not measured
-  --checkpoint FILE    weights of this standalone network instead of the supernet's
+  --checkpoint FILE    weights of this standalone network instead of the supernet's (one --arch)
   --no-latency         accuracy only
   --repeats R          timed runs of the latency (default: the table's, at least 100)
   --weights W          ema (default) or raw supernet weights
-  --out FILE           result JSON
+  --out FILE           result JSON (one --arch only)
   --threads N          loader threads (default 2)
 )";
+
+std::vector<std::string> arch_list(const std::string& arg) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  for (size_t e; (e = arg.find(',', b)) != std::string::npos; b = e + 1) out.push_back(arg.substr(b, e - b));
+  out.push_back(arg.substr(b));
+  for (const auto& a : out)
+    if (a.empty()) throw UsageError("--arch: an empty name in the list '" + arg + "'");
+  return out;
+}
 
 int run_measure(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "arch", "lut", "checkpoint", "weights", "out", "threads", "repeats", "dataset", "root", "heldout"},
@@ -44,20 +59,32 @@ int run_measure(const std::vector<std::string>& argv) {
   const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
-  const Architecture arch = arch_arg(s, a.str("arch"));
+  const std::vector<std::string> names = arch_list(a.str("arch"));
+  if (names.size() > 1 && (a.has("out") || a.has("checkpoint")))
+    throw UsageError("--out and --checkpoint take one --arch (got " + std::to_string(names.size()) + ")");
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
-  const std::string name = arch_result_name(a.str("arch"), a.has("checkpoint"));
-  const std::string out = a.str("out", dir + "/measure/" + name + ".json");
 
-  nlohmann::json j;
-  j["space"] = s.name;
-  j["architecture"] = nlohmann::json::parse(arch_to_json(s, arch));
-  for (const auto& r : predictor::resource_names())
-    if (r != "latency_ms") j["resources"][r] = predictor::resource_value(s, arch, r, nullptr);
+  struct Measured {
+    Architecture arch;
+    std::unique_ptr<SubNetwork> net;
+    nlohmann::json j;
+    std::string out;
+  };
+  std::vector<Measured> m;
+  for (const auto& name : names) {
+    Measured x;
+    x.arch = arch_arg(s, name);
+    x.out = a.str("out", dir + "/measure/" + arch_result_name(name, a.has("checkpoint")) + ".json");
+    x.j["space"] = s.name;
+    x.j["architecture"] = nlohmann::json::parse(arch_to_json(s, x.arch));
+    for (const auto& r : predictor::resource_names())
+      if (r != "latency_ms") x.j["resources"][r] = predictor::resource_value(s, x.arch, r, nullptr);
+    std::string source;
+    x.net = load_run_network(dir, s, x.arch, a.str("checkpoint", ""), a.str("weights", "ema"), &source);
+    x.j["weights"] = source;
+    m.push_back(std::move(x));
+  }
 
-  std::string source;
-  const auto net = load_run_network(dir, s, arch, a.str("checkpoint", ""), a.str("weights", "ema"), &source);
-  j["weights"] = source;
   const std::string lut_path = a.str("lut", dir + "/lut.json");
   if (!a.has("no-latency") && std::filesystem::exists(lut_path)) {
     const predictor::LatencyTable t = predictor::load_latency_table(lut_path, s);
@@ -66,24 +93,37 @@ int run_measure(const std::vector<std::string>& argv) {
     // must stand for the network, not for a moment of the machine.
     mo.repeats = static_cast<int>(a.integer("repeats", std::max(t.repeats, 100), 1, 1000000));
     mo.warmup = std::max(t.warmup, 2);
-    const predictor::LatencyStats st = predictor::measure_network_latency(s, *net, mo);
-    const double predicted = predictor::resource_value(s, arch, "latency_ms", &t);
-    j["latency"] = {{"median_ms", st.median_ms}, {"mean_ms", st.mean_ms}, {"iqr_ms", st.iqr_ms},
-                    {"predicted_ms", predicted}, {"table", lut_path}, {"threads", mo.threads},
-                    {"batch", mo.batch}, {"repeats", mo.repeats}, {"clock", mo.clock}, {"cache", mo.cache}};
-    msg.text("latency: measured %.4f ms/image (median, IQR %.4f), table predicts %.4f (%+.1f%%)\n", st.median_ms,
-             st.iqr_ms, predicted, 100 * (predicted - st.median_ms) / st.median_ms);
+    std::vector<SubNetwork*> nets;
+    for (auto& x : m) nets.push_back(x.net.get());
+    const std::vector<predictor::LatencyStats> st = predictor::measure_networks_latency(s, nets, mo);
+    for (size_t i = 0; i < m.size(); ++i) {
+      const double predicted = predictor::resource_value(s, m[i].arch, "latency_ms", &t);
+      m[i].j["latency"] = {{"median_ms", st[i].median_ms}, {"mean_ms", st[i].mean_ms}, {"iqr_ms", st[i].iqr_ms},
+                           {"predicted_ms", predicted}, {"table", lut_path}, {"threads", mo.threads},
+                           {"batch", mo.batch}, {"repeats", mo.repeats}, {"clock", mo.clock}, {"cache", mo.cache},
+                           {"timed_with", m.size()}};
+      msg.text("%s: latency measured %.4f ms/image (median, IQR %.4f), table predicts %.4f (%+.1f%%)\n",
+               names[i].c_str(), st[i].median_ms, st[i].iqr_ms, predicted,
+               100 * (predicted - st[i].median_ms) / st[i].median_ms);
+    }
   }
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
-  const EvalResult e = evaluate(*net, d.test, d.eval_aug, 256, threads, Device::CPU);
-  j["test_accuracy"] = 100 * e.accuracy;
-  j["test_images"] = e.images;
-  msg.text("accuracy: %.2f%% on %lld test images (%s)\n", 100 * e.accuracy, (long long)e.images,
-           j["weights"].get<std::string>().c_str());
-  std::filesystem::create_directories(std::filesystem::path(out).parent_path());
-  dist::write_by_rank0(dist::world(), "measurements", [&] { write_file_atomic(out, j.dump(1) + "\n"); });
-  msg.text("-> %s\n", out.c_str());
-  msg.result({{"measurement", j}, {"written", {out}}});
+  nlohmann::json results = nlohmann::json::array();
+  std::vector<std::string> written;
+  for (size_t i = 0; i < m.size(); ++i) {
+    const EvalResult e = evaluate(*m[i].net, d.test, d.eval_aug, 256, threads, Device::CPU);
+    m[i].j["test_accuracy"] = 100 * e.accuracy;
+    m[i].j["test_images"] = e.images;
+    msg.text("%s: accuracy %.2f%% on %lld test images (%s)\n", names[i].c_str(), 100 * e.accuracy,
+             (long long)e.images, m[i].j["weights"].get<std::string>().c_str());
+    std::filesystem::create_directories(std::filesystem::path(m[i].out).parent_path());
+    dist::write_by_rank0(dist::world(), "measurements", [&] { write_file_atomic(m[i].out, m[i].j.dump(1) + "\n"); });
+    msg.text("-> %s\n", m[i].out.c_str());
+    results.push_back(m[i].j);
+    written.push_back(m[i].out);
+  }
+  // One architecture keeps the single-object form that scripts read.
+  msg.result({{"measurement", m.size() == 1 ? results[0] : results}, {"written", written}});
   return 0;
 }
 

@@ -146,12 +146,15 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
       call(flags, "search", {"--run", dir, "--budget", v, "--method", c.method});
     }
   } else if (stage == "measure") {
+    // All networks in one call: timed in the same interleaved rounds (comparable to each other).
+    std::string archs;
     for (const auto& tag : budget_tags(c, dir)) {
       const std::string arch = dir + "/search/" + tag + ".arch.json";
       if (!fs::exists(arch)) continue;  // infeasible budget: the report says so
       if (fs::exists(dir + "/measure/" + tag + ".arch.json")) continue;
-      call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", arch, "--weights", c.weights} + data);
+      archs += (archs.empty() ? "" : ",") + arch;
     }
+    if (!archs.empty()) call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", archs, "--weights", c.weights} + data);
   } else if (stage == "finetune") {
     for (const auto& tag : budget_tags(c, dir)) {
       const std::string arch = dir + "/search/" + tag + ".arch.json";

@@ -268,12 +268,19 @@ LatencyStats measure_network_latency(const SearchSpace& s, const Architecture& a
   return measure_networks_latency(s, {a}, o).front();
 }
 
-LatencyStats measure_network_latency(const SearchSpace& s, SubNetwork& net, const MeasureOptions& o) {
+std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<SubNetwork*>& nets,
+                                                   const MeasureOptions& o) {
   o.validate();
   NoGradGuard no_grad;
-  net.eval();
-  InferenceProgram p = inference_network(s, net, o.batch);
-  return time_interleaved({&p}, o).front();
+  std::vector<InferenceProgram> programs;
+  programs.reserve(nets.size());
+  for (SubNetwork* net : nets) {
+    net->eval();
+    programs.push_back(inference_network(s, *net, o.batch));
+  }
+  std::vector<InferenceProgram*> ptrs;
+  for (auto& p : programs) ptrs.push_back(&p);
+  return time_interleaved(ptrs, o);
 }
 
 }  // namespace iqnas::predictor

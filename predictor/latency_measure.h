@@ -70,7 +70,9 @@ struct SameRunPoint {
 };
 std::vector<SameRunPoint> measure_same_run(const SearchSpace& s, const std::vector<Architecture>& archs,
                                            const MeasureOptions& o, const Progress& progress = {}, int group = 16);
-// The same for a network with its own (e.g. trained) weights; it is switched to eval mode.
-LatencyStats measure_network_latency(const SearchSpace& s, SubNetwork& net, const MeasureOptions& o);
+// The same for networks with their own (e.g. trained) weights, timed in the same interleaved
+// rounds, so that they see the same state of the machine; they are switched to eval mode.
+std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<SubNetwork*>& nets,
+                                                   const MeasureOptions& o);
 
 }  // namespace iqnas::predictor

@@ -33,6 +33,24 @@ for f in glob.glob(sys.argv[1] + "/search/*[0-9].json"):
     assert j["predicted_resources"]["latency_ms"] <= j["budgets"]["latency_ms"] * (1 + 1e-9), f
 PY
 
+# Several networks measured in one call: timed in the same rounds, one result each; the same
+# network twice measures within 25% of itself; --out with several is refused.
+a1=$dir/one.json
+cp "$(ls "$r"/search/*.arch.json | head -1)" "$a1"
+"$iqnas" measure --run "$r" --arch "$a1,smallest" --out "$dir/x.json" > "$dir/m.log" 2>&1 && fail "measure accepted --out with two networks"
+grep -q -- "--out" "$dir/m.log" || fail "the refusal does not name --out: $(cat "$dir/m.log")"
+cp "$a1" "$dir/twin.json"
+"$iqnas" measure --run "$r" --arch "$a1,$dir/twin.json,smallest" --repeats 50 > "$dir/m.log" 2>&1 || fail "measure of three networks failed: $(tail -5 "$dir/m.log")"
+python3 - "$r/measure" one <<'PY' || fail "the networks measured together are inconsistent"
+import json, sys
+d, name = sys.argv[1], sys.argv[2]
+a, b, s = (json.load(open(f"{d}/{n}.json")) for n in (name, "twin", "smallest"))
+for j in (a, b, s): assert j["latency"]["timed_with"] == 3 and j["latency"]["median_ms"] > 0, j
+assert abs(a["latency"]["median_ms"] / b["latency"]["median_ms"] - 1) < 0.25, (a["latency"], b["latency"])
+assert a["test_accuracy"] == b["test_accuracy"], (a["test_accuracy"], b["test_accuracy"])
+PY
+rm -f "$r/measure/one.json" "$r/measure/twin.json" "$r/measure/smallest.json"
+
 # The interpretability report of the same run.
 "$iqnas" explain --run "$r" > "$dir/explain.log" 2>&1 || fail "iqnas explain failed: $(cat "$dir/explain.log")"
 grep -q "depth effect" "$r/explain.md" || fail "explain.md lacks the per-stage effects"
