@@ -42,16 +42,6 @@ options:
   --threads N          loader threads (default 2)
 )";
 
-std::vector<std::string> arch_list(const std::string& arg) {
-  std::vector<std::string> out;
-  size_t b = 0;
-  for (size_t e; (e = arg.find(',', b)) != std::string::npos; b = e + 1) out.push_back(arg.substr(b, e - b));
-  out.push_back(arg.substr(b));
-  for (const auto& a : out)
-    if (a.empty()) throw UsageError("--arch: an empty name in the list '" + arg + "'");
-  return out;
-}
-
 int run_measure(const std::vector<std::string>& argv) {
   Args a(argv, {"run", "arch", "lut", "checkpoint", "weights", "out", "threads", "repeats", "dataset", "root", "heldout"},
          Output::flags({"no-latency"}));

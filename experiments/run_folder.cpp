@@ -48,6 +48,16 @@ Architecture arch_arg(const SearchSpace& s, const std::string& arg) {
   return load_arch(s, arg);
 }
 
+std::vector<std::string> arch_list(const std::string& arg) {
+  std::vector<std::string> out;
+  size_t b = 0;
+  for (size_t e; (e = arg.find(',', b)) != std::string::npos; b = e + 1) out.push_back(arg.substr(b, e - b));
+  out.push_back(arg.substr(b));
+  for (const auto& a : out)
+    if (a.empty()) throw UsageError("--arch: an empty name in the list '" + arg + "'");
+  return out;
+}
+
 std::string arch_result_name(const std::string& arch_arg, bool finetuned) {
   std::string name = std::filesystem::path(arch_arg).filename().string();
   if (name.size() > 5 && name.substr(name.size() - 5) == ".json") name.resize(name.size() - 5);

@@ -24,10 +24,13 @@ seeded) and measures each one's accuracy with weights inherited from the superne
 with the supernet's running BN statistics (as the contributions are measured), on the same
 held-out images as `iqnas contrib`. Resumable: run it again (or with a larger --count) and it
 continues.   -> DIR/subnets.csv (or --out)
+With --arch, the listed architectures (e.g. the networks a search found) are measured instead, the
+same way, so that they compare with the random ones on the same images.
 
 options:
   --run DIR            run folder with a trained supernet
   --count M            architectures (default 200)
+  --arch FILE[,FILE]   measure these architectures instead of random ones (needs --out)
   --seed S             seed of the architecture draws (default 1)
   --images N           held-out images (default 2000; 0 = all)
   --metric M           top1 (percent correct; default) or logprob (mean log-probability of the
@@ -41,14 +44,15 @@ options:
 )";
 
 int run_sample_eval(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "count", "seed", "images", "metric", "recalibrate", "weights", "out", "batch-size", "threads", "dataset",
+  Args a(argv, {"run", "arch", "count", "seed", "images", "metric", "recalibrate", "weights", "out", "batch-size", "threads", "dataset",
                 "root", "heldout"},
          Output::flags());
   if (print_data_command_help(a, kHelp)) return 0;
   const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
-  const int count = static_cast<int>(a.integer("count", 200, 1, 1000000));
+  if (a.has("arch") && (a.has("count") || a.has("seed") || !a.has("out")))
+    throw UsageError("--arch measures the listed architectures: it takes --out and neither --count nor --seed");
   const uint64_t seed = static_cast<uint64_t>(a.integer("seed", 1, 0, int64_t(1) << 53));
   const int64_t images = a.integer("images", 2000, 0, 100000000);
   const int recal = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
@@ -56,7 +60,13 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
   const std::string out = a.str("out", dir + "/subnets.csv");
   const predictor::Metric metric = a.parsed("metric", "top1", predictor::parse_metric);
-  const std::vector<Architecture> archs = predictor::draw_architectures(s, count, seed);
+  std::vector<Architecture> archs;
+  if (a.has("arch")) {
+    for (const auto& name : arch_list(a.str("arch"))) archs.push_back(arch_arg(s, name));
+  } else {
+    archs = predictor::draw_architectures(s, static_cast<int>(a.integer("count", 200, 1, 1000000)), seed);
+  }
+  const int count = static_cast<int>(archs.size());
 
   std::vector<predictor::SubnetSample> done;
   if (std::filesystem::exists(out)) {
@@ -67,8 +77,9 @@ int run_sample_eval(const std::vector<std::string>& argv) {
                        "; pass --metric " + predictor::metric_name(had) + ", or another --out");
     for (size_t i = 0; i < done.size() && i < archs.size(); ++i)
       if (!(done[i].arch == archs[i]))
-        throw UsageError(out + ": row " + std::to_string(i) + " is not the architecture seed " + std::to_string(seed) +
-                         " draws; pass the --seed it was made with, or move the file away");
+        throw UsageError(out + ": row " + std::to_string(i) + " is not the architecture " +
+                         (a.has("arch") ? "listed in --arch" : "seed " + std::to_string(seed) + " draws") +
+                         "; pass the --seed or --arch it was made with, or move the file away");
     if (recal > 0 && !done.empty() && !done.front().has_recalibrated)
       throw UsageError(out + " was measured without --recalibrate; move it away to measure both columns");
   }
