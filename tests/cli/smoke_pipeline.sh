@@ -52,6 +52,8 @@ assert abs(a["latency"]["median_ms"] / b["latency"]["median_ms"] - 1) < 0.25, (a
 assert a["test_accuracy"] == b["test_accuracy"], (a["test_accuracy"], b["test_accuracy"])
 PY
 rm -f "$r/measure/one.json" "$r/measure/twin.json" "$r/measure/smallest.json"
+"$iqnas" sample-eval --run "$r" --arch "$a1" > "$dir/m.log" 2>&1 && fail "sample-eval --arch without --out was accepted"
+grep -q -- "--out" "$dir/m.log" || fail "the refusal does not name --out: $(cat "$dir/m.log")"
 
 # The interpretability report of the same run.
 "$iqnas" explain --run "$r" > "$dir/explain.log" 2>&1 || fail "iqnas explain failed: $(cat "$dir/explain.log")"
