@@ -78,7 +78,7 @@ class Search {
   static constexpr double kSmoothStart = 0.25;
   static constexpr int kSmoothStages = 6;
   static constexpr int kSmoothSweeps = 50;
-  static constexpr double kSmoothGap = 0.01;
+  static constexpr double kSmoothGap = 0.02;
 
   const DenseProblem& d;
   const int G, K, R, E;
