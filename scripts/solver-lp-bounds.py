@@ -118,7 +118,12 @@ def main():
             return 1
         cells = [path.rsplit("/", 1)[-1].removesuffix(".json")]
         for kind in ("mccormick", "local"):
-            b, s, _ = relaxation_bound(p, kind)
+            try:
+                b, s, _ = relaxation_bound(p, kind)
+            except (KeyError, TypeError, IndexError, ValueError) as e:
+                print(f"{path}: not a valid problem file ({type(e).__name__}: {e}); "
+                      "iqnas solve names the field", file=sys.stderr)
+                return 1
             cells += ["infeasible" if b is None else f"{b:.4f}", f"{s:.1f}"]
         print("| " + " | ".join(cells) + " |", flush=True)
     return 0
