@@ -190,6 +190,7 @@ class Search {
       for (size_t i = 0; i < ed.q.size(); i += R) lo = std::min(lo, ed.q[i]), hi = std::max(hi, ed.q[i]);
       range += hi - lo;
     }
+    if (!(range > 0)) return root;  // no objective products: nothing to smooth, and tau would be 0
     MplpBound::State plain;
     mp.save(plain);
     double tau = kSmoothStart * range / E, b = root;

@@ -25,6 +25,8 @@ class MplpBound {
 
   // One MPLP update of every edge; never raises the bound.
   void sweep();
+  // The same update of every edge with each max replaced by tau log sum exp(./tau) (tau > 0):
+  // leaves the fixed points where sweep() stalls; bound() is valid again after the next sweep().
   void smooth_sweep(double tau);
   long sweeps() const { return sweeps_; }
   // cw + sum_g max bel_g over the domains: an upper bound once a sweep has run since set_lambda.
