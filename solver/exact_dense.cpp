@@ -96,6 +96,7 @@ class Search {
   std::vector<int> inc_sel;
   bool improved = false;
   bool root_closed = false;  // the root's fixing emptied a domain: the incumbent is optimal
+  bool soft_max_root = false;
   double open_bound = -kInf;
   bool aborted = false;
   double time_limit = 0;
@@ -114,6 +115,7 @@ class Search {
     out.nodes = nodes;
     out.sweeps = mp.sweeps();
     out.heuristic_improvements = heur;
+    out.soft_max_root = soft_max_root;
     return out;
   }
 
@@ -200,6 +202,7 @@ class Search {
     }
     // Any finished sweep leaves a valid bound; the fixing needs the invariant of the last one.
     const bool fix = !aborted && mp.bound() < root;
+    soft_max_root = fix;
     root_closed = fix && !fix_by_bound();
     std::vector<std::pair<int, int>> fixed;
     for (int g = 0; g < G && fix; ++g)
