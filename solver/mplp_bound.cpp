@@ -1,6 +1,7 @@
 #include "solver/detail/mplp_bound.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace iqnas::solver::detail {
@@ -108,6 +109,63 @@ void MplpBound::update_edge(int e) {
 void MplpBound::sweep() {
   ++sweeps_;
   for (int e = 0; e < E_; ++e) update_edge(e);
+}
+
+void MplpBound::smooth_sweep(double tau) {
+  ++sweeps_;
+  for (int e = 0; e < E_; ++e) smooth_edge(e, tau);
+}
+
+// The MPLP update with every max replaced by a soft maximum at temperature tau (tau log sum exp):
+// it moves the messages off the fixed points where the plain updates stall. The residuals are then
+// not <= 0: bound() is valid again after the next sweep().
+void MplpBound::smooth_edge(int e, double tau) {
+  const auto& ed = d_.edges[e];
+  const int a = ed.a, b = ed.b, na = d_.n[a], nb = d_.n[b];
+  double* ma = &msg_[moff_[e]];
+  double* mb = ma + na;
+  double* ba = &bel_[d_.off[a]];
+  double* bb = &bel_[d_.off[b]];
+  const char* al = &allowed_[d_.off[a]];
+  const char* bl = &allowed_[d_.off[b]];
+  const double* th = te_[e].data();
+  double* sB = sB_.data();
+  double* sM = sM_.data();
+  sA_.resize(na);
+  for (int ob = 0; ob < nb; ++ob)
+    if (bl[ob]) sB[ob] = bb[ob] - mb[ob], sM[ob] = -kInf;
+  for (int oa = 0; oa < na; ++oa) sA_[oa] = al[oa] ? ba[oa] - ma[oa] : 0.0;
+  // b side: the soft maximum over a of row + A, shifted by its column maximum (no overflow)
+  for (int oa = 0; oa < na; ++oa) {
+    if (!al[oa]) continue;
+    const double* row = th + static_cast<size_t>(oa) * nb;
+    for (int ob = 0; ob < nb; ++ob)
+      if (bl[ob]) sM[ob] = std::max(sM[ob], row[ob] + sA_[oa]);
+  }
+  sS_.assign(nb, 0.0);
+  for (int oa = 0; oa < na; ++oa) {
+    if (!al[oa]) continue;
+    const double A = sA_[oa];
+    const double* row = th + static_cast<size_t>(oa) * nb;
+    double mx = -kInf;
+    for (int ob = 0; ob < nb; ++ob)
+      if (bl[ob]) mx = std::max(mx, row[ob] + sB[ob]);
+    double s = 0;
+    for (int ob = 0; ob < nb; ++ob) {
+      if (!bl[ob]) continue;
+      s += std::exp((row[ob] + sB[ob] - mx) / tau);
+      sS_[ob] += std::exp((row[ob] + A - sM[ob]) / tau);
+    }
+    const double Ma = mx + tau * std::log(s);
+    ma[oa] = 0.5 * (Ma - A);
+    ba[oa] = A + ma[oa];
+  }
+  for (int ob = 0; ob < nb; ++ob)
+    if (bl[ob]) {
+      const double Mb = sM[ob] + tau * std::log(sS_[ob]);
+      mb[ob] = 0.5 * (Mb - sB[ob]);
+      bb[ob] = sB[ob] + mb[ob];
+    }
 }
 
 double MplpBound::best_belief(int g, int* arg) const {

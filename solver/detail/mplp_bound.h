@@ -25,6 +25,9 @@ class MplpBound {
 
   // One MPLP update of every edge; never raises the bound.
   void sweep();
+  // The same update of every edge with each max replaced by tau log sum exp(./tau) (tau > 0):
+  // leaves the fixed points where sweep() stalls; bound() is valid again after the next sweep().
+  void smooth_sweep(double tau);
   long sweeps() const { return sweeps_; }
   // cw + sum_g max bel_g over the domains: an upper bound once a sweep has run since set_lambda.
   double bound() const;
@@ -48,6 +51,7 @@ class MplpBound {
 
  private:
   void update_edge(int e);
+  void smooth_edge(int e, double tau);
 
   const DenseProblem& d_;
   const int G_, K_, R_, E_;
@@ -59,7 +63,7 @@ class MplpBound {
   std::vector<std::vector<double>> te_;  // per edge: weighted product table
   double cw_ = 0;
   std::vector<int> edge_of_;  // G x G: the edge joining two groups, -1 for none
-  std::vector<double> sB_, sM_;  // scratch
+  std::vector<double> sB_, sM_, sA_, sS_;  // scratch
   long sweeps_ = 0;
 };
 

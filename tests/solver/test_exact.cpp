@@ -219,7 +219,7 @@ TEST(Exact, MinConstraintValue) {
 // without bilinear terms, 1-3 of them, ties from integer coefficients now and then.
 TEST(Exact, DenseCrossTermsMatchBruteForce) {
   iqnas::util::Rng rng(21);
-  int dense = 0, feasible = 0;
+  int dense = 0, soft_max = 0, feasible = 0;
   for (int i = 0; i < 150; ++i) {
     RandomSpec spec;
     spec.min_groups = 4;
@@ -235,9 +235,11 @@ TEST(Exact, DenseCrossTermsMatchBruteForce) {
     Result r = solve_exact(p);
     expect_matches_brute(p, r, b, "problem " + std::to_string(i));
     dense += r.stat("dense_search") == 1;
+    soft_max += r.stat("soft_max_root") == 1;
     feasible += b.feasible;
   }
   EXPECT_GT(dense, 100);  // the dense path is what is tested here
+  EXPECT_GT(soft_max, 5);  // so is the root's soft-max step with its fixing (11 with this seed)
   EXPECT_GT(feasible, 80);  // 92 with this seed
 }
 

@@ -112,3 +112,35 @@ TEST(MplpBound, RestoredStateAndSmallerDomainsStayValid) {
     }
   }
 }
+
+// Soft-max sweeps (annealed temperature) followed by one plain sweep: the bound holds against
+// enumeration, and on some problems it falls below the fixed point where the plain sweeps stall.
+TEST(MplpBound, SmoothedSweepsStayValidAndLeaveStalledFixedPoints) {
+  iqnas::util::Rng rng(33);
+  int lower = 0, higher = 0;
+  for (int i = 0; i < 120; ++i) {
+    const Problem p = random_problem(rng, dense_spec(i));
+    const DenseProblem d(p);
+    MplpBound mp(d);
+    std::vector<double> lam(d.K), T(d.rhs);
+    for (auto& l : lam) l = rng.uniform();
+    mp.set_lambda(lam, T);
+    for (int s = 0; s < 300; ++s) mp.sweep();
+    MplpBound::State start;
+    mp.save(start);
+    for (int s = 0; s < 300; ++s) mp.sweep();
+    const double stalled = mp.bound();  // as many plain sweeps again as the soft-max steps below
+    mp.restore(start);
+    const double best = best_lagrangian(d, mp, lam, T);
+    const double tol = 1e-9 * std::max(1.0, std::fabs(best));
+    for (double tau = 1.0; tau > 1e-3; tau /= 3) {
+      for (int s = 0; s < 30; ++s) mp.smooth_sweep(tau);
+      mp.sweep();
+      ASSERT_GE(mp.bound(), best - tol) << "problem " << i << ", tau " << tau;
+    }
+    lower += mp.bound() < stalled - 1e-6;
+    higher += mp.bound() > stalled + 1e-6;
+  }
+  EXPECT_GT(lower, 10);
+  EXPECT_LT(higher, lower);
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Two LP relaxations of solver problems, solved by HiGHS: how tight a bound can an LP give?
+
+  scripts/solver-lp-bounds.py PROBLEM.json ...
+
+Per problem file (docs/solver.md), the optimum of
+  mccormick  the LP of scripts/check-solver-milp.py's linearisation: every product x_i x_j
+             becomes z_ij with z <= x_i, z <= x_j, z >= x_i + x_j - 1;
+  local      the local-polytope LP that exact's dense search bounds (docs/solver.md, exact item 7):
+             for every pair of groups sharing a bilinear term, one z per pair of their options
+             with sum_b z_ab = x_a and sum_a z_ab = x_b;
+both with the one-hot rows and every budget as a row, variables in [0, 1]. An upper bound on the
+optimum either way. Run it with .venv-reference/bin/python (scripts/install-deps.sh
+--with-reference installs highspy).
+"""
+import json
+import sys
+import time
+from collections import defaultdict
+
+import numpy as np
+
+
+def relaxation_bound(p, kind):
+    """Returns (LP optimum, seconds, columns) of relaxation `kind` ("mccormick" or "local")."""
+    import highspy
+
+    groups = p["groups"]
+    off, group_of = [], []
+    for gi, g in enumerate(groups):
+        off.append(len(group_of))
+        group_of += [gi] * len(g["options"])
+    rows = [p["objective"]] + p["constraints"]
+    lin = [defaultdict(float) for _ in rows]
+    prod = [defaultdict(float) for _ in rows]
+    pairs = set()
+    for r, e in enumerate(rows):
+        for v, c in e.get("linear", []):
+            lin[r][v] += c
+        for i, j, c in e.get("bilinear", []):
+            if group_of[i] == group_of[j]:  # x * x = x; two options of one group: 0
+                if i == j:
+                    lin[r][i] += c
+                continue
+            key = (min(i, j), max(i, j))
+            prod[r][key] += c
+            pairs.add(key)
+    col = {}
+    n = len(group_of)
+    if kind == "mccormick":
+        for key in sorted(pairs):
+            col[key] = n
+            n += 1
+    else:
+        group_pairs = sorted({(group_of[i], group_of[j]) for i, j in pairs})
+        for ga, gb in group_pairs:
+            for a in range(len(groups[ga]["options"])):
+                for b in range(len(groups[gb]["options"])):
+                    col[(off[ga] + a, off[gb] + b)] = n
+                    n += 1
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    inf = highspy.kHighsInf
+    h.addVars(n, np.zeros(n), np.ones(n))
+    cost = np.zeros(n)
+    for v, c in lin[0].items():
+        cost[v] -= c  # HiGHS minimises
+    for key, c in prod[0].items():
+        cost[col[key]] -= c
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+
+    def row(lo, hi, terms):
+        idx = np.array(list(terms.keys()), dtype=np.int32)
+        h.addRow(lo, hi, len(idx), idx, np.array(list(terms.values()), dtype=np.float64))
+
+    for gi, g in enumerate(groups):
+        row(1, 1, {off[gi] + o: 1.0 for o in range(len(g["options"]))})
+    for r in range(1, len(rows)):
+        terms = defaultdict(float, lin[r])
+        for key, c in prod[r].items():
+            terms[col[key]] += c
+        row(-inf, rows[r]["max"] - rows[r].get("constant", 0.0), terms)
+    if kind == "mccormick":
+        for (i, j), z in col.items():
+            row(-inf, 0, {z: 1.0, i: -1.0})
+            row(-inf, 0, {z: 1.0, j: -1.0})
+            row(-1, inf, {z: 1.0, i: -1.0, j: -1.0})
+    else:
+        for ga, gb in group_pairs:
+            na, nb = len(groups[ga]["options"]), len(groups[gb]["options"])
+            for a in range(na):
+                terms = {col[(off[ga] + a, off[gb] + b)]: 1.0 for b in range(nb)}
+                terms[off[ga] + a] = -1.0
+                row(0, 0, terms)
+            for b in range(nb):
+                terms = {col[(off[ga] + a, off[gb] + b)]: 1.0 for a in range(na)}
+                terms[off[gb] + b] = -1.0
+                row(0, 0, terms)
+    t0 = time.time()
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None, time.time() - t0, n
+    return -h.getInfo().objective_function_value + rows[0].get("constant", 0.0), time.time() - t0, n
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return 0 if len(sys.argv) == 2 else 2
+    print("| problem | McCormick LP | s | local-polytope LP | s |\n|---|---|---|---|---|")
+    for path in sys.argv[1:]:
+        try:
+            with open(path) as f:
+                p = json.load(f)
+        except (OSError, ValueError) as e:
+            print(f"{path}: {e}", file=sys.stderr)
+            return 1
+        cells = [path.rsplit("/", 1)[-1].removesuffix(".json")]
+        for kind in ("mccormick", "local"):
+            try:
+                b, s, _ = relaxation_bound(p, kind)
+            except (KeyError, TypeError, IndexError, ValueError) as e:
+                print(f"{path}: not a valid problem file ({type(e).__name__}: {e}); "
+                      "iqnas solve names the field", file=sys.stderr)
+                return 1
+            cells += ["infeasible" if b is None else f"{b:.4f}", f"{s:.1f}"]
+        print("| " + " | ".join(cells) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
