@@ -36,6 +36,8 @@ options:
   --lut FILE           latency table (default DIR/lut.json); absent: latency not measured
   --checkpoint FILE    weights of this standalone network instead of the supernet's (one --arch)
   --no-latency         accuracy only
+  --recalibrate R      recalibrate each network's BN statistics on R batches of 64 training images
+                       before its accuracy (default 0: the running statistics it inherits)
   --repeats R          timed runs of the latency (default: the table's, at least 100)
   --weights W          ema (default) or raw supernet weights
   --out FILE           result JSON (one --arch only)
@@ -43,7 +45,8 @@ options:
 )";
 
 int run_measure(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "arch", "lut", "checkpoint", "weights", "out", "threads", "repeats", "dataset", "root", "heldout"},
+  Args a(argv, {"run", "arch", "lut", "checkpoint", "weights", "out", "threads", "repeats", "recalibrate", "dataset", "root",
+                "heldout"},
          Output::flags({"no-latency"}));
   if (print_data_command_help(a, kHelp)) return 0;
   const Output msg(a);
@@ -53,6 +56,7 @@ int run_measure(const std::vector<std::string>& argv) {
   if (names.size() > 1 && (a.has("out") || a.has("checkpoint")))
     throw UsageError("--out and --checkpoint take one --arch (got " + std::to_string(names.size()) + ")");
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
+  const int recal = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
 
   struct Measured {
     Architecture arch;
@@ -101,6 +105,8 @@ int run_measure(const std::vector<std::string>& argv) {
   nlohmann::json results = nlohmann::json::array();
   std::vector<std::string> written;
   for (size_t i = 0; i < m.size(); ++i) {
+    if (recal > 0) recalibrate_bn(*m[i].net, d.train, d.train_aug, recal, 64, 0);
+    m[i].j["bn_recalibrated_batches"] = recal;
     const EvalResult e = evaluate(*m[i].net, d.test, d.eval_aug, 256, threads, Device::CPU);
     m[i].j["test_accuracy"] = 100 * e.accuracy;
     m[i].j["test_images"] = e.images;

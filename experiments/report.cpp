@@ -30,8 +30,14 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
   md << "## Networks found\n\n"
      << "One integer program per " << c.resource << " budget, method `" << c.method
      << "`; latency predicted by the table and measured end to end with its protocol; accuracy on the test split "
-        "with weights inherited from the supernet, and after a short fine-tune.\n\n"
-     << "| budget | solver | predicted acc. | inherited acc. | fine-tuned acc. | predicted latency (ms) | measured latency (ms) "
+        "with weights inherited from the supernet"
+     << (c.recalibrate > 0 ? " (BN statistics recalibrated on " + std::to_string(c.recalibrate) + " training batches)" : std::string())
+     << ", and after a short fine-tune"
+     << (c.metric == "logprob" ? "; the predictor's value is the mean log-probability of the true class (nats), as its "
+                                 "contributions were measured"
+                               : std::string())
+     << ".\n\n"
+     << "| budget | solver | " << (c.metric == "logprob" ? "predicted log-prob." : "predicted acc.") << " | inherited acc. | fine-tuned acc. | predicted latency (ms) | measured latency (ms) "
         "| within budget | params (M) | MACs (M) | solve (ms) |\n|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n";
   std::string notes;
   for (const auto& tag : tags) {
@@ -61,7 +67,7 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
                  " ms): the table's block sum underestimates this network on this machine (see docs/latency.md).\n";
     }
     md << "| " << format_value("%.4g", budget) << " | " << status << (s["solver"]["bound"].is_null() ? "" : " (proven)") << " | "
-       << format_value("%.2f", json_number(s, {"predicted_accuracy"})) << " | " << format_value("%.2f", json_number(m, {"test_accuracy"})) << " | "
+       << format_value(c.metric == "logprob" ? "%.3f" : "%.2f", json_number(s, {"predicted_accuracy"})) << " | " << format_value("%.2f", json_number(m, {"test_accuracy"})) << " | "
        << format_value("%.2f", json_number(f, {"test_accuracy"})) << " | " << format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"}))
        << " | " << format_value("%.4f", measured) << " | " << within << " | " << format_value("%.3f", json_number(s, {"predicted_resources", "params_m"}))
        << " | " << format_value("%.2f", json_number(s, {"predicted_resources", "macs_m"})) << " | " << format_value("%.2f", solve_ms) << " |\n";
@@ -103,12 +109,12 @@ void random_comparison_section(std::ostringstream& md, const std::string& dir, c
     rows << "| " << format_value("%.4g", budget) << " | " << format_value("%.2f", mine) << " | " << fit.size() << " | "
          << (fit.empty() ? "-" : format_value("%.2f", fit[fit.size() / 2])) << " | "
          << (fit.empty() ? "-" : format_value("%.2f", fit.back())) << " | "
-         << (fit.empty() ? "-" : format_value("%.0f", 100.0 * double(below) / double(fit.size())) + "%") << " |\n";
+         << (fit.empty() ? "-" : format_value("%.1f", 100.0 * double(below) / double(fit.size())) + "%") << " |\n";
   }
   if (found == 0) return;
   md << "## Against random sub-networks\n\nEach found network measured as the random sub-networks of `subnets.csv` were ("
      << (recal ? "BN recalibrated" : "inherited weights and running BN statistics") << ", the same held-out images, "
-     << c.metric << "), beside those of them whose predicted " << c.resource
+     << c.truth_metric << "), beside those of them whose predicted " << c.resource
      << " fits the same budget. The search spends no evaluation; drawing at random spends one per network.\n\n"
      << "| budget | found | random within budget | their median | their best | random ones below the found one |\n"
         "|---:|---:|---:|---:|---:|---:|\n"

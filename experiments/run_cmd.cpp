@@ -133,7 +133,7 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
                                              std::to_string(c.recalibrate)} + data);
   } else if (stage == "sample-eval") {
     call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--count", std::to_string(c.sample_count), "--images",
-                                                 std::to_string(c.contrib_images), "--metric", c.metric,
+                                                 std::to_string(c.contrib_images), "--metric", c.truth_metric,
                                                  "--weights", c.weights, "--recalibrate", std::to_string(c.recalibrate)} + data);
   } else if (stage == "predictor-eval") {
     std::vector<std::string> args{"--run", dir, "--test", std::to_string(c.predictor_test), "--mlp-epochs", std::to_string(c.mlp_epochs)};
@@ -154,14 +154,15 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
       if (fs::exists(dir + "/measure/" + tag + ".arch.json")) continue;
       archs += (archs.empty() ? "" : ",") + arch;
     }
-    if (!archs.empty()) call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", archs, "--weights", c.weights} + data);
+    if (!archs.empty()) call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", archs, "--weights", c.weights,
+                                                                          "--recalibrate", std::to_string(c.recalibrate)} + data);
     // Each found network on the random sub-networks' held-out images, as they were measured: the
     // report compares it with the random ones that fit the same budget.
     for (const auto& tag : budget_tags(c, dir)) {
       const std::string arch = dir + "/search/" + tag + ".arch.json", out = dir + "/measure/" + tag + ".heldout.csv";
       if (!fs::exists(arch) || fs::exists(out)) continue;
       call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--arch", arch, "--out", out, "--images",
-                                                   std::to_string(c.contrib_images), "--metric", c.metric, "--weights",
+                                                   std::to_string(c.contrib_images), "--metric", c.truth_metric, "--weights",
                                                    c.weights, "--recalibrate", std::to_string(c.recalibrate)} + data);
     }
   } else if (stage == "finetune") {

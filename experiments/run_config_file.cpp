@@ -69,6 +69,9 @@ PipelineConfig load_pipeline_config(const std::string& path) {
   if (top.has("sample_eval")) {
     util::JsonObject r(top.at("sample_eval"), "sample_eval", path);
     if (r.has("count")) c.sample_count = r.get_int("count", 2, 1000000);
+    if (r.has("metric")) c.truth_metric = r.get_string("metric");
+    if (c.truth_metric != "top1" && c.truth_metric != "logprob")
+      r.fail("sample_eval.metric must be top1 or logprob, got '" + c.truth_metric + "'");
     r.finish();
   }
   if (top.has("predictor_eval")) {

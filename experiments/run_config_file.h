@@ -26,7 +26,8 @@ struct PipelineConfig {
   int contrib_passes = 2;
   long long contrib_images = 2000;
   std::string contrib_context = "uniform";
-  std::string metric = "top1";  // of the contributions and the random sub-networks: top1 or logprob
+  std::string metric = "top1";        // of the contributions: top1 or logprob
+  std::string truth_metric = "top1";  // of the random and the found sub-networks (sample_eval.metric)
   // BN recalibration batches (0: none) before each contribution and of each random sub-network, whose
   // recalibrated accuracy is then the predictors' truth
   int recalibrate = 0;
