@@ -6,16 +6,16 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <random>
 #include <vector>
+
+#include "util/rng.h"
 
 namespace iqnas::test {
 
 inline std::vector<float> randn(std::size_t n, unsigned seed, float scale = 1.0f, float shift = 0.0f) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> d(0.0f, 1.0f);
+  util::Rng gen(seed);
   std::vector<float> v(n);
-  for (auto& x : v) x = shift + scale * d(gen);
+  for (auto& x : v) x = shift + scale * static_cast<float>(gen.normal());
   return v;
 }
 
