@@ -46,7 +46,8 @@ int run_arch(const std::vector<std::string>& argv) {
     doc["written"] = nlohmann::ordered_json::array();
     for (int64_t i = 0; i < n; ++i) doc["written"].push_back(prefix + std::to_string(i) + ".json");
     dist::write_by_rank0(dist::world(), "architectures", [&] {
-      for (const auto& path : doc["written"]) write_file_atomic(path.get<std::string>(), arch_to_json(s, random_arch(s, rng)) + "\n");
+      for (const auto& path : doc["written"])
+        write_file_atomic(path.get<std::string>(), arch_to_json(s, random_arch(s, rng)) + "\n");
     });
     out.text("wrote %lld architectures %s0.json ..\n", (long long)n, prefix.c_str());
     out.result(doc);

@@ -188,8 +188,9 @@ int run_lut_check(const std::vector<std::string>& argv) {
   if (a.has("plot")) {
     std::string png;
     dist::write_by_rank0(dist::world(), "lut-check plot", [&] {
-      png = write_figure(a.str("plot"), scatter_svg({{"networks", pred, meas}}, "lut-check: " + s.name + ", " + std::to_string(n) + " networks",
-                                                    "predicted (ms/image)", "measured (ms/image)", true));
+      png = write_figure(a.str("plot"),
+                         scatter_svg({{"networks", pred, meas}}, "lut-check: " + s.name + ", " + std::to_string(n) + " networks",
+                                     "predicted (ms/image)", "measured (ms/image)", true));
     });
     doc["written"].push_back(a.str("plot"));
     if (!png.empty()) doc["written"].push_back(png);

@@ -145,7 +145,8 @@ int run_tabular(const std::vector<std::string>& argv) {
     throw cli::UsageError("--samples " + std::to_string(o.samples) + " exceeds the table's " +
                           std::to_string(data.selection.size()) + " rows");
   nlohmann::json j = to_json(predictor::tabular_search(data, o), o);
-  if (args.has("out")) dist::write_by_rank0(dist::world(), "tabular search result", [&] { solver::write_json_file(j, args.str("out")); });
+  if (args.has("out"))
+    dist::write_by_rank0(dist::world(), "tabular search result", [&] { solver::write_json_file(j, args.str("out")); });
   msg.text("%s\n", j.dump(2).c_str());
   j["written"] = args.has("out") ? nlohmann::json::array({args.str("out")}) : nlohmann::json::array();
   msg.result(j);

@@ -16,7 +16,8 @@ TEST(Elementwise, ActivationsAndTheirGradients) {
   for (Act a : {Act::ReLU, Act::HSwish, Act::HSigmoid, Act::Sigmoid})
     for (int64_t n : {1, 37, 100003}) {
       SCOPED_TRACE(::testing::Message() << act_name(a) << " n=" << n);
-      const Floats x = randn(static_cast<size_t>(n), 11, 4.f), gy = randn(static_cast<size_t>(n), 12);  // both sides of +-3
+      // x spans both sides of +-3, the hard functions' kinks.
+      const Floats x = randn(static_cast<size_t>(n), 11, 4.f), gy = randn(static_cast<size_t>(n), 12);
       Floats y(static_cast<size_t>(n), 7.f), gx(static_cast<size_t>(n), 7.f);
       cpu::act_forward(a, x.data(), y.data(), n);
       cpu::act_backward(a, x.data(), gy.data(), gx.data(), n);
@@ -59,8 +60,8 @@ TEST(Elementwise, ChannelGatesRowsColumnsAndBias) {
   for (auto [N, S, C] : {std::array<int64_t, 3>{1, 1, 1}, {3, 7, 33}, {2, 1000, 40}}) {
     SCOPED_TRACE(::testing::Message() << N << "x" << S << "x" << C);
     const size_t n = static_cast<size_t>(N * S * C);
-    const Floats x = randn(n, 31), gy = randn(n, 32), g = randn(static_cast<size_t>(N * C), 33), w = randn(static_cast<size_t>(N), 34),
-                 bias = randn(static_cast<size_t>(C), 35);
+    const Floats x = randn(n, 31), gy = randn(n, 32), g = randn(static_cast<size_t>(N * C), 33),
+                 w = randn(static_cast<size_t>(N), 34), bias = randn(static_cast<size_t>(C), 35);
     Floats y(n), gg(static_cast<size_t>(N * C)), dots(static_cast<size_t>(N)), cols(static_cast<size_t>(C));
     cpu::mul_channels(x.data(), g.data(), y.data(), N, S, C);
     EXPECT_LT(rel_err(y, ref::mul_channels(x, g, N, S, C)), 1e-6);

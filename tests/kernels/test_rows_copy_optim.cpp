@@ -49,7 +49,8 @@ TEST(Copy, StridedCopiesAndFills) {
 
 TEST(Optim, SgdVariantsAndEma) {
   const int64_t n = 70001;  // past the parallel threshold
-  const Floats p0 = randn(static_cast<size_t>(n), 81), g = randn(static_cast<size_t>(n), 82), buf0 = randn(static_cast<size_t>(n), 83);
+  const size_t un = static_cast<size_t>(n);
+  const Floats p0 = randn(un, 81), g = randn(un, 82), buf0 = randn(un, 83);
   for (int variant = 0; variant < 4; ++variant) {
     SgdArgs a;
     a.lr = 0.05f, a.momentum = variant == 3 ? 0.f : 0.9f, a.weight_decay = variant == 2 ? 0.f : 1e-4f;

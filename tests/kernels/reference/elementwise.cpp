@@ -78,7 +78,8 @@ Doubles mul_channels_grad_gate(const Floats& x, const Floats& gy, int64_t N, int
 Doubles scale_rows(const Floats& w, const Floats& x, const Floats& y, int64_t N, int64_t D, bool accumulate) {
   Doubles r(N * D);
   for (int64_t n = 0; n < N; ++n)
-    for (int64_t d = 0; d < D; ++d) r[n * D + d] = double(w[n]) * x[n * D + d] + (accumulate ? double(y[n * D + d]) : 0.0);
+    for (int64_t d = 0; d < D; ++d)
+      r[n * D + d] = double(w[n]) * x[n * D + d] + (accumulate ? double(y[n * D + d]) : 0.0);
   return r;
 }
 
