@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -43,11 +44,11 @@ int run_arch(const std::vector<std::string>& argv) {
     const std::string prefix = a.str("out-prefix");
     Rng rng(static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53)));
     doc["written"] = nlohmann::ordered_json::array();
-    for (int64_t i = 0; i < n; ++i) {
-      const std::string path = prefix + std::to_string(i) + ".json";
-      write_file_atomic(path, arch_to_json(s, random_arch(s, rng)) + "\n");
-      doc["written"].push_back(path);
-    }
+    for (int64_t i = 0; i < n; ++i) doc["written"].push_back(prefix + std::to_string(i) + ".json");
+    dist::write_by_rank0(dist::world(), "architectures", [&] {
+      for (const auto& path : doc["written"])
+        write_file_atomic(path.get<std::string>(), arch_to_json(s, random_arch(s, rng)) + "\n");
+    });
     out.text("wrote %lld architectures %s0.json ..\n", (long long)n, prefix.c_str());
     out.result(doc);
     return 0;

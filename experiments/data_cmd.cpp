@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/data_root.h"
@@ -171,7 +172,7 @@ void dump_grid(const Output& out, const std::string& dir, const Batch& b, const 
               static_cast<uint8_t>(std::clamp(v * 255.f + 0.5f, 0.f, 255.f));
         }
   const std::string path = dir + "/batch0.png";
-  write_png(path, grid.data(), gh, gw, oc);
+  iqnas::dist::write_by_rank0(iqnas::dist::world(), "batch0.png", [&] { write_png(path, grid.data(), gh, gw, oc); });
   out.text("wrote %s (%d images)\n", path.c_str(), n);
 }
 

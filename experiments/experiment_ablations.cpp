@@ -34,14 +34,8 @@ double mean_accuracy(const std::string& dir, bool finetuned, int* count) {
 // Kendall tau of the paper's contribution predictor in DIR/predictor-eval.csv (NaN when absent).
 double contribution_tau(const std::string& dir) {
   if (!fs::exists(dir + "/predictor-eval.csv")) return NAN;
-  std::istringstream in(util::read_text_file(dir + "/predictor-eval.csv"));
-  std::string line;
-  while (std::getline(in, line)) {
-    const std::string key = "contributions (paper),";
-    if (line.rfind(key, 0) != 0) continue;
-    const size_t cost_end = line.find(',', key.size());
-    return cost_end == std::string::npos ? NAN : std::stod(line.substr(cost_end + 1));
-  }
+  for (const auto& r : csv_rows(dir + "/predictor-eval.csv"))  // predictor,evaluations,kendall_tau,...
+    if (!r.empty() && r[0] == "contributions (paper)") return r.size() < 3 ? NAN : std::stod(r[2]);
   return NAN;
 }
 

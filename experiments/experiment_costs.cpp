@@ -22,20 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(util::read_text_file(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    rows.emplace_back();
-    std::istringstream cells(line);
-    std::string cell;
-    while (std::getline(cells, cell, ',')) rows.back().push_back(cell);
-  }
-  return rows;
-}
-
 // The time of a pipeline stage in seconds (NaN when the run did not record it).
 double stage_seconds(const json& timings, const char* stage) { return json_number(timings, {stage}); }
 

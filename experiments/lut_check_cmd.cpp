@@ -6,6 +6,7 @@
 #include <sstream>
 #include <fstream>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -124,7 +125,7 @@ int run_lut_check(const std::vector<std::string>& argv) {
   if (a.has("apply-correction")) {
     if (!(fit.slope > 0)) throw std::runtime_error("the fitted slope is not positive; no correction stored");
     t.slope = fit.slope, t.intercept_ms = fit.intercept, t.correction_networks = int(n);
-    predictor::save_latency_table(t, lut);
+    dist::write_by_rank0(dist::world(), "latency table", [&] { predictor::save_latency_table(t, lut); });
     msg.text("  stored the correction in %s (it replaces slope %.4f, intercept %.4f ms from %d networks)\n", lut.c_str(),
              stored_slope, stored_intercept, stored_networks);
     doc["correction_stored"] = true;
@@ -181,13 +182,16 @@ int run_lut_check(const std::vector<std::string>& argv) {
     for (size_t i = 0; i < pred.size(); ++i)
       f << i << ',' << pred[i] << ',' << meas[i] << ',' << st[i].iqr_ms << ',' << corrected[i] << ','
         << arch_string(s, archs[i]) << '\n';
-    write_file_atomic(a.str("csv"), f.str());
+    dist::write_by_rank0(dist::world(), "lut-check csv", [&] { write_file_atomic(a.str("csv"), f.str()); });
     doc["written"].push_back(a.str("csv"));
   }
   if (a.has("plot")) {
-    const std::string png =
-        write_figure(a.str("plot"), scatter_svg({{"networks", pred, meas}}, "lut-check: " + s.name + ", " + std::to_string(n) + " networks",
-                                                "predicted (ms/image)", "measured (ms/image)", true));
+    std::string png;
+    dist::write_by_rank0(dist::world(), "lut-check plot", [&] {
+      png = write_figure(a.str("plot"),
+                         scatter_svg({{"networks", pred, meas}}, "lut-check: " + s.name + ", " + std::to_string(n) + " networks",
+                                     "predicted (ms/image)", "measured (ms/image)", true));
+    });
     doc["written"].push_back(a.str("plot"));
     if (!png.empty()) doc["written"].push_back(png);
   }

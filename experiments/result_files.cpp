@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 
 #include "experiments/run_folder.h"
 
@@ -10,6 +11,20 @@ namespace iqnas::cli {
 
 nlohmann::json read_json_if_exists(const std::string& path) {
   return std::filesystem::exists(path) ? nlohmann::json::parse(util::read_text_file(path)) : nlohmann::json();
+}
+
+std::vector<std::vector<std::string>> csv_rows(const std::string& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(util::read_text_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    rows.emplace_back();
+    std::istringstream cells(line);
+    std::string cell;
+    while (std::getline(cells, cell, ',')) rows.back().push_back(cell);
+  }
+  return rows;
 }
 
 double json_number(const nlohmann::json& j, std::initializer_list<const char*> path) {

@@ -1,14 +1,18 @@
-// Reading the JSON result files of a run folder (search, measure, timings) for tables: a missing
-// file or field reads as null / NaN, and NaN prints as "-".
+// Reading the result files of a run folder (search, measure, timings JSON; predictor-eval and
+// subnets CSV) for tables: a missing file or field reads as null / NaN, and NaN prints as "-".
 #pragma once
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace iqnas::cli {
 
 nlohmann::json read_json_if_exists(const std::string& path);  // null when the file is absent
+// The comma-separated cells of each non-empty line of the file at `path` (no quoting: the run's own
+// CSV files hold none), the header line included.
+std::vector<std::vector<std::string>> csv_rows(const std::string& path);
 // The number at `path` (object keys) in `j`, NaN when any key is missing or the value is not a number.
 double json_number(const nlohmann::json& j, std::initializer_list<const char*> path);
 std::string format_value(const char* printf_format, double v);  // "-" for NaN and infinities

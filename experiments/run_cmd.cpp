@@ -16,6 +16,7 @@
 #include "experiments/output.h"
 #include "util/progress.h"
 #include "experiments/report.h"
+#include "experiments/result_files.h"
 #include "experiments/run_config_file.h"
 #include "experiments/run_folder.h"
 #include "predictor/latency_table.h"
@@ -214,7 +215,8 @@ int run_pipeline(const std::vector<std::string>& argv) {
   fs::create_directories(dir);
   const RunFolderLock lock(dir);  // held over every stage (each stage's own lock nests in it)
   const std::string timings_path = dir + "/timings.json";
-  nlohmann::json timings = fs::exists(timings_path) ? nlohmann::json::parse(util::read_text_file(timings_path)) : nlohmann::json::object();
+  nlohmann::json timings = read_json_if_exists(timings_path);
+  if (timings.is_null()) timings = nlohmann::json::object();
   const std::vector<std::string> flags = o.quiet() ? std::vector<std::string>{"--quiet"} : std::vector<std::string>{};
   nlohmann::ordered_json stages = nlohmann::ordered_json::array();
   {

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dist/communicator.h"
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
@@ -144,7 +145,8 @@ int run_tabular(const std::vector<std::string>& argv) {
     throw cli::UsageError("--samples " + std::to_string(o.samples) + " exceeds the table's " +
                           std::to_string(data.selection.size()) + " rows");
   nlohmann::json j = to_json(predictor::tabular_search(data, o), o);
-  if (args.has("out")) solver::write_json_file(j, args.str("out"));
+  if (args.has("out"))
+    dist::write_by_rank0(dist::world(), "tabular search result", [&] { solver::write_json_file(j, args.str("out")); });
   msg.text("%s\n", j.dump(2).c_str());
   j["written"] = args.has("out") ? nlohmann::json::array({args.str("out")}) : nlohmann::json::array();
   msg.result(j);
@@ -258,8 +260,10 @@ int run_tabular_eval(const std::vector<std::string>& argv) {
   }
   progress.finish();
   md += summary("**all**", "", total);
-  write_file_atomic(out + ".csv", csv);
-  write_file_atomic(out + ".md", md);
+  dist::write_by_rank0(dist::world(), "tabular summary", [&] {
+    write_file_atomic(out + ".csv", csv);
+    write_file_atomic(out + ".md", md);
+  });
   msg.text("%s", md.c_str());
   msg.text("wrote %s.csv and %s.md\n", out.c_str(), out.c_str());
   msg.result({{"runs", total.runs}, {"summary", rows}, {"written", {out + ".csv", out + ".md"}}});

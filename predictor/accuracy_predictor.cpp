@@ -1,13 +1,13 @@
 #include "predictor/accuracy_predictor.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "predictor/contribution_predictor.h"
 #include "predictor/fitted_predictors.h"
 #include "util/atomic_file.h"
+#include "util/json_reader.h"
+#include "util/text_file.h"
 
 namespace iqnas::predictor {
 
@@ -35,28 +35,20 @@ const std::vector<PredictorKind>& predictor_kinds() {
 }
 
 std::unique_ptr<AccuracyPredictor> load_predictor(const SearchSpace& s, const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::invalid_argument(path + ": cannot open the predictor file");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  const std::string text = ss.str();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(path + ": not valid JSON: " + e.what());
-  }
-  if (!j.is_object() || !j.contains("format") || j["format"] != "iqnas-predictor-1")
-    throw std::invalid_argument(path + ": not an iqnas predictor file (format iqnas-predictor-1)");
-  if (!j.contains("space") || j["space"] != s.name)
-    throw std::invalid_argument(path + ": a predictor for space '" + j.value("space", std::string("?")) + "', not '" +
-                                s.name + "'");
-  const std::string kind = j.value("kind", std::string());
+  const std::string text = util::read_text_file(path, "the predictor file");
+  const nlohmann::json j = util::parse_json(text, path);
+  // The header only, without finish(): the kind's own reader takes the whole document.
+  util::JsonObject top(j, "", path);
+  if (!top.has("format") || top.get_string("format") != "iqnas-predictor-1")
+    top.fail("not an iqnas predictor file (format iqnas-predictor-1)");
+  const std::string space = top.get_string("space");
+  if (space != s.name) top.fail("a predictor for space '" + space + "', not '" + s.name + "'");
+  const std::string kind = top.get_string("kind");
   for (const PredictorKind& k : predictor_kinds())
     if (kind == k.name) return k.load(s, text, path);
   std::string known;
   for (const PredictorKind& k : predictor_kinds()) known += std::string(known.empty() ? "" : ", ") + k.name;
-  throw std::invalid_argument(path + ": unknown predictor kind '" + kind + "' (known: " + known + ")");
+  top.fail("unknown predictor kind '" + kind + "' (known: " + known + ")");
 }
 
 void save_predictor(const AccuracyPredictor& p, const std::string& path) { write_file_atomic(path, p.to_json()); }

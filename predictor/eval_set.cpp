@@ -11,6 +11,7 @@
 #include "nn/data/loader.h"
 #include "nn/layers.h"
 #include "nn/train/classifier.h"
+#include "supernet/evaluate.h"
 
 namespace iqnas::predictor {
 
@@ -111,20 +112,10 @@ void recalibrate_bn_on_paths(Supernet& net, const EvalSet& images, int batches,
   if (batches > static_cast<int>(images.images.size()))
     throw std::invalid_argument("recalibration: " + std::to_string(batches) + " batches asked, " +
                                 std::to_string(images.images.size()) + " loaded");
-  const std::vector<BatchNorm*> bns = net.modules_of_type<BatchNorm>();
-  std::vector<float> momenta;
-  for (BatchNorm* bn : bns) momenta.push_back(bn->momentum);
-  const bool was_training = net.training();
-  net.train();
-  NoGradGuard no_grad;
-  // With momentum 1/(k+1) at batch k the running value is the mean over the batches.
-  for (int k = 0; k < batches; ++k) {
-    for (BatchNorm* bn : bns) bn->momentum = 1.f / static_cast<float>(k + 1);
+  recalibrate_bn(net, batches, [&](int k) {
     const Tensor& x = images.images[static_cast<size_t>(k)];
     net.forward(Var(x), paths(k, x.dim(0)));
-  }
-  for (size_t i = 0; i < bns.size(); ++i) bns[i]->momentum = momenta[i];
-  net.train(was_training);
+  });
 }
 
 double arch_accuracy(Supernet& net, const EvalSet& set, const Architecture& arch, Metric m) {

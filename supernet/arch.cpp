@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -14,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/json_reader.h"
+#include "util/text_file.h"
 
 namespace iqnas {
 
@@ -123,14 +123,6 @@ int one_hot_index(const std::vector<float>& v, size_t off, size_t n, const std::
   return hot;
 }
 
-std::string read_text_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::invalid_argument("cannot open architecture file '" + path + "'");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 std::string ratio_str(float r) {
   char buf[64];
   for (int p = 6; p <= 9; ++p) {
@@ -219,7 +211,7 @@ Architecture arch_from_json(const SearchSpace& s, const std::string& json_text, 
 }
 
 Architecture load_arch(const SearchSpace& s, const std::string& path) {
-  return arch_from_json(s, read_text_file(path), path);
+  return arch_from_json(s, util::read_text_file(path, "the architecture file"), path);
 }
 
 // ---- one-hot -----------------------------------------------------------------------------------

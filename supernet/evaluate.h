@@ -1,5 +1,6 @@
 // Accuracy of architectures with weights inherited from the supernet, and BN recalibration.
 #pragma once
+#include <functional>
 #include <memory>
 
 #include "nn/data/augment.h"
@@ -8,6 +9,11 @@
 #include "supernet/subnet.h"
 
 namespace iqnas {
+
+// Sets every BN's running statistics of `net` to their plain average over the train-mode forward
+// passes forward(0), ..., forward(batches - 1) (no gradients); the momenta and the train/eval mode
+// are restored after. The one recalibration loop: the callers differ only in what they forward.
+void recalibrate_bn(Layer& net, int batches, const std::function<void(int k)>& forward);
 
 // Re-estimates every BN's running statistics of `net` as the plain average over `batches`
 // training batches (train-mode forward, no gradients, on the net's device); weights are untouched.

@@ -1,13 +1,13 @@
 #include "supernet/run_config.h"
 
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 #include "nn/data/loader.h"
-#include "util/number.h"
+#include "util/json_reader.h"
+#include "util/text_file.h"
 
 namespace iqnas {
 using json = nlohmann::json;
@@ -67,34 +67,23 @@ LoopConfig RunConfig::loop_config() const {
 }
 
 RunConfig parse_run_config(const std::string& text, const std::string& source) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw std::invalid_argument(source + ": not valid JSON: " + e.what());
-  }
-  if (!j.is_object()) throw std::invalid_argument(source + ": a run config must be a JSON object");
+  const json j = util::parse_json(text, source);
+  util::JsonObject r(j, "", source);
   RunConfig c;
-  const json defaults = json::parse(run_config_to_json(c));
-  for (auto it = j.begin(); it != j.end(); ++it)
-    if (!defaults.contains(it.key())) throw std::invalid_argument(source + ": unknown field '" + it.key() + "'");
   auto read = [&](const char* key, auto& field) {
-    if (!j.contains(key)) return;
-    const json& v = j[key];
+    if (!r.has(key)) return;  // the default
     using T = std::decay_t<decltype(field)>;
-    const bool ok = std::is_same_v<T, std::string> ? v.is_string()
-                    : std::is_same_v<T, bool>      ? v.is_boolean()
-                    : std::is_integral_v<T>        ? v.is_number_integer()
-                                                   : v.is_number();
-    if (!ok) throw std::invalid_argument(source + ": field '" + key + "' has the wrong type (" + v.dump() + ")");
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      field = r.get_string(key);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      field = r.get_bool(key);
+    } else if constexpr (std::is_integral_v<T>) {
       // Checked before narrowing: 4294967297 must not become 1 in an int field.
-      const std::string what = source + ": field '" + key + "'";
       constexpr int64_t lo = std::is_signed_v<T> ? int64_t(std::numeric_limits<T>::min()) : 0;
       constexpr int64_t hi = sizeof(T) < 8 ? int64_t(std::numeric_limits<T>::max()) : std::numeric_limits<int64_t>::max();
-      field = static_cast<T>(parse_int(v.dump(), what, lo, hi));  // the JSON text of an integer is its decimal form
+      field = static_cast<T>(r.get_int64(key, lo, hi));
     } else {
-      field = v.get<T>();
+      field = r.get_number(key);
     }
   };
   read("epochs", c.epochs), read("batch_size", c.batch_size), read("lr", c.lr), read("momentum", c.momentum);
@@ -109,6 +98,7 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
   read("ema_decay", c.ema_decay), read("dropout", c.dropout), read("bn_stats", c.bn_stats);
   read("kd_features", c.kd_features), read("reorder_fraction", c.reorder_fraction), read("device", c.device);
   read("bn_sync", c.bn_sync);
+  r.finish();
   try {
     c.validate();
   } catch (const std::invalid_argument& e) {
@@ -118,11 +108,7 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
 }
 
 RunConfig load_run_config(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::invalid_argument(path + ": cannot open the run config");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return parse_run_config(ss.str(), path);
+  return parse_run_config(util::read_text_file(path, "the run config"), path);
 }
 
 std::string run_config_to_json(const RunConfig& c) {

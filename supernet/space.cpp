@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/json_reader.h"
+#include "util/text_file.h"
 
 namespace iqnas {
 
@@ -175,15 +176,6 @@ void check_space(const SearchSpace& s, const std::string& p) {
 }
 
 std::string act_json_name(Act a) { return act_name(a); }
-
-std::string read_text_file(const std::string& path, const char* what) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::invalid_argument("cannot open " + std::string(what) + " '" + path + "'");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) throw std::invalid_argument("cannot read " + std::string(what) + " '" + path + "'");
-  return ss.str();
-}
 
 }  // namespace
 
@@ -349,7 +341,7 @@ SearchSpace parse_space(const std::string& json_text, const std::string& source)
 }
 
 SearchSpace load_space(const std::string& path) {
-  return parse_space(read_text_file(path, "space file"), path);
+  return parse_space(util::read_text_file(path, "the space file"), path);
 }
 
 std::string space_to_json(const SearchSpace& s) {

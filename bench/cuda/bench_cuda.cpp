@@ -15,7 +15,6 @@
 #include <exception>
 #include <utility>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,7 @@
 #include "kernels/depthwise.h"
 #include "kernels/gemm.h"
 #include "nn/optim.h"
+#include "util/rng.h"
 
 namespace iqnas {
 namespace {
@@ -114,12 +114,11 @@ void train_step_body(benchmark::State& state) {
   SgdOptions o;
   o.lr = 0.1f, o.momentum = 0.9f, o.nesterov = true, o.weight_decay = 4e-5f;
   SGD opt(net.named_parameters(), o);
-  std::mt19937 gen(1);
-  std::normal_distribution<float> nd;
+  util::Rng gen(1);
   std::vector<float> img(size_t(batch) * 224 * 224 * 3);
-  for (auto& v : img) v = nd(gen);
+  for (auto& v : img) v = static_cast<float>(gen.normal());
   std::vector<int32_t> labels(static_cast<size_t>(batch));
-  for (auto& l : labels) l = int32_t(gen() % 1000);
+  for (auto& l : labels) l = int32_t(gen.below(1000));
   const Tensor images = Tensor::from_vector({batch, 224, 224, 3}, img, Device::CUDA);
   float last_loss = 0;
   auto step = [&] {

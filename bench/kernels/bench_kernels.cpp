@@ -14,7 +14,6 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "kernels/conv.h"
 #include "kernels/depthwise.h"
 #include "kernels/elementwise.h"
+#include "util/rng.h"
 
 namespace {
 
@@ -35,9 +35,8 @@ struct Buf {
     const std::size_t bytes = ((std::max<std::size_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
     p.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
     if (!p) throw std::bad_alloc();
-    std::mt19937 gen(seed);
-    std::normal_distribution<float> d(0.0f, 1.0f);
-    for (std::size_t i = 0; i < n; ++i) p.get()[i] = d(gen);
+    util::Rng gen(seed);
+    for (std::size_t i = 0; i < n; ++i) p.get()[i] = static_cast<float>(gen.normal());
   }
   float* get() const { return p.get(); }
 };

@@ -28,7 +28,6 @@
 
 #include <sys/resource.h>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -41,6 +40,7 @@
 #include "supernet/subnet.h"
 #include "supernet/supernet.h"
 #include "supernet/trainer.h"
+#include "util/rng.h"
 
 namespace iqnas {
 namespace {
@@ -53,14 +53,13 @@ struct Batch {
 };
 
 Batch random_batch(const SearchSpace& s, int n, uint64_t seed) {
-  std::mt19937 gen(static_cast<uint32_t>(seed));
-  std::normal_distribution<float> nd;
+  util::Rng gen(seed);
   std::vector<float> img(size_t(n) * s.image_size * s.image_size * s.in_channels);
-  for (auto& v : img) v = nd(gen);
+  for (auto& v : img) v = static_cast<float>(gen.normal());
   Batch b;
   b.images = Tensor::from_vector({n, s.image_size, s.image_size, s.in_channels}, img);
   b.labels.resize(size_t(n));
-  for (auto& l : b.labels) l = int32_t(gen() % uint32_t(s.num_classes));
+  for (auto& l : b.labels) l = int32_t(gen.below(uint64_t(s.num_classes)));
   return b;
 }
 

@@ -1,9 +1,11 @@
-// Forward values of the ops against values computed independently in the test.
+// Forward values of the ops against the reference kernels (tests/kernels/reference/) and values
+// computed independently in the test.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "nn/ops.h"
+#include "tests/kernels/reference/reference.h"
 
 namespace iqnas {
 namespace {
@@ -30,33 +32,41 @@ TEST(OpsValues, BatchNormNormalisesAndTracksRunningStatistics) {
   Tensor rm = Tensor::zeros({2}), rv = Tensor::full({2}, 1.f);
   BatchNormState s{&rm, &rv, 0.1f, 1e-5f};
   Var y = batch_norm(Var(x), Var(Tensor::full({2}, 2.f)), Var(Tensor::full({2}, 0.5f)), s, true);
-  const int64_t M = 36;
-  for (int c = 0; c < 2; ++c) {
-    double mean = 0, m2 = 0, xm = 0, xm2 = 0;
-    for (int64_t i = 0; i < M; ++i) {
-      const double v = y.value().data()[i * 2 + c], xv = x.data()[i * 2 + c];
-      mean += v, m2 += v * v, xm += xv, xm2 += xv * xv;
-    }
-    mean /= M, m2 /= M, xm /= M;
-    const double xvar_unbiased = (xm2 - M * xm * xm) / (M - 1);
-    EXPECT_NEAR(mean, 0.5, 1e-5);
-    EXPECT_NEAR(m2 - mean * mean, 4.0, 1e-3);
-    EXPECT_NEAR(rm.data()[c], 0.1 * xm, 1e-5);
-    EXPECT_NEAR(rv.data()[c], 0.9 + 0.1 * xvar_unbiased, 1e-4);
+  BnArgs a;
+  a.M = 36, a.C = 2, a.eps = 1e-5f;
+  const auto xv = x.to_vector();
+  const auto yr = ref::batchnorm_forward_train(a, xv, {2.f, 2.f}, {0.5f, 0.5f}).y;
+  const auto yv = y.value().to_vector();
+  for (size_t i = 0; i < yv.size(); ++i) EXPECT_NEAR(yv[i], yr[i], 1e-5);
+  const ref::BnRunning run = ref::batchnorm_update_running(a, 0.1, xv, {0.f, 0.f}, {1.f, 1.f});
+  for (int64_t c = 0; c < 2; ++c) {
+    EXPECT_NEAR(rm.data()[c], run.mean[size_t(c)], 1e-5);
+    EXPECT_NEAR(rv.data()[c], run.var[size_t(c)], 1e-4);
   }
   // Eval mode uses the running statistics.
   Var ye = batch_norm(Var(x), Var(Tensor::full({2}, 1.f)), Var(Tensor::zeros({2})), s, false);
-  EXPECT_NEAR(ye.value().data()[1], (x.data()[1] - rm.data()[1]) / std::sqrt(rv.data()[1] + 1e-5), 1e-5);
+  const auto er = ref::batchnorm_forward_eval(a, xv, {1.f, 1.f}, {0.f, 0.f}, rm.to_vector(), rv.to_vector());
+  const auto ev = ye.value().to_vector();
+  for (size_t i = 0; i < ev.size(); ++i) EXPECT_NEAR(ev[i], er[i], 1e-5);
+}
+
+// The mean over the batch of the reference's per-sample losses.
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return s / double(v.size());
 }
 
 TEST(OpsValues, CrossEntropyWithSmoothing) {
-  Var z = constant({1, 3}, {1.f, 2.f, 3.f});
+  const std::vector<float> logits = {1.f, 2.f, 3.f, 0.5f, -1.f, 2.f};
+  Var z = constant({2, 3}, logits);
   const double lse = std::log(std::exp(1.0) + std::exp(2.0) + std::exp(3.0));
-  EXPECT_NEAR(cross_entropy(z, {0}).value().item(), lse - 1.0, 1e-5);
-  const double eps = 0.2, smoothed = (1 - eps) * (lse - 1.0) + eps / 3 * ((lse - 1) + (lse - 2) + (lse - 3));
-  EXPECT_NEAR(cross_entropy(z, {0}, 0.2f).value().item(), smoothed, 1e-5);
-  EXPECT_THROW(cross_entropy(z, {3}), std::invalid_argument);
-  EXPECT_THROW(cross_entropy(z, {0, 1}), std::invalid_argument);
+  EXPECT_NEAR(cross_entropy(constant({1, 3}, {1.f, 2.f, 3.f}), {0}).value().item(), lse - 1.0, 1e-5);
+  EXPECT_NEAR(cross_entropy(z, {0, 2}).value().item(), mean(ref::softmax_xent_forward(logits, {0, 2}, 0.0, 2, 3).loss), 1e-5);
+  EXPECT_NEAR(cross_entropy(z, {0, 2}, 0.2f).value().item(), mean(ref::softmax_xent_forward(logits, {0, 2}, 0.2, 2, 3).loss),
+              1e-5);
+  EXPECT_THROW(cross_entropy(z, {0, 3}), std::invalid_argument);
+  EXPECT_THROW(cross_entropy(z, {0}), std::invalid_argument);
 }
 
 TEST(OpsValues, KlDivergence) {
@@ -66,16 +76,18 @@ TEST(OpsValues, KlDivergence) {
   // teacher (0.25, 0.75) vs student (0.5, 0.5)
   const double kl = 0.25 * std::log(0.5) + 0.75 * std::log(1.5);
   EXPECT_NEAR(kl_div(s, t, 1.f).value().item(), kl, 1e-6);
+  const std::vector<float> student = {0.5f, -1.f, 2.f, 1.f, 1.f, 0.f}, teacher = {1.f, 0.f, 0.f, 2.f, -2.f, 1.f};
+  EXPECT_NEAR(kl_div(constant({2, 3}, student), constant({2, 3}, teacher), 2.f).value().item(),
+              mean(ref::kl_div_forward(student, teacher, 2.0, 2, 3).loss), 1e-6);
 }
 
 TEST(OpsValues, PoolingConvolutionsAndMasks) {
   Rng rng(9);
   Tensor x = uniform({2, 3, 4, 5}, -1.f, 1.f, rng);
   // global average pooling
-  const auto p = global_avg_pool(Var(x)).value();
-  double m = 0;
-  for (int s = 0; s < 12; ++s) m += x.data()[(12 + s) * 5 + 2];
-  EXPECT_NEAR(p.at({1, 2}), m / 12, 1e-6);
+  const auto p = global_avg_pool(Var(x)).value().to_vector();
+  const auto pr = ref::avgpool_forward(x.to_vector(), 2, 12, 5);
+  for (size_t i = 0; i < p.size(); ++i) EXPECT_NEAR(p[i], pr[i], 1e-6);
   // a depthwise kernel with a centred 1 is the identity
   Tensor w = Tensor::zeros({5, 5, 5});
   for (int c = 0; c < 5; ++c) w.at({2, 2, c}) = 1.f;

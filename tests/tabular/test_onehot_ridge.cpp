@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <stdexcept>
 
+#include "util/rng.h"
 #include "predictor/onehot_features.h"
 #include "predictor/ridge.h"
 #include "solver/problem.h"
@@ -45,10 +45,9 @@ struct Planted {
 
 Planted planted(const std::vector<int>& sizes, std::vector<GroupPair> pairs, uint64_t seed) {
   OneHotFeatures f(sizes, std::move(pairs));
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> N(0, 1);
+  iqnas::util::Rng rng(seed);
   Eigen::VectorXd w(f.size());
-  for (int i = 0; i < f.size(); ++i) w[i] = N(rng);
+  for (int i = 0; i < f.size(); ++i) w[i] = rng.normal();
   return {f, 3.0, w};
 }
 
@@ -117,11 +116,11 @@ TEST(Ridge, LogGrid) {
 TEST(Ridge, RecoversPlantedQuadraticInTheDual) {
   const std::vector<int> sizes(6, 4);
   const Planted m = planted(sizes, OneHotFeatures::all_pairs(6), 5);
-  std::mt19937_64 rng(1);
+  iqnas::util::Rng rng(1);
   std::vector<std::vector<int>> train;
   for (int k = 0; k < 220; ++k) {
     std::vector<int> s(6);
-    for (int& v : s) v = static_cast<int>(rng() % 4);
+    for (int& v : s) v = static_cast<int>(rng.below(4));
     train.push_back(s);
   }
   Eigen::VectorXd y(220);
@@ -141,13 +140,12 @@ TEST(Ridge, RecoversPlantedQuadraticInTheDual) {
 
 // Primal and dual solve the same problem: same out-of-fold errors, weights and intercept.
 TEST(Ridge, PrimalEqualsDual) {
-  std::mt19937_64 rng(2);
-  std::normal_distribution<double> N(0, 1);
+  iqnas::util::Rng rng(2);
   Eigen::MatrixXd X(40, 12);
   Eigen::VectorXd y(40);
   for (int i = 0; i < 40; ++i) {
-    for (int j = 0; j < 12; ++j) X(i, j) = N(rng) + 2.0;  // not centred: the intercept matters
-    y[i] = 1.0 + X(i, 0) - 2.0 * X(i, 3) + 0.3 * N(rng);
+    for (int j = 0; j < 12; ++j) X(i, j) = rng.normal() + 2.0;  // not centred: the intercept matters
+    y[i] = 1.0 + X(i, 0) - 2.0 * X(i, 3) + 0.3 * rng.normal();
   }
   RidgeOptions o;
   o.form = RidgeOptions::Form::Primal;
@@ -173,12 +171,11 @@ TEST(Ridge, CrossValidationRegularisesNoise) {
   const std::vector<int> sizes(5, 3);
   const Planted m = planted(sizes, OneHotFeatures::all_pairs(5), 9);
   const auto sel = all_selections(sizes);  // 243
-  std::mt19937_64 rng(4);
-  std::normal_distribution<double> N(0, 1);
+  iqnas::util::Rng rng(4);
   Eigen::VectorXd clean(static_cast<Eigen::Index>(sel.size())), noisy = clean;
   for (size_t k = 0; k < sel.size(); ++k) {
     clean[static_cast<Eigen::Index>(k)] = m(sel[k]);
-    noisy[static_cast<Eigen::Index>(k)] = m(sel[k]) + 3.0 * N(rng);
+    noisy[static_cast<Eigen::Index>(k)] = m(sel[k]) + 3.0 * rng.normal();
   }
   const auto X = m.f.sparse_matrix(sel);
   const RidgeFit a = fit_ridge(X, clean), b = fit_ridge(X, noisy);

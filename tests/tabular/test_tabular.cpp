@@ -3,12 +3,12 @@
 
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <sys/stat.h>
 
+#include "util/rng.h"
 #include "predictor/onehot_features.h"
 #include "predictor/tabular_encoding.h"
 #include "predictor/tabular_search.h"
@@ -45,13 +45,11 @@ void write_file(const std::string& path, const std::string& text) {
 TabularData planted_table(uint64_t seed) {
   const auto enc = nb201_encoding();
   const OneHotFeatures f(std::vector<int>(6, 5), OneHotFeatures::all_pairs(6));
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> N(0, 1);
-  std::uniform_real_distribution<double> U(0.1, 1.0);
+  iqnas::util::Rng rng(seed);
   Eigen::VectorXd wa(f.size()), wc(f.size());
   for (int i = 0; i < f.size(); ++i) {
-    wa[i] = N(rng);
-    wc[i] = i < f.num_options() ? 3 * U(rng) : 0.3 * U(rng);
+    wa[i] = rng.normal();
+    wc[i] = i < f.num_options() ? 3 * rng.uniform(0.1, 1.0) : 0.3 * rng.uniform(0.1, 1.0);
   }
   TabularData d;
   d.groups = enc->groups();
