@@ -35,22 +35,29 @@ class ThreadGroup {
   // their own, and returns when all have returned; rethrows the first exception a rank threw.
   void run(const std::function<void(Communicator&)>& fn);
 
-  // One collective in flight: the ranks' buffers, how many ranks arrived and left. Internal.
+  // One collective in flight: the ranks' buffers; which ranks registered one (arrive) and which
+  // wait for the result (enter). Internal.
   struct Slot {
     std::vector<void*> ptr;
-    std::vector<bool> arrived;
-    int arrivals = 0, done = 0, left = 0;
+    std::vector<bool> arrived, entered;
+    int entries = 0, done = 0, left = 0;
+    bool complete = false;
   };
-  // Internal (the rank communicators): registers rank r's buffer for its collective number `seq`.
+  // Internal (the rank communicators). arrive: registers rank r's buffer for its collective number
+  // `seq`. enter: rank r waits for the result; the last rank to enter runs `last` (under the
+  // group's lock, with every buffer registered and every other rank waiting) unless `last` is
+  // empty, and every rank returns once complete. A large all-reduce instead has every rank sum its
+  // own slice (split), then meet again (finish) before anyone leaves.
   Slot& arrive(int r, uint64_t seq, void* ptr);
-  // Until every rank arrived (phase 0) or finished its part (phase 1), against the deadline.
-  void await(Slot& s, int phase, const char* what);
-  void finish(Slot& s, uint64_t seq, const char* what);  // phase 1, then the last to leave frees the slot
+  void enter(Slot& s, int r, uint64_t seq, const char* what, const std::function<void(Slot&)>& last);
+  void split_done(Slot& s, uint64_t seq, const char* what);
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<uint64_t, Slot> slots_;
+  void wait_for(std::unique_lock<std::mutex>& lock, Slot& s, const std::function<bool()>& ready, const char* what);
+  void leave(Slot& s, uint64_t seq);  // under the lock: the last to leave frees the slot
   bool failed_ = false;
   std::vector<std::unique_ptr<Communicator>> ranks_;
 };

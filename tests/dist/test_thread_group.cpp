@@ -18,7 +18,7 @@ TEST(ThreadGroup, CollectivesGiveEveryRankTheSameResult) {
   g.run([&](dist::Communicator& c) {
     const int r = c.rank();
     EXPECT_EQ(c.size(), 3);
-    std::vector<float> a(1000), m(7);
+    std::vector<float> a(30000), m(7);  // a: summed in slices, one per rank; m: by the last rank alone
     for (size_t i = 0; i < a.size(); ++i) a[i] = float(i) * float(r + 1);
     for (size_t i = 0; i < m.size(); ++i) m[i] = float(r);
     // Two all-reduces in flight while a blocking one (and a barrier) completes in between: they
@@ -36,7 +36,7 @@ TEST(ThreadGroup, CollectivesGiveEveryRankTheSameResult) {
     sums[size_t(r)] = a, means[size_t(r)] = m, dsums[size_t(r)] = d, roots[size_t(r)] = root;
   });
   for (int r = 0; r < 3; ++r) {
-    for (size_t i = 0; i < 1000; ++i) ASSERT_EQ(sums[size_t(r)][i], float(i) * 6.0f) << "rank " << r << " element " << i;
+    for (size_t i = 0; i < 30000; ++i) ASSERT_EQ(sums[size_t(r)][i], float(i) * 6.0f) << "rank " << r << " element " << i;
     for (float v : means[size_t(r)]) EXPECT_EQ(v, 1.0f);
     EXPECT_EQ(dsums[size_t(r)], (std::vector<double>{3.0, 3.0}));
     EXPECT_EQ(roots[size_t(r)], 42);
