@@ -263,7 +263,7 @@ TrainSummary train_rank(Module& model, const StepFn& step_fn, std::shared_ptr<co
   const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
   sum.images_per_second = images / std::max(seconds, 1e-9);
   if (ranks > 1 && lead && cfg.progress)
-    progress_note("%s: %d ranks, %.0f images/s; rank 0: %.1f s, of which %.1f s in backward passes (with the gradient "
+    progress_note("%s: %d ranks (processes or worker threads), %.0f images/s; rank 0: %.1f s, of which %.1f s in backward passes (with the gradient "
                   "all-reduces they start) and %.1f s waiting for the all-reduces to finish (transfer and the slowest rank)\n",
                   files.name.c_str(), ranks, sum.images_per_second, seconds, sum.backward_seconds, sum.sync_seconds);
   return sum;
