@@ -216,6 +216,8 @@ def compare(args):
     for bench, label, tname in OURS_CASES:
         o, t = best_ours(bench), best_torch_of(torch_rounds, tname) if tname else None
         t2 = best_torch_of(torch2_rounds, tname) if tname else None
+        if o is None and bench.endswith("Threads"):
+            continue  # worker threads run only with more than one thread
         if o is None:
             lines.append(f"| {label} | missing | | | | | | |" + (" | |" if v2 else ""))
             continue
