@@ -96,4 +96,20 @@ Tensor uniform(const Shape& shape, float lo, float hi, Rng& rng) {
   return t;
 }
 
+void copy_values(Module& from, Module& to) {
+  const auto pa = from.named_parameters(), pb = to.named_parameters();
+  const auto ba = from.named_buffers(), bb = to.named_buffers();
+  if (pa.size() != pb.size() || ba.size() != bb.size())
+    throw std::logic_error("copy_values: the modules have different numbers of parameters or buffers");
+  for (size_t i = 0; i < pa.size(); ++i) {
+    if (pa[i].first != pb[i].first) throw std::logic_error("copy_values: parameter " + pb[i].first + " is not " + pa[i].first);
+    Var dst = pb[i].second;
+    dst.value().copy_(pa[i].second.value());
+  }
+  for (size_t i = 0; i < ba.size(); ++i) {
+    if (ba[i].first != bb[i].first) throw std::logic_error("copy_values: buffer " + bb[i].first + " is not " + ba[i].first);
+    bb[i].second->copy_(*ba[i].second);
+  }
+}
+
 }  // namespace iqnas

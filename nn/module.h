@@ -64,6 +64,10 @@ class Layer : public Module {
   virtual Var forward(const Var& x) = 0;
 };
 
+// Gives `to` the values of the parameters and buffers of `from`, which has the same architecture
+// (std::logic_error naming the first difference otherwise): a copy of a module for another thread.
+void copy_values(Module& from, Module& to);
+
 // Parameter initialisers (deterministic given the generator).
 Tensor kaiming_normal(const Shape& shape, int64_t fan_out, Rng& rng);  // std = sqrt(2 / fan_out)
 Tensor normal(const Shape& shape, float stddev, Rng& rng);

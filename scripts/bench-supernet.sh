@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
 # CPU training throughput of the supernet against PyTorch, side by side, in one run: bench_supernet
 # (bench/supernet: cifar heaviest, multipath + distillation, single path + distillation, tiny
-# heaviest; batch 64) and bench/reference/torch_cifar_heaviest.py (the same heaviest networks in
-# PyTorch), both with the same thread count, alternating for ROUNDS rounds; prints a table with
-# ratio = ours / PyTorch images/s (> 1: we are faster) and the multipath step's cost relative to
-# the heaviest network's step. Builds nothing.
+# heaviest; batch 64; each with OpenMP threads inside the ops and, BM_*Threads, with worker threads
+# that each run the whole step on their rows) and bench/reference/torch_cifar_heaviest.py (the same
+# heaviest networks in PyTorch), both with the same thread count, alternating for ROUNDS rounds, for
+# each thread count of THREADS; prints a table per thread count with ratio = ours / PyTorch images/s
+# (> 1: we are faster) and the multipath step's cost relative to the heaviest network's step, then
+# the speed-ups of the last thread count over 1 thread. Builds nothing.
 #
 #   scripts/bench-supernet.sh [BUILD_DIR]          default build/default
 #
-# Environment: THREADS (default 2), ROUNDS (default 2; each case takes its best round),
+# Environment: THREADS (thread counts, default "1 2"), ROUNDS (default 2; each case takes its best round),
 # MIN_TIME (seconds of timed steps per case on our side, default 4), TORCH_REPEATS (default 7),
 # FILTER (bench_supernet --benchmark_filter, default all), OUT_DIR (default BUILD_DIR/bench-supernet),
 # REFERENCE (the PyTorch interpreter, default .venv-reference: scripts/reference-python.sh),
 # REFERENCE2 (a second PyTorch, e.g. /usr/bin/python3 for Debian's 1.13: a second column).
-# Writes ours-N.json, torch-N.json (torch2-N.json), table.md and table.json to OUT_DIR.
+# Writes T/ours-N.json, T/torch-N.json (T/torch2-N.json), T/table.md and T/table.json for each thread
+# count T, and table.md (all tables and the speed-ups) to OUT_DIR.
 # The machine should be otherwise idle: with more runnable threads than cores
 # OpenMP's spin-waiting makes both sides' numbers meaningless (the load average is printed); on a
 # loaded machine run with OMP_WAIT_POLICY=passive (passed through to both sides, both use libgomp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${1:-build/default}
-THREADS=${THREADS:-2}
+THREADS_LIST=${THREADS:-1 2}
 ROUNDS=${ROUNDS:-2}
 MIN_TIME=${MIN_TIME:-4}
 TORCH_REPEATS=${TORCH_REPEATS:-7}
@@ -36,31 +39,46 @@ fi
 PY=$(scripts/reference-python.sh)
 PY2=""
 [ -n "${REFERENCE2:-}" ] && PY2=$(REFERENCE=$REFERENCE2 scripts/reference-python.sh)
-mkdir -p "$OUT_DIR"
-rm -f "$OUT_DIR"/ours-*.json "$OUT_DIR"/torch-*.json "$OUT_DIR"/torch2-*.json
 CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-LOADS="$(load)"
-ours=() theirs=() theirs2=()
 torch_round() {  # interpreter, output file
   OMP_NUM_THREADS=$THREADS "$1" bench/reference/torch_cifar_heaviest.py --threads "$THREADS" \
     --repeats "$TORCH_REPEATS" --out "$2"
 }
-for r in $(seq 1 "$ROUNDS"); do
-  echo "== round $r/$ROUNDS: iqnas bench_supernet ($THREADS threads, load $(load))" >&2
-  OMP_NUM_THREADS=$THREADS "$BENCH" --benchmark_filter="$FILTER" --benchmark_min_time="$MIN_TIME" \
-    --benchmark_out="$OUT_DIR/ours-$r.json" --benchmark_out_format=json >&2
-  echo "== round $r/$ROUNDS: PyTorch ($THREADS threads, load $(load))" >&2
-  torch_round "$PY" "$OUT_DIR/torch-$r.json"
-  ours+=("$OUT_DIR/ours-$r.json") theirs+=("$OUT_DIR/torch-$r.json")
-  if [ -n "$PY2" ]; then
-    echo "== round $r/$ROUNDS: second PyTorch ($THREADS threads, load $(load))" >&2
-    torch_round "$PY2" "$OUT_DIR/torch2-$r.json"
-    theirs2+=("$OUT_DIR/torch2-$r.json")
-  fi
-  LOADS="$LOADS; $(load)"
+mkdir -p "$OUT_DIR"
+: > "$OUT_DIR/table.md.new"
+for THREADS in $THREADS_LIST; do
+  DIR="$OUT_DIR/$THREADS"
+  mkdir -p "$DIR"
+  rm -f "$DIR"/ours-*.json "$DIR"/torch-*.json "$DIR"/torch2-*.json
+  LOADS="$(load)"
+  ours=() theirs=() theirs2=()
+  F=$FILTER  # one worker thread is the plain step: the BM_*Threads cases only with more threads
+  [ "$THREADS" = 1 ] && [ "$F" = . ] && F='Heaviest/|Multipath/|SinglePath/'
+  for r in $(seq 1 "$ROUNDS"); do
+    echo "== $THREADS thread(s), round $r/$ROUNDS: iqnas bench_supernet (load $(load))" >&2
+    OMP_NUM_THREADS=$THREADS "$BENCH" --benchmark_filter="$F" --benchmark_min_time="$MIN_TIME" \
+      --benchmark_out="$DIR/ours-$r.json" --benchmark_out_format=json >&2
+    echo "== $THREADS thread(s), round $r/$ROUNDS: PyTorch (load $(load))" >&2
+    torch_round "$PY" "$DIR/torch-$r.json"
+    ours+=("$DIR/ours-$r.json") theirs+=("$DIR/torch-$r.json")
+    if [ -n "$PY2" ]; then
+      echo "== $THREADS thread(s), round $r/$ROUNDS: second PyTorch (load $(load))" >&2
+      torch_round "$PY2" "$DIR/torch2-$r.json"
+      theirs2+=("$DIR/torch2-$r.json")
+    fi
+    LOADS="$LOADS; $(load)"
+  done
+  echo "### $THREADS thread(s)" >> "$OUT_DIR/table.md.new"
+  "$PY" bench/reference/torch_cifar_heaviest.py --compare "${ours[@]}" --torch "${theirs[@]}" \
+    ${PY2:+--torch2 "${theirs2[@]}"} --md "$DIR/table.md" --json "$DIR/table.json" \
+    --note "CPU: $CPU ($(nproc) cores visible), OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}. Load average (1/5/15 min) at the start and after each round: $LOADS."
+  cat "$DIR/table.md" >> "$OUT_DIR/table.md.new"
+  LAST=$THREADS
 done
-"$PY" bench/reference/torch_cifar_heaviest.py --compare "${ours[@]}" --torch "${theirs[@]}" \
-  ${PY2:+--torch2 "${theirs2[@]}"} --md "$OUT_DIR/table.md" --json "$OUT_DIR/table.json" \
-  --note "CPU: $CPU ($(nproc) cores visible), OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-default}. Load average (1/5/15 min) at the start and after each round: $LOADS."
+if [ -f "$OUT_DIR/1/table.json" ] && [ "$LAST" != 1 ]; then
+  "$PY" bench/reference/torch_cifar_heaviest.py --speedup "$OUT_DIR/1/table.json" "$OUT_DIR/$LAST/table.json" \
+    --speedup-threads "$LAST" --md "$OUT_DIR/table.md.new"
+fi
+mv "$OUT_DIR/table.md.new" "$OUT_DIR/table.md"
 echo "(written to $OUT_DIR/table.md)" >&2

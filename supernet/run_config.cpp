@@ -43,6 +43,7 @@ void RunConfig::validate() const {
   need(loader_threads >= 1 && loader_threads <= data::kMaxLoaderThreads,
        "loader_threads must be in [1, " + std::to_string(data::kMaxLoaderThreads) + "]");
   need(log_every >= 1, "log_every must be >= 1");
+  need(threads >= 0 && threads <= 1024, "threads must be in [0, 1024] (0: OMP_NUM_THREADS where possible)");
   need(stop_after_steps >= 0, "stop_after_steps must be >= 0");
 }
 
@@ -55,12 +56,12 @@ LoopConfig RunConfig::loop_config() const {
   l.final_lr = final_lr, l.cooldown_epochs = cooldown_epochs, l.ema_decay = ema_decay;
   l.checkpoint_every = checkpoint_every, l.train_images = train_images, l.loader_threads = loader_threads;
   l.log_every = log_every, l.seed = seed, l.stop_after_steps = stop_after_steps, l.device = parse_device(device);
-  l.bn_sync = bn_sync;
+  l.bn_sync = bn_sync, l.threads = threads;
   l.metadata["run.config"] = run_config_to_json(*this);
   // Everything but the settings that may change between a run and its resume (threads, device,
   // logging, checkpoint interval, the test stop).
   json shaping = json::parse(l.metadata["run.config"]);
-  for (const char* k : {"loader_threads", "device", "log_every", "checkpoint_every", "stop_after_steps"}) shaping.erase(k);
+  for (const char* k : {"loader_threads", "threads", "device", "log_every", "checkpoint_every", "stop_after_steps"}) shaping.erase(k);
   if (!bn_sync) shaping.erase("bn_sync");  // added later: at its default, runs checkpointed before it still resume
   l.must_match["run.training"] = shaping.dump();
   return l;
@@ -97,7 +98,7 @@ RunConfig parse_run_config(const std::string& text, const std::string& source) {
   read("warmup_start_factor", c.warmup_start_factor), read("cooldown_epochs", c.cooldown_epochs);
   read("ema_decay", c.ema_decay), read("dropout", c.dropout), read("bn_stats", c.bn_stats);
   read("kd_features", c.kd_features), read("reorder_fraction", c.reorder_fraction), read("device", c.device);
-  read("bn_sync", c.bn_sync);
+  read("bn_sync", c.bn_sync), read("threads", c.threads);
   r.finish();
   try {
     c.validate();
@@ -123,7 +124,7 @@ std::string run_config_to_json(const RunConfig& c) {
             {"warmup_start_factor", c.warmup_start_factor}, {"cooldown_epochs", c.cooldown_epochs},
             {"ema_decay", c.ema_decay}, {"dropout", c.dropout}, {"bn_stats", c.bn_stats},
             {"kd_features", c.kd_features}, {"reorder_fraction", c.reorder_fraction}, {"device", c.device},
-            {"bn_sync", c.bn_sync}};
+            {"bn_sync", c.bn_sync}, {"threads", c.threads}};
   return j.dump(2);
 }
 

@@ -29,6 +29,7 @@ struct RunConfig {
   int64_t checkpoint_every = 200;  // steps; a checkpoint is also written at the end of every epoch
   int64_t train_images = 0;        // 0: all; else the first N of the training split
   int loader_threads = 2;
+  int threads = 0;  // worker threads as ranks (LoopConfig::threads): 0 = OMP_NUM_THREADS where possible, 1 = off
   int64_t log_every = 20;
   uint64_t seed = 0;
   bool augment = true;  // random crop (+ flip where the data set allows) for training

@@ -31,6 +31,7 @@ class SubNetwork : public Layer {
   Var forward(const Var& images) override;
   Var forward(const Var& images, std::vector<Var>* features);  // features: as Supernet::forward
   const Architecture& arch() const { return arch_; }
+  const SearchSpace& space() const { return space_; }
   FixedParts& fixed() { return *fixed_; }
 
  private:

@@ -155,6 +155,10 @@ OURS_CASES = [  # bench_supernet benchmark, our label, the PyTorch result it is 
     ("BM_CifarMultipath", "(b) cifar supernet multipath + KD", None),
     ("BM_CifarSinglePath", "(c) cifar supernet single path (random arch) + KD", None),
     ("BM_TinyHeaviest", "(d) tiny heaviest", "tiny_heaviest"),
+    # Worker threads as ranks: each of OMP_NUM_THREADS threads runs the whole step on its rows.
+    ("BM_CifarHeaviestThreads", "(a) cifar heaviest, worker threads", "cifar_heaviest"),
+    ("BM_CifarMultipathThreads", "(b) cifar multipath + KD, worker threads", None),
+    ("BM_TinyHeaviestThreads", "(d) tiny heaviest, worker threads", "tiny_heaviest"),
 ]
 
 
@@ -212,6 +216,8 @@ def compare(args):
     for bench, label, tname in OURS_CASES:
         o, t = best_ours(bench), best_torch_of(torch_rounds, tname) if tname else None
         t2 = best_torch_of(torch2_rounds, tname) if tname else None
+        if o is None and bench.endswith("Threads"):
+            continue  # worker threads run only with more than one thread
         if o is None:
             lines.append(f"| {label} | missing | | | | | | |" + (" | |" if v2 else ""))
             continue
@@ -234,6 +240,7 @@ def compare(args):
             extra = f"teacher fwd {o['teacher_ms']:.1f} ms" if o.get("teacher_ms") else ""
             cpu = f"{o['cpu_ms']:.0f} / -" if o.get("cpu_ms") else "-"
             lines.append(f"| {label} | {o['ms']:.1f} | {ips:.1f} | - | - | - | {cpu} | {extra} |{second}")
+        row["bench"] = bench
         rows.append(row)
     mp, sp = best_ours("BM_CifarMultipath"), best_ours("BM_CifarSinglePath")
     lines.append("")
@@ -271,6 +278,30 @@ def compare(args):
     return 0
 
 
+def speedup(args):
+    """The 2-thread speed-ups from the table.json files of a 1-thread and an N-thread run."""
+    one, many = ({r["bench"]: r for r in load_json([p])[0] if "bench" in r} for p in args.speedup)
+    lines = ["", f"Speed-up of {args.speedup_threads} threads over 1 thread (ours: best 1-thread step, OpenMP "
+             "inside the ops, against the same case with OpenMP inside the ops and with worker threads; "
+             "PyTorch: its own threads):", "",
+             "| case | 1 thread ms | OpenMP threads ms (speed-up) | worker threads ms (speed-up) | PyTorch 1 / N ms (speed-up) |",
+             "|---|---:|---:|---:|---:|"]
+    for bench, label, _ in OURS_CASES:
+        if bench.endswith("Threads") or bench not in one:
+            continue
+        o1, on, ow = one[bench], many.get(bench), many.get(bench + "Threads")
+        cell = lambda r: f"{r['ours_ms']:.1f} ({o1['ours_ms'] / r['ours_ms']:.2f}x)" if r else "-"
+        t1, tn = o1.get("torch_ms"), (on or {}).get("torch_ms")
+        torch = f"{t1:.1f} / {tn:.1f} ({t1 / tn:.2f}x)" if t1 and tn else "-"
+        lines.append(f"| {label} | {o1['ours_ms']:.1f} | {cell(on)} | {cell(ow)} | {torch} |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.md:
+        with open(args.md, "a") as f:
+            f.write(text)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", type=int, default=2)
@@ -286,7 +317,12 @@ def main():
     p.add_argument("--md", help="write the comparison table here (markdown)")
     p.add_argument("--json", help="write the comparison rows here")
     p.add_argument("--note", help="a line put above the table (CPU, load average)")
+    p.add_argument("--speedup", nargs=2, metavar=("ONE", "MANY"),
+                   help="the table.json of a 1-thread and of an N-thread comparison: print (and append to --md) the speed-ups")
+    p.add_argument("--speedup-threads", type=int, default=2, help="N of --speedup")
     args = p.parse_args()
+    if args.speedup:
+        return speedup(args)
     if args.compare:
         return compare(args)
     import torch

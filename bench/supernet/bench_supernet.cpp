@@ -31,7 +31,11 @@
 #include <string>
 #include <vector>
 
+#include <omp.h>
+
+#include "dist/thread_group.h"
 #include "nn/ops.h"
+#include "nn/train/data_parallel.h"
 #include "nn/optim.h"
 #include "supernet/arch.h"
 #include "supernet/run_config.h"
@@ -96,73 +100,127 @@ double median(std::vector<double> v) {
 
 enum class Mode { Heaviest, Multipath, SinglePath };
 
-void run_step_benchmark(benchmark::State& state, const std::string& preset, Mode mode) {
-  const SearchSpace space = find_space(preset);
-  Rng rng(0);
-  Supernet net(space, rng);  // default architecture: the heaviest
+// One worker's copy of everything a step touches (threads as ranks, docs/benchmarks.md "Two
+// threads"): its network, teacher, optimiser and gradient reducer, and its rows of the batch.
+struct Replica {
+  Supernet net;
   std::unique_ptr<SubNetwork> teacher;
-  if (mode != Mode::Heaviest) {
-    teacher = extract_subnetwork(net, heaviest_arch(space));
-    teacher->eval();
+  std::unique_ptr<SGD> opt;
+  std::unique_ptr<GradientReducer> reducer;
+  Var images;
+  std::vector<int32_t> labels;
+  int64_t offset = 0;
+  Replica(const SearchSpace& space, Rng rng) : net(space, rng) {}
+};
+
+// With threads = false one network runs the step with OMP_NUM_THREADS OpenMP threads inside each
+// op; with threads = true, OMP_NUM_THREADS worker threads (dist::ThreadGroup) each run the whole
+// step on their share of the batch with one OpenMP thread, the gradients summed in memory by the
+// data-parallel buckets (GradientReducer) and batch norm synchronised over the workers where every
+// worker runs the same batch norms (the heaviest network); the multipath and single-path steps keep
+// per-worker batch-norm statistics (each worker runs its own samples' branches).
+void run_step_benchmark(benchmark::State& state, const std::string& preset, Mode mode, bool threads) {
+  const SearchSpace space = find_space(preset);
+  const int workers = threads ? std::max(1, omp_get_max_threads()) : 1;
+  if (kBatch % workers != 0) {
+    state.SkipWithError("the batch is not a multiple of OMP_NUM_THREADS");
+    return;
   }
-  net.train();
-  SGD opt(net.named_parameters(), sgd_options());
   const RunConfig cfg;  // label smoothing 0.1, KD: feature MSE / 50 + KL weight 1, T = 1
   const Batch b = random_batch(space, kBatch, 1);
-  const Var images(b.images);
-  Rng path_rng(7);
-  float last_loss = 0;
+  const int64_t rows = kBatch / workers;
+  dist::ThreadGroup group(workers);
+  std::vector<std::unique_ptr<Replica>> reps;
+  for (int r = 0; r < workers; ++r) {
+    auto rep = std::make_unique<Replica>(space, Rng(0));  // default architecture: the heaviest; the same weights in all
+    if (mode != Mode::Heaviest) {
+      rep->teacher = extract_subnetwork(rep->net, heaviest_arch(space));
+      rep->teacher->eval();
+    }
+    rep->net.train();
+    rep->opt = std::make_unique<SGD>(rep->net.named_parameters(), sgd_options());
+    rep->reducer = std::make_unique<GradientReducer>(rep->net.parameters(), group.comm(r));
+    rep->offset = rows * r;
+    rep->images = Var(workers == 1 ? b.images : b.images.slice(0, rep->offset, rows).contiguous());
+    rep->labels.assign(b.labels.begin() + rep->offset, b.labels.begin() + rep->offset + rows);
+    reps.push_back(std::move(rep));
+  }
   using clock = std::chrono::steady_clock;
   std::vector<double> teacher_times;
+  float last_loss = 0;
+  uint64_t step_no = 0;
 
-  auto step = [&] {
-    net.fixed().dropout_rng = Rng(path_rng.next());
-    Var loss;
+  auto step = [&](Replica& me, dist::Communicator& comm, uint64_t t) {
+    Rng path_rng(util::mix_seed(7, t));  // the same on every worker: paths are drawn for the whole batch
+    me.net.fixed().dropout_rng = Rng(util::mix_seed(path_rng.next(), uint64_t(comm.rank())));
+    Var logits, loss;
     if (mode == Mode::Heaviest) {
-      loss = cross_entropy(net.forward(images), b.labels, static_cast<float>(cfg.label_smoothing));
+      logits = me.net.forward(me.images);
+      loss = cross_entropy(logits, me.labels, static_cast<float>(cfg.label_smoothing));
     } else {
-      const PathSample path = mode == Mode::Multipath ? sample_multipath(space, kBatch, path_rng)
-                                                      : sample_single_path(space, kBatch, path_rng);
+      const PathSample path = mode == Mode::Multipath ? sample_multipath(space, kBatch, path_rng).rows(me.offset, rows)
+                                                      : sample_single_path(space, rows, path_rng);
       std::vector<Tensor> tf;
       Tensor tl;
       {
         const auto t0 = clock::now();
         NoGradGuard ng;
         std::vector<Var> f;
-        tl = teacher->forward(images, &f).value();
+        tl = me.teacher->forward(me.images, &f).value();
         for (const Var& v : f) tf.push_back(v.value());
-        teacher_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+        if (comm.rank() == 0) teacher_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
       }
       std::vector<Var> sf;
-      Var logits = net.forward(images, path, &sf);
-      loss = distillation_loss(logits, sf, tl, tf, b.labels, cfg);
+      logits = me.net.forward(me.images, path, &sf);
+      loss = distillation_loss(logits, sf, tl, tf, me.labels, cfg);
     }
-    last_loss = loss.value().item();
-    opt.zero_grad();
+    me.opt->zero_grad();
+    me.reducer->begin({loss.value().item() * double(rows), 0, double(rows)});
     loss.backward();
-    opt.step();
+    const StepStats st = me.reducer->finish();
+    if (comm.rank() == 0) last_loss = static_cast<float>(st.loss_sum / st.images);
+    me.opt->step();
   };
 
-  step();  // warm-up: allocator caches fill, momentum buffers are created
-  step();
-  const int64_t params = trained_parameters(net);
-  teacher_times.clear();
   std::vector<double> times, cpu_times;
-  const long faults0 = minor_faults();
-  for (auto _ : state) {
-    const double c0 = process_cpu_seconds();
-    const auto t0 = clock::now();
-    step();
-    const double sec = std::chrono::duration<double>(clock::now() - t0).count();
-    cpu_times.push_back(process_cpu_seconds() - c0);
-    state.SetIterationTime(sec);
-    times.push_back(sec);
-  }
-  const long faults = minor_faults() - faults0;
+  long faults = 0;
+  group.run([&](dist::Communicator& comm) {
+    const int r = comm.rank();
+    Replica& me = *reps[size_t(r)];
+    const int omp_before = omp_get_max_threads();
+    if (workers > 1) omp_set_num_threads(1);
+    RankBatchNormSync sync(comm);
+    const BatchNormSyncScope scope(workers > 1 && mode == Mode::Heaviest ? &sync : nullptr);
+    auto go = [&](int run) {  // rank 0 tells the others whether to run another step
+      comm.broadcast(&run, sizeof run, 0, "next step");
+      return run != 0;
+    };
+    if (r != 0) {
+      for (uint64_t t = 0; go(0); ++t) step(me, comm, t);
+    } else {
+      for (int w = 0; w < 2; ++w) go(1), step(me, comm, step_no++);  // warm-up: caches fill, momentum buffers appear
+      teacher_times.clear();
+      const long faults0 = minor_faults();
+      for (auto _ : state) {
+        const double c0 = process_cpu_seconds();
+        const auto t0 = clock::now();
+        go(1);
+        step(me, comm, step_no++);
+        const double sec = std::chrono::duration<double>(clock::now() - t0).count();
+        cpu_times.push_back(process_cpu_seconds() - c0);
+        state.SetIterationTime(sec);
+        times.push_back(sec);
+      }
+      faults = minor_faults() - faults0;
+      go(0);
+    }
+    omp_set_num_threads(omp_before);
+  });
+  const int64_t params = trained_parameters(reps[0]->net);
   double total = 0;
   for (double t : times) total += t;
   state.SetItemsProcessed(int64_t(state.iterations()) * kBatch);
-  state.SetLabel(preset + "/b" + std::to_string(kBatch));
+  state.SetLabel(preset + "/b" + std::to_string(kBatch) + (threads ? "/" + std::to_string(workers) + " workers" : ""));
   state.counters["ms"] = benchmark::Counter(1e3 * median(times));
   state.counters["faults"] = benchmark::Counter(double(faults) / double(times.size()));
   state.counters["cpu_ms"] = benchmark::Counter(1e3 * median(cpu_times));
@@ -173,15 +231,21 @@ void run_step_benchmark(benchmark::State& state, const std::string& preset, Mode
   state.counters["loss"] = benchmark::Counter(last_loss);
 }
 
-void BM_CifarHeaviest(benchmark::State& s) { run_step_benchmark(s, "cifar", Mode::Heaviest); }
-void BM_CifarMultipath(benchmark::State& s) { run_step_benchmark(s, "cifar", Mode::Multipath); }
-void BM_CifarSinglePath(benchmark::State& s) { run_step_benchmark(s, "cifar", Mode::SinglePath); }
-void BM_TinyHeaviest(benchmark::State& s) { run_step_benchmark(s, "tiny", Mode::Heaviest); }
+void BM_CifarHeaviest(benchmark::State& s) { run_step_benchmark(s, "cifar", Mode::Heaviest, false); }
+void BM_CifarMultipath(benchmark::State& s) { run_step_benchmark(s, "cifar", Mode::Multipath, false); }
+void BM_CifarSinglePath(benchmark::State& s) { run_step_benchmark(s, "cifar", Mode::SinglePath, false); }
+void BM_TinyHeaviest(benchmark::State& s) { run_step_benchmark(s, "tiny", Mode::Heaviest, false); }
+void BM_CifarHeaviestThreads(benchmark::State& s) { run_step_benchmark(s, "cifar", Mode::Heaviest, true); }
+void BM_CifarMultipathThreads(benchmark::State& s) { run_step_benchmark(s, "cifar", Mode::Multipath, true); }
+void BM_TinyHeaviestThreads(benchmark::State& s) { run_step_benchmark(s, "tiny", Mode::Heaviest, true); }
 
 BENCHMARK(BM_CifarHeaviest)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CifarMultipath)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_CifarSinglePath)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TinyHeaviest)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CifarHeaviestThreads)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CifarMultipathThreads)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TinyHeaviestThreads)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace iqnas

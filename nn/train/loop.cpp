@@ -11,7 +11,9 @@
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
+#include <omp.h>
 
+#include "dist/thread_group.h"
 #include "nn/ops/loss.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
@@ -115,8 +117,11 @@ Tensor batch_images(const data::Batch& b, Device device) {
 
 std::vector<int32_t> batch_labels(const data::Batch& b) { return std::vector<int32_t>(b.labels, b.labels + b.n); }
 
-TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<const data::Dataset> train,
-                          const data::AugmentConfig& augment, const LoopConfig& cfg, const RunFiles& files) {
+namespace {
+
+// The training of one rank (a process, or a worker thread of a thread-parallel run).
+TrainSummary train_rank(Module& model, const StepFn& step_fn, std::shared_ptr<const data::Dataset> train,
+                        const data::AugmentConfig& augment, const LoopConfig& cfg, const RunFiles& files) {
   if (cfg.epochs < 1 || cfg.batch_size < 2 || cfg.checkpoint_every < 1 || cfg.log_every < 1 || cfg.loader_threads < 1)
     throw std::invalid_argument(files.name + ": epochs, checkpoint_every, log_every and loader_threads must be >= 1, batch_size >= 2");
   if (!(cfg.ema_decay >= 0 && cfg.ema_decay < 1)) throw std::invalid_argument(files.name + ": ema_decay must be in [0, 1)");
@@ -258,10 +263,62 @@ TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<
   const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
   sum.images_per_second = images / std::max(seconds, 1e-9);
   if (ranks > 1 && lead && cfg.progress)
-    progress_note("%s: %d ranks, %.0f images/s; rank 0: %.1f s, of which %.1f s in backward passes (with the gradient "
+    progress_note("%s: %d ranks (processes or worker threads), %.0f images/s; rank 0: %.1f s, of which %.1f s in backward passes (with the gradient "
                   "all-reduces they start) and %.1f s waiting for the all-reduces to finish (transfer and the slowest rank)\n",
                   files.name.c_str(), ranks, sum.images_per_second, seconds, sum.backward_seconds, sum.sync_seconds);
   return sum;
+}
+
+// Worker threads for the run (LoopConfig::threads).
+int worker_threads(const LoopConfig& cfg, bool have_replicas, int ranks, const std::string& name) {
+  const bool possible = have_replicas && cfg.device == Device::CPU && ranks == 1;
+  if (cfg.threads == 0) {
+    const int t = omp_get_max_threads();
+    return possible && t > 1 && cfg.batch_size % t == 0 && cfg.batch_size / t >= 2 ? t : 1;
+  }
+  if (cfg.threads < 1 || cfg.threads > 1024) throw std::invalid_argument(name + ": threads must be in [0, 1024]");
+  if (cfg.threads > 1 && !possible)
+    throw std::invalid_argument(name + ": threads " + std::to_string(cfg.threads) + " needs a CPU run in one process (not under "
+                                "mpirun)" + (have_replicas ? "" : " of a training that has a thread-parallel mode"));
+  return cfg.threads;
+}
+
+}  // namespace
+
+TrainSummary run_training(Module& model, const StepFn& step_fn, std::shared_ptr<const data::Dataset> train,
+                          const data::AugmentConfig& augment, const LoopConfig& cfg, const RunFiles& files,
+                          const ReplicaFn& replica) {
+  dist::Communicator& comm = cfg.comm ? *cfg.comm : dist::world();
+  const int threads = worker_threads(cfg, static_cast<bool>(replica), comm.size(), files.name);
+  if (threads == 1) return train_rank(model, step_fn, train, augment, cfg, files);
+  if (cfg.batch_size % threads != 0)
+    throw std::invalid_argument(files.name + ": batch_size " + std::to_string(cfg.batch_size) + " is not a multiple of the " +
+                                std::to_string(threads) + " threads (each computes an equal part of the batch)");
+  model.to(cfg.device);
+  std::vector<Replica> reps(static_cast<size_t>(threads));
+  for (int r = 1; r < threads; ++r) {
+    reps[size_t(r)] = replica();
+    copy_values(model, *reps[size_t(r)].model);  // the same start (a checkpoint, when resumed, is loaded by every thread)
+  }
+  dist::ThreadGroup group(threads);
+  std::vector<TrainSummary> sums(static_cast<size_t>(threads));
+  const int omp_inside = std::max(1, omp_get_max_threads() / threads);
+  group.run([&](dist::Communicator& c) {
+    const int r = c.rank();
+    const int omp_before = omp_get_max_threads();
+    omp_set_num_threads(omp_inside);
+    LoopConfig rc = cfg;
+    rc.comm = &c, rc.bn_sync = cfg.bn_sync || cfg.same_layers;
+    try {
+      sums[size_t(r)] = train_rank(r == 0 ? model : *reps[size_t(r)].model, r == 0 ? step_fn : reps[size_t(r)].step, train,
+                                   augment, rc, files);
+    } catch (...) {
+      omp_set_num_threads(omp_before);
+      throw;
+    }
+    omp_set_num_threads(omp_before);
+  });
+  return sums[0];
 }
 
 }  // namespace iqnas

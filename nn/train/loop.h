@@ -58,6 +58,16 @@ struct LoopConfig {
   // Batch norm over the rows of every rank (nn/ops/norm.h BatchNormSync) instead of each rank's own;
   // every rank must then run the same batch norms in a step (docs/distributed.md).
   bool bn_sync = false;
+  // Worker threads as ranks (docs/distributed.md, "Threads as ranks"): each of N threads runs the
+  // whole step on its share of the batch with a model of its own (ReplicaFn) and OMP threads / N
+  // OpenMP threads inside, the gradients summed in memory. 0: as many as OpenMP threads
+  // (OMP_NUM_THREADS) where the run allows it (CPU, one process, a ReplicaFn, batch_size a multiple
+  // of them), else 1; 1: off (one model, OpenMP threads inside each op).
+  int threads = 0;
+  // Every replica runs the same batch norms in a step (false: per-sample paths). Thread-parallel
+  // runs then synchronise batch norm over the threads (N threads train what 1 thread trains, to
+  // float rounding); otherwise each thread keeps statistics of its own rows.
+  bool same_layers = true;
   bool progress = true;  // progress lines on stderr (util/progress.h; silenced process-wide by --quiet)
   Metadata metadata;     // written into every checkpoint (e.g. the run configuration)
   // Also written into every checkpoint; resuming from a checkpoint that holds another value for one
@@ -81,6 +91,16 @@ struct BatchShard {
 using StepFn = std::function<StepOutput(const Var& images, const std::vector<int32_t>& labels, const BatchShard& shard,
                                         Rng& rng)>;
 
+// A worker thread's own model and the step that uses it (thread-parallel runs, LoopConfig::threads):
+// `model` has the architecture of the model run_training trains (its values are overwritten) and
+// `keep` holds whatever else `step` uses (a teacher).
+struct Replica {
+  std::shared_ptr<Module> model;
+  StepFn step;
+  std::shared_ptr<void> keep;
+};
+using ReplicaFn = std::function<Replica()>;
+
 struct RunFiles {
   std::string name;        // stage name in progress lines and checkpoint metadata
   std::string checkpoint;  // resumed from when it exists; empty: none
@@ -102,8 +122,10 @@ struct TrainSummary {
 // Moves `model` to cfg.device and trains it. Batches reach the device straight from the loader's
 // page-locked buffers. With ema_decay > 0 the EMA starts from the model's values at the call (or is resumed
 // from the checkpoint) and is saved beside the raw weights (nn/checkpoint.h, "__ema__." tensors).
+// `replica`: makes the models of the other worker threads (none: one thread, OpenMP inside the ops).
 TrainSummary run_training(Module& model, const StepFn& step, std::shared_ptr<const data::Dataset> train,
-                          const data::AugmentConfig& augment, const LoopConfig& cfg, const RunFiles& files);
+                          const data::AugmentConfig& augment, const LoopConfig& cfg, const RunFiles& files,
+                          const ReplicaFn& replica = {});
 
 // Copies a loader batch into a tensor on `device`.
 Tensor batch_images(const data::Batch& b, Device device);
