@@ -83,8 +83,7 @@ ExperimentTable one_time_costs(const ExperimentSettings& e) {
       const double s = json_number(read_json_if_exists(f.path().string()), {"solver", "solve_seconds"});
       if (std::isfinite(s)) solves.push_back(s);
     }
-  std::sort(solves.begin(), solves.end());
-  const double solve = solves.empty() ? NAN : solves[solves.size() / 2];
+  const double solve = median(solves);
   const int tuned = count_files(e.dir + "/measure", ".finetuned.json");
   const double finetune = tuned ? stage_seconds(timings, "finetune") / tuned : NAN;
   const double heaviest = stage_seconds(timings, "heaviest");

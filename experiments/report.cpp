@@ -10,6 +10,7 @@
 
 #include "dist/communicator.h"
 #include "util/progress.h"
+#include "experiments/random_comparison.h"
 #include "experiments/result_files.h"
 #include "experiments/run_folder.h"
 #include "predictor/contribution_predictor.h"
@@ -91,39 +92,28 @@ void random_comparison_section(std::ostringstream& md, const std::string& dir, c
   const auto random = predictor::samples_from_csv(s, util::read_text_file(subnets), subnets);
   std::vector<double> cost;
   for (const auto& x : random) cost.push_back(predictor::resource_value(s, x.arch, c.resource, &t));
-  std::ostringstream rows;
-  int found = 0, beaten = 0;
+  std::vector<RandomComparison> rows;
   for (const auto& tag : tags) {
     const std::string path = dir + "/measure/" + tag + ".heldout.csv";
     const json sr = read_json_if_exists(dir + "/search/" + tag + ".json");
     if (!fs::exists(path) || sr.is_null()) continue;
     const auto f = predictor::samples_from_csv(s, util::read_text_file(path), path);
     if (f.size() != 1) continue;
-    const double budget = json_number(sr, {"budgets", c.resource.c_str()}), mine = value(f[0]);
+    const double budget = json_number(sr, {"budgets", c.resource.c_str()});
     std::vector<double> fit;
     for (size_t i = 0; i < random.size(); ++i)
       if (cost[i] <= budget) fit.push_back(value(random[i]));
-    std::sort(fit.begin(), fit.end());
-    const size_t below = size_t(std::lower_bound(fit.begin(), fit.end(), mine) - fit.begin());
-    ++found, beaten += !fit.empty() && mine >= fit.back();
-    rows << "| " << format_value("%.4g", budget) << " | " << format_value("%.2f", mine) << " | " << fit.size() << " | "
-         << (fit.empty() ? "-" : format_value("%.2f", fit[fit.size() / 2])) << " | "
-         << (fit.empty() ? "-" : format_value("%.2f", fit.back())) << " | "
-         << (fit.empty() ? "-" : format_value("%.1f", 100.0 * double(below) / double(fit.size())) + "%") << " |\n";
+    rows.push_back(compare_with_random(budget, value(f[0]), std::move(fit)));
   }
-  if (found == 0) return;
+  if (rows.empty()) return;
   md << "## Against random sub-networks\n\nEach found network measured as the random sub-networks of `subnets.csv` were ("
      << (recal ? "BN recalibrated" : "inherited weights and running BN statistics") << ", the same held-out images, "
      << c.truth_metric << "), beside those of them whose predicted " << c.resource
      << " fits the same budget. The search spends no evaluation; drawing at random spends one per network.\n\n"
      << "| budget | found | random within budget | their median | their best | random ones below the found one |\n"
-        "|---:|---:|---:|---:|---:|---:|\n"
-     << rows.str() << "\n";
-  if (beaten < found)
-    md << "At " << found - beaten << " of " << found
-       << " budgets a random sub-network that fits the budget measures better than the found one. The found one is "
-          "the predictor's proven optimum, so the difference is the predictor's error (its rank quality below), not "
-          "the solver's.\n\n";
+        "|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& r : rows) md << random_comparison_row(r);
+  md << "\n" << random_comparison_summary(rows);
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 #include "experiments/result_files.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
 
-#include "experiments/run_folder.h"
+#include "util/text_file.h"
 
 namespace iqnas::cli {
 
@@ -41,6 +42,13 @@ std::string format_value(const char* printf_format, double v) {
   char b[64];
   std::snprintf(b, sizeof b, printf_format, v);
   return b;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
 }
 
 }  // namespace iqnas::cli

@@ -1,5 +1,6 @@
 // Reading the result files of a run folder (search, measure, timings JSON; predictor-eval and
-// subnets CSV) for tables: a missing file or field reads as null / NaN, and NaN prints as "-".
+// subnets CSV) for tables: a missing file or field reads as null / NaN, and NaN prints as "-";
+// and the tables' summary statistics.
 #pragma once
 #include <initializer_list>
 #include <string>
@@ -16,5 +17,7 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& path);
 // The number at `path` (object keys) in `j`, NaN when any key is missing or the value is not a number.
 double json_number(const nlohmann::json& j, std::initializer_list<const char*> path);
 std::string format_value(const char* printf_format, double v);  // "-" for NaN and infinities
+// The usual median: the middle value, the mean of the two middle ones for an even count; NaN for none.
+double median(std::vector<double> v);
 
 }  // namespace iqnas::cli
