@@ -67,9 +67,9 @@ ExperimentTable ablation_summary(const ExperimentSettings& e) {
     const double tau = contribution_tau(dir);
     int n = 0, nt = 0;
     const double inh = mean_accuracy(dir, false, &n), tuned = mean_accuracy(dir, true, &nt);
-    csv << r << ",\"" << change << "\"," << format_value("%.1f", sup) << "," << format_value("%.4f", tau) << "," << n << ","
+    csv << csv_cell(r) << "," << csv_cell(change) << "," << format_value("%.1f", sup) << "," << format_value("%.4f", tau) << "," << n << ","
         << format_value("%.3f", inh) << "," << format_value("%.3f", tuned) << "\n";
-    md << "| " << r << " | " << change << " | " << (std::isfinite(sup) ? format_seconds(sup) : "(base's)") << " | "
+    md << "| " << markdown_cell(r) << " | " << markdown_cell(change) << " | " << (std::isfinite(sup) ? format_seconds(sup) : "(base's)") << " | "
        << format_value("%.3f", tau) << " | " << n << " | " << format_value("%.2f", inh) << " | "
        << format_value("%.2f", tuned) << " |\n";
   }

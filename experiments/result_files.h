@@ -1,6 +1,6 @@
 // Reading the result files of a run folder (search, measure, timings JSON; predictor-eval and
 // subnets CSV) for tables: a missing file or field reads as null / NaN, and NaN prints as "-";
-// and the tables' summary statistics.
+// and writing the tables' cells and summary statistics.
 #pragma once
 #include <initializer_list>
 #include <string>
@@ -19,5 +19,10 @@ double json_number(const nlohmann::json& j, std::initializer_list<const char*> p
 std::string format_value(const char* printf_format, double v);  // "-" for NaN and infinities
 // The usual median: the middle value, the mean of the two middle ones for an even count; NaN for none.
 double median(std::vector<double> v);
+// A markdown table cell holding free text (a file's content, a folder name): '|' escaped and line
+// breaks made spaces, so that the text cannot split the row.
+std::string markdown_cell(const std::string& text);
+// A CSV cell holding free text: quoted, inner quotes doubled, when it holds a comma, quote or line break.
+std::string csv_cell(const std::string& text);
 
 }  // namespace iqnas::cli
