@@ -26,8 +26,9 @@ Measures each architecture: its latency end to end on this machine with the prot
 latency table (threads, batch, repeats and clock read from the table), beside the table's
 prediction; and its top-1 accuracy on the test split with weights inherited from the supernet
 (running BN statistics, no recalibration), or with the weights of --checkpoint (a fine-tuned
-network). Several architectures are timed in the same interleaved rounds, so that a change of the
-machine's load between two of them cannot make one look faster than the other.
+network). Several architectures are extracted from one load of the supernet and timed in the same
+interleaved rounds, so that a change of the machine's load between two of them cannot make one
+look faster than the other.
   -> --out (default DIR/measure/<arch file name>.json, one per architecture)
 
 options:
@@ -73,10 +74,14 @@ int run_measure(const std::vector<std::string>& argv) {
     x.j["architecture"] = nlohmann::json::parse(arch_to_json(s, x.arch));
     for (const auto& r : predictor::resource_names())
       if (r != "latency_ms") x.j["resources"][r] = predictor::resource_value(s, x.arch, r, nullptr);
-    std::string source;
-    x.net = load_run_network(dir, s, x.arch, a.str("checkpoint", ""), a.str("weights", "ema"), &source);
-    x.j["weights"] = source;
     m.push_back(std::move(x));
+  }
+  {
+    std::vector<Architecture> archs;
+    for (const auto& x : m) archs.push_back(x.arch);
+    std::string source;
+    auto nets = load_run_networks(dir, s, archs, a.str("checkpoint", ""), a.str("weights", "ema"), &source);
+    for (size_t i = 0; i < m.size(); ++i) m[i].net = std::move(nets[i]), m[i].j["weights"] = source;
   }
 
   const std::string lut_path = a.str("lut", dir + "/lut.json");

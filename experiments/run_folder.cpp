@@ -78,19 +78,30 @@ std::vector<double> budgets_at_fractions(const std::string& dir, const std::stri
   return v;
 }
 
-std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const SearchSpace& s, const Architecture& arch,
-                                             const std::string& checkpoint, const std::string& weights,
-                                             std::string* source) {
+std::vector<std::unique_ptr<SubNetwork>> load_run_networks(const std::string& dir, const SearchSpace& s,
+                                                           const std::vector<Architecture>& archs,
+                                                           const std::string& checkpoint, const std::string& weights,
+                                                           std::string* source) {
+  std::vector<std::unique_ptr<SubNetwork>> nets;
   if (!checkpoint.empty()) {
+    if (archs.size() != 1)
+      throw UsageError("--checkpoint holds one network's weights (got " + std::to_string(archs.size()) + " architectures)");
     Rng rng(0);
-    auto net = std::make_unique<SubNetwork>(s, arch, rng);
-    load_checkpoint(require_file(checkpoint, "fine-tune it with `iqnas supernet finetune` first"), *net);
+    nets.push_back(std::make_unique<SubNetwork>(s, archs[0], rng));
+    load_checkpoint(require_file(checkpoint, "fine-tune it with `iqnas supernet finetune` first"), *nets[0]);
     *source = checkpoint;
-    return net;
+    return nets;
   }
   auto super = load_run_supernet(dir, s, weights);
   *source = "supernet (" + weights + "), inherited";
-  return extract_subnetwork(*super, arch);
+  for (const auto& a : archs) nets.push_back(extract_subnetwork(*super, a));
+  return nets;
+}
+
+std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const SearchSpace& s, const Architecture& arch,
+                                             const std::string& checkpoint, const std::string& weights,
+                                             std::string* source) {
+  return std::move(load_run_networks(dir, s, {arch}, checkpoint, weights, source).front());
 }
 
 predictor::EvalSet heldout_eval_set(const DataSets& d, int64_t images, int64_t batch, int threads) {

@@ -25,9 +25,15 @@ std::vector<std::string> arch_list(const std::string& arg);
 // The name of a network's result files in the run folder: the --arch file name without ".json"
 // (or heaviest / smallest), plus ".finetuned" for the weights of a fine-tuned checkpoint.
 std::string arch_result_name(const std::string& arch_arg, bool finetuned);
-// The standalone network of `arch`: with the weights of `checkpoint` (a fine-tuned network, loaded
-// as saved) when not empty, else inherited from the supernet of DIR (`weights`: ema or raw).
-// `source` describes where the weights came from, for result files.
+// The standalone networks of `archs`: with the weights of `checkpoint` (a fine-tuned network,
+// loaded as saved; one architecture) when not empty, else all extracted from one load of the
+// supernet of DIR (`weights`: ema or raw). `source` describes where the weights came from, for
+// result files.
+std::vector<std::unique_ptr<SubNetwork>> load_run_networks(const std::string& dir, const SearchSpace& s,
+                                                           const std::vector<Architecture>& archs,
+                                                           const std::string& checkpoint, const std::string& weights,
+                                                           std::string* source);
+// The same of one architecture.
 std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const SearchSpace& s, const Architecture& arch,
                                              const std::string& checkpoint, const std::string& weights,
                                              std::string* source);
