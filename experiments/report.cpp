@@ -83,27 +83,29 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
 // measured the same way on the same held-out images: did the search beat drawing at random?
 void random_comparison_section(std::ostringstream& md, const std::string& dir, const PipelineConfig& c,
                                const std::vector<std::string>& tags) {
-  const std::string subnets = dir + "/subnets.csv";
-  if (!fs::exists(subnets) || !fs::exists(dir + "/lut.json")) return;
+  const std::string subnets = dir + "/subnets.csv", heldout = found_heldout_csv(dir);
+  if (!fs::exists(subnets) || !fs::exists(heldout) || !fs::exists(dir + "/lut.json")) return;
   const SearchSpace s = load_run_space(dir);
   const predictor::LatencyTable t = predictor::load_latency_table(dir + "/lut.json", s);
   const bool recal = c.recalibrate > 0;
   auto value = [recal](const predictor::SubnetSample& x) { return recal ? x.accuracy_recalibrated : x.accuracy; };
   const auto random = predictor::samples_from_csv(s, util::read_text_file(subnets), subnets);
+  const auto found = predictor::samples_from_csv(s, util::read_text_file(heldout), heldout);
   std::vector<double> cost;
   for (const auto& x : random) cost.push_back(predictor::resource_value(s, x.arch, c.resource, &t));
   std::vector<RandomComparison> rows;
   for (const auto& tag : tags) {
-    const std::string path = dir + "/measure/" + tag + ".heldout.csv";
     const json sr = read_json_if_exists(dir + "/search/" + tag + ".json");
-    if (!fs::exists(path) || sr.is_null()) continue;
-    const auto f = predictor::samples_from_csv(s, util::read_text_file(path), path);
-    if (f.size() != 1) continue;
+    const std::string arch_file = dir + "/search/" + tag + ".arch.json";
+    if (sr.is_null() || !fs::exists(arch_file)) continue;  // not searched, or nothing fits the budget
+    const Architecture arch = load_arch(s, arch_file);
+    const auto f = std::find_if(found.begin(), found.end(), [&](const predictor::SubnetSample& x) { return x.arch == arch; });
+    if (f == found.end()) continue;
     const double budget = json_number(sr, {"budgets", c.resource.c_str()});
     std::vector<double> fit;
     for (size_t i = 0; i < random.size(); ++i)
       if (cost[i] <= budget) fit.push_back(value(random[i]));
-    rows.push_back(compare_with_random(budget, value(f[0]), std::move(fit)));
+    rows.push_back(compare_with_random(budget, value(*f), std::move(fit)));
   }
   if (rows.empty()) return;
   md << "## Against random sub-networks\n\nEach found network measured as the random sub-networks of `subnets.csv` were ("
@@ -212,6 +214,8 @@ void time_section(std::ostringstream& md, const std::string& dir, double solve_m
   }
 }
 }  // namespace
+
+std::string found_heldout_csv(const std::string& dir) { return dir + "/measure/found.heldout.csv"; }
 
 void write_report(const std::string& dir, const PipelineConfig& c, const std::vector<std::string>& tags) {
   std::ostringstream md;

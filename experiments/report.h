@@ -14,6 +14,10 @@ namespace iqnas::cli {
 // whether the paper's finding holds. Empty when DIR/contrib.json is absent or incomplete.
 std::string contributions_markdown(const std::string& dir);
 
+// The found networks measured as the random sub-networks of sample-eval were (the measure stage's
+// `sample-eval --arch`): one row per network, each naming its architecture.
+std::string found_heldout_csv(const std::string& dir);
+
 void write_report(const std::string& dir, const PipelineConfig& c, const std::vector<std::string>& budget_tags);
 
 }  // namespace iqnas::cli

@@ -157,15 +157,18 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
     }
     if (!archs.empty()) call(flags, "measure", std::vector<std::string>{"--run", dir, "--arch", archs, "--weights", c.weights,
                                                                           "--recalibrate", std::to_string(c.recalibrate)} + data);
-    // Each found network on the random sub-networks' held-out images, as they were measured: the
-    // report compares it with the random ones that fit the same budget.
+    // Every found network on the random sub-networks' held-out images, as they were measured, in one
+    // call (one load of the supernet and of the images): one row each, in the order of the budgets,
+    // which the report compares with the random ones that fit the same budget.
+    std::string found;
     for (const auto& tag : budget_tags(c, dir)) {
-      const std::string arch = dir + "/search/" + tag + ".arch.json", out = dir + "/measure/" + tag + ".heldout.csv";
-      if (!fs::exists(arch) || fs::exists(out)) continue;
-      call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--arch", arch, "--out", out, "--images",
+      const std::string arch = dir + "/search/" + tag + ".arch.json";
+      if (fs::exists(arch)) found += (found.empty() ? "" : ",") + arch;
+    }
+    if (!found.empty())
+      call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--arch", found, "--out", found_heldout_csv(dir), "--images",
                                                    std::to_string(c.contrib_images), "--metric", c.truth_metric, "--weights",
                                                    c.weights, "--recalibrate", std::to_string(c.recalibrate)} + data);
-    }
   } else if (stage == "finetune") {
     for (const auto& tag : budget_tags(c, dir)) {
       const std::string arch = dir + "/search/" + tag + ".arch.json";
