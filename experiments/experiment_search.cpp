@@ -1,6 +1,6 @@
 // T1 (accuracy against latency of the networks each search method finds) and T4 (each solver
 // method's optimality and time): `iqnas search` over evenly spread latency budgets, and for T1
-// `iqnas measure` of every network found (each distinct architecture once).
+// `iqnas measure` of every network found (each distinct architecture once, all in one call).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -92,7 +92,6 @@ ExperimentTable accuracy_vs_latency(const ExperimentSettings& e, const Output& o
   const std::string mlp = largest_mlp(e.dir);
   if (!mlp.empty()) methods.push_back({"evo-mlp", "evo", mlp});
   const std::vector<double> budgets = spread_budgets(e);
-  std::map<std::string, json> measured;  // architecture JSON -> its measurement (each measured once)
   ExperimentTable t;
   std::ostringstream csv, md;
   csv << "method,budget_ms,status,predicted_accuracy,table_latency_ms,measured_latency_ms,test_accuracy,within_budget,"
@@ -102,25 +101,38 @@ ExperimentTable accuracy_vs_latency(const ExperimentSettings& e, const Output& o
     std::string note;
   };
   std::vector<std::vector<Cell>> cells(methods.size(), std::vector<Cell>(budgets.size()));
+  std::vector<std::vector<Search>> runs(methods.size());
+  for (size_t mi = 0; mi < methods.size(); ++mi)
+    for (size_t bi = 0; bi < budgets.size(); ++bi) {
+      o.text("t1: %s, budget %zu/%zu\n", methods[mi].name.c_str(), bi + 1, budgets.size());
+      runs[mi].push_back(search_once(e, budgets[bi], methods[mi], e.out + "/t1/" + methods[mi].name));
+    }
+  // Every distinct network found, measured in one call: timed in the same interleaved rounds, so
+  // that the methods' latencies compare on the same moments of the machine.
+  std::map<std::string, std::string> result_of;  // architecture JSON -> its measurement file
+  std::string archs, outs;
+  for (size_t mi = 0; mi < methods.size(); ++mi)
+    for (const Search& s : runs[mi]) {
+      if (!s.found() || result_of.count(s.result["architecture"].dump())) continue;
+      const std::string out = e.out + "/t1/" + methods[mi].name + "/" + s.tag + ".measure.json";
+      result_of[s.result["architecture"].dump()] = out;
+      archs += (archs.empty() ? "" : ",") + s.arch_file, outs += (outs.empty() ? "" : ",") + out;
+    }
+  if (!archs.empty()) {
+    o.text("t1: measuring %zu networks\n", result_of.size());
+    std::vector<std::string> args{"--run", e.dir, "--arch", archs, "--out", outs, "--quiet"};
+    args.insert(args.end(), e.data_args.begin(), e.data_args.end());
+    if (call_command("measure", args) != 0) throw std::runtime_error("iqnas measure of the T1 networks failed");
+  }
   std::vector<ScatterSeries> series;
   for (size_t mi = 0; mi < methods.size(); ++mi) {
     const Method& m = methods[mi];
-    const std::string dir = e.out + "/t1/" + m.name;
     ScatterSeries pts{m.name, {}, {}};
     for (size_t bi = 0; bi < budgets.size(); ++bi) {
-      o.text("t1: %s, budget %zu/%zu\n", m.name.c_str(), bi + 1, budgets.size());
-      const Search s = search_once(e, budgets[bi], m, dir);
+      const Search& s = runs[mi][bi];
       Cell& c = cells[mi][bi];
-      json meas;
       if (s.found()) {
-        const std::string key = s.result["architecture"].dump();
-        if (!measured.count(key)) {
-          std::vector<std::string> args{"--run", e.dir, "--arch", s.arch_file, "--out", dir + "/" + s.tag + ".measure.json", "--quiet"};
-          args.insert(args.end(), e.data_args.begin(), e.data_args.end());
-          if (call_command("measure", args) != 0) throw std::runtime_error("iqnas measure " + s.arch_file + " failed");
-          measured[key] = read_json_if_exists(dir + "/" + s.tag + ".measure.json");
-        }
-        meas = measured[key];
+        const json meas = read_json_if_exists(result_of[s.result["architecture"].dump()]);
         c.acc = json_number(meas, {"test_accuracy"});
         c.latency = json_number(meas, {"latency", "median_ms"});
         pts.x.push_back(std::isfinite(c.latency) ? c.latency : json_number(s.result, {"predicted_resources", "latency_ms"}));

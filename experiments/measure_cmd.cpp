@@ -29,7 +29,7 @@ prediction; and its top-1 accuracy on the test split with weights inherited from
 network). Several architectures are extracted from one load of the supernet and timed in the same
 interleaved rounds, so that a change of the machine's load between two of them cannot make one
 look faster than the other.
-  -> --out (default DIR/measure/<arch file name>.json, one per architecture)
+  -> --out (default DIR/measure/<arch file name>.json), one per architecture
 
 options:
   --run DIR            run folder with a trained supernet
@@ -41,7 +41,7 @@ options:
                        before its accuracy (default 0: the running statistics it inherits)
   --repeats R          timed runs of the latency (default: the table's, at least 100)
   --weights W          ema (default) or raw supernet weights
-  --out FILE           result JSON (one --arch only)
+  --out FILE[,FILE]    result JSON of each --arch, in the same order
   --threads N          loader threads (default 2)
 )";
 
@@ -53,9 +53,13 @@ int run_measure(const std::vector<std::string>& argv) {
   const Output msg(a);
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
-  const std::vector<std::string> names = arch_list(a.str("arch"));
-  if (names.size() > 1 && (a.has("out") || a.has("checkpoint")))
-    throw UsageError("--out and --checkpoint take one --arch (got " + std::to_string(names.size()) + ")");
+  const std::vector<std::string> names = comma_list(a.str("arch"));
+  if (names.size() > 1 && a.has("checkpoint"))
+    throw UsageError("--checkpoint takes one --arch (got " + std::to_string(names.size()) + ")");
+  const std::vector<std::string> outs = a.has("out") ? comma_list(a.str("out"), "--out") : std::vector<std::string>{};
+  if (a.has("out") && outs.size() != names.size())
+    throw UsageError("--out names " + std::to_string(outs.size()) + " files for " + std::to_string(names.size()) +
+                     " architectures (one per --arch)");
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
   const int recal = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
 
@@ -66,10 +70,10 @@ int run_measure(const std::vector<std::string>& argv) {
     std::string out;
   };
   std::vector<Measured> m;
-  for (const auto& name : names) {
+  for (size_t i = 0; i < names.size(); ++i) {
     Measured x;
-    x.arch = arch_arg(s, name);
-    x.out = a.str("out", dir + "/measure/" + arch_result_name(name, a.has("checkpoint")) + ".json");
+    x.arch = arch_arg(s, names[i]);
+    x.out = outs.empty() ? dir + "/measure/" + arch_result_name(names[i], a.has("checkpoint")) + ".json" : outs[i];
     x.j["space"] = s.name;
     x.j["architecture"] = nlohmann::json::parse(arch_to_json(s, x.arch));
     for (const auto& r : predictor::resource_names())

@@ -48,13 +48,13 @@ Architecture arch_arg(const SearchSpace& s, const std::string& arg) {
   return load_arch(s, arg);
 }
 
-std::vector<std::string> arch_list(const std::string& arg) {
+std::vector<std::string> comma_list(const std::string& arg, const std::string& flag) {
   std::vector<std::string> out;
   size_t b = 0;
   for (size_t e; (e = arg.find(',', b)) != std::string::npos; b = e + 1) out.push_back(arg.substr(b, e - b));
   out.push_back(arg.substr(b));
   for (const auto& a : out)
-    if (a.empty()) throw UsageError("--arch: an empty name in the list '" + arg + "'");
+    if (a.empty()) throw UsageError(flag + ": an empty name in the list '" + arg + "'");
   return out;
 }
 

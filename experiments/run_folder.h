@@ -20,8 +20,9 @@ std::unique_ptr<Supernet> load_run_supernet(const std::string& dir, const Search
 
 // --arch: heaviest, smallest, or an architecture JSON file of the space.
 Architecture arch_arg(const SearchSpace& s, const std::string& arg);
-// --arch A,B,...: the comma-separated names (a UsageError for an empty one).
-std::vector<std::string> arch_list(const std::string& arg);
+// --arch A,B,... (or another list flag, named in errors): the comma-separated names (a UsageError
+// for an empty one).
+std::vector<std::string> comma_list(const std::string& arg, const std::string& flag = "--arch");
 // The name of a network's result files in the run folder: the --arch file name without ".json"
 // (or heaviest / smallest), plus ".finetuned" for the weights of a fine-tuned checkpoint.
 std::string arch_result_name(const std::string& arch_arg, bool finetuned);

@@ -62,7 +62,7 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   const predictor::Metric metric = a.parsed("metric", "top1", predictor::parse_metric);
   std::vector<Architecture> archs;
   if (a.has("arch")) {
-    for (const auto& name : arch_list(a.str("arch"))) archs.push_back(arch_arg(s, name));
+    for (const auto& name : comma_list(a.str("arch"))) archs.push_back(arch_arg(s, name));
   } else {
     archs = predictor::draw_architectures(s, static_cast<int>(a.integer("count", 200, 1, 1000000)), seed);
   }

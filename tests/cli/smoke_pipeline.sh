@@ -36,7 +36,7 @@ for f in glob.glob(sys.argv[1] + "/search/*[0-9].json"):
 PY
 
 # Several networks measured in one call: timed in the same rounds, one result each; the same
-# network twice measures within 25% of itself; --out with several is refused.
+# network twice measures within 25% of itself; an --out that does not name one file per network is refused.
 a1=$dir/one.json
 cp "$(ls "$r"/search/*.arch.json | head -1)" "$a1"
 "$iqnas" measure --run "$r" --arch "$a1,smallest" --out "$dir/x.json" > "$dir/m.log" 2>&1 && fail "measure accepted --out with two networks"
