@@ -65,7 +65,7 @@ grep -q "depth effect" "$r/explain.md" || fail "explain.md lacks the per-stage e
 e=$r/experiments
 for f in t1 t2 t3 t4 f1; do [[ -s $e/$f.csv && -s $e/$f.md ]] || fail "experiment $f wrote no table"; done
 python3 - "$e" <<'PY' || fail "the experiment tables are inconsistent"
-import csv, sys
+import csv, glob, json, sys
 e = sys.argv[1]
 t1 = list(csv.DictReader(open(e + "/t1.csv")))
 methods = {r["method"] for r in t1}
@@ -75,6 +75,9 @@ for r in t1:
     if r["method"] == "exact":
         assert r["status"] == "optimal" and float(r["table_latency_ms"]) <= float(r["budget_ms"]) * (1 + 1e-9), r
         assert 0 < float(r["test_accuracy"]) <= 100, r
+# T1 times every distinct network found in the same rounds (one measure call).
+ms = [json.load(open(f)) for f in glob.glob(e + "/t1/*/*.measure.json")]
+assert ms and all(m["latency"]["timed_with"] == len(ms) for m in ms), [m["latency"]["timed_with"] for m in ms]
 t4 = list(csv.DictReader(open(e + "/t4.csv")))
 for r in t4:  # no method beats the proven optimum while it keeps the budget
     if r["gap"] != "-": assert float(r["gap"]) >= -1e-6, r
