@@ -54,8 +54,6 @@ int run_measure(const std::vector<std::string>& argv) {
   const std::string dir = a.str("run");
   const SearchSpace s = load_run_space(dir);
   const std::vector<std::string> names = comma_list(a.str("arch"));
-  if (names.size() > 1 && a.has("checkpoint"))
-    throw UsageError("--checkpoint takes one --arch (got " + std::to_string(names.size()) + ")");
   const std::vector<std::string> outs = a.has("out") ? comma_list(a.str("out"), "--out") : std::vector<std::string>{};
   if (a.has("out") && outs.size() != names.size())
     throw UsageError("--out names " + std::to_string(outs.size()) + " files for " + std::to_string(names.size()) +

@@ -85,7 +85,7 @@ std::vector<std::unique_ptr<SubNetwork>> load_run_networks(const std::string& di
   std::vector<std::unique_ptr<SubNetwork>> nets;
   if (!checkpoint.empty()) {
     if (archs.size() != 1)
-      throw UsageError("--checkpoint holds one network's weights (got " + std::to_string(archs.size()) + " architectures)");
+      throw UsageError("--checkpoint holds one network's weights: it takes one --arch (got " + std::to_string(archs.size()) + ")");
     Rng rng(0);
     nets.push_back(std::make_unique<SubNetwork>(s, archs[0], rng));
     load_checkpoint(require_file(checkpoint, "fine-tune it with `iqnas supernet finetune` first"), *nets[0]);
