@@ -11,7 +11,8 @@ set(IQNAS_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/iqnas)
 
 # Every library of the layers (static libraries carry their dependencies, so all of them go into
 # the export set), found by walking the source folders: a new layer library is exported without
-# an edit here. Exported as iqnas::<name without the iqnas_ prefix>.
+# an edit here. Exported as iqnas::<name without the iqnas_ prefix>. The program's own helper
+# library (experiments/: iqnas_cli_tables) stays inside the build.
 function(iqnas_collect_libraries dir out)
   get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
   set(found "")
@@ -23,7 +24,7 @@ function(iqnas_collect_libraries dir out)
   endforeach()
   get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
   foreach(sub ${subdirs})
-    if(NOT sub MATCHES "/(tests|bench)(/|$)")
+    if(NOT sub MATCHES "/(tests|bench|experiments)(/|$)")
       iqnas_collect_libraries(${sub} sub_found)
       list(APPEND found ${sub_found})
     endif()
