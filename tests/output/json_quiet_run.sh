@@ -34,7 +34,7 @@ if command -v strace >/dev/null; then
   }
   n=$(loads measure --run "$r" --arch "heaviest,smallest,$(ls "$r"/search/*.arch.json | head -1)" --no-latency "${data[@]}")
   [[ $n == 1 ]] || fail "measure of 3 networks loaded the supernet $n times"
-  rm -f "$r"/measure/*.arch.json "$r/measure/found.heldout.csv"
+  rm -f "$r"/measure/*.arch.json "$r"/measure/*.heldout.csv
   n=$(loads run "$work/pipe.json" --run "$r" --only measure)
   [[ $n == 2 ]] || fail "the measure stage loaded the supernet $n times for $n_arch networks (want 2: measure, sample-eval)"
   [[ $(ls "$r"/measure/*.arch.json | wc -l) == "$n_arch" && -s $r/measure/found.heldout.csv ]] ||
