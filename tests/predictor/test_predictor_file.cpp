@@ -10,6 +10,7 @@
 
 #include "predictor/accuracy_predictor.h"
 #include "predictor/contribution_predictor.h"
+#include "predictor/contributions.h"
 #include "predictor/fitted_predictors.h"
 #include "supernet/sampler.h"
 #include "supernet/space.h"
@@ -103,6 +104,24 @@ TEST(PredictorFile, MlpBodyRefusalsNameTheField) {
                  "m.json: unknown field 'layers[0].activation'");
   EXPECT_REFUSED(read(corrupted(doc, [](auto& j) { j["y_scale"] = nullptr; })), "m.json: y_scale must be a number");
   EXPECT_REFUSED(read(corrupted(doc, [](auto& j) { j["layers"] = 1; })), "m.json: layers must be an array");
+}
+
+// The measurement state of `iqnas contrib` (not a predictor, the file its predictor is made from).
+TEST(PredictorFile, ContributionStateRefusalsNameTheField) {
+  ContribState st;
+  st.space = "tiny", st.weights = "ema", st.options.passes = 2;
+  st.ids = {"base", "s1.b1.e2_k3_se0"}, st.accuracy = {{80.0, 81.0}, {79.0, 79.5}};
+  const std::string doc = contrib_state_to_json(st);
+  auto read = [&](const std::string& text) { return contrib_state_from_json(text, "s.json"); };
+  EXPECT_EQ(read(doc).accuracy[1][1], 79.5);
+  EXPECT_REFUSED(read(corrupted(doc, [](auto& j) { j["measurements"][1]["accuracy"] = {1.0}; })),
+                 "s.json: measurements[1].accuracy has 1 passes, options say 2");
+  EXPECT_REFUSED(read(corrupted(doc, [](auto& j) { j["measurements"][0].erase("id"); })),
+                 "s.json: missing required field 'measurements[0].id'");
+  EXPECT_REFUSED(read(corrupted(doc, [](auto& j) { j["options"]["pases"] = 2; })), "s.json: unknown field 'options.pases'");
+  EXPECT_REFUSED(read(corrupted(doc, [](auto& j) { j["options"]["context"] = "random"; })), "s.json: options.context: ");
+  EXPECT_REFUSED(read(corrupted(doc, [](auto& j) { j["options"]["passes"] = 0; })), "s.json: options: passes must be in [1, 1000]");
+  EXPECT_REFUSED(read(corrupted(doc, [](auto& j) { j["images"] = "ten"; })), "s.json: images must be an integer");
 }
 
 }  // namespace
