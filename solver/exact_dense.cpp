@@ -265,7 +265,7 @@ class Search {
         const double f0 = F(k, 0.0), fc = F(k, cur);
         if (f0 <= bf && f0 <= fc) bx = 0, bf = f0;
         else if (fc < bf) bx = cur, bf = fc;
-        if (bf == kInf) break;  // out of time before any probe of this coordinate: lam[k] stays
+        if (aborted && bf == kInf) break;  // out of time before any probe of this coordinate: lam[k] stays
         lam[k] = bx;
         after = bf;
       }
