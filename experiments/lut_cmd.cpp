@@ -61,8 +61,7 @@ std::string describe(const SearchSpace& s, const std::string& arch) {
   j["space"] = nlohmann::json::parse(space_to_json(s));
   nlohmann::json blocks = nlohmann::json::array();
   auto add = [&](const predictor::BlockKey& k) {
-    StaticBlock b(s, k.in, k.out, k.stride, k.act, BlockConfig{k.expansion, k.kernel, k.se}, rng);
-    blocks.push_back(block_json(k, b));
+    blocks.push_back(block_json(k, *predictor::key_block(s, k, rng)));
   };
   if (arch.empty()) {
     for (const auto& k : predictor::distinct_block_keys(s)) add(k);

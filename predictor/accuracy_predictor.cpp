@@ -34,16 +34,25 @@ const std::vector<PredictorKind>& predictor_kinds() {
   return kinds;
 }
 
+std::string read_predictor_header(util::JsonObject& top, const SearchSpace& s) {
+  if (!top.has("format") || top.get_string("format") != "iqnas-predictor-1")
+    top.fail("not an iqnas predictor file (format iqnas-predictor-1)");
+  const std::string space = top.get_string("space");
+  if (space != s.name) top.fail("a predictor for space '" + space + "', not '" + s.name + "'");
+  return top.get_string("kind");
+}
+
+void read_predictor_header(util::JsonObject& top, const SearchSpace& s, const std::string& kind) {
+  const std::string k = read_predictor_header(top, s);
+  if (k != kind) top.fail("a predictor of kind '" + k + "', not '" + kind + "'");
+}
+
 std::unique_ptr<AccuracyPredictor> load_predictor(const SearchSpace& s, const std::string& path) {
   const std::string text = util::read_text_file(path, "the predictor file");
   const nlohmann::json j = util::parse_json(text, path);
   // The header only, without finish(): the kind's own reader takes the whole document.
   util::JsonObject top(j, "", path);
-  if (!top.has("format") || top.get_string("format") != "iqnas-predictor-1")
-    top.fail("not an iqnas predictor file (format iqnas-predictor-1)");
-  const std::string space = top.get_string("space");
-  if (space != s.name) top.fail("a predictor for space '" + space + "', not '" + s.name + "'");
-  const std::string kind = top.get_string("kind");
+  const std::string kind = read_predictor_header(top, s);
   for (const PredictorKind& k : predictor_kinds())
     if (kind == k.name) return k.load(s, text, path);
   std::string known;

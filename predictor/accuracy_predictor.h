@@ -11,6 +11,10 @@
 #include "solver/problem.h"
 #include "supernet/arch.h"
 
+namespace iqnas::util {
+class JsonObject;
+}
+
 namespace iqnas::predictor {
 
 class AccuracyPredictor {
@@ -31,6 +35,13 @@ struct PredictorKind {
   std::unique_ptr<AccuracyPredictor> (*load)(const SearchSpace& s, const std::string& text, const std::string& source);
 };
 const std::vector<PredictorKind>& predictor_kinds();
+
+// Reads the header of a predictor document (format, space, kind), refusing another format or a
+// predictor of another space; returns the kind. The kinds' readers call it too, then read their
+// body from the same object and finish() it.
+std::string read_predictor_header(util::JsonObject& top, const SearchSpace& s);
+// The same, refusing a document of another kind.
+void read_predictor_header(util::JsonObject& top, const SearchSpace& s, const std::string& kind);
 
 // Reads a predictor file of any kind, refusing one made for another space.
 std::unique_ptr<AccuracyPredictor> load_predictor(const SearchSpace& s, const std::string& path);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "predictor/encoding.h"
+#include "util/json_reader.h"
 
 namespace iqnas::predictor {
 
@@ -115,39 +116,50 @@ std::string ContributionPredictor::to_json() const {
 
 ContributionPredictor ContributionPredictor::from_json(const SearchSpace& s, const std::string& text,
                                                        const std::string& source) {
+  const util::json j = util::parse_json(text, source);
+  util::JsonObject top(j, "", source);
+  read_predictor_header(top, s, "contributions");
+  const std::string variant = top.get_string("variant");
+  Variant v{};
   try {
-    const nlohmann::json j = nlohmann::json::parse(text);
-    ContributionPredictor p(s, parse_variant(j.at("variant").get<std::string>()));
-    p.base = {j.at("base").at("mean").get<double>(), j.at("base").at("se").get<double>()};
-    const size_t want_blocks = [&] {
-      size_t n = 0;
-      for (const auto& st : s.stages) n += static_cast<size_t>(st.max_depth()) * static_cast<size_t>(s.num_configs());
-      return n;
-    }();
-    if (j.at("blocks").size() != want_blocks)
-      throw std::invalid_argument("blocks has " + std::to_string(j.at("blocks").size()) + " entries, space '" + s.name +
-                                  "' needs " + std::to_string(want_blocks));
-    for (const auto& e : j.at("blocks")) {
-      const int st = e.at("stage").get<int>() - 1, b = e.at("block").get<int>() - 1;
-      const int c = s.config_index(e.at("config").get<std::string>());
-      if (st < 0 || st >= static_cast<int>(s.stages.size()) || b < 0 || b >= s.stages[static_cast<size_t>(st)].max_depth() || c < 0)
-        throw std::invalid_argument("blocks: entry " + e.dump() + " is not in space '" + s.name + "'");
-      p.block[static_cast<size_t>(st)][static_cast<size_t>(b)][static_cast<size_t>(c)] = {e.at("delta").get<double>(),
-                                                                                            e.at("se").get<double>()};
-    }
-    for (const auto& e : j.at("depths")) {
-      const int st = e.at("stage").get<int>() - 1;
-      if (st < 0 || st >= static_cast<int>(s.stages.size())) throw std::invalid_argument("depths: stage out of range");
-      const auto& ds = s.stages[static_cast<size_t>(st)].depths;
-      const auto it = std::find(ds.begin(), ds.end(), e.at("depth").get<int>());
-      if (it == ds.end()) throw std::invalid_argument("depths: entry " + e.dump() + " is not in space '" + s.name + "'");
-      p.depth[static_cast<size_t>(st)][static_cast<size_t>(it - ds.begin())] = {e.at("delta").get<double>(),
-                                                                                e.at("se").get<double>()};
-    }
-    return p;
-  } catch (const std::exception& e) {
-    throw std::invalid_argument(source + ": " + e.what());
+    v = parse_variant(variant);
+  } catch (const std::invalid_argument& e) {
+    top.fail(std::string("variant: ") + e.what());
   }
+  ContributionPredictor p(s, v);
+  auto estimate = [](util::JsonObject& o, const char* mean) { return Estimate{o.get_number(mean), o.get_number("se")}; };
+  util::JsonObject base(top.at("base"), "base", source);
+  p.base = estimate(base, "mean");
+  base.finish();
+  size_t want_blocks = 0;
+  for (const auto& st : s.stages) want_blocks += static_cast<size_t>(st.max_depth()) * static_cast<size_t>(s.num_configs());
+  const util::json& blocks = top.get_array("blocks");
+  if (blocks.size() != want_blocks)
+    top.fail("blocks has " + std::to_string(blocks.size()) + " entries, space '" + s.name + "' needs " +
+             std::to_string(want_blocks));
+  const int stages = static_cast<int>(s.stages.size());
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    util::JsonObject e = top.element(blocks, "blocks", i);
+    const int st = e.get_int("stage", 1, stages) - 1;
+    const int b = e.get_int("block", 1, s.stages[static_cast<size_t>(st)].max_depth()) - 1;
+    const std::string config = e.get_string("config");
+    const int c = s.config_index(config);
+    if (c < 0) e.fail(e.field("config") + ": '" + config + "' is not a block configuration of space '" + s.name + "'");
+    p.block[static_cast<size_t>(st)][static_cast<size_t>(b)][static_cast<size_t>(c)] = estimate(e, "delta");
+    e.finish();
+  }
+  const util::json& depths = top.get_array("depths");
+  for (size_t i = 0; i < depths.size(); ++i) {
+    util::JsonObject e = top.element(depths, "depths", i);
+    const int st = e.get_int("stage", 1, stages) - 1;
+    const auto& ds = s.stages[static_cast<size_t>(st)].depths;
+    const auto it = std::find(ds.begin(), ds.end(), e.get_int("depth"));
+    if (it == ds.end()) e.fail(e.field("depth") + ": not a depth of stage " + std::to_string(st + 1) + " of space '" + s.name + "'");
+    p.depth[static_cast<size_t>(st)][static_cast<size_t>(it - ds.begin())] = estimate(e, "delta");
+    e.finish();
+  }
+  top.finish();
+  return p;
 }
 
 }  // namespace iqnas::predictor

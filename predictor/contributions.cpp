@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
 
 #include "dist/shard.h"
+#include "util/json_reader.h"
 
 namespace iqnas::predictor {
 
@@ -85,40 +87,49 @@ std::string contrib_state_to_json(const ContribState& st) {
 }
 
 ContribState contrib_state_from_json(const std::string& text, const std::string& source) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(source + ": not valid JSON: " + e.what());
-  }
-  try {
-    if (j.at("format").get<std::string>() != "iqnas-contributions-1")
-      throw std::invalid_argument(source + ": format is not iqnas-contributions-1");
-    ContribState st;
-    st.space = j.at("space").get<std::string>();
-    st.weights = j.at("weights").get<std::string>();
-    const auto& o = j.at("options");
-    st.options.passes = o.at("passes").get<int>();
-    st.options.images = o.at("images").get<int64_t>();
-    st.options.context = parse_context(o.at("context").get<std::string>());
-    // States written before the metric option measured top-1.
-    st.options.metric = parse_metric(o.value("metric", std::string("top1")));
-    st.options.seed = o.at("seed").get<uint64_t>();
-    st.options.recalibrate = o.value("recalibrate", 0);
-    st.options.validate();
-    st.images = j.at("images").get<int64_t>();
-    for (const auto& m : j.at("measurements")) {
-      st.ids.push_back(m.at("id").get<std::string>());
-      st.accuracy.push_back(m.at("accuracy").get<std::vector<double>>());
-      if (st.accuracy.back().size() != static_cast<size_t>(st.options.passes))
-        throw std::invalid_argument(source + ": measurement '" + st.ids.back() + "' has " +
-                                    std::to_string(st.accuracy.back().size()) + " passes, options say " +
-                                    std::to_string(st.options.passes));
+  const util::json j = util::parse_json(text, source);
+  util::JsonObject top(j, "", source);
+  if (top.get_string("format") != "iqnas-contributions-1") top.fail("format is not iqnas-contributions-1");
+  ContribState st;
+  st.space = top.get_string("space");
+  st.weights = top.get_string("weights");
+  util::JsonObject o(top.at("options"), "options", source);
+  // The ranges are ContribOptions::validate()'s; the names are parse_context's and parse_metric's.
+  auto named = [&](const std::string& key, auto&& read) {
+    try {
+      return read();
+    } catch (const std::invalid_argument& e) {
+      o.fail(o.field(key) + ": " + e.what());
     }
-    return st;
-  } catch (const nlohmann::json::exception& e) {
-    throw std::invalid_argument(source + ": " + e.what());
+  };
+  st.options.passes = o.get_int("passes");
+  st.options.images = o.get_int64("images", std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
+  const std::string context = o.get_string("context");
+  st.options.context = named("context", [&] { return parse_context(context); });
+  // States written before the metric option measured top-1.
+  const std::string metric = o.has("metric") ? o.get_string("metric") : "top1";
+  st.options.metric = named("metric", [&] { return parse_metric(metric); });
+  st.options.seed = static_cast<uint64_t>(o.get_int64("seed", 0, std::numeric_limits<int64_t>::max()));
+  st.options.recalibrate = o.has("recalibrate") ? o.get_int("recalibrate") : 0;
+  o.finish();
+  try {
+    st.options.validate();
+  } catch (const std::invalid_argument& e) {
+    o.fail(std::string("options: ") + e.what());
   }
+  st.images = top.get_int64("images", 0, std::numeric_limits<int64_t>::max());
+  const util::json& ms = top.get_array("measurements");
+  for (size_t i = 0; i < ms.size(); ++i) {
+    util::JsonObject m = top.element(ms, "measurements", i);
+    st.ids.push_back(m.get_string("id"));
+    st.accuracy.push_back(m.get_number_list("accuracy", -std::numeric_limits<double>::max(), std::numeric_limits<double>::max()));
+    if (st.accuracy.back().size() != static_cast<size_t>(st.options.passes))
+      m.fail(m.field("accuracy") + " has " + std::to_string(st.accuracy.back().size()) + " passes, options say " +
+             std::to_string(st.options.passes) + " (measurement '" + st.ids.back() + "')");
+    m.finish();
+  }
+  top.finish();
+  return st;
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include "predictor/fitted_predictors.h"
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -8,6 +9,7 @@
 #include "nn/ops.h"
 #include "nn/optim.h"
 #include "predictor/encoding.h"
+#include "util/json_reader.h"
 
 namespace iqnas::predictor {
 
@@ -29,14 +31,7 @@ std::vector<GroupPair> form_pairs(const SearchSpace& s, RidgePredictor::Form f) 
   return OneHotFeatures::pairs_between(alpha, beta);
 }
 
-template <class F>
-auto with_source(const std::string& source, F&& f) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    throw std::invalid_argument(source + ": " + e.what());
-  }
-}
+constexpr double kAnyNumber = std::numeric_limits<double>::max();  // finite numbers, any size
 }  // namespace
 
 Eigen::VectorXd onehot_vector(const SearchSpace& s, const Architecture& a) {
@@ -101,20 +96,27 @@ std::string RidgePredictor::to_json() const {
 }
 
 RidgePredictor RidgePredictor::from_json(const SearchSpace& s, const std::string& text, const std::string& source) {
-  return with_source(source, [&] {
-    const nlohmann::json j = nlohmann::json::parse(text);
-    RidgePredictor p(s, parse_form(j.at("form").get<std::string>()));
-    p.samples_ = j.at("samples").get<int>();
-    p.lambda_ = j.at("lambda").get<double>();
-    p.intercept_ = j.at("intercept").get<double>();
-    const auto w = j.at("weights").get<std::vector<double>>();
-    if (static_cast<int>(w.size()) != p.features_.size())
-      throw std::invalid_argument("weights has " + std::to_string(w.size()) + " entries, the " +
-                                  form_name(p.form_) + " form of space '" + s.name + "' has " +
-                                  std::to_string(p.features_.size()));
-    p.weights_ = Eigen::Map<const Eigen::VectorXd>(w.data(), static_cast<Eigen::Index>(w.size()));
-    return p;
-  });
+  const util::json j = util::parse_json(text, source);
+  util::JsonObject top(j, "", source);
+  read_predictor_header(top, s, "ridge");
+  const std::string form = top.get_string("form");
+  Form f{};
+  try {
+    f = parse_form(form);
+  } catch (const std::invalid_argument& e) {
+    top.fail(std::string("form: ") + e.what());
+  }
+  RidgePredictor p(s, f);
+  p.samples_ = top.get_int("samples", 0, std::numeric_limits<int>::max());
+  p.lambda_ = top.get_number("lambda", 0, kAnyNumber);
+  p.intercept_ = top.get_number("intercept");
+  const std::vector<double> w = top.get_number_list("weights", -kAnyNumber, kAnyNumber);
+  if (static_cast<int>(w.size()) != p.features_.size())
+    top.fail("weights has " + std::to_string(w.size()) + " entries, the " + form_name(p.form_) + " form of space '" +
+             s.name + "' has " + std::to_string(p.features_.size()));
+  p.weights_ = Eigen::Map<const Eigen::VectorXd>(w.data(), static_cast<Eigen::Index>(w.size()));
+  top.finish();
+  return p;
 }
 
 // ---- MLP ----
@@ -230,27 +232,34 @@ std::string MlpPredictor::to_json() const {
 }
 
 MlpPredictor MlpPredictor::from_json(const SearchSpace& s, const std::string& text, const std::string& source) {
-  return with_source(source, [&] {
-    const nlohmann::json j = nlohmann::json::parse(text);
-    MlpPredictor p(s);
-    p.samples_ = j.at("samples").get<int>();
-    p.y_mean_ = j.at("y_mean").get<double>();
-    p.y_scale_ = j.at("y_scale").get<double>();
-    Eigen::Index width = num_vars(s);
-    for (const auto& l : j.at("layers")) {
-      const auto rows = l.at("rows").get<Eigen::Index>(), cols = l.at("cols").get<Eigen::Index>();
-      const auto w = l.at("weight").get<std::vector<double>>();
-      const auto b = l.at("bias").get<std::vector<double>>();
-      if (cols != width || rows < 1 || static_cast<Eigen::Index>(w.size()) != rows * cols ||
-          static_cast<Eigen::Index>(b.size()) != rows)
-        throw std::invalid_argument("layer " + std::to_string(p.w_.size()) + " has inconsistent sizes");
-      p.w_.push_back(Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(w.data(), rows, cols));
-      p.b_.push_back(Eigen::Map<const Eigen::VectorXd>(b.data(), rows));
-      width = rows;
-    }
-    if (p.w_.empty() || width != 1) throw std::invalid_argument("the last layer must have one output");
-    return p;
-  });
+  const util::json j = util::parse_json(text, source);
+  util::JsonObject top(j, "", source);
+  read_predictor_header(top, s, "mlp");
+  MlpPredictor p(s);
+  p.samples_ = top.get_int("samples", 0, std::numeric_limits<int>::max());
+  p.y_mean_ = top.get_number("y_mean");
+  p.y_scale_ = top.get_number("y_scale");
+  int width = num_vars(s);
+  const util::json& layers = top.get_array("layers");
+  for (size_t i = 0; i < layers.size(); ++i) {
+    util::JsonObject l = top.element(layers, "layers", i);
+    const int rows = l.get_int("rows", 1, std::numeric_limits<int>::max());
+    const int cols = l.get_int("cols", width, width);  // the previous layer's width
+    const std::vector<double> w = l.get_number_list("weight", -kAnyNumber, kAnyNumber);
+    const std::vector<double> b = l.get_number_list("bias", -kAnyNumber, kAnyNumber);
+    if (static_cast<int64_t>(w.size()) != int64_t{rows} * cols)
+      l.fail(l.field("weight") + " has " + std::to_string(w.size()) + " entries, rows x cols is " +
+             std::to_string(int64_t{rows} * cols));
+    if (static_cast<int>(b.size()) != rows)
+      l.fail(l.field("bias") + " has " + std::to_string(b.size()) + " entries, rows is " + std::to_string(rows));
+    l.finish();
+    p.w_.push_back(Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(w.data(), rows, cols));
+    p.b_.push_back(Eigen::Map<const Eigen::VectorXd>(b.data(), rows));
+    width = rows;
+  }
+  if (p.w_.empty() || width != 1) top.fail("layers: the last layer must have one output (rows 1)");
+  top.finish();
+  return p;
 }
 
 }  // namespace iqnas::predictor

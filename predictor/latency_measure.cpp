@@ -149,10 +149,10 @@ TablePrograms table_programs(const SearchSpace& s, const MeasureOptions& o) {
   t.keys = distinct_block_keys(s);
   t.programs.reserve(t.keys.size() + 1);
   for (const BlockKey& k : t.keys) {
-    StaticBlock b(s, k.in, k.out, k.stride, k.act, BlockConfig{k.expansion, k.kernel, k.se}, rng);
-    randomise_bn(b, rng);
-    b.eval();
-    t.programs.push_back(inference_block(b, k.input_size, o.batch));
+    const auto b = key_block(s, k, rng);
+    randomise_bn(*b, rng);
+    b->eval();
+    t.programs.push_back(inference_block(*b, k.input_size, o.batch));
   }
   FixedParts fixed(s, rng);
   randomise_bn(fixed, rng);

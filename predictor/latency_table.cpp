@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "supernet/subnet.h"
 #include "util/json_reader.h"
 #include "util/number.h"
 #include "util/text_file.h"
@@ -45,6 +46,10 @@ BlockKey block_key(const SearchSpace& s, int stage, int block, int config) {
   k.stride = block == 0 ? st.stride : 1;
   k.expansion = c.expansion, k.kernel = c.kernel, k.se = c.se, k.act = st.act;
   return k;
+}
+
+std::unique_ptr<StaticBlock> key_block(const SearchSpace& s, const BlockKey& k, Rng& rng) {
+  return std::make_unique<StaticBlock>(s, k.in, k.out, k.stride, k.act, BlockConfig{k.expansion, k.kernel, k.se}, rng);
 }
 
 std::vector<BlockKey> distinct_block_keys(const SearchSpace& s) {

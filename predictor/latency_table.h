@@ -3,10 +3,16 @@
 // share a key) and one for the fixed part (stem, stage 0, stage 6 and head, the 1x1 head conv
 // included). Units are milliseconds per image. File format and protocol: docs/latency.md.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "supernet/arch.h"
+#include "util/rng.h"
+
+namespace iqnas {
+class StaticBlock;
+}
 
 namespace iqnas::predictor {
 
@@ -22,6 +28,9 @@ struct BlockKey {
 BlockKey block_key(const SearchSpace& s, int stage, int block, int config);  // 0-based
 // Every distinct key of the space, in stage, position (first, later), configuration order.
 std::vector<BlockKey> distinct_block_keys(const SearchSpace& s);
+// The block a key stands for (supernet/subnet.h), weights drawn from rng: what a table entry
+// times, what the resource rows count and what `iqnas lut --describe` prints.
+std::unique_ptr<StaticBlock> key_block(const SearchSpace& s, const BlockKey& k, util::Rng& rng);
 
 struct LatencyEntry {
   std::string key;  // BlockKey::str(), or "fixed"

@@ -48,9 +48,9 @@ SpaceCounts space_counts(const SearchSpace& s) {
   Rng rng(0);
   SpaceCounts c;
   for (const BlockKey& k : distinct_block_keys(s)) {
-    StaticBlock b(s, k.in, k.out, k.stride, k.act, BlockConfig{k.expansion, k.kernel, k.se}, rng);
-    b.eval();
-    c.blocks[k.str()] = counts_of(b, inference_block(b, k.input_size, 1));
+    const auto b = key_block(s, k, rng);
+    b->eval();
+    c.blocks[k.str()] = counts_of(*b, inference_block(*b, k.input_size, 1));
   }
   FixedParts f(s, rng);
   f.eval();

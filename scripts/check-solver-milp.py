@@ -29,35 +29,24 @@ import time
 
 import numpy as np
 
-
-def load(path):
-    with open(path) as f:
-        return json.load(f)
+from solver_problem import load, rows as problem_rows
 
 
 def linearise(p):
-    """Returns (nx, pairs, obj_vec, const, rows) with rows = [(vec, const, max, name)] over x + z."""
+    """Returns (nx, pairs, (obj_terms, const), rows) with rows = [((terms, const), max, name)],
+    terms over x then one z per product (pairs: (i, j) -> its z index - nx)."""
     nx = sum(len(g["options"]) for g in p["groups"])
     pairs = {}
-
-    def pair(i, j):
-        key = (min(i, j), max(i, j))
-        if key not in pairs:
-            pairs[key] = len(pairs)
-        return nx + pairs[key]
-
-    def expr(e):
-        terms = {}
-        for v, c in e.get("linear", []):
-            terms[v] = terms.get(v, 0.0) + c
-        for i, j, c in e.get("bilinear", []):
-            k = pair(i, j)
+    out = []
+    for lin, bil, const, mx, name in problem_rows(p):
+        terms = dict(lin)
+        for key, c in bil.items():
+            if key not in pairs:
+                pairs[key] = len(pairs)
+            k = nx + pairs[key]
             terms[k] = terms.get(k, 0.0) + c
-        return terms, e.get("constant", 0.0)
-
-    obj = expr(p["objective"])
-    rows = [(expr(c), c["max"], c["name"]) for c in p["constraints"]]
-    return nx, pairs, obj, rows
+        out.append(((terms, const), mx, name))
+    return nx, pairs, out[0][0], out[1:]
 
 
 def solve_scipy(p):

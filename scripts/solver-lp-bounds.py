@@ -13,12 +13,13 @@ both with the one-hot rows and every budget as a row, variables in [0, 1]. An up
 optimum either way. Run it with .venv-reference/bin/python (scripts/install-deps.sh
 --with-reference installs highspy).
 """
-import json
 import sys
 import time
 from collections import defaultdict
 
 import numpy as np
+
+from solver_problem import group_of as group_layout, load, rows as problem_rows
 
 
 def relaxation_bound(p, kind):
@@ -26,25 +27,19 @@ def relaxation_bound(p, kind):
     import highspy
 
     groups = p["groups"]
-    off, group_of = [], []
-    for gi, g in enumerate(groups):
-        off.append(len(group_of))
-        group_of += [gi] * len(g["options"])
-    rows = [p["objective"]] + p["constraints"]
-    lin = [defaultdict(float) for _ in rows]
+    off, group_of = group_layout(p)
+    rows = problem_rows(p)
+    lin = [defaultdict(float, r[0]) for r in rows]
     prod = [defaultdict(float) for _ in rows]
     pairs = set()
-    for r, e in enumerate(rows):
-        for v, c in e.get("linear", []):
-            lin[r][v] += c
-        for i, j, c in e.get("bilinear", []):
+    for r, (_, bil, _, _, _) in enumerate(rows):
+        for (i, j), c in bil.items():
             if group_of[i] == group_of[j]:  # x * x = x; two options of one group: 0
                 if i == j:
                     lin[r][i] += c
                 continue
-            key = (min(i, j), max(i, j))
-            prod[r][key] += c
-            pairs.add(key)
+            prod[r][(i, j)] += c
+            pairs.add((i, j))
     col = {}
     n = len(group_of)
     if kind == "mccormick":
@@ -80,7 +75,7 @@ def relaxation_bound(p, kind):
         terms = defaultdict(float, lin[r])
         for key, c in prod[r].items():
             terms[col[key]] += c
-        row(-inf, rows[r]["max"] - rows[r].get("constant", 0.0), terms)
+        row(-inf, rows[r][3] - rows[r][2], terms)
     if kind == "mccormick":
         for (i, j), z in col.items():
             row(-inf, 0, {z: 1.0, i: -1.0})
@@ -101,7 +96,7 @@ def relaxation_bound(p, kind):
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None, time.time() - t0, n
-    return -h.getInfo().objective_function_value + rows[0].get("constant", 0.0), time.time() - t0, n
+    return -h.getInfo().objective_function_value + rows[0][2], time.time() - t0, n
 
 
 def main():
@@ -111,8 +106,7 @@ def main():
     print("| problem | McCormick LP | s | local-polytope LP | s |\n|---|---|---|---|---|")
     for path in sys.argv[1:]:
         try:
-            with open(path) as f:
-                p = json.load(f)
+            p = load(path)
         except (OSError, ValueError) as e:
             print(f"{path}: {e}", file=sys.stderr)
             return 1

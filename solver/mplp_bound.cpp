@@ -67,25 +67,28 @@ bool MplpBound::set_messages(const std::vector<double>& m) {
   return true;
 }
 
+MplpBound::EdgeView MplpBound::begin_edge(int e) {
+  const auto& ed = d_.edges[e];
+  EdgeView v;
+  v.na = d_.n[ed.a], v.nb = d_.n[ed.b];
+  v.ma = &msg_[moff_[e]];
+  v.mb = v.ma + v.na;
+  v.ba = &bel_[d_.off[ed.a]];
+  v.bb = &bel_[d_.off[ed.b]];
+  v.al = &allowed_[d_.off[ed.a]];
+  v.bl = &allowed_[d_.off[ed.b]];
+  v.th = te_[e].data();
+  for (int ob = 0; ob < v.nb; ++ob)
+    if (v.bl[ob]) sB_[ob] = v.bb[ob] - v.mb[ob], sM_[ob] = -kInf;
+  return v;
+}
+
 // One MPLP update of edge e: afterwards the edge's residual is <= 0 on the domains and the edge
 // with its two beliefs is bounded exactly.
 void MplpBound::update_edge(int e) {
-  const auto& ed = d_.edges[e];
-  const int a = ed.a, b = ed.b, na = d_.n[a], nb = d_.n[b];
-  double* ma = &msg_[moff_[e]];
-  double* mb = ma + na;
-  double* ba = &bel_[d_.off[a]];
-  double* bb = &bel_[d_.off[b]];
-  const char* al = &allowed_[d_.off[a]];
-  const char* bl = &allowed_[d_.off[b]];
-  const double* th = te_[e].data();
+  const auto [na, nb, ma, mb, ba, bb, al, bl, th] = begin_edge(e);
   double* sB = sB_.data();
   double* sM = sM_.data();
-  for (int ob = 0; ob < nb; ++ob)
-    if (bl[ob]) {
-      sB[ob] = bb[ob] - mb[ob];
-      sM[ob] = -kInf;
-    }
   for (int oa = 0; oa < na; ++oa) {
     if (!al[oa]) continue;
     const double A = ba[oa] - ma[oa];
@@ -120,20 +123,10 @@ void MplpBound::smooth_sweep(double tau) {
 // it moves the messages off the fixed points where the plain updates stall. The residuals are then
 // not <= 0: bound() is valid again after the next sweep().
 void MplpBound::smooth_edge(int e, double tau) {
-  const auto& ed = d_.edges[e];
-  const int a = ed.a, b = ed.b, na = d_.n[a], nb = d_.n[b];
-  double* ma = &msg_[moff_[e]];
-  double* mb = ma + na;
-  double* ba = &bel_[d_.off[a]];
-  double* bb = &bel_[d_.off[b]];
-  const char* al = &allowed_[d_.off[a]];
-  const char* bl = &allowed_[d_.off[b]];
-  const double* th = te_[e].data();
+  const auto [na, nb, ma, mb, ba, bb, al, bl, th] = begin_edge(e);
   double* sB = sB_.data();
   double* sM = sM_.data();
   sA_.resize(na);
-  for (int ob = 0; ob < nb; ++ob)
-    if (bl[ob]) sB[ob] = bb[ob] - mb[ob], sM[ob] = -kInf;
   for (int oa = 0; oa < na; ++oa) sA_[oa] = al[oa] ? ba[oa] - ma[oa] : 0.0;
   // b side: the soft maximum over a of row + A, shifted by its column maximum (no overflow)
   for (int oa = 0; oa < na; ++oa) {

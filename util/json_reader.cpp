@@ -101,6 +101,16 @@ std::vector<bool> JsonObject::get_bool_list(const std::string& key) {
   return out;
 }
 
+const json& JsonObject::get_array(const std::string& key) {
+  const json& v = at(key);
+  if (!v.is_array()) fail(field(key) + " must be an array, got " + json_type_name(v));
+  return v;
+}
+
+JsonObject JsonObject::element(const json& array, const std::string& key, size_t i) const {
+  return JsonObject(array[i], field(key) + "[" + std::to_string(i) + "]", source_);
+}
+
 void JsonObject::finish() const {
   std::string known;
   for (const auto& k : seen_) known += (known.empty() ? "" : ", ") + k;

@@ -37,6 +37,9 @@ class JsonObject {
   std::string get_string(const std::string& key);
   std::vector<int> get_int_list(const std::string& key);
   std::vector<bool> get_bool_list(const std::string& key);
+  const json& get_array(const std::string& key);  // a required field that must be an array
+  // Element i of the array `key` (from get_array) as an object, its path "key[i]".
+  JsonObject element(const json& array, const std::string& key, size_t i) const;
   // Call after reading every field: a key not read is refused, listing the known ones.
   void finish() const;
   [[noreturn]] void fail(const std::string& msg) const { json_fail(source_, msg); }

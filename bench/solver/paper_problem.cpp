@@ -6,12 +6,12 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <random>
 #include <sstream>
 #include <tuple>
 
 #include "solver/exact.h"
 #include "tests/data_root.h"
+#include "util/rng.h"
 
 namespace iqnas::bench {
 
@@ -64,8 +64,8 @@ bool read_table(const std::string& path, std::map<Key, double>& lat, std::map<Ke
 }  // namespace
 
 solver::Problem paper_problem(const PaperProblemSpec& spec, std::string* source) {
-  std::mt19937 rng(static_cast<unsigned>(spec.seed) * 7919u + 17u);
-  std::normal_distribution<double> noise(0.0, 1.0);
+  // util::Rng, not std:: distributions: the same problems with every standard library.
+  util::Rng rng(util::mix_seed(static_cast<uint64_t>(spec.seed), 0));
   const std::string path = spec.latency_csv.empty()
                                ? data_root() + "/tfnas/latency_xeon_gold_6130_bs1.csv.gz"
                                : spec.latency_csv;
@@ -134,7 +134,7 @@ solver::Problem paper_problem(const PaperProblemSpec& spec, std::string* source)
     for (int b = 0; b < 4; ++b) {
       for (int c = 0; c < 12; ++c) {
         const int ei = c / 4, ki = (c / 2) % 2, se = c % 2;
-        double gain = w * (0.35 * ei + 0.2 * ki + 0.15 * se) * (b == 0 ? 1.0 : 0.6 / b) + 0.12 * noise(rng);
+        double gain = w * (0.35 * ei + 0.2 * ki + 0.15 * se) * (b == 0 ? 1.0 : 0.6 / b) + 0.12 * rng.normal();
         double r3[3];
         resources(s, b, c, r3);
         if (b == 0) {
@@ -148,18 +148,16 @@ solver::Problem paper_problem(const PaperProblemSpec& spec, std::string* source)
         }
       }
     }
-    for (int d = 2; d <= 4; ++d) acc.linear.push_back({depth_var(s, d), w * 0.45 * (d - 2) + 0.05 * noise(rng)});
+    for (int d = 2; d <= 4; ++d) acc.linear.push_back({depth_var(s, d), w * 0.45 * (d - 2) + 0.05 * rng.normal()});
   }
   // Cross-group terms of a fitted dense predictor: products of two block options of different
   // stages, drawn from their own stream so that the rest of the problem does not change.
-  std::mt19937 cross_rng(static_cast<unsigned>(spec.seed) * 104729u + 7u);
-  std::uniform_int_distribution<int> pick_block(0, 19), pick_config(0, 11);
-  std::normal_distribution<double> cross_coef(0.0, 0.3);
+  util::Rng cross_rng(util::mix_seed(static_cast<uint64_t>(spec.seed), 1));
   for (int t = 0; t < spec.cross_terms;) {
-    const int x = pick_block(cross_rng), y = pick_block(cross_rng);
+    const int x = static_cast<int>(cross_rng.below(20)), y = static_cast<int>(cross_rng.below(20));
     if (x / 4 == y / 4) continue;  // same stage
-    acc.bilinear.push_back({block_var(x / 4, x % 4, pick_config(cross_rng)), block_var(y / 4, y % 4, pick_config(cross_rng)),
-                            cross_coef(cross_rng)});
+    const int cx = static_cast<int>(cross_rng.below(12)), cy = static_cast<int>(cross_rng.below(12));
+    acc.bilinear.push_back({block_var(x / 4, x % 4, cx), block_var(y / 4, y % 4, cy), cross_rng.normal(0.0, 0.3)});
     ++t;
   }
   p.objective = acc;

@@ -50,6 +50,16 @@ class MplpBound {
   void restore(const State& s);
 
  private:
+  // One edge's slices: its two message blocks, the beliefs and domains of its two groups and its
+  // weighted table (row per option of a).
+  struct EdgeView {
+    int na, nb;
+    double *ma, *mb, *ba, *bb;
+    const char *al, *bl;
+    const double* th;
+  };
+  // Also sets sB_ (b's belief without this edge's message) and sM_ (-inf) on b's domain.
+  EdgeView begin_edge(int e);
   void update_edge(int e);
   void smooth_edge(int e, double tau);
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 
 #include "random_problems.h"
@@ -297,6 +298,51 @@ TEST(Exact, DenseTimeLimitGivesValidBound) {
     if (!r.selection.empty()) {
       EXPECT_TRUE(p.feasible(r.selection));
       EXPECT_LE(r.objective, full.objective + 1e-9);
+    }
+  }
+}
+
+// A paper-size dense problem (the multiplier search alone takes longer than the limits): every
+// phase reads the clock, so the solve stops within a few ms of the limit (50 ms allowed here for
+// a loaded machine; the multiplier search ran 0.2 s past a 0.1 s limit before it did).
+TEST(Exact, ShortTimeLimitOnALargeDenseProblemIsHonoured) {
+  // 25 groups of 12 options, 1,500 objective products between options of two random groups, two
+  // linear budgets at half their range (too large for random_problem's brute force).
+  iqnas::util::Rng rng(31);
+  const int G = 25, O = 12;
+  Problem p;
+  for (int g = 0; g < G; ++g) {
+    p.groups.push_back({"g" + std::to_string(g), {}});
+    for (int o = 0; o < O; ++o) p.groups[g].options.push_back(std::to_string(o));
+  }
+  p.constraints = {{"c0", {}, 0}, {"c1", {}, 0}};
+  for (int v = 0; v < G * O; ++v) {
+    p.objective.linear.push_back({v, rng.uniform()});
+    for (auto& c : p.constraints) {
+      c.expr.linear.push_back({v, rng.uniform(1, 2)});
+      c.max += 1.5 / O;
+    }
+  }
+  for (int t = 0; t < 1500; ++t) {
+    const int g = static_cast<int>(rng.below(G)), h = static_cast<int>(rng.below(G));
+    if (g == h) continue;
+    p.objective.bilinear.push_back({g * O + static_cast<int>(rng.below(O)), h * O + static_cast<int>(rng.below(O)),
+                                    rng.normal(0, 0.3)});
+  }
+  for (double limit : {0.01, 0.1}) {
+    ExactOptions opt;
+    opt.time_limit_s = limit;
+    const auto t0 = std::chrono::steady_clock::now();
+    const Result r = solve_exact(p, opt);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_LT(elapsed, limit + 0.05) << limit;
+    EXPECT_EQ(r.stat("dense_search"), 1);
+    EXPECT_EQ(r.stat("timed_out"), 1);
+    ASSERT_NE(r.status, Status::Infeasible) << limit;
+    ASSERT_TRUE(r.has_bound) << limit;
+    if (!r.selection.empty()) {
+      EXPECT_TRUE(p.feasible(r.selection));
+      EXPECT_GE(r.bound, r.objective - 1e-9) << limit;
     }
   }
 }

@@ -50,5 +50,17 @@ TEST(JsonReader, ErrorsNameTheSourceAndThePath) {
   EXPECT_EQ(error_of([&] { q.get_number("v", 0, 1); }), "doc: v must be a finite number");
 }
 
+TEST(JsonReader, ArraysOfObjectsNameTheElement) {
+  const json j = parse_json(R"({"layers": [{"rows": 2}, {"rows": "x"}, 3], "n": 1})", "m.json");
+  JsonObject r(j, "net", "m.json");
+  const json& layers = r.get_array("layers");
+  EXPECT_EQ(r.element(layers, "layers", 0).get_int("rows"), 2);
+  EXPECT_EQ(error_of([&] { r.element(layers, "layers", 1).get_int("rows"); }),
+            "m.json: net.layers[1].rows must be an integer, got a string (\"x\")");
+  EXPECT_EQ(error_of([&] { r.element(layers, "layers", 2); }), "m.json: net.layers[2] must be an object, got an integer");
+  EXPECT_EQ(error_of([&] { r.get_array("n"); }), "m.json: net.n must be an array, got an integer");
+  EXPECT_NO_THROW(r.finish());  // both keys were read
+}
+
 }  // namespace
 }  // namespace iqnas::util
