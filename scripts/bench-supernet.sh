@@ -3,7 +3,7 @@
 # (bench/supernet: cifar heaviest, multipath + distillation, single path + distillation, tiny
 # heaviest; batch 64; each with OpenMP threads inside the ops and, BM_*Threads, with worker threads
 # that each run the whole step on their rows) and bench/reference/torch_cifar_heaviest.py (the same
-# heaviest networks in PyTorch), both with the same thread count, alternating for ROUNDS rounds, for
+# heaviest networks and the multipath step in PyTorch), both with the same thread count, alternating for ROUNDS rounds, for
 # each thread count of THREADS; prints a table per thread count with ratio = ours / PyTorch images/s
 # (> 1: we are faster) and the multipath step's cost relative to the heaviest network's step, then
 # the speed-ups of the last thread count over 1 thread. Builds nothing.
@@ -12,7 +12,8 @@
 #
 # Environment: THREADS (thread counts, default "1 2"), ROUNDS (default 2; each case takes its best round),
 # MIN_TIME (seconds of timed steps per case on our side, default 4), TORCH_REPEATS (default 7),
-# FILTER (bench_supernet --benchmark_filter, default all), OUT_DIR (default BUILD_DIR/bench-supernet),
+# FILTER (bench_supernet --benchmark_filter, default all), TORCH_PRESETS and TORCH_MULTIPATH (the
+# PyTorch cases: --presets, default "cifar,tiny", and --multipath, default "cifar"; "" for none), OUT_DIR (default BUILD_DIR/bench-supernet),
 # REFERENCE (the PyTorch interpreter, default .venv-reference: scripts/reference-python.sh),
 # REFERENCE2 (a second PyTorch, e.g. /usr/bin/python3 for Debian's 1.13: a second column).
 # Writes T/ours-N.json, T/torch-N.json (T/torch2-N.json), T/table.md and T/table.json for each thread
@@ -28,6 +29,8 @@ ROUNDS=${ROUNDS:-2}
 MIN_TIME=${MIN_TIME:-4}
 TORCH_REPEATS=${TORCH_REPEATS:-7}
 FILTER=${FILTER:-.}
+TORCH_PRESETS=${TORCH_PRESETS-cifar,tiny}
+TORCH_MULTIPATH=${TORCH_MULTIPATH-cifar}
 OUT_DIR=${OUT_DIR:-$BUILD_DIR/bench-supernet}
 
 BENCH=$(find "$BUILD_DIR" -type f -name bench_supernet -perm -u+x 2>/dev/null | head -n1 || true)
@@ -43,7 +46,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 torch_round() {  # interpreter, output file
   OMP_NUM_THREADS=$THREADS "$1" bench/reference/torch_cifar_heaviest.py --threads "$THREADS" \
-    --repeats "$TORCH_REPEATS" --out "$2"
+    --presets "$TORCH_PRESETS" --multipath "$TORCH_MULTIPATH" --repeats "$TORCH_REPEATS" --out "$2"
 }
 mkdir -p "$OUT_DIR"
 : > "$OUT_DIR/table.md.new"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch twin of bench/supernet/bench_supernet.cpp (BM_CifarHeaviest, BM_TinyHeaviest): the
-heaviest network of a search-space preset, read from supernet/spaces/<preset>.json (max depth,
-max expansion, max kernel, SE on), and one CPU training step per iteration at batch 64.
+"""PyTorch twin of bench/supernet/bench_supernet.cpp (BM_CifarHeaviest, BM_TinyHeaviest,
+BM_CifarMultipath): the heaviest network of a search-space preset, read from
+supernet/spaces/<preset>.json (max depth, max expansion, max kernel, SE on), and the multipath
+supernet step with in-place distillation; one CPU training step per iteration at batch 64.
 
 The network is built op for op like supernet/network.cpp + supernet/inverted_residual.cpp:
   stem conv KxK (stride, pad K//2, no bias) + BN + act
@@ -14,11 +15,38 @@ The network is built op for op like supernet/network.cpp + supernet/inverted_res
 Convolutions have no bias; BN momentum 0.1, eps 1e-5. Activations are channels_last.
 Step: zero_grad(set_to_none) -> forward -> CrossEntropyLoss(label_smoothing=0.1) -> backward ->
 SGD(lr 0.01, momentum 0.9, nesterov, weight decay 4e-5 on parameters of rank > 1).
+
+Multipath step (--multipath cifar; result "cifar_multipath"), mirroring train_supernet's step as
+BM_CifarMultipath runs it: one network builder (network()) with elastic blocks in every searched
+position (supernet/elastic_block.cpp, batch norm statistics "shared", the default); per step
+  sample_multipath: each of the 64 samples draws a configuration (expansion x kernel x SE) per block
+    and a depth per stage, uniformly; masks and indicators are built from it inside the timed step;
+  teacher: the heaviest network in eval mode under no_grad, giving logits and the 8 stage features
+    (stem, stage 0, the 5 searched stages, last conv);
+  student, per block: expansion at full width + BN + act; every depthwise kernel present in the
+    batch over the whole batch (+ its own BN + act), each sample keeping its kernel's rows; the
+    per-sample channel prefix mask; if any sample has SE: SE on the masked channels with a
+    per-sample hidden-unit mask, gate 1 for samples without SE; projection at full width; every
+    present projection BN (one per expansion x SE pair) over the whole batch, each sample keeping
+    its pair's rows; residual. Per stage the blocks up to the deepest sampled depth, each sample
+    leaving after its own depth (weighted sum of the outputs at the depths present);
+  loss: cross-entropy (label smoothing 0.1) + MSE / 50 of each stage feature against the teacher's
+    + KL(teacher || student) at T = 1 (weight 1); backward; the SGD step above.
+The trained parameter counts agree (those with a gradient after the step: 7,806,370 for cifar).
+Differences that remain: the random draws (torch.Generator, not util::Rng: the same distribution,
+other samples; at batch 64 nearly every kernel and pair is present in every block on both sides);
+ours runs a block on weight slices when all samples agree (never at batch 64, not mirrored); our
+teacher is extract_subnetwork of the supernet, PyTorch's an independently initialised heaviest
+network (the same ops and shapes); ours fuses BN + activation and the per-sample selection, PyTorch
+composes them from its own ops (that is what is compared). Two threads: PyTorch runs the whole batch
+with two intra-op threads; bench_supernet's BM_CifarMultipathThreads runs two worker threads with
+32 samples each and per-worker batch norm statistics (its 2-thread figure, as for the heaviest).
+
 Random N(0,1) images and random labels, fixed seeds. Warm-up steps, then the median over repeats
 of the mean step time of a few steps each (wall clock; cpu_ms: process CPU time, all threads).
 
 Usage:
-  torch_cifar_heaviest.py --threads 2 [--presets cifar,tiny] [--out torch.json]     # measure
+  torch_cifar_heaviest.py --threads 2 [--presets cifar,tiny] [--multipath cifar] [--out torch.json]  # measure
   torch_cifar_heaviest.py --compare ours.json [ours2.json ...] --torch torch.json [torch2.json ...]
       [--torch2 other.json ...] [--md table.md] [--note TEXT]
       # side-by-side table: bench_supernet's Google Benchmark JSON against this script's JSON;
@@ -48,17 +76,84 @@ def make_divisible(v, divisor):
     return r + divisor if r < 0.9 * v else r
 
 
+def network(torch, sp, block):
+    """The network of a preset with block(cin, cout, stride, act) in every searched position (max
+    depth per stage). forward(x, features=None, path=None): features collects the stage features
+    the distillation compares (supernet/network.cpp: stem, stage 0, each searched stage, last conv);
+    path (multipath only) holds every block's per-sample configuration and every stage's per-sample
+    depth."""
+    nn = torch.nn
+
+    class Network(nn.Module):
+        def __init__(self):
+            super().__init__()
+            st, s0, lc, hd = sp["stem"], sp["stage0"], sp["last_conv"], sp["head"]
+            self.stem = nn.Sequential(nn.Conv2d(sp["in_channels"], st["out"], st["kernel"], st["stride"],
+                                                st["kernel"] // 2, bias=False), nn.BatchNorm2d(st["out"]), act(nn, st["act"]))
+            self.stage0 = stage0(nn, st["out"], s0["out"], s0["kernel"], s0["stride"], s0["act"])
+            self.stages, cin = nn.ModuleList(), s0["out"]
+            for stage in sp["stages"]:
+                blocks = nn.ModuleList()
+                for b in range(max(stage["depths"])):
+                    blocks.append(block(cin, stage["out"], stage["stride"] if b == 0 else 1, stage["act"]))
+                    cin = stage["out"]
+                self.stages.append(blocks)
+            self.last = nn.Sequential(nn.Conv2d(cin, lc["out"], 1, bias=False), nn.BatchNorm2d(lc["out"]), act(nn, lc["act"]))
+            self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(lc["out"], hd["out"]),
+                                      act(nn, lc["act"]), nn.Dropout(hd["dropout"]), nn.Linear(hd["out"], sp["num_classes"]))
+
+        def forward(self, x, features=None, path=None):
+            keep = features.append if features is not None else (lambda v: None)
+            x = self.stem(x)
+            keep(x)
+            x = self.stage0(x)
+            keep(x)
+            for s, blocks in enumerate(self.stages):
+                x = run_stage(x, blocks, path.stage(s)) if path else _sequential(x, blocks)
+                keep(x)
+            f = self.last(x)
+            keep(f)
+            return self.head(f)
+
+    return Network()
+
+
+def _sequential(x, blocks):
+    for b in blocks:
+        x = b(x)
+    return x
+
+
+def act(nn, name):
+    return {"relu": nn.ReLU(inplace=True), "hswish": nn.Hardswish(inplace=True)}[name]
+
+
+def stage0(nn, cin, cout, k, stride, a):
+    class Stage0(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.residual = stride == 1 and cin == cout
+            self.dw = nn.Sequential(nn.Conv2d(cin, cin, k, stride, k // 2, groups=cin, bias=False),
+                                    nn.BatchNorm2d(cin), act(nn, a))
+            self.pw = nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            y = self.pw(self.dw(x))
+            return y + x if self.residual else y
+
+    return Stage0()
+
+
 def heaviest_network(torch, sp):
     nn = torch.nn
     F = torch.nn.functional
-
-    def act(name):
-        return {"relu": nn.ReLU(inplace=True), "hswish": nn.Hardswish(inplace=True)}[name]
+    ch = sp["choices"]
+    e, k = max(ch["expansions"]), max(ch["kernels"])
 
     class SE(nn.Module):
-        def __init__(self, ch, hidden):
+        def __init__(self, c, hidden):
             super().__init__()
-            self.reduce, self.expand = nn.Linear(ch, hidden), nn.Linear(hidden, ch)
+            self.reduce, self.expand = nn.Linear(c, hidden), nn.Linear(hidden, c)
 
         def forward(self, x):
             g = x.mean((2, 3))
@@ -66,13 +161,13 @@ def heaviest_network(torch, sp):
             return x * g[:, :, None, None]
 
     class InvertedResidual(nn.Module):
-        def __init__(self, cin, cout, e, k, stride, a, ch):
+        def __init__(self, cin, cout, stride, a):
             super().__init__()
             mid = make_divisible(e * cin, 8)  # SearchSpace::expanded, se_hidden
             self.residual = stride == 1 and cin == cout
-            self.expand = nn.Sequential(nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), act(a))
+            self.expand = nn.Sequential(nn.Conv2d(cin, mid, 1, bias=False), nn.BatchNorm2d(mid), act(nn, a))
             self.dw = nn.Sequential(nn.Conv2d(mid, mid, k, stride, k // 2, groups=mid, bias=False),
-                                    nn.BatchNorm2d(mid), act(a))
+                                    nn.BatchNorm2d(mid), act(nn, a))
             self.se = SE(mid, make_divisible(ch["se_ratio"] * mid, ch.get("se_divisor", 8)))
             self.project = nn.Sequential(nn.Conv2d(mid, cout, 1, bias=False), nn.BatchNorm2d(cout))
 
@@ -80,41 +175,132 @@ def heaviest_network(torch, sp):
             y = self.project(self.se(self.dw(self.expand(x))))
             return y + x if self.residual else y
 
-    class Stage0(nn.Module):
-        def __init__(self, cin, cout, k, stride, a):
+    return network(torch, sp, InvertedResidual)
+
+
+def select_rows(branches, choice, present):
+    """Each sample keeps the rows of its own branch (elastic_block.cpp's select_rows)."""
+    if len(branches) == 1:
+        return branches[0]
+    return weighted_sum(branches, [(choice == b).float() for b in present])
+
+
+def weighted_sum(parts, weights):
+    """sum_i weights[i][n] * parts[i][n, ...] (nn/ops weighted_sum: the per-sample selection)."""
+    out = parts[0] * weights[0][:, None, None, None]
+    for p, w in zip(parts[1:], weights[1:]):
+        out = out + p * w[:, None, None, None]
+    return out
+
+
+class Path:
+    """sample_multipath (supernet/sampler.cpp): every sample draws, uniformly and independently, a
+    configuration per block (expansion x kernel x SE, index order of SearchSpace::config) and a depth
+    per stage. stage(s) gives each block's per-sample configuration columns and the depths."""
+
+    def __init__(self, torch, sp, n, gen):
+        ch = sp["choices"]
+        self.ns, self.nk = len(ch["se"]), len(ch["kernels"])
+        nconf = len(ch["expansions"]) * self.nk * self.ns
+        self.configs, self.depths = [], []
+        for stage in sp["stages"]:
+            self.configs.append(torch.randint(0, nconf, (max(stage["depths"]), n), generator=gen))
+            d = torch.tensor(stage["depths"])
+            self.depths.append(d[torch.randint(0, len(d), (n,), generator=gen)])
+
+    def stage(self, s):
+        return self.configs[s], self.depths[s]
+
+
+def run_stage(x, blocks, stage_path):
+    """Supernet::forward's stage: the blocks up to the deepest sampled depth, each sample leaving
+    after its own depth (a weighted sum of the block outputs at the depths present)."""
+    configs, depth = stage_path
+    deepest = int(depth.max())
+    same = bool((depth == deepest).all())
+    outs, weights = [], []
+    for b in range(deepest):
+        x = blocks[b](x, configs[b])
+        if same:
+            continue
+        beta = (depth == b + 1).float()
+        if bool(beta.any()):
+            outs.append(x)
+            weights.append(beta)
+    return x if same else weighted_sum(outs, weights)
+
+
+def multipath_supernet(torch, sp):
+    """The weight-sharing supernet (supernet/elastic_block.cpp, bn_stats shared, the default) with
+    every block in multipath form: the expansion and projection at full width once, a per-sample
+    channel prefix mask, every present depthwise kernel over the whole batch, SE on the masked
+    channels with a per-sample hidden mask and gate 1 where SE is off, and every present projection
+    BN (one per expansion x SE pair) over the whole batch, each sample keeping its own rows."""
+    nn = torch.nn
+    F = torch.nn.functional
+    ch = sp["choices"]
+    expansions, kernels, se = ch["expansions"], ch["kernels"], ch["se"]
+    ns, nk = len(se), len(kernels)
+    ratio, divisor = ch["se_ratio"], ch.get("se_divisor", 8)
+
+    class ElasticBlock(nn.Module):
+        def __init__(self, cin, cout, stride, a):
             super().__init__()
             self.residual = stride == 1 and cin == cout
-            self.dw = nn.Sequential(nn.Conv2d(cin, cin, k, stride, k // 2, groups=cin, bias=False),
-                                    nn.BatchNorm2d(cin), act(a))
-            self.pw = nn.Sequential(nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout))
+            self.mid = torch.tensor([make_divisible(e * cin, 8) for e in expansions])  # per expansion index
+            self.hid = torch.tensor([make_divisible(ratio * m, divisor) for m in self.mid.tolist()])
+            mid_max, hid_max = int(self.mid.max()), int(self.hid.max())
+            self.expand = nn.Sequential(nn.Conv2d(cin, mid_max, 1, bias=False), nn.BatchNorm2d(mid_max), act(nn, a))
+            self.dw = nn.ModuleList(nn.Sequential(nn.Conv2d(mid_max, mid_max, k, stride, k // 2, groups=mid_max, bias=False),
+                                                  nn.BatchNorm2d(mid_max), act(nn, a)) for k in kernels)
+            self.se_reduce, self.se_expand = nn.Linear(mid_max, hid_max), nn.Linear(hid_max, mid_max)
+            self.project = nn.Conv2d(mid_max, cout, 1, bias=False)
+            self.project_bn = nn.ModuleList(nn.BatchNorm2d(cout) for _ in range(len(expansions) * ns))
 
-        def forward(self, x):
-            y = self.pw(self.dw(x))
+        def forward(self, x, configs):
+            # configs: per-sample index into expansion x kernel x SE (SearchSpace::config's order)
+            se_on = torch.tensor(se)[configs % ns].float()
+            kernel = (configs // ns) % nk
+            e_idx = configs // (ns * nk)
+            pair = e_idx * ns + configs % ns
+            mid_max, hid_max = self.se_expand.out_features, self.se_expand.in_features
+            mask = (torch.arange(mid_max)[None, :] < self.mid[e_idx][:, None]).float()
+            h = self.expand(x)
+            present = torch.unique(kernel).tolist()
+            d = select_rows([self.dw[k](h) for k in present], kernel, present)
+            d = d * mask[:, :, None, None]
+            if bool(se_on.any()):
+                hmask = (torch.arange(hid_max)[None, :] < self.hid[e_idx][:, None]).float()
+                hidden = F.relu(self.se_reduce(d.mean((2, 3))) * hmask)
+                gate = F.hardsigmoid(self.se_expand(hidden))
+                gate = gate * se_on[:, None] + torch.ones_like(gate) * (1 - se_on)[:, None]
+                d = d * gate[:, :, None, None]
+            y = self.project(d)
+            present = torch.unique(pair).tolist()
+            y = select_rows([self.project_bn[p](y) for p in present], pair, present)
             return y + x if self.residual else y
 
-    st, s0, ch = sp["stem"], sp["stage0"], sp["choices"]
-    e, k = max(ch["expansions"]), max(ch["kernels"])
-    layers = [nn.Conv2d(sp["in_channels"], st["out"], st["kernel"], st["stride"], st["kernel"] // 2, bias=False),
-              nn.BatchNorm2d(st["out"]), act(st["act"]),
-              Stage0(st["out"], s0["out"], s0["kernel"], s0["stride"], s0["act"])]
-    cin = s0["out"]
-    for stage in sp["stages"]:
-        for b in range(max(stage["depths"])):
-            layers.append(InvertedResidual(cin, stage["out"], e, k, stage["stride"] if b == 0 else 1, stage["act"],
-                                           ch))
-            cin = stage["out"]
-    lc, hd = sp["last_conv"], sp["head"]
-    layers += [nn.Conv2d(cin, lc["out"], 1, bias=False), nn.BatchNorm2d(lc["out"]), act(lc["act"]),
-               nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(lc["out"], hd["out"]), act(lc["act"]),
-               nn.Dropout(hd["dropout"]), nn.Linear(hd["out"], sp["num_classes"])]
-    return nn.Sequential(*layers)
+    return network(torch, sp, ElasticBlock)
 
 
-def bench_preset(torch, name, batch, warmup, repeats, steps_per_repeat):
+def distillation_loss(torch, logits, features, teacher_logits, teacher_features, labels):
+    """supernet/trainer.cpp's distillation_loss with a default RunConfig: cross-entropy (label
+    smoothing 0.1) + every stage feature's MSE / 50 + KL(teacher || student) at T = 1, weight 1."""
+    F = torch.nn.functional
+    loss = F.cross_entropy(logits, labels, label_smoothing=0.1)
+    for f, t in zip(features, teacher_features):
+        loss = loss + F.mse_loss(f, t) / 50.0
+    return loss + F.kl_div(F.log_softmax(logits, 1), F.log_softmax(teacher_logits, 1), reduction="batchmean",
+                           log_target=True)
+
+
+def bench_case(torch, name, mode, batch, warmup, repeats, steps_per_repeat):
+    """mode "heaviest": BM_<Preset>Heaviest's step; "multipath": BM_CifarMultipath's (the path
+    sampling and the teacher forward inside the timed step)."""
     sp = load_space(name)
     torch.manual_seed(0)
-    model = heaviest_network(torch, sp).to(memory_format=torch.channels_last).train()
-    params = sum(p.numel() for p in model.parameters())
+    cl = torch.channels_last
+    model = (heaviest_network if mode == "heaviest" else multipath_supernet)(torch, sp).to(memory_format=cl).train()
     decay = [p for p in model.parameters() if p.dim() > 1]
     no_decay = [p for p in model.parameters() if p.dim() <= 1]
     opt = torch.optim.SGD([{"params": decay, "weight_decay": 4e-5}, {"params": no_decay, "weight_decay": 0.0}],
@@ -122,18 +308,37 @@ def bench_preset(torch, name, batch, warmup, repeats, steps_per_repeat):
     crit = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
     g = torch.Generator().manual_seed(1)
     size, cin = sp["image_size"], sp["in_channels"]
-    x = torch.randn(batch, cin, size, size, generator=g).contiguous(memory_format=torch.channels_last)
+    x = torch.randn(batch, cin, size, size, generator=g).contiguous(memory_format=cl)
     y = torch.randint(0, sp["num_classes"], (batch,), generator=g)
+    teacher_times = []
+    if mode == "multipath":
+        # extract_subnetwork(heaviest) in eval mode: a network of its own, no gradients
+        teacher = heaviest_network(torch, sp).to(memory_format=cl).eval().requires_grad_(False)
+        path_gen = torch.Generator().manual_seed(7)
+
+    def forward_loss():
+        if mode == "heaviest":
+            return crit(model(x), y)
+        path = Path(torch, sp, batch, path_gen)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            tf = []
+            tl = teacher(x, tf)
+        teacher_times.append(time.perf_counter() - t0)
+        sf = []
+        logits = model(x, sf, path)
+        return distillation_loss(torch, logits, sf, tl, tf, y)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = crit(model(x), y)
+        loss = forward_loss()
         loss.backward()
         opt.step()
         return loss.item()
 
     for _ in range(warmup):
         step()
+    teacher_times.clear()
     times, cpu = [], []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -141,10 +346,13 @@ def bench_preset(torch, name, batch, warmup, repeats, steps_per_repeat):
             loss = step()
         times.append((time.perf_counter() - t0) / steps_per_repeat)
         cpu.append((time.process_time() - c0) / steps_per_repeat)
+    params = sum(p.numel() for p in model.parameters() if p.grad is not None)  # as bench_supernet: trained ones
     ms = 1e3 * statistics.median(times)
-    res = {"name": f"{name}_heaviest", "batch": batch, "ms": ms, "images_per_second": batch / (ms * 1e-3),
+    res = {"name": f"{name}_{mode}", "batch": batch, "ms": ms, "images_per_second": batch / (ms * 1e-3),
            "ms_min": 1e3 * min(times), "cpu_ms": 1e3 * statistics.median(cpu), "images_per_second_best": batch / min(times), "repeats": repeats,
            "steps_per_repeat": steps_per_repeat, "params": params, "loss": loss}
+    if teacher_times:
+        res["teacher_ms"] = 1e3 * statistics.median(teacher_times)
     print(f"torch {res['name']:16s} b{batch}: {ms:8.2f} ms/step  {res['images_per_second']:8.1f} img/s  "
           f"params {params}", file=sys.stderr, flush=True)
     return res
@@ -152,14 +360,16 @@ def bench_preset(torch, name, batch, warmup, repeats, steps_per_repeat):
 
 OURS_CASES = [  # bench_supernet benchmark, our label, the PyTorch result it is compared with
     ("BM_CifarHeaviest", "(a) cifar heaviest", "cifar_heaviest"),
-    ("BM_CifarMultipath", "(b) cifar supernet multipath + KD", None),
+    ("BM_CifarMultipath", "(b) cifar supernet multipath + KD", "cifar_multipath"),
     ("BM_CifarSinglePath", "(c) cifar supernet single path (random arch) + KD", None),
     ("BM_TinyHeaviest", "(d) tiny heaviest", "tiny_heaviest"),
     # Worker threads as ranks: each of OMP_NUM_THREADS threads runs the whole step on its rows.
     ("BM_CifarHeaviestThreads", "(a) cifar heaviest, worker threads", "cifar_heaviest"),
-    ("BM_CifarMultipathThreads", "(b) cifar multipath + KD, worker threads", None),
+    ("BM_CifarMultipathThreads", "(b) cifar multipath + KD, worker threads", "cifar_multipath"),
     ("BM_TinyHeaviestThreads", "(d) tiny heaviest, worker threads", "tiny_heaviest"),
 ]
+
+TORCH_CASES = ("cifar_heaviest", "tiny_heaviest", "cifar_multipath")
 
 
 def load_ours(path):
@@ -255,15 +465,15 @@ def compare(args):
         refs = [("torch", torch_rounds)] + ([("torch2", torch2_rounds)] if v2 else [])
         lines += ["", "Every round (ms/step, median over steps):", "",
                   "| round | " + " | ".join(b for b, _, _ in OURS_CASES) + " | "
-                  + " | ".join(f"{n} {c}" for n, _ in refs for c in ("cifar", "tiny")) + " |",
-                  "|---|" + "---|" * (len(OURS_CASES) + 2 * len(refs))]
+                  + " | ".join(f"{n} {c}" for n, _ in refs for c in TORCH_CASES) + " |",
+                  "|---|" + "---|" * (len(OURS_CASES) + len(TORCH_CASES) * len(refs))]
         for i in range(max(len(ours_rounds), len(torch_rounds))):
             cells = []
             for b, _, _ in OURS_CASES:
                 o = ours_rounds[i][0].get(b) if i < len(ours_rounds) else None
                 cells.append(f"{o['ms']:.1f}" if o and "ms" in o else "-")
             for _, rounds in refs:
-                for tn in ("cifar_heaviest", "tiny_heaviest"):
+                for tn in TORCH_CASES:
                     x = [r for r in rounds[i]["results"] if r["name"] == tn] if i < len(rounds) else []
                     cells.append(f"{x[0]['ms']:.1f}" if x else "-")
             lines.append(f"| {i + 1} | " + " | ".join(cells) + " |")
@@ -305,7 +515,8 @@ def speedup(args):
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--presets", default="cifar,tiny")
+    p.add_argument("--presets", default="cifar,tiny", help="heaviest networks to measure (comma list, may be empty)")
+    p.add_argument("--multipath", default="cifar", help="multipath supernet steps to measure (comma list, may be empty)")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--repeats", type=int, default=7)
@@ -328,8 +539,9 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
     res = {"torch": torch.__version__, "threads": torch.get_num_threads(), "batch": args.batch, "results": []}
-    for name in args.presets.split(","):
-        res["results"].append(bench_preset(torch, name, args.batch, args.warmup, args.repeats, args.steps))
+    for mode, names in (("heaviest", args.presets), ("multipath", args.multipath)):
+        for name in filter(None, names.split(",")):
+            res["results"].append(bench_case(torch, name, mode, args.batch, args.warmup, args.repeats, args.steps))
     text = json.dumps(res, indent=1)
     if args.out == "-":
         print(text)
