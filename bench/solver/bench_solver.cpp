@@ -16,6 +16,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -196,9 +198,8 @@ int dense_table(double limit, const std::string& only) {
   return 0;
 }
 
-}  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--table")) {
       bool quick = i + 1 < argc && !std::strcmp(argv[i + 1], "--quick");
@@ -230,6 +231,7 @@ int main(int argc, char** argv) {
     }
     if (!std::strcmp(argv[i], "--write-examples") && i + 1 < argc) {
       const std::string dir = argv[i + 1];
+      std::filesystem::create_directories(dir);
       for (int K : {1, 3}) {
         bench::PaperProblemSpec spec;
         spec.budgets = K;
@@ -239,6 +241,7 @@ int main(int argc, char** argv) {
     }
     if (!std::strcmp(argv[i], "--write-set") && i + 1 < argc) {  // problems for the MILP check
       const std::string dir = argv[i + 1];
+      std::filesystem::create_directories(dir);
       for (int K = 1; K <= 3; ++K)
         for (int seed = 0; seed < 4; ++seed) {
           bench::PaperProblemSpec spec;
@@ -252,6 +255,7 @@ int main(int argc, char** argv) {
     }
     if (!std::strcmp(argv[i], "--write-dense-set") && i + 1 < argc) {  // dense family for the MILP ratio table
       const std::string dir = argv[i + 1];
+      std::filesystem::create_directories(dir);
       for (int K : {1, 3})
         for (int cross : {100, 300, 500, 1000, 2000})
           for (int seed = 0; seed < 3; ++seed) {
@@ -264,4 +268,16 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   return 0;
+}
+
+}  // namespace
+
+// Errors (an unwritable folder, ...) as a message and exit status 1, not an uncaught exception.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_solver: %s\n", e.what());
+    return 1;
+  }
 }
