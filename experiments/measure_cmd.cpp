@@ -89,11 +89,8 @@ int run_measure(const std::vector<std::string>& argv) {
   const std::string lut_path = a.str("lut", dir + "/lut.json");
   if (!a.has("no-latency") && std::filesystem::exists(lut_path)) {
     const predictor::LatencyTable t = predictor::load_latency_table(lut_path, s);
-    predictor::MeasureOptions mo = predictor::MeasureOptions::of_table(t);
-    // One network alone is timed with more rounds than a table entry among many: its median
-    // must stand for the network, not for a moment of the machine.
-    mo.repeats = static_cast<int>(a.integer("repeats", std::max(t.repeats, 100), 1, 1000000));
-    mo.warmup = std::max(t.warmup, 2);
+    predictor::MeasureOptions mo = predictor::MeasureOptions::of_table_for_networks(t);
+    mo.repeats = static_cast<int>(a.integer("repeats", mo.repeats, 1, 1000000));
     std::vector<SubNetwork*> nets;
     for (auto& x : m) nets.push_back(x.net.get());
     const std::vector<predictor::LatencyStats> st = predictor::measure_networks_latency(s, nets, mo);

@@ -144,7 +144,19 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
     for (double b : budgets_of(c, dir)) {
       char v[64];
       std::snprintf(v, sizeof v, "%s=%g", c.resource.c_str(), b);
-      call(flags, "search", {"--run", dir, "--budget", v, "--method", c.method});
+      const bool fit = c.resource == "latency_ms" && c.fit_measured > 0;
+      // A budget searched before with the same method is done: with fit_measured its network was
+      // chosen by measurements, which a second search would not repeat exactly.
+      const std::string tag = predictor::budget_tag({{c.resource, b}});
+      const nlohmann::json done = read_json_if_exists(dir + "/search/" + tag + ".json");
+      if (done.is_object() && done.contains("solver") && done["solver"].value("method", "") == c.method &&
+          (done["architecture"].is_null() || done.contains("measured_fit") == fit)) {
+        o.text("search: %s done\n", tag.c_str());
+        continue;
+      }
+      std::vector<std::string> args{"--run", dir, "--budget", v, "--method", c.method};
+      if (fit) args.insert(args.end(), {"--fit-measured", std::to_string(c.fit_measured)});
+      call(flags, "search", args);
     }
   } else if (stage == "measure") {
     // All networks in one call: timed in the same interleaved rounds (comparable to each other).

@@ -87,6 +87,7 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     if (r.has("budgets")) c.budgets = r.get_number_list("budgets", 1e-12, 1e12);
     if (r.has("fractions")) c.fractions = r.get_number_list("fractions", 0, 1);
     if (r.has("method")) c.method = r.get_string("method");
+    if (r.has("fit_measured")) c.fit_measured = r.get_int("fit_measured", 0, 20);
     r.finish();
   }
   if (c.budgets.empty() == c.fractions.empty()) top.fail("search: give exactly one of budgets and fractions");

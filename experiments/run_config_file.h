@@ -39,6 +39,8 @@ struct PipelineConfig {
   std::vector<double> budgets;    // absolute budgets, or
   std::vector<double> fractions;  // fractions of the way from the smallest to the heaviest network
   std::string method = "exact";
+  // latency budgets: re-solves while the found network measures over its budget (search --fit-measured)
+  int fit_measured = 3;
 };
 
 PipelineConfig load_pipeline_config(const std::string& path);

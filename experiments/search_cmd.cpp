@@ -9,6 +9,7 @@
 #include "experiments/command.h"
 #include "experiments/output.h"
 #include "experiments/run_folder.h"
+#include "predictor/latency_measure.h"
 #include "predictor/search.h"
 #include "util/atomic_file.h"
 
@@ -33,6 +34,11 @@ options:
   --method M           exact (default: proven optimal), relax, evo, random, binas-bcfw
   --time-limit S       solver time limit in seconds (default 0: none)
   --seed S             seed of the randomised methods (default 0)
+  --fit-measured R     measure each found network end to end on this machine with the table's
+                       protocol; while it exceeds the latency budget, solve again with the
+                       solver's latency budget scaled by budget / measured, at most R more times
+                       (0..20; default 0: trust the table). Needs a latency_ms budget and a table
+                       measured here (device cpu). The rounds are in the result's "measured_fit".
   --out-dir D          output folder (default DIR/search)
 )";
 
@@ -58,7 +64,8 @@ Sweep parse_sweep(const std::string& text) {
 }
 
 int run_search_cmd(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "budget", "budgets", "lut", "predictor", "method", "time-limit", "seed", "out-dir"}, Output::flags());
+  Args a(argv, {"run", "budget", "budgets", "lut", "predictor", "method", "time-limit", "seed", "out-dir",
+                        "fit-measured"}, Output::flags());
   if (a.help()) {
     std::printf("%s%s", kHelp, Output::kHelp);
     return 0;
@@ -106,6 +113,17 @@ int run_search_cmd(const std::vector<std::string>& argv) {
   opt.time_limit_s = a.num("time-limit", 0.0);
   if (opt.time_limit_s < 0 || opt.time_limit_s > 1e6) throw UsageError("--time-limit must be in [0, 1e6] seconds");
   opt.seed = static_cast<uint64_t>(a.integer("seed", 0, 0, int64_t(1) << 53));
+  const int fit_rounds = static_cast<int>(a.integer("fit-measured", 0, 0, 20));
+  const bool fit_measured = a.has("fit-measured");
+  if (fit_measured && !needs_lut) throw UsageError("--fit-measured needs a latency_ms budget");
+  if (fit_measured && table->device != "cpu")
+    throw UsageError("--fit-measured: the table was measured on device '" + table->device +
+                     "'; networks are timed with the CPU inference path, so it needs a table made by `iqnas lut` here");
+  const predictor::MeasureOptions timing = table ? predictor::MeasureOptions::of_table_for_networks(*table)
+                                                 : predictor::MeasureOptions{};
+  const predictor::MeasureLatency measure = [&](const Architecture& arch) {
+    return predictor::measure_network_latency(s, arch, timing).median_ms;
+  };
   const std::string out = a.str("out-dir", dir + "/search");
   std::filesystem::create_directories(out);
 
@@ -116,7 +134,8 @@ int run_search_cmd(const std::vector<std::string>& argv) {
   for (const auto& budgets : runs) {
     predictor::SearchOutcome o;
     try {
-      o = predictor::run_search(s, *pred, budgets, table.get(), opt);
+      o = fit_measured ? predictor::search_within_measured(s, *pred, budgets, *table, opt, measure, fit_rounds)
+                       : predictor::run_search(s, *pred, budgets, table.get(), opt);
     } catch (const std::invalid_argument& e) {
       throw UsageError(e.what());
     }
@@ -130,6 +149,9 @@ int run_search_cmd(const std::vector<std::string>& argv) {
     if (o.found) written.push_back(out + "/" + tag + ".arch.json");
     results.push_back({{"tag", tag}, {"outcome", nlohmann::ordered_json::parse(outcome)}});
     auto res = [&](const char* k) { return o.resources.count(k) ? o.resources.at(k) : NAN; };
+    for (const auto& r : o.measured_rounds)
+      msg.text("  solver budget %.4f ms: predicted %.4f, measured %.4f ms%s\n", r.solver_budget_ms, r.predicted_ms,
+               r.measured_ms, r.chosen ? (o.measured_fits ? " (within budget: chosen)" : " (lowest measured: chosen)") : "");
     if (o.found)
       msg.text("%-28s %-10s %10.3f %10.3f %10.3f %9.3f %9.3f %9.3f\n", tag.c_str(), solver::status_name(o.result.status),
                o.predicted_accuracy, o.result.has_bound ? o.result.bound : NAN, res("latency_ms"), res("params_m"),

@@ -43,6 +43,13 @@ MeasureOptions MeasureOptions::of_table(const LatencyTable& t) {
   return o;
 }
 
+MeasureOptions MeasureOptions::of_table_for_networks(const LatencyTable& t) {
+  MeasureOptions o = of_table(t);
+  o.repeats = std::max(t.repeats, 100);
+  o.warmup = std::max(t.warmup, 2);
+  return o;
+}
+
 namespace {
 
 LatencyStats stats_of(std::vector<double> v) {

@@ -84,6 +84,46 @@ SearchOutcome run_search(const SearchSpace& s, const AccuracyPredictor& p, const
   return o;
 }
 
+SearchOutcome search_within_measured(const SearchSpace& s, const AccuracyPredictor& p, const std::vector<Budget>& budgets,
+                                     const LatencyTable& table, const solver::SolveOptions& options,
+                                     const MeasureLatency& measure, int rounds) {
+  auto latency = budgets.end();
+  for (auto it = budgets.begin(); it != budgets.end(); ++it)
+    if (it->resource == "latency_ms") latency = it;
+  if (latency == budgets.end()) throw std::invalid_argument("fitting measured latency needs a latency_ms budget");
+  if (rounds < 0) throw std::invalid_argument("the number of extra rounds must be >= 0");
+  const double limit = latency->max;
+  std::vector<Budget> b = budgets;
+  Budget& solver_budget = b[size_t(latency - budgets.begin())];
+  SearchOutcome best;
+  double best_measured = 0;
+  std::vector<MeasuredRound> log;
+  for (int r = 0; r <= rounds; ++r) {
+    SearchOutcome o = run_search(s, p, b, &table, options);
+    if (!o.found) {
+      if (r == 0) return o;  // infeasible even by the table
+      break;
+    }
+    const double predicted = o.resources.at("latency_ms"), measured = measure(o.arch);
+    log.push_back({solver_budget.max, predicted, measured, o.predicted_accuracy});
+    const bool fits = measured <= limit;
+    if (fits || !best.found || measured < best_measured) {
+      best = std::move(o);
+      best_measured = measured;
+      for (auto& m : log) m.chosen = false;
+      log.back().chosen = true;
+    }
+    if (fits) {
+      best.measured_fits = true;
+      break;
+    }
+    // measured > limit, so the next budget lies below `predicted`: this network is excluded.
+    solver_budget.max = limit * predicted / measured;
+  }
+  best.measured_rounds = log;
+  return best;
+}
+
 std::string search_outcome_json(const SearchSpace& s, const std::vector<Budget>& budgets, const SearchOutcome& o) {
   nlohmann::json j;
   j["space"] = s.name;
@@ -105,6 +145,16 @@ std::string search_outcome_json(const SearchSpace& s, const std::vector<Budget>&
     j["architecture"] = nlohmann::json::parse(arch_to_json(s, o.arch));
     j["predicted_accuracy"] = o.predicted_accuracy;
     j["predicted_resources"] = o.resources;
+    if (!o.measured_rounds.empty()) {
+      nlohmann::json rounds = nlohmann::json::array();
+      for (const MeasuredRound& m : o.measured_rounds)
+        rounds.push_back({{"solver_budget_ms", m.solver_budget_ms},
+                          {"predicted_ms", m.predicted_ms},
+                          {"measured_ms", m.measured_ms},
+                          {"predicted_accuracy", m.predicted_accuracy},
+                          {"chosen", m.chosen}});
+      j["measured_fit"] = {{"fits", o.measured_fits}, {"rounds", rounds}};
+    }
   } else {
     j["architecture"] = nullptr;
   }

@@ -3,6 +3,7 @@
 // Predictors with an objective row (contributions, ridge) go to any solver method; a predictor
 // without one (the MLP) is searched by the evolutionary method with the predictor as its fitness.
 #pragma once
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,18 +27,41 @@ std::string budget_tag(const std::vector<Budget>& b);  // "latency_ms-40_params_
 solver::Problem search_problem(const SearchSpace& s, const AccuracyPredictor& p, const std::vector<Budget>& budgets,
                                const LatencyTable* table);
 
+// One solve of search_within_measured: the latency budget given to the solver, and the network it
+// found with its predicted and measured latency; `chosen`: the network returned.
+struct MeasuredRound {
+  double solver_budget_ms = 0, predicted_ms = 0, measured_ms = 0, predicted_accuracy = 0;
+  bool chosen = false;
+};
+
 struct SearchOutcome {
   solver::Result result;
   bool found = false;                        // false when infeasible
   Architecture arch;
   double predicted_accuracy = 0;
   std::map<std::string, double> resources;   // every resource the space can count (latency with a table)
+  std::vector<MeasuredRound> measured_rounds;  // search_within_measured only
+  bool measured_fits = false;                  // the returned network measured within the budget
 };
 SearchOutcome run_search(const SearchSpace& s, const AccuracyPredictor& p, const std::vector<Budget>& budgets,
                          const LatencyTable* table, const solver::SolveOptions& options);
 
-// JSON of an outcome: the architecture, its predicted accuracy and resources, the budgets and the
-// solver's result (status, objective, proven bound, time, method statistics).
+// The search closed over end-to-end measurements (`iqnas search --fit-measured R`). The table
+// predicts a whole network with an error, and the optimum sits on the budget by construction, in
+// the networks whose blocks the table underestimates more than most: found networks measure above
+// the budget more often than random ones. So the found network is measured (`measure` returns its
+// latency in ms); while it exceeds the latency budget, the program is solved again with the solver's
+// latency budget set to budget * predicted / measured of the last network (below that network's
+// prediction, so each round excludes it), up to `rounds` more solves. Returns the first network
+// measured within the budget; when none is, the one that measured lowest (measured_fits false).
+using MeasureLatency = std::function<double(const Architecture&)>;
+SearchOutcome search_within_measured(const SearchSpace& s, const AccuracyPredictor& p, const std::vector<Budget>& budgets,
+                                     const LatencyTable& table, const solver::SolveOptions& options,
+                                     const MeasureLatency& measure, int rounds);
+
+// JSON of an outcome: the architecture, its predicted accuracy and resources, the budgets, the
+// solver's result (status, objective, proven bound, time, method statistics) and, after
+// search_within_measured, its rounds.
 std::string search_outcome_json(const SearchSpace& s, const std::vector<Budget>& budgets, const SearchOutcome& o);
 
 }  // namespace iqnas::predictor

@@ -34,6 +34,28 @@ for f in glob.glob(sys.argv[1] + "/search/*[0-9].json"):
     if j["architecture"] is None: continue
     assert j["predicted_resources"]["latency_ms"] <= j["budgets"]["latency_ms"] * (1 + 1e-9), f
 PY
+# The search measured what it found (smoke.json keeps search.fit_measured at its default): every
+# round logged, one network kept, within the budget when the search says it fits, and each later
+# round's solver budget below the network before it.
+python3 - "$r" <<'PY' || fail "the search's measured fit is inconsistent"
+import json, glob, sys
+for f in glob.glob(sys.argv[1] + "/search/*[0-9].json"):
+    j = json.load(open(f))
+    if j["architecture"] is None: continue
+    fit, budget = j["measured_fit"], j["budgets"]["latency_ms"]
+    rounds = fit["rounds"]
+    assert 1 <= len(rounds) <= 4 and sum(r["chosen"] for r in rounds) == 1, (f, fit)
+    kept = next(r for r in rounds if r["chosen"])
+    assert abs(kept["predicted_ms"] - j["predicted_resources"]["latency_ms"]) < 1e-9, (f, kept)
+    assert fit["fits"] == (kept["measured_ms"] <= budget), (f, fit)
+    assert rounds[0]["solver_budget_ms"] == budget, (f, rounds[0])
+    for a, b in zip(rounds, rounds[1:]):
+        assert a["measured_ms"] > budget and b["solver_budget_ms"] < a["predicted_ms"], (f, a, b)
+PY
+"$iqnas" search --run "$r" --budget latency_ms=1 --fit-measured 21 > "$dir/m.log" 2>&1 && fail "search accepted --fit-measured 21"
+grep -q -- "--fit-measured" "$dir/m.log" || fail "the refusal does not name --fit-measured: $(cat "$dir/m.log")"
+"$iqnas" search --run "$r" --budget params_m=1 --fit-measured 2 > "$dir/m.log" 2>&1 && fail "search accepted --fit-measured without a latency budget"
+grep -q "latency_ms" "$dir/m.log" || fail "the refusal does not name the latency budget: $(cat "$dir/m.log")"
 
 # Several networks measured in one call: timed in the same rounds, one result each; the same
 # network twice measures within 25% of itself; an --out that does not name one file per network is refused.
