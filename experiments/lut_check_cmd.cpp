@@ -37,7 +37,8 @@ measurement, raw and after the least-squares correction measured ~ slope * predi
                       table's measurement and the check cannot enter, so this isolates additivity
   --apply-correction  store the fitted correction (all points) in the table file, so that search
                       and predictions use slope * entries + intercept (the additive form is kept);
-                      the check itself always compares the table's uncorrected sums
+                      with --same-run, the fit against the same-run table (immune to drift between
+                      groups of networks); the check itself always compares the table's uncorrected sums
   --csv P.csv         the points: index, predicted, measured median and IQR, corrected, architecture
   --plot P.svg        scatter plot of measured against predicted
 )";
@@ -122,13 +123,18 @@ int run_lut_check(const std::vector<std::string>& argv) {
     for (size_t i = 0; i < pred.size(); ++i)
       if (int(i % 2) == half) held_out[i] = f(pred[i]);
   }
+  // With --same-run the stored correction is the same-run fit: each network against entries timed
+  // in its own rounds, so a change of the machine's speed between the table, the groups of networks
+  // and the check cannot enter it (docs/latency.md, "Drift between groups").
+  const predictor::LinearFit stored = same_run ? predictor::fit_linear(same, meas) : fit;
   if (a.has("apply-correction")) {
-    if (!(fit.slope > 0)) throw std::runtime_error("the fitted slope is not positive; no correction stored");
-    t.slope = fit.slope, t.intercept_ms = fit.intercept, t.correction_networks = int(n);
+    if (!(stored.slope > 0)) throw std::runtime_error("the fitted slope is not positive; no correction stored");
+    t.slope = stored.slope, t.intercept_ms = stored.intercept, t.correction_networks = int(n);
     dist::write_by_rank0(dist::world(), "latency table", [&] { predictor::save_latency_table(t, lut); });
-    msg.text("  stored the correction in %s (it replaces slope %.4f, intercept %.4f ms from %d networks)\n", lut.c_str(),
+    msg.text("  stored the %s correction (slope %.4f, intercept %.4f ms) in %s (it replaces slope %.4f, intercept %.4f ms "
+             "from %d networks)\n", same_run ? "same-run" : "fitted", stored.slope, stored.intercept, lut.c_str(),
              stored_slope, stored_intercept, stored_networks);
-    doc["correction_stored"] = true;
+    doc["correction_stored"] = same_run ? "same-run" : "fitted";
   }
   auto quality = [&](const std::vector<double>& p) {
     return nlohmann::ordered_json{{"mape_pct", predictor::mape(p, meas)},
@@ -156,7 +162,7 @@ int run_lut_check(const std::vector<std::string>& argv) {
                                 {"networks", stored_networks}, {"mape_pct", predictor::mape(sc, meas)}};
   }
   if (same_run) {
-    const predictor::LinearFit fs = predictor::fit_linear(same, meas);
+    const predictor::LinearFit& fs = stored;  // the same-run fit
     std::vector<double> cs;
     for (double p : same) cs.push_back(fs(p));
     doc["same_run"] = quality(same);

@@ -125,7 +125,7 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
     if (c.lut_correction_networks > 0 &&
         predictor::load_latency_table(table, load_run_space(dir)).correction_networks == 0)
       call(flags, "lut-check", {"--lut", table, "--samples", std::to_string(c.lut_correction_networks), "--repeats",
-                         std::to_string(c.lut_correction_repeats), "--apply-correction", "--csv", dir + "/lut-check.csv",
+                         std::to_string(c.lut_correction_repeats), "--same-run", "--apply-correction", "--csv", dir + "/lut-check.csv",
                          "--plot", dir + "/lut-check.svg"});
   } else if (stage == "contrib") {
     call(flags, "contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
