@@ -78,17 +78,19 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
     std::string within = "-";
     if (c.resource == "latency_ms" && std::isfinite(measured)) {
       within = measured <= budget ? "yes" : "no";
-      const std::string over = "- Budget " + format_value("%.4g", budget) + " ms: measured " + format_value("%.4f", measured) +
-                               " ms (IQR " + format_value("%.4f", json_number(m, {"latency", "iqr_ms"})) + ") exceeds it by " +
-                               format_value("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
-                               format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"})) + " ms): ";
-      if (measured > budget && fit_measured <= budget)
-        notes += over + "the search measured it within the budget (" + format_value("%.4f", fit_measured) +
-                 " ms); the two measurements differ by this machine's timing spread.\n";
-      else if (measured > budget)
-        notes += over + "the table's block sum underestimates this network on this machine; the optimum sits on the budget, "
-                 "where the networks whose blocks the table underestimates most are found (docs/latency.md; the search's "
-                 "--fit-measured re-solves until the measured network fits).\n";
+      if (measured > budget) {
+        const std::string over = "- Budget " + format_value("%.4g", budget) + " ms: measured " + format_value("%.4f", measured) +
+                                 " ms (IQR " + format_value("%.4f", json_number(m, {"latency", "iqr_ms"})) + ") exceeds it by " +
+                                 format_value("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
+                                 format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"})) + " ms): ";
+        if (fit_measured <= budget)
+          notes += over + "the search measured it within the budget (" + format_value("%.4f", fit_measured) +
+                   " ms); the two measurements differ by this machine's timing spread.\n";
+        else
+          notes += over + "the table's block sum underestimates this network on this machine; the optimum sits on the budget, "
+                   "where the networks whose blocks the table underestimates most are found (docs/latency.md; the search's "
+                   "--fit-measured re-solves until the measured network fits).\n";
+      }
     }
     md << "| " << format_value("%.4g", budget) << " | " << status << (s["solver"]["bound"].is_null() ? "" : " (proven)") << " | "
        << format_value(c.metric == "logprob" ? "%.3f" : "%.2f", json_number(s, {"predicted_accuracy"})) << " | " << format_value("%.2f", json_number(m, {"test_accuracy"})) << " | "
