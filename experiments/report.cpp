@@ -49,7 +49,6 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
       md << "| " << tag << " | not searched | | | | | | | | | |\n";
       continue;
     }
-    const std::string status = s["solver"]["status"];
     const double budget = json_number(s, {"budgets", c.resource.c_str()});
     const double solve_ms = 1e3 * json_number(s, {"solver", "solve_seconds"});
     if (std::isfinite(solve_ms)) solve_ms_sum += solve_ms, ++solves;
@@ -60,19 +59,20 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
     const double measured = json_number(m, {"latency", "median_ms"});
     // The search's own measurements (search --fit-measured): the table's optimum first, then the
     // re-solves with a smaller solver budget; the chosen round is the network in this row.
-    double fit_measured = NAN;
+    const json* kept = kept_fit_round(s);
+    const double fit_measured = kept ? json_number(*kept, {"measured_ms"}) : NAN;
     if (s.contains("measured_fit")) {
       const json& rounds = s["measured_fit"]["rounds"];
-      for (const json& r : rounds)
-        if (r.value("chosen", false)) fit_measured = r.value("measured_ms", NAN);
       if (rounds.size() > 1)
         notes += "- Budget " + format_value("%.4g", budget) + " ms: the table's optimum measured " +
-                 format_value("%.4f", rounds.front().value("measured_ms", NAN)) + " ms during the search, so it was solved " +
+                 format_value("%.4f", json_number(rounds.front(), {"measured_ms"})) + " ms during the search, so it was solved " +
                  std::to_string(rounds.size() - 1) + " more time(s) with the solver's budget scaled by budget / measured, down to " +
-                 format_value("%.4f", rounds.back().value("solver_budget_ms", NAN)) + " ms; the network kept measured " +
-                 format_value("%.4f", fit_measured) + " ms then (" +
+                 format_value("%.4f", json_number(rounds.back(), {"solver_budget_ms"})) +
+                 " ms; the network kept is the optimum for the solver budget " +
+                 format_value("%.4f", kept ? json_number(*kept, {"solver_budget_ms"}) : NAN) +
+                 " ms (the solver column's status is for that budget), measured " + format_value("%.4f", fit_measured) + " ms then (" +
                  (s["measured_fit"].value("fits", false) ? "within" : "still over") + " the budget) and costs " +
-                 format_value("%.2f", rounds.front().value("predicted_accuracy", NAN) - json_number(s, {"predicted_accuracy"})) +
+                 format_value("%.2f", json_number(rounds.front(), {"predicted_accuracy"}) - json_number(s, {"predicted_accuracy"})) +
                  " predicted points.\n";
     }
     std::string within = "-";
@@ -92,7 +92,7 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
                    "--fit-measured re-solves until the measured network fits).\n";
       }
     }
-    md << "| " << format_value("%.4g", budget) << " | " << status << (s["solver"]["bound"].is_null() ? "" : " (proven)") << " | "
+    md << "| " << format_value("%.4g", budget) << " | " << solver_cell(s) << " | "
        << format_value(c.metric == "logprob" ? "%.3f" : "%.2f", json_number(s, {"predicted_accuracy"})) << " | " << format_value("%.2f", json_number(m, {"test_accuracy"})) << " | "
        << format_value("%.2f", json_number(f, {"test_accuracy"})) << " | " << format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"}))
        << " | " << format_value("%.4f", measured) << " | " << within << " | " << format_value("%.3f", json_number(s, {"predicted_resources", "params_m"}))
