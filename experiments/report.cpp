@@ -116,6 +116,14 @@ void random_comparison_section(std::ostringstream& md, const std::string& dir, c
   auto value = [recal](const predictor::SubnetSample& x) { return recal ? x.accuracy_recalibrated : x.accuracy; };
   const auto random = predictor::samples_from_csv(s, util::read_text_file(subnets), subnets);
   const auto found = predictor::samples_from_csv(s, util::read_text_file(heldout), heldout);
+  // Files measured under another recalibration setting than the configuration's lack the column.
+  auto has_value = [recal](const predictor::SubnetSample& x) { return recal ? x.has_recalibrated : x.has_inherited; };
+  if (!std::all_of(random.begin(), random.end(), has_value) || !std::all_of(found.begin(), found.end(), has_value)) {
+    md << "## Against random sub-networks\n\n`subnets.csv` or `measure/found.heldout.csv` lacks the "
+       << (recal ? "recalibrated" : "inherited") << " column that this configuration compares on (measured with another "
+       << "`contrib.recalibrate`): move them away and run the sample-eval and measure stages again.\n\n";
+    return;
+  }
   std::vector<double> cost;
   for (const auto& x : random) cost.push_back(predictor::resource_value(s, x.arch, c.resource, &t));
   std::vector<RandomComparison> rows;
@@ -267,7 +275,8 @@ void write_report(const std::string& dir, const PipelineConfig& c, const std::ve
   networks_section(md, dir, c, tags, solve_ms_sum, solves);
   random_comparison_section(md, dir, c, tags);
   if (fs::exists(dir + "/predictor-eval.md")) {
-    md << "## Predictor quality\n\nOn held-out random sub-networks (accuracy with inherited weights); cost = sub-network "
+    md << "## Predictor quality\n\nOn held-out random sub-networks (accuracy with inherited weights"
+       << (c.recalibrate > 0 ? ", BN statistics recalibrated" : "") << "); cost = sub-network "
           "evaluations spent to build the predictor.\n\n"
        << util::read_text_file(dir + "/predictor-eval.md") << "\n";
     if (fs::exists(dir + "/predictor-eval.png")) md << "![predicted vs measured](predictor-eval.png)\n\n";
