@@ -80,12 +80,15 @@ int run_predictor_eval(const std::vector<std::string>& argv) {
       s, util::read_text_file(require_file(samples_path, "run `iqnas sample-eval --run " + dir + "` first")), samples_path,
       &truth_metric);
   const bool recalibrated = a.has("recalibrated");
-  if (recalibrated)  // every predictor, fitted ones included, is then judged and fitted on that column
-    for (auto& x : all) {
+  for (auto& x : all) {
+    if (recalibrated) {  // every predictor, fitted ones included, is then judged and fitted on that column
       if (!x.has_recalibrated)
         throw UsageError(samples_path + " has no recalibrated column; run `iqnas sample-eval --recalibrate R` into it");
       x.accuracy = x.accuracy_recalibrated;
+    } else if (!x.has_inherited) {
+      throw UsageError(samples_path + " holds the recalibrated column only (sample-eval --columns recalibrated); pass --recalibrated");
     }
+  }
   const int64_t test_n = a.integer("test", 200, 2, 1000000);
   if (static_cast<int64_t>(all.size()) < test_n)
     throw UsageError(samples_path + " has " + std::to_string(all.size()) + " rows, fewer than --test " + std::to_string(test_n));

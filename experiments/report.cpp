@@ -49,7 +49,6 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
       md << "| " << tag << " | not searched | | | | | | | | | |\n";
       continue;
     }
-    const std::string status = s["solver"]["status"];
     const double budget = json_number(s, {"budgets", c.resource.c_str()});
     const double solve_ms = 1e3 * json_number(s, {"solver", "solve_seconds"});
     if (std::isfinite(solve_ms)) solve_ms_sum += solve_ms, ++solves;
@@ -60,37 +59,40 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
     const double measured = json_number(m, {"latency", "median_ms"});
     // The search's own measurements (search --fit-measured): the table's optimum first, then the
     // re-solves with a smaller solver budget; the chosen round is the network in this row.
-    double fit_measured = NAN;
+    const json* kept = kept_fit_round(s);
+    const double fit_measured = kept ? json_number(*kept, {"measured_ms"}) : NAN;
     if (s.contains("measured_fit")) {
       const json& rounds = s["measured_fit"]["rounds"];
-      for (const json& r : rounds)
-        if (r.value("chosen", false)) fit_measured = r.value("measured_ms", NAN);
       if (rounds.size() > 1)
         notes += "- Budget " + format_value("%.4g", budget) + " ms: the table's optimum measured " +
-                 format_value("%.4f", rounds.front().value("measured_ms", NAN)) + " ms during the search, so it was solved " +
+                 format_value("%.4f", json_number(rounds.front(), {"measured_ms"})) + " ms during the search, so it was solved " +
                  std::to_string(rounds.size() - 1) + " more time(s) with the solver's budget scaled by budget / measured, down to " +
-                 format_value("%.4f", rounds.back().value("solver_budget_ms", NAN)) + " ms; the network kept measured " +
-                 format_value("%.4f", fit_measured) + " ms then (" +
+                 format_value("%.4f", json_number(rounds.back(), {"solver_budget_ms"})) +
+                 " ms; the network kept is the optimum for the solver budget " +
+                 format_value("%.4f", kept ? json_number(*kept, {"solver_budget_ms"}) : NAN) +
+                 " ms (the solver column's status is for that budget), measured " + format_value("%.4f", fit_measured) + " ms then (" +
                  (s["measured_fit"].value("fits", false) ? "within" : "still over") + " the budget) and costs " +
-                 format_value("%.2f", rounds.front().value("predicted_accuracy", NAN) - json_number(s, {"predicted_accuracy"})) +
+                 format_value("%.2f", json_number(rounds.front(), {"predicted_accuracy"}) - json_number(s, {"predicted_accuracy"})) +
                  " predicted points.\n";
     }
     std::string within = "-";
     if (c.resource == "latency_ms" && std::isfinite(measured)) {
       within = measured <= budget ? "yes" : "no";
-      const std::string over = "- Budget " + format_value("%.4g", budget) + " ms: measured " + format_value("%.4f", measured) +
-                               " ms (IQR " + format_value("%.4f", json_number(m, {"latency", "iqr_ms"})) + ") exceeds it by " +
-                               format_value("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
-                               format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"})) + " ms): ";
-      if (measured > budget && fit_measured <= budget)
-        notes += over + "the search measured it within the budget (" + format_value("%.4f", fit_measured) +
-                 " ms); the two measurements differ by this machine's timing spread.\n";
-      else if (measured > budget)
-        notes += over + "the table's block sum underestimates this network on this machine; the optimum sits on the budget, "
-                 "where the networks whose blocks the table underestimates most are found (docs/latency.md; the search's "
-                 "--fit-measured re-solves until the measured network fits).\n";
+      if (measured > budget) {
+        const std::string over = "- Budget " + format_value("%.4g", budget) + " ms: measured " + format_value("%.4f", measured) +
+                                 " ms (IQR " + format_value("%.4f", json_number(m, {"latency", "iqr_ms"})) + ") exceeds it by " +
+                                 format_value("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
+                                 format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"})) + " ms): ";
+        if (fit_measured <= budget)
+          notes += over + "the search measured it within the budget (" + format_value("%.4f", fit_measured) +
+                   " ms); the two measurements differ by this machine's timing spread.\n";
+        else
+          notes += over + "the table's block sum underestimates this network on this machine; the optimum sits on the budget, "
+                   "where the networks whose blocks the table underestimates most are found (docs/latency.md; the search's "
+                   "--fit-measured re-solves until the measured network fits).\n";
+      }
     }
-    md << "| " << format_value("%.4g", budget) << " | " << status << (s["solver"]["bound"].is_null() ? "" : " (proven)") << " | "
+    md << "| " << format_value("%.4g", budget) << " | " << solver_cell(s) << " | "
        << format_value(c.metric == "logprob" ? "%.3f" : "%.2f", json_number(s, {"predicted_accuracy"})) << " | " << format_value("%.2f", json_number(m, {"test_accuracy"})) << " | "
        << format_value("%.2f", json_number(f, {"test_accuracy"})) << " | " << format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"}))
        << " | " << format_value("%.4f", measured) << " | " << within << " | " << format_value("%.3f", json_number(s, {"predicted_resources", "params_m"}))
@@ -114,6 +116,14 @@ void random_comparison_section(std::ostringstream& md, const std::string& dir, c
   auto value = [recal](const predictor::SubnetSample& x) { return recal ? x.accuracy_recalibrated : x.accuracy; };
   const auto random = predictor::samples_from_csv(s, util::read_text_file(subnets), subnets);
   const auto found = predictor::samples_from_csv(s, util::read_text_file(heldout), heldout);
+  // Files measured under another recalibration setting than the configuration's lack the column.
+  auto has_value = [recal](const predictor::SubnetSample& x) { return recal ? x.has_recalibrated : x.has_inherited; };
+  if (!std::all_of(random.begin(), random.end(), has_value) || !std::all_of(found.begin(), found.end(), has_value)) {
+    md << "## Against random sub-networks\n\n`subnets.csv` or `measure/found.heldout.csv` lacks the "
+       << (recal ? "recalibrated" : "inherited") << " column that this configuration compares on (measured with another "
+       << "`contrib.recalibrate`): move them away and run the sample-eval and measure stages again.\n\n";
+    return;
+  }
   std::vector<double> cost;
   for (const auto& x : random) cost.push_back(predictor::resource_value(s, x.arch, c.resource, &t));
   std::vector<RandomComparison> rows;
@@ -265,7 +275,8 @@ void write_report(const std::string& dir, const PipelineConfig& c, const std::ve
   networks_section(md, dir, c, tags, solve_ms_sum, solves);
   random_comparison_section(md, dir, c, tags);
   if (fs::exists(dir + "/predictor-eval.md")) {
-    md << "## Predictor quality\n\nOn held-out random sub-networks (accuracy with inherited weights); cost = sub-network "
+    md << "## Predictor quality\n\nOn held-out random sub-networks (accuracy with inherited weights"
+       << (c.recalibrate > 0 ? ", BN statistics recalibrated" : "") << "); cost = sub-network "
           "evaluations spent to build the predictor.\n\n"
        << util::read_text_file(dir + "/predictor-eval.md") << "\n";
     if (fs::exists(dir + "/predictor-eval.png")) md << "![predicted vs measured](predictor-eval.png)\n\n";

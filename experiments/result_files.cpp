@@ -44,6 +44,23 @@ std::string format_value(const char* printf_format, double v) {
   return b;
 }
 
+const nlohmann::json* kept_fit_round(const nlohmann::json& search) {
+  if (!search.contains("measured_fit")) return nullptr;
+  for (const nlohmann::json& r : search.at("measured_fit").at("rounds"))
+    if (r.value("chosen", false)) return &r;
+  return nullptr;
+}
+
+std::string solver_cell(const nlohmann::json& search) {
+  const nlohmann::json& solver = search.at("solver");
+  std::string cell = solver.value("status", std::string("?")) + (solver.value("bound", nlohmann::json()).is_null() ? "" : " (proven)");
+  const nlohmann::json* kept = kept_fit_round(search);
+  const double solver_budget = kept ? json_number(*kept, {"solver_budget_ms"}) : NAN;
+  if (std::isfinite(solver_budget) && solver_budget != json_number(search, {"budgets", "latency_ms"}))
+    cell += " for solver budget " + format_value("%.4f", solver_budget) + " ms";
+  return cell;
+}
+
 double median(std::vector<double> v) {
   if (v.empty()) return NAN;
   std::sort(v.begin(), v.end());

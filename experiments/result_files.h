@@ -17,6 +17,13 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& path);
 // The number at `path` (object keys) in `j`, NaN when any key is missing or the value is not a number.
 double json_number(const nlohmann::json& j, std::initializer_list<const char*> path);
 std::string format_value(const char* printf_format, double v);  // "-" for NaN and infinities
+// The round of `search --fit-measured` whose network a search result (search/<budget>.json) kept,
+// from its "measured_fit" rounds; null when the search did not measure.
+const nlohmann::json* kept_fit_round(const nlohmann::json& search);
+// The report's solver cell of a search result: the status, "(proven)" with a proven bound, and the
+// solver's latency budget when the kept network is a re-solve's under a scaled budget (the
+// optimum is then proven for that budget, not for the user's).
+std::string solver_cell(const nlohmann::json& search);
 // The usual median: the middle value, the mean of the two middle ones for an even count; NaN for none.
 double median(std::vector<double> v);
 // A markdown table cell holding free text (a file's content, a folder name): '|' escaped and line

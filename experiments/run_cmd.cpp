@@ -87,6 +87,13 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
   return a;
 }
 
+// The columns sample-eval measures: with recalibration, the predictors are judged and the found
+// networks compared on the recalibrated column only, so the inherited one is not measured.
+std::vector<std::string> truth_columns(const PipelineConfig& c) {
+  if (c.recalibrate == 0) return {"--recalibrate", "0"};
+  return {"--recalibrate", std::to_string(c.recalibrate), "--columns", "recalibrated"};
+}
+
 // The budgets of the config: absolute, or fractions of the way from the smallest to the heaviest
 // network's value of the resource.
 std::vector<double> budgets_of(const PipelineConfig& c, const std::string& dir) {
@@ -135,7 +142,7 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
   } else if (stage == "sample-eval") {
     call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--count", std::to_string(c.sample_count), "--images",
                                                  std::to_string(c.contrib_images), "--metric", c.truth_metric,
-                                                 "--weights", c.weights, "--recalibrate", std::to_string(c.recalibrate)} + data);
+                                                 "--weights", c.weights} + truth_columns(c) + data);
   } else if (stage == "predictor-eval") {
     std::vector<std::string> args{"--run", dir, "--test", std::to_string(c.predictor_test), "--mlp-epochs", std::to_string(c.mlp_epochs)};
     if (c.recalibrate > 0) args.push_back("--recalibrated");  // judged on the recalibrated truth
@@ -180,7 +187,7 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
     if (!found.empty())
       call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--arch", found, "--out", found_heldout_csv(dir), "--images",
                                                    std::to_string(c.contrib_images), "--metric", c.truth_metric, "--weights",
-                                                   c.weights, "--recalibrate", std::to_string(c.recalibrate)} + data);
+                                                   c.weights} + truth_columns(c) + data);
   } else if (stage == "finetune") {
     for (const auto& tag : budget_tags(c, dir)) {
       const std::string arch = dir + "/search/" + tag + ".arch.json";

@@ -37,15 +37,23 @@ options:
                        true class; the CSV's columns are then named logprob, logprob_recalibrated)
   --recalibrate R      also measure each after recalibrating its BN on R training batches
                        (second column; default 0 = not measured)
+  --columns C          all (default: the inherited column, and the recalibrated one with
+                       --recalibrate) or recalibrated (that column only, the first left empty:
+                       one evaluation less per network; needs --recalibrate). A file being
+                       resumed keeps its columns: one holding the inherited column goes on
+                       measuring it
   --weights W          ema (default) or raw supernet weights
   --out FILE           CSV (default DIR/subnets.csv)
   --batch-size B       evaluation batch (default 250)
   --threads N          loader threads (default 2)
 )";
 
+// The value the summary shows: the inherited column, or the recalibrated one when it is alone.
+double first_value(const predictor::SubnetSample& x) { return x.has_inherited ? x.accuracy : x.accuracy_recalibrated; }
+
 int run_sample_eval(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "arch", "count", "seed", "images", "metric", "recalibrate", "weights", "out", "batch-size", "threads", "dataset",
-                "root", "heldout"},
+  Args a(argv, {"run", "arch", "count", "seed", "images", "metric", "recalibrate", "columns", "weights", "out", "batch-size", "threads",
+                "dataset", "root", "heldout"},
          Output::flags());
   if (print_data_command_help(a, kHelp)) return 0;
   const Output msg(a);
@@ -60,6 +68,11 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
   const std::string out = a.str("out", dir + "/subnets.csv");
   const predictor::Metric metric = a.parsed("metric", "top1", predictor::parse_metric);
+  const std::string columns = a.str("columns", "all");
+  if (columns != "all" && columns != "recalibrated")
+    throw UsageError("--columns must be all or recalibrated, got '" + columns + "'");
+  if (columns == "recalibrated" && recal == 0) throw UsageError("--columns recalibrated needs --recalibrate R (R > 0)");
+  bool inherited = columns == "all";
   std::vector<Architecture> archs;
   if (a.has("arch")) {
     for (const auto& name : comma_list(a.str("arch"))) archs.push_back(arch_arg(s, name));
@@ -82,6 +95,11 @@ int run_sample_eval(const std::vector<std::string>& argv) {
                          "; pass the --seed or --arch it was made with, or move the file away");
     if (recal > 0 && !done.empty() && !done.front().has_recalibrated)
       throw UsageError(out + " was measured without --recalibrate; move it away to measure both columns");
+    if (!done.empty() && done.front().has_inherited != inherited) {
+      if (inherited)
+        throw UsageError(out + " holds the recalibrated column only; pass --columns recalibrated, or move it away");
+      inherited = true;  // its rows hold both columns: the new ones too, so that the file stays one table
+    }
   }
   if (static_cast<int>(done.size()) < count) {
     const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);
@@ -92,7 +110,7 @@ int run_sample_eval(const std::vector<std::string>& argv) {
     // (docs/distributed.md) and rank 0 writes the CSV, in order, after every one.
     dist::Communicator& comm = dist::world();
     auto measure = [&](int64_t i) {
-      double acc[2] = {predictor::arch_accuracy(*net, set, archs[size_t(i)], metric), -1};
+      double acc[2] = {inherited ? predictor::arch_accuracy(*net, set, archs[size_t(i)], metric) : -1, -1};
       if (recal > 0) {
         auto sub = extract_subnetwork(*net, archs[size_t(i)]);
         recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, seed + uint64_t(i));
@@ -105,24 +123,25 @@ int run_sample_eval(const std::vector<std::string>& argv) {
       std::memcpy(acc, bytes.data(), sizeof acc);
       predictor::SubnetSample x;
       x.arch = archs[size_t(i)];
-      x.accuracy = acc[0], x.accuracy_recalibrated = acc[1], x.has_recalibrated = recal > 0;
+      x.accuracy = acc[0], x.accuracy_recalibrated = acc[1], x.has_inherited = inherited, x.has_recalibrated = recal > 0;
       done.push_back(x);
       if (comm.rank() == 0) write_file_atomic(out, predictor::samples_to_csv(s, done, metric));
       char buf[64];
-      std::snprintf(buf, sizeof buf, "last %.4g", x.accuracy);
+      std::snprintf(buf, sizeof buf, "last %.4g", first_value(x));
       progress.update(size_t(i) + 1, buf);
     };
     dist::for_each_job(comm, static_cast<int64_t>(done.size()), count, measure, take);
     progress.finish();
   }
-  double lo = done.front().accuracy, hi = lo;
-  for (int i = 0; i < count; ++i) lo = std::min(lo, done[size_t(i)].accuracy), hi = std::max(hi, done[size_t(i)].accuracy);
-  msg.text("sample-eval: %d architectures, %s %.4g .. %.4g -> %s\n", count, predictor::metric_name(metric), lo, hi,
-           out.c_str());
+  double lo = first_value(done.front()), hi = lo;
+  for (int i = 0; i < count; ++i) lo = std::min(lo, first_value(done[size_t(i)])), hi = std::max(hi, first_value(done[size_t(i)]));
+  msg.text("sample-eval: %d architectures, %s%s %.4g .. %.4g -> %s\n", count, predictor::metric_name(metric),
+           inherited ? "" : " (recalibrated)", lo, hi, out.c_str());
   msg.result({{"run", dir},
               {"architectures", count},
               {"seed", seed},
               {"metric", predictor::metric_name(metric)},
+              {"columns", inherited ? "all" : "recalibrated"},
               {"accuracy", {{"min", lo}, {"max", hi}}},
               {"written", {out}}});
   return 0;

@@ -119,14 +119,7 @@ ContributionPredictor ContributionPredictor::from_json(const SearchSpace& s, con
   const util::json j = util::parse_json(text, source);
   util::JsonObject top(j, "", source);
   read_predictor_header(top, s, "contributions");
-  const std::string variant = top.get_string("variant");
-  Variant v{};
-  try {
-    v = parse_variant(variant);
-  } catch (const std::invalid_argument& e) {
-    top.fail(std::string("variant: ") + e.what());
-  }
-  ContributionPredictor p(s, v);
+  ContributionPredictor p(s, top.get_parsed("variant", parse_variant));
   auto estimate = [](util::JsonObject& o, const char* mean) { return Estimate{o.get_number(mean), o.get_number("se")}; };
   util::JsonObject base(top.at("base"), "base", source);
   p.base = estimate(base, "mean");

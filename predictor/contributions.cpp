@@ -95,20 +95,11 @@ ContribState contrib_state_from_json(const std::string& text, const std::string&
   st.weights = top.get_string("weights");
   util::JsonObject o(top.at("options"), "options", source);
   // The ranges are ContribOptions::validate()'s; the names are parse_context's and parse_metric's.
-  auto named = [&](const std::string& key, auto&& read) {
-    try {
-      return read();
-    } catch (const std::invalid_argument& e) {
-      o.fail(o.field(key) + ": " + e.what());
-    }
-  };
   st.options.passes = o.get_int("passes");
   st.options.images = o.get_int64("images", std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max());
-  const std::string context = o.get_string("context");
-  st.options.context = named("context", [&] { return parse_context(context); });
+  st.options.context = o.get_parsed("context", parse_context);
   // States written before the metric option measured top-1.
-  const std::string metric = o.has("metric") ? o.get_string("metric") : "top1";
-  st.options.metric = named("metric", [&] { return parse_metric(metric); });
+  st.options.metric = o.has("metric") ? o.get_parsed("metric", parse_metric) : Metric::Top1;
   st.options.seed = static_cast<uint64_t>(o.get_int64("seed", 0, std::numeric_limits<int64_t>::max()));
   st.options.recalibrate = o.has("recalibrate") ? o.get_int("recalibrate") : 0;
   o.finish();

@@ -99,14 +99,7 @@ RidgePredictor RidgePredictor::from_json(const SearchSpace& s, const std::string
   const util::json j = util::parse_json(text, source);
   util::JsonObject top(j, "", source);
   read_predictor_header(top, s, "ridge");
-  const std::string form = top.get_string("form");
-  Form f{};
-  try {
-    f = parse_form(form);
-  } catch (const std::invalid_argument& e) {
-    top.fail(std::string("form: ") + e.what());
-  }
-  RidgePredictor p(s, f);
+  RidgePredictor p(s, top.get_parsed("form", parse_form));
   p.samples_ = top.get_int("samples", 0, std::numeric_limits<int>::max());
   p.lambda_ = top.get_number("lambda", 0, kAnyNumber);
   p.intercept_ = top.get_number("intercept");

@@ -34,8 +34,12 @@ std::string samples_to_csv(const SearchSpace& s, const std::vector<SubnetSample>
     for (size_t g = 0; g < sel.size(); ++g) o << (g ? "-" : "") << sel[g];
     o << ',';
     for (size_t st = 0; st < v[i].arch.depths.size(); ++st) o << (st ? "-" : "") << v[i].arch.depths[st];
-    std::snprintf(buf, sizeof buf, ",%.4f,", v[i].accuracy);
-    o << buf;
+    o << ',';
+    if (v[i].has_inherited) {
+      std::snprintf(buf, sizeof buf, "%.4f", v[i].accuracy);
+      o << buf;
+    }
+    o << ',';
     if (v[i].has_recalibrated) {
       std::snprintf(buf, sizeof buf, "%.4f", v[i].accuracy_recalibrated);
       o << buf;
@@ -76,8 +80,10 @@ std::vector<SubnetSample> samples_from_csv(const SearchSpace& s, const std::stri
       while (std::getline(ss, cell, '-')) sel.push_back(static_cast<int>(parse_int(cell, "selection", 0, 1 << 20)));
       SubnetSample x;
       x.arch = selection_to_arch(s, sel);
-      x.accuracy = parse_number(f[3], "accuracy");
-      if (!f[4].empty()) x.accuracy_recalibrated = parse_number(f[4], "accuracy_recalibrated"), x.has_recalibrated = true;
+      x.has_inherited = !f[3].empty(), x.has_recalibrated = !f[4].empty();
+      if (!x.has_inherited && !x.has_recalibrated) throw std::invalid_argument("neither accuracy column holds a value");
+      if (x.has_inherited) x.accuracy = parse_number(f[3], "accuracy");
+      if (x.has_recalibrated) x.accuracy_recalibrated = parse_number(f[4], "accuracy_recalibrated");
       v.push_back(x);
     } catch (const std::exception& e) {
       throw std::invalid_argument(where + e.what());

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,17 @@ class JsonObject {
   std::vector<double> get_number_list(const std::string& key, double lo, double hi);
   bool get_bool(const std::string& key);
   std::string get_string(const std::string& key);
+  // A string field naming a choice, turned into its value by `parse` (a parse_* function that throws
+  // std::invalid_argument for an unknown name); the error is "<field path>: <parse's message>".
+  template <class Parse>
+  auto get_parsed(const std::string& key, Parse&& parse) -> decltype(parse(std::string())) {
+    const std::string name = get_string(key);
+    try {
+      return parse(name);
+    } catch (const std::invalid_argument& e) {
+      fail(field(key) + ": " + e.what());
+    }
+  }
   std::vector<int> get_int_list(const std::string& key);
   std::vector<bool> get_bool_list(const std::string& key);
   const json& get_array(const std::string& key);  // a required field that must be an array

@@ -77,6 +77,27 @@ rm -f "$r/measure/one.json" "$r/measure/twin.json" "$r/measure/smallest.json"
 "$iqnas" sample-eval --run "$r" --arch "$a1" > "$dir/m.log" 2>&1 && fail "sample-eval --arch without --out was accepted"
 grep -q -- "--out" "$dir/m.log" || fail "the refusal does not name --out: $(cat "$dir/m.log")"
 
+# The recalibrated column alone (the pipeline's sample-eval when it recalibrates): the inherited
+# cells stay empty, predictor-eval then needs --recalibrated, and a resumed file keeps its columns.
+"$iqnas" sample-eval --run "$r" --columns recalibrated --count 2 --images 20 --out "$dir/x.csv" > "$dir/m.log" 2>&1 &&
+  fail "sample-eval --columns recalibrated without --recalibrate was accepted"
+grep -q -- "--recalibrate" "$dir/m.log" || fail "the refusal does not name --recalibrate: $(cat "$dir/m.log")"
+"$iqnas" sample-eval --run "$r" --columns recalibrated --recalibrate 1 --count 3 --images 20 --out "$dir/recal.csv" > "$dir/m.log" 2>&1 ||
+  fail "sample-eval --columns recalibrated failed: $(tail -5 "$dir/m.log")"
+[[ $(awk -F, 'NR > 1 && $4 == "" && $5 != ""' "$dir/recal.csv" | wc -l) -eq 3 ]] ||
+  fail "--columns recalibrated did not leave the inherited column empty: $(cat "$dir/recal.csv")"
+"$iqnas" predictor-eval --run "$r" --samples "$dir/recal.csv" --test 2 --no-mlp > "$dir/m.log" 2>&1 &&
+  fail "predictor-eval judged a recalibrated-only file on the inherited column"
+grep -q -- "--recalibrated" "$dir/m.log" || fail "the refusal does not name --recalibrated: $(cat "$dir/m.log")"
+"$iqnas" sample-eval --run "$r" --recalibrate 1 --count 4 --images 20 --out "$dir/recal.csv" > "$dir/m.log" 2>&1 &&
+  fail "a recalibrated-only file was resumed with both columns"
+grep -q -- "--columns recalibrated" "$dir/m.log" || fail "the refusal does not name --columns: $(cat "$dir/m.log")"
+"$iqnas" sample-eval --run "$r" --recalibrate 1 --count 1 --images 20 --out "$dir/both.csv" > "$dir/m.log" 2>&1 &&
+  "$iqnas" sample-eval --run "$r" --columns recalibrated --recalibrate 1 --count 2 --images 20 --out "$dir/both.csv" > "$dir/m.log" 2>&1 ||
+  fail "sample-eval resuming a file of both columns failed: $(tail -5 "$dir/m.log")"
+[[ $(awk -F, 'NR > 1 && $4 != "" && $5 != ""' "$dir/both.csv" | wc -l) -eq 2 ]] ||
+  fail "a file of both columns resumed with --columns recalibrated lost its inherited column: $(cat "$dir/both.csv")"
+
 # The interpretability report of the same run.
 "$iqnas" explain --run "$r" > "$dir/explain.log" 2>&1 || fail "iqnas explain failed: $(cat "$dir/explain.log")"
 grep -q "depth effect" "$r/explain.md" || fail "explain.md lacks the per-stage effects"

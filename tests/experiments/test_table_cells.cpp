@@ -1,9 +1,12 @@
 // The cells and statistics of the experiment tables and the report (experiments/result_files.h):
-// free text cannot break a markdown row or a CSV line, and the median is the usual one.
+// free text cannot break a markdown row or a CSV line, the median is the usual one, and the solver
+// cell names the solver budget of a network kept after a re-solve.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "experiments/result_files.h"
 
@@ -40,6 +43,32 @@ TEST(TableCells, ACsvCellIsQuotedWithItsQuotesDoubled) {
   EXPECT_EQ(csv_cell("plain"), "plain");
   EXPECT_EQ(csv_cell("a,b"), "\"a,b\"");
   EXPECT_EQ(csv_cell("supernet: .sampling = \"single\""), "\"supernet: .sampling = \"\"single\"\"\"");
+}
+
+// A search result (search/<budget>.json) as far as the solver cell reads it.
+nlohmann::json search_result(double budget, const nlohmann::json& rounds) {
+  nlohmann::json s;
+  s["budgets"]["latency_ms"] = budget;
+  s["solver"] = {{"status", "optimal"}, {"bound", 71.5}};
+  if (!rounds.is_null()) s["measured_fit"] = {{"fits", true}, {"rounds", rounds}};
+  return s;
+}
+
+TEST(TableCells, TheSolverCellGivesTheSolverBudgetOfAReSolvedNetwork) {
+  EXPECT_EQ(solver_cell(search_result(0.9, nullptr)), "optimal (proven)");
+  // The table's optimum measured within the budget: the proof is for the user's budget.
+  EXPECT_EQ(solver_cell(search_result(0.9, nlohmann::json::array({{{"solver_budget_ms", 0.9}, {"measured_ms", 0.88}, {"chosen", true}}}))),
+            "optimal (proven)");
+  // Kept after a re-solve: proven for the scaled solver budget, which the cell names.
+  const nlohmann::json rounds = nlohmann::json::array({{{"solver_budget_ms", 0.9}, {"measured_ms", 0.97}, {"chosen", false}},
+                                                      {{"solver_budget_ms", 0.8351}, {"measured_ms", 0.89}, {"chosen", true}}});
+  const nlohmann::json resolved = search_result(0.9, rounds);
+  EXPECT_EQ(solver_cell(resolved), "optimal (proven) for solver budget 0.8351 ms");
+  EXPECT_EQ(kept_fit_round(resolved), &resolved["measured_fit"]["rounds"][1]);
+  EXPECT_EQ(kept_fit_round(search_result(0.9, nullptr)), nullptr);
+  nlohmann::json heuristic = search_result(0.9, nullptr);
+  heuristic["solver"] = {{"status", "feasible"}, {"bound", nullptr}};
+  EXPECT_EQ(solver_cell(heuristic), "feasible");
 }
 
 }  // namespace

@@ -75,4 +75,15 @@ TEST(Metric, SampleCsvNamesItsMetric) {
   EXPECT_FALSE(samples_from_csv(s, top1, "t.csv", &m)[0].has_recalibrated);
   EXPECT_EQ(m, Metric::Top1);
   EXPECT_THROW(samples_from_csv(s, "index,selection,depths,loss,x\n", "bad.csv"), std::invalid_argument);
+  // sample-eval --columns recalibrated: the inherited cell stays empty, and reads back as absent.
+  x.has_inherited = false, x.has_recalibrated = true, x.accuracy_recalibrated = 70.25;
+  const std::string recal = samples_to_csv(s, {x});
+  EXPECT_NE(recal.find(",,70.2500\n"), std::string::npos) << recal;
+  const auto r = samples_from_csv(s, recal, "r.csv");
+  EXPECT_FALSE(r[0].has_inherited);
+  EXPECT_TRUE(r[0].has_recalibrated);
+  EXPECT_DOUBLE_EQ(r[0].accuracy_recalibrated, 70.25);
+  EXPECT_TRUE(samples_from_csv(s, top1, "t.csv")[0].has_inherited);
+  x.has_recalibrated = false;
+  EXPECT_THROW(samples_from_csv(s, samples_to_csv(s, {x}), "empty.csv"), std::invalid_argument);
 }

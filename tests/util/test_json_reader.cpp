@@ -62,5 +62,19 @@ TEST(JsonReader, ArraysOfObjectsNameTheElement) {
   EXPECT_NO_THROW(r.finish());  // both keys were read
 }
 
+TEST(JsonReader, AParsedStringFieldNamesItsPathInTheParsersError) {
+  const json j = parse_json(R"({"opt": {"mode": "fast", "other": "slow", "n": 2}})", "o.json");
+  JsonObject top(j, "", "o.json");
+  JsonObject r(top.at("opt"), "opt", "o.json");
+  auto parse_mode = [](const std::string& name) {
+    if (name != "fast") throw std::invalid_argument("unknown mode '" + name + "' (known: fast)");
+    return 7;
+  };
+  EXPECT_EQ(r.get_parsed("mode", parse_mode), 7);
+  EXPECT_EQ(error_of([&] { r.get_parsed("other", parse_mode); }), "o.json: opt.other: unknown mode 'slow' (known: fast)");
+  EXPECT_EQ(error_of([&] { r.get_parsed("n", parse_mode); }), "o.json: opt.n must be a string, got an integer");
+  EXPECT_NO_THROW(r.finish());
+}
+
 }  // namespace
 }  // namespace iqnas::util
