@@ -104,7 +104,7 @@ class Search {
   double probe_bound = kInf;  // the least bound of the multiplier search's probes
   double time_limit = 0;
   std::chrono::steady_clock::time_point t0;
-  long nodes = 0, heur = 0;
+  long nodes = 0, heur = 0, repaired = 0;
 
   DenseSearchOutput& finish(DenseSearchOutput& out, double root) {
     out.found = improved;
@@ -118,6 +118,7 @@ class Search {
     out.nodes = nodes;
     out.sweeps = mp.sweeps();
     out.heuristic_improvements = heur;
+    out.repaired_improvements = repaired;
     out.soft_max_root = soft_max_root;
     return out;
   }
@@ -523,11 +524,12 @@ class Search {
     for (int g = 0; g < G; ++g) mp.best_belief(g, &s[g]);
     std::vector<double> rows(R);
     d.eval(s.data(), rows.data());
-    if (!d.feasible(rows.data(), Traw.data()) && !repair(s, rows)) return;
+    const bool broke = !d.feasible(rows.data(), Traw.data());
+    if (broke && !repair(s, rows)) return;
     const double before = inc;
     local_search(s, rows, pairs);
     consider(s);
-    if (inc > before) ++heur;
+    if (inc > before) ++heur, repaired += broke;
   }
 
   // Reduced-cost fixing. While the edge invariant holds (after a sweep, on any smaller domains too),
