@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Two LP relaxations of solver problems, solved by HiGHS: how tight a bound can an LP give?
+"""LP relaxations of solver problems, solved by HiGHS: how tight a bound can an LP give?
 
   scripts/solver-lp-bounds.py [--rlt] PROBLEM.json ...
 
