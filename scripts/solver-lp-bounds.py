@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Two LP relaxations of solver problems, solved by HiGHS: how tight a bound can an LP give?
+"""LP relaxations of solver problems, solved by HiGHS: how tight a bound can an LP give?
 
-  scripts/solver-lp-bounds.py PROBLEM.json ...
+  scripts/solver-lp-bounds.py [--rlt] PROBLEM.json ...
 
 Per problem file (docs/solver.md), the optimum of
   mccormick  the LP of scripts/check-solver-milp.py's linearisation: every product x_i x_j
@@ -9,7 +9,11 @@ Per problem file (docs/solver.md), the optimum of
   local      the local-polytope LP that exact's dense search bounds (docs/solver.md, exact item 7):
              for every pair of groups sharing a bilinear term, one z per pair of their options
              with sum_b z_ab = x_a and sum_a z_ab = x_b;
-both with the one-hot rows and every budget as a row, variables in [0, 1]. An upper bound on the
+  rlt        (with --rlt) the local polytope over every pair of groups, plus every budget row
+             multiplied by every option x_a (RLT): sum_v c_v z_av + ... <= (max - constant) x_a,
+             products of three options bounded by z_ai (negative coefficients) or dropped
+             (positive ones: budgets are <= rows, so dropping them relaxes);
+all with the one-hot rows and every budget as a row, variables in [0, 1]. An upper bound on the
 optimum either way. Run it with .venv-reference/bin/python (scripts/install-deps.sh
 --with-reference installs highspy).
 """
@@ -23,7 +27,7 @@ from solver_problem import group_of as group_layout, load, rows as problem_rows
 
 
 def relaxation_bound(p, kind):
-    """Returns (LP optimum, seconds, columns) of relaxation `kind` ("mccormick" or "local")."""
+    """Returns (LP optimum, seconds, columns) of relaxation `kind` ("mccormick", "local", "rlt")."""
     import highspy
 
     groups = p["groups"]
@@ -47,7 +51,10 @@ def relaxation_bound(p, kind):
             col[key] = n
             n += 1
     else:
-        group_pairs = sorted({(group_of[i], group_of[j]) for i, j in pairs})
+        if kind == "rlt":
+            group_pairs = [(ga, gb) for ga in range(len(groups)) for gb in range(ga + 1, len(groups))]
+        else:
+            group_pairs = sorted({(group_of[i], group_of[j]) for i, j in pairs})
         for ga, gb in group_pairs:
             for a in range(len(groups[ga]["options"])):
                 for b in range(len(groups[gb]["options"])):
@@ -92,6 +99,29 @@ def relaxation_bound(p, kind):
                 terms = {col[(off[ga] + a, off[gb] + b)]: 1.0 for a in range(na)}
                 terms[off[gb] + b] = -1.0
                 row(0, 0, terms)
+    if kind == "rlt":
+
+        def product(i, a):  # x_i x_a as {column: 1}: x_a itself, 0 in one group, else z
+            if i == a:
+                return {a: 1.0}
+            if group_of[i] == group_of[a]:
+                return {}
+            return {col[(min(i, a), max(i, a))]: 1.0}
+
+        for r in range(1, len(rows)):
+            for a in range(len(group_of)):
+                terms = defaultdict(float)
+                terms[a] -= rows[r][3] - rows[r][2]
+                for v, c in lin[r].items():
+                    for k in product(v, a):
+                        terms[k] += c
+                for (i, j), c in prod[r].items():
+                    if a in (i, j):  # x_i x_j x_a = x_i x_j
+                        terms[col[(i, j)]] += c
+                    elif group_of[a] not in (group_of[i], group_of[j]) and c < 0:
+                        for k in product(i, a):  # x_i x_j x_a <= x_i x_a
+                            terms[k] += c
+                row(-inf, 0, terms)
     t0 = time.time()
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
@@ -100,18 +130,25 @@ def relaxation_bound(p, kind):
 
 
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
+    args = sys.argv[1:]
+    kinds = ["mccormick", "local"]
+    header = "| problem | McCormick LP | s | local-polytope LP | s |"
+    if args and args[0] == "--rlt":
+        args = args[1:]
+        kinds.append("rlt")
+        header += " RLT LP | s |"
+    if not args or args[0] in ("-h", "--help"):
         print(__doc__.strip())
-        return 0 if len(sys.argv) == 2 else 2
-    print("| problem | McCormick LP | s | local-polytope LP | s |\n|---|---|---|---|---|")
-    for path in sys.argv[1:]:
+        return 0 if args else 2
+    print(header + "\n" + "|---" * (2 * len(kinds) + 1) + "|")
+    for path in args:
         try:
             p = load(path)
         except (OSError, ValueError) as e:
             print(f"{path}: {e}", file=sys.stderr)
             return 1
         cells = [path.rsplit("/", 1)[-1].removesuffix(".json")]
-        for kind in ("mccormick", "local"):
+        for kind in kinds:
             try:
                 b, s, _ = relaxation_bound(p, kind)
             except (KeyError, TypeError, IndexError, ValueError) as e:

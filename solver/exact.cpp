@@ -68,7 +68,7 @@ Result ExactSolver::Impl::run(const ExactOptions& opt, const std::vector<double>
     }
   }
   double root = kInf;
-  long sweeps = 0, heuristic_improvements = 0;
+  long sweeps = 0, heuristic_improvements = 0, repaired_improvements = 0;
   bool soft_max_root = false;
   if (dense_mode) {
     detail::DenseSearchInput in;
@@ -98,6 +98,7 @@ Result ExactSolver::Impl::run(const ExactOptions& opt, const std::vector<double>
     nodes = out.nodes;
     sweeps = out.sweeps;
     heuristic_improvements = out.heuristic_improvements;
+    repaired_improvements = out.repaired_improvements;
     soft_max_root = out.soft_max_root;
   } else {
     optimize_lambda();
@@ -133,6 +134,7 @@ Result ExactSolver::Impl::run(const ExactOptions& opt, const std::vector<double>
   if (dense_mode) {
     r.set_stat("mplp_sweeps", static_cast<double>(sweeps));
     r.set_stat("heuristic_improvements", static_cast<double>(heuristic_improvements));
+    r.set_stat("repaired_improvements", static_cast<double>(repaired_improvements));
     r.set_stat("soft_max_root", soft_max_root ? 1 : 0);
   }
   r.solve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

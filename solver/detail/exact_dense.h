@@ -37,6 +37,7 @@ struct DenseSearchOutput {
   long nodes = 0;
   long sweeps = 0;           // MPLP passes over the edges
   long heuristic_improvements = 0;
+  long repaired_improvements = 0;  // of which from a selection that broke a budget, repaired
   bool soft_max_root = false;  // the root's soft-max sweeps lowered its bound (and fixed options)
   std::vector<double> lambda, messages;  // at the root, for the next warm start
 };
