@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 
 #include "random_problems.h"
 #include "solver/exact.h"
@@ -344,6 +345,12 @@ TEST(Exact, DenseTimeLimitGivesValidBound) {
 // A paper-size dense problem (the multiplier search alone takes longer than the limits): every
 // phase reads the clock, so the solve stops within a few ms of the limit (50 ms allowed here for
 // a loaded machine; the multiplier search ran 0.2 s past a 0.1 s limit before it did).
+static double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 TEST(Exact, ShortTimeLimitOnALargeDenseProblemIsHonoured) {
   // 25 groups of 12 options, 1,500 objective products between options of two random groups, two
   // linear budgets at half their range (too large for random_problem's brute force).
@@ -371,10 +378,16 @@ TEST(Exact, ShortTimeLimitOnALargeDenseProblemIsHonoured) {
   for (double limit : {0.01, 0.1}) {
     ExactOptions opt;
     opt.time_limit_s = limit;
+    // The solver's work past its limit is judged on this thread's CPU time: on a loaded machine the
+    // wall clock also counts the time the thread waits to be scheduled (70 ms seen), which the
+    // solver cannot avoid; the wall clock still bounds a gross overrun.
     const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = thread_cpu_seconds();
     const Result r = solve_exact(p, opt);
+    const double cpu = thread_cpu_seconds() - c0;
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    EXPECT_LT(elapsed, limit + 0.05) << limit;
+    EXPECT_LT(cpu, limit + 0.05) << limit;
+    EXPECT_LT(elapsed, limit + 1.0) << limit;
     EXPECT_EQ(r.stat("dense_search"), 1);
     EXPECT_EQ(r.stat("timed_out"), 1);
     ASSERT_NE(r.status, Status::Infeasible) << limit;
