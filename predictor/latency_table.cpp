@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "supernet/static_block.h"
 #include "supernet/subnet.h"
 #include "util/json_reader.h"
 #include "util/number.h"

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "supernet/inverted_residual.h"
+#include "supernet/static_block.h"
 #include "supernet/subnet.h"
 
 namespace iqnas {
