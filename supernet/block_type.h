@@ -15,6 +15,8 @@
 
 namespace iqnas {
 
+class InferenceBuilder;  // supernet/detail/inference_builder.h
+
 // How an elastic module's batch norms see a multipath batch in training (docs/training.md).
 enum class BnStats { Shared, Private };
 BnStats parse_bn_stats(const std::string& name);  // "shared" | "private"; std::invalid_argument otherwise
@@ -47,6 +49,11 @@ class ElasticModule : public Module {
 class StaticModule : public Module {
  public:
   virtual Var forward(const Var& x) = 0;
+  virtual int in_channels() const = 0;
+  virtual int out_channels() const = 0;
+  // Its steps of the BN-folded inference program (supernet/inference.h) on slot x of `b`
+  // ([N, H, H, in_channels()]): releases x, returns the output slot and sets *Ho to its size.
+  virtual int add_inference(InferenceBuilder& b, int x, int H, int* Ho) = 0;
 };
 
 class BlockType {

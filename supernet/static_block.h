@@ -12,8 +12,11 @@ class StaticBlock : public StaticModule {
  public:
   StaticBlock(const SearchSpace& s, int in, int out, int stride, Act act, const BlockConfig& c, Rng& rng);
   Var forward(const Var& x) override;
+  int in_channels() const override { return in; }
+  int out_channels() const override { return out; }
+  int add_inference(InferenceBuilder& b, int x, int H, int* Ho) override;
   InvertedResidualWeights weights();
-  int stride;
+  int in, out, stride;
   Act act;
   bool residual;
 
