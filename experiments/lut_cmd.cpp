@@ -10,6 +10,7 @@
 
 #include "nn/autograd.h"
 #include "predictor/latency_measure.h"
+#include "supernet/static_block.h"
 #include "util/progress.h"
 
 namespace iqnas::cli {
@@ -45,11 +46,15 @@ order. Stores median, mean and interquartile range in ms per image (docs/latency
                       to the JSON format; --device, --threads, --batch describe how it was measured
 )";
 
-nlohmann::json block_json(const predictor::BlockKey& k, StaticBlock& b) {
+// The fields of the inverted residual, the only block type (its PyTorch twin in bench/reference
+// reads them).
+nlohmann::json block_json(const SearchSpace& s, const predictor::BlockKey& k, StaticModule& m) {
+  StaticBlock& b = dynamic_cast<StaticBlock&>(m);
   const InvertedResidualWeights w = b.weights();
+  const BlockConfig c = s.config(k.config);
   return {{"key", k.str()},         {"input_size", k.input_size}, {"in", k.in},
-          {"out", k.out},           {"stride", k.stride},         {"expansion", k.expansion},
-          {"kernel", k.kernel},     {"se", k.se},                 {"act", act_name(k.act)},
+          {"out", k.out},           {"stride", k.stride},         {"expansion", c.expansion},
+          {"kernel", c.kernel},     {"se", c.se},                 {"act", act_name(k.act)},
           {"mid", w.expand_w.value().dim(0)}, {"se_hidden", w.se ? w.se_w1.value().dim(0) : 0},
           {"residual", b.residual}};
 }
@@ -61,7 +66,7 @@ std::string describe(const SearchSpace& s, const std::string& arch) {
   j["space"] = nlohmann::json::parse(space_to_json(s));
   nlohmann::json blocks = nlohmann::json::array();
   auto add = [&](const predictor::BlockKey& k) {
-    blocks.push_back(block_json(k, *predictor::key_block(s, k, rng)));
+    blocks.push_back(block_json(s, k, *predictor::key_block(s, k, rng)));
   };
   if (arch.empty()) {
     for (const auto& k : predictor::distinct_block_keys(s)) add(k);

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "supernet/block_type.h"
 #include "supernet/subnet.h"
 #include "util/json_reader.h"
 #include "util/number.h"
@@ -28,8 +29,7 @@ using json = nlohmann::json;
 
 std::string BlockKey::str() const {
   return "r" + std::to_string(input_size) + "_i" + std::to_string(in) + "_o" + std::to_string(out) + "_s" +
-         std::to_string(stride) + "_e" + std::to_string(expansion) + "_k" + std::to_string(kernel) + "_se" +
-         (se ? "1" : "0") + "_" + act_name(act);
+         std::to_string(stride) + "_" + config_name + "_" + act_name(act);
 }
 
 BlockKey block_key(const SearchSpace& s, int stage, int block, int config) {
@@ -37,19 +37,18 @@ BlockKey block_key(const SearchSpace& s, int stage, int block, int config) {
   if (block < 0 || block >= st.max_depth())
     throw std::out_of_range("block " + std::to_string(block + 1) + " of stage " + std::to_string(stage + 1) +
                             " is beyond its largest depth in space '" + s.name + "'");
-  const BlockConfig c = s.config(config);
   BlockKey k;
   const int r = s.stage_input_size(stage);
   k.input_size = block == 0 ? r : s.stage_input_size(stage + 1);
   k.in = block == 0 ? s.stage_in(stage) : st.out;
   k.out = st.out;
   k.stride = block == 0 ? st.stride : 1;
-  k.expansion = c.expansion, k.kernel = c.kernel, k.se = c.se, k.act = st.act;
+  k.config = config, k.config_name = s.config_name(config), k.act = st.act;
   return k;
 }
 
-std::unique_ptr<StaticBlock> key_block(const SearchSpace& s, const BlockKey& k, Rng& rng) {
-  return std::make_unique<StaticBlock>(s, k.in, k.out, k.stride, k.act, BlockConfig{k.expansion, k.kernel, k.se}, rng);
+std::shared_ptr<StaticModule> key_block(const SearchSpace& s, const BlockKey& k, Rng& rng) {
+  return s.block_type().make_static(s, BlockShape{k.in, k.out, k.stride, k.act}, k.config, rng);
 }
 
 std::vector<BlockKey> distinct_block_keys(const SearchSpace& s) {

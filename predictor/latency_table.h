@@ -11,15 +11,16 @@
 #include "util/rng.h"
 
 namespace iqnas {
-class StaticBlock;
+class StaticModule;
 }
 
 namespace iqnas::predictor {
 
 // The shape of one block of a space: what its latency depends on.
 struct BlockKey {
-  int input_size = 0, in = 0, out = 0, stride = 1, expansion = 1, kernel = 3;
-  bool se = false;
+  int input_size = 0, in = 0, out = 0, stride = 1;
+  int config = 0;            // the configuration's index in the space
+  std::string config_name;   // its name, the block type's (e.g. "e6_k5_se1")
   Act act = Act::ReLU;
   std::string str() const;  // e.g. "r112_i16_o24_s2_e6_k5_se1_relu"
   bool operator<(const BlockKey& o) const { return str() < o.str(); }
@@ -28,9 +29,9 @@ struct BlockKey {
 BlockKey block_key(const SearchSpace& s, int stage, int block, int config);  // 0-based
 // Every distinct key of the space, in stage, position (first, later), configuration order.
 std::vector<BlockKey> distinct_block_keys(const SearchSpace& s);
-// The block a key stands for (supernet/subnet.h), weights drawn from rng: what a table entry
-// times, what the resource rows count and what `iqnas lut --describe` prints.
-std::unique_ptr<StaticBlock> key_block(const SearchSpace& s, const BlockKey& k, util::Rng& rng);
+// The block a key stands for (the space's block type's static module), weights drawn from rng: what
+// a table entry times, what the resource rows count and what `iqnas lut --describe` prints.
+std::shared_ptr<StaticModule> key_block(const SearchSpace& s, const BlockKey& k, util::Rng& rng);
 
 struct LatencyEntry {
   std::string key;  // BlockKey::str(), or "fixed"

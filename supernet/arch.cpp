@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "supernet/block_type.h"
 #include "util/json_reader.h"
 #include "util/text_file.h"
 
@@ -35,7 +36,7 @@ std::string depths_str(const std::vector<int>& v) {
 
 std::string config_names(const SearchSpace& s) {
   std::string o;
-  for (int c = 0; c < s.num_configs(); ++c) o += (c ? ", " : "") + s.config(c).name();
+  for (int c = 0; c < s.num_configs(); ++c) o += (c ? ", " : "") + s.config_name(c);
   return o;
 }
 
@@ -63,22 +64,10 @@ void check_arch(const SearchSpace& s, const Architecture& a, const std::string& 
   }
 }
 
-// Largest (or smallest) configuration: expansion, kernel and SE all at their extreme.
-int extreme_config(const SearchSpace& s, bool heavy) {
-  BlockConfig c;
-  auto pick = [heavy](const auto& v) { return heavy ? *std::max_element(v.begin(), v.end())
-                                                    : *std::min_element(v.begin(), v.end()); };
-  c.expansion = pick(s.expansions);
-  c.kernel = pick(s.kernels);
-  bool has_on = std::find(s.se.begin(), s.se.end(), true) != s.se.end();
-  bool has_off = std::find(s.se.begin(), s.se.end(), false) != s.se.end();
-  c.se = heavy ? has_on : !has_off;
-  return s.config_index(c);
-}
-
 Architecture uniform_arch(const SearchSpace& s, bool heavy) {
   Architecture a;
-  int c = extreme_config(s, heavy);
+  const BlockType& type = s.block_type();
+  int c = heavy ? type.heaviest_config(s) : type.lightest_config(s);
   if (c < 0) throw std::invalid_argument("space '" + s.name + "' has empty choice lists");
   for (const auto& st : s.stages) {
     if (st.depths.empty())
@@ -123,15 +112,6 @@ int one_hot_index(const std::vector<float>& v, size_t off, size_t n, const std::
   return hot;
 }
 
-std::string ratio_str(float r) {
-  char buf[64];
-  for (int p = 6; p <= 9; ++p) {
-    std::snprintf(buf, sizeof buf, "%.*g", p, static_cast<double>(r));
-    if (std::strtof(buf, nullptr) == r) break;
-  }
-  return buf;
-}
-
 // timm's block-string activation option: none for h-swish (MobileNetV3's default), _nre for ReLU.
 std::string timm_act(Act a, const std::string& where) {
   switch (a) {
@@ -159,7 +139,7 @@ std::string arch_to_json(const SearchSpace& s, const Architecture& a) {
   for (size_t i = 0; i < a.depths.size(); ++i) {
     o << "    {\"depth\": " << a.depths[i] << ", \"blocks\": [";
     for (size_t b = 0; b < a.blocks[i].size(); ++b)
-      o << (b ? ", " : "") << json(s.config(a.blocks[i][b]).name()).dump();
+      o << (b ? ", " : "") << json(s.config_name(a.blocks[i][b])).dump();
     o << "]}" << (i + 1 < a.depths.size() ? ",\n" : "\n");
   }
   o << "  ]\n}\n";
@@ -270,16 +250,14 @@ std::vector<std::vector<std::string>> timm_arch_def(const SearchSpace& s, const 
   std::vector<std::vector<std::string>> def;
   def.push_back({"ds_r1_k" + std::to_string(s.stage0_kernel) + "_s" + std::to_string(s.stage0_stride) + "_e1_c" +
                  std::to_string(s.stage0_out) + timm_act(s.stage0_act, "stage0")});
-  const std::string se = "_se" + ratio_str(s.se_ratio);
+  const BlockType& type = s.block_type();
   for (size_t i = 0; i < s.stages.size(); ++i) {
     const StageSpec& st = s.stages[i];
     const std::string act = timm_act(st.act, stage_field(i));
     std::vector<std::string> blocks;
     for (int b = 0; b < a.depths[i]; ++b) {
-      BlockConfig c = s.config(a.blocks[i][static_cast<size_t>(b)]);
-      blocks.push_back("ir_r1_k" + std::to_string(c.kernel) + "_s" + std::to_string(b == 0 ? st.stride : 1) +
-                       "_e" + std::to_string(c.expansion) + "_c" + std::to_string(st.out) + act +
-                       (c.se ? se : std::string()));
+      const BlockShape shape{b == 0 ? s.stage_in(int(i)) : st.out, st.out, b == 0 ? st.stride : 1, st.act};
+      blocks.push_back(type.timm_block(s, a.blocks[i][static_cast<size_t>(b)], shape, act));
     }
     def.push_back(blocks);
   }

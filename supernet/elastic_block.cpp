@@ -204,12 +204,4 @@ Var ElasticBlock::forward_multipath(const Var& x, const std::vector<int>& config
   return residual ? add(y, x) : y;
 }
 
-BnStats parse_bn_stats(const std::string& name) {
-  if (name == "shared") return BnStats::Shared;
-  if (name == "private") return BnStats::Private;
-  throw std::invalid_argument("bn_stats must be shared or private (got '" + name + "')");
-}
-
-const char* bn_stats_name(BnStats b) { return b == BnStats::Shared ? "shared" : "private"; }
-
 }  // namespace iqnas

@@ -20,33 +20,27 @@
 #include <vector>
 
 #include "nn/layers.h"
-#include "supernet/channel_order.h"
+#include "supernet/block_type.h"
 #include "supernet/inverted_residual.h"
 #include "supernet/space.h"
 
 namespace iqnas {
 
-enum class BnStats { Shared, Private };
-BnStats parse_bn_stats(const std::string& name);  // "shared" | "private"; std::invalid_argument otherwise
-const char* bn_stats_name(BnStats b);
-
-class ElasticBlock : public Module {
+class ElasticBlock : public ElasticModule {
  public:
   ElasticBlock(const SearchSpace& space, int in, int out, int stride, Act act, Rng& rng);
 
-  Var forward(const Var& x, const std::vector<int>& configs);
+  Var forward(const Var& x, const std::vector<int>& configs) override;
+  void set_bn_stats(BnStats b) override { bn_stats = b; }
   // The weights one configuration uses (slices of the shared ones; gradients flow back).
   InvertedResidualWeights weights(int config);
-  // After the heaviest configuration's weights were loaded (a trained heaviest network), starts
-  // every other configuration from them: smaller depthwise kernels from the centre of the largest
-  // (with its BN), every projection BN from the heaviest (expansion, SE) pair's.
-  void init_from_heaviest();
-  // Channel reordering (supernet/reorder.h): adds the Taylor importance of the expansion channels and
-  // SE hidden units from the current gradients, and permutes both (function-preserving for every
-  // configuration that uses all channels).
-  void add_channel_importance(ChannelImportance& imp) const;
-  void permute_channels(const std::vector<int>& channels, const std::vector<int>& hidden);
-  ChannelImportance zero_importance() const;
+  // Smaller depthwise kernels from the centre of the largest (with its BN), every projection BN
+  // from the heaviest (expansion, SE) pair's.
+  void init_from_heaviest() override;
+  // Importance and order of the expansion channels and the SE hidden units.
+  void add_channel_importance(ChannelImportance& imp) const override;
+  void permute_channels(const std::vector<int>& channels, const std::vector<int>& hidden) override;
+  ChannelImportance zero_importance() const override;
 
   int in, out, stride;
   Act act;

@@ -3,9 +3,10 @@
 // and bias + activation applied in one pass over each output. No autograd, no tensors: the
 // buffers are allocated once when the network is built, so the timed forward allocates nothing.
 //
-// Built from the extracted network's own weights (StaticBlock::weights(), the FixedParts' layers):
-// channel widths are read from the weight shapes, never recomputed. Activations are NHWC, as in
-// the training path, and the logits equal the training path's in eval mode (tests/latency).
+// Built from the extracted network's own weights (each block's StaticModule::add_inference, the
+// FixedParts' layers): channel widths are read from the weight shapes, never recomputed.
+// Activations are NHWC, as in the training path, and the logits equal the training path's in eval
+// mode (tests/latency).
 //
 // Also counts, from the same layer list, multiply-accumulates and the peak activation memory
 // (docs/latency.md section "Resource models" defines the liveness rule).
@@ -14,7 +15,7 @@
 #include <memory>
 #include <vector>
 
-#include "supernet/inverted_residual.h"
+#include "supernet/block_type.h"
 #include "supernet/subnet.h"
 
 namespace iqnas {
@@ -56,12 +57,8 @@ class InferenceProgram {
   int64_t in_floats_ = 0, out_floats_ = 0, macs_ = 0, peak_ = 0;
 };
 
-// One inverted-residual block of a space with its folded weights; input [batch, H, H, in].
-InferenceProgram inference_block(const InvertedResidualWeights& w, int input_size, int stride, Act act,
-                                 bool residual, int batch);
-inline InferenceProgram inference_block(StaticBlock& b, int input_size, int batch) {
-  return inference_block(b.weights(), input_size, b.stride, b.act, b.residual, batch);
-}
+// One block with its folded weights (its type's StaticModule::add_inference); input [batch, H, H, in].
+InferenceProgram inference_block(StaticModule& b, int input_size, int batch);
 
 // The fixed parts alone: stem + stage 0 on images, and stage 6 + head on the last stage's output.
 // Run as one program (images in, logits out, the searched stages skipped): the table's t0 entry.

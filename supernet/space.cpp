@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "supernet/block_type.h"
 #include "util/json_reader.h"
 #include "util/text_file.h"
 
@@ -129,6 +130,11 @@ void check_space(const SearchSpace& s, const std::string& p) {
     if (v < 1 || v % 2 == 0) fail(p, name + " must be an odd kernel size >= 1 (got " + std::to_string(v) + ")");
   };
   if (s.name.empty()) fail(p, "name must not be empty");
+  try {
+    find_block_type(s.block);
+  } catch (const std::invalid_argument& e) {
+    fail(p, std::string("block: ") + e.what());
+  }
   for (char c : s.name)
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
       fail(p, "name '" + s.name + "' may only hold letters, digits, '_', '-' and '.'");
@@ -185,8 +191,15 @@ std::string BlockConfig::name() const {
   return "e" + std::to_string(expansion) + "_k" + std::to_string(kernel) + "_se" + (se ? "1" : "0");
 }
 
-int SearchSpace::num_configs() const {
-  return static_cast<int>(expansions.size() * kernels.size() * se.size());
+const BlockType& SearchSpace::block_type() const { return find_block_type(block); }
+int SearchSpace::num_configs() const { return block_type().num_configs(*this); }
+int SearchSpace::config_index(const std::string& n) const { return block_type().config_index(*this, n); }
+
+std::string SearchSpace::config_name(int index) const {
+  if (index < 0 || index >= num_configs())
+    throw std::out_of_range("configuration index " + std::to_string(index) + " is outside [0, " +
+                            std::to_string(num_configs()) + ") in space '" + name + "'");
+  return block_type().config_name(*this, index);
 }
 
 BlockConfig SearchSpace::config(int index) const {
@@ -209,30 +222,6 @@ int SearchSpace::config_index(const BlockConfig& c) const {
   int ns = static_cast<int>(se.size()), nk = static_cast<int>(kernels.size());
   return (static_cast<int>(ie - expansions.begin()) * nk + static_cast<int>(ik - kernels.begin())) * ns +
          static_cast<int>(is - se.begin());
-}
-
-int SearchSpace::config_index(const std::string& n) const {
-  // Strict form: e<digits>_k<digits>_se<0|1>, no signs, spaces or leading zeros.
-  auto digits = [&](size_t& i, int* out) {
-    size_t start = i;
-    while (i < n.size() && n[i] >= '0' && n[i] <= '9' && i - start < 6) ++i;
-    if (i == start || (n[start] == '0' && i - start > 1)) return false;
-    if (i < n.size() && n[i] >= '0' && n[i] <= '9') return false;  // too long
-    *out = std::atoi(n.substr(start, i - start).c_str());
-    return true;
-  };
-  size_t i = 0;
-  BlockConfig c;
-  if (n.compare(0, 1, "e") != 0) return -1;
-  i = 1;
-  if (!digits(i, &c.expansion)) return -1;
-  if (n.compare(i, 2, "_k") != 0) return -1;
-  i += 2;
-  if (!digits(i, &c.kernel)) return -1;
-  if (n.compare(i, std::string::npos, "_se0") == 0) c.se = false;
-  else if (n.compare(i, std::string::npos, "_se1") == 0) c.se = true;
-  else return -1;
-  return config_index(c);
 }
 
 int SearchSpace::max_expansion() const {
@@ -281,6 +270,7 @@ SearchSpace parse_space(const std::string& json_text, const std::string& source)
   SearchSpace s;
   util::JsonObject top(j, "", source);
   s.name = top.get_string("name");
+  if (top.has("block")) s.block = top.get_string("block");
   s.image_size = top.get_int("image_size");
   s.in_channels = top.get_int("in_channels");
   s.num_classes = top.get_int("num_classes");
@@ -350,6 +340,9 @@ std::string space_to_json(const SearchSpace& s) {
   std::ostringstream o;
   o << "{\n";
   o << "  \"name\": " << d(s.name) << ",\n";
+  // The default type is left out, so that the presets and the files written before the field read
+  // and write back unchanged.
+  if (s.block != SearchSpace().block) o << "  \"block\": " << d(s.block) << ",\n";
   o << "  \"image_size\": " << s.image_size << ",\n";
   o << "  \"in_channels\": " << s.in_channels << ",\n";
   o << "  \"num_classes\": " << s.num_classes << ",\n";

@@ -14,6 +14,9 @@ namespace iqnas {
 // one multiple more when that would drop more than 10% below v.
 int make_divisible(double v, int divisor);
 
+class BlockType;
+
+// A configuration of the inverted-residual block type (supernet/inverted_residual_type.h).
 struct BlockConfig {
   int expansion = 6;
   int kernel = 5;
@@ -34,6 +37,7 @@ struct StageSpec {              // one searched stage
 
 struct SearchSpace {
   std::string name;
+  std::string block = "inverted_residual";  // the block type of the searched stages (supernet/block_type.h)
   int image_size = 224, in_channels = 3, num_classes = 1000;
   // stem: conv KxK + BN + act
   int stem_out = 32, stem_kernel = 3, stem_stride = 2;
@@ -54,10 +58,14 @@ struct SearchSpace {
   int head_out = 1280;
   float dropout = 0.2f;
 
+  // The block type named by `block` (std::invalid_argument when unknown); its configurations:
+  const BlockType& block_type() const;
   int num_configs() const;
+  std::string config_name(int index) const;         // "e6_k5_se1"; throws std::out_of_range
+  int config_index(const std::string& name) const;  // -1 when unknown
+  // The inverted residual's configuration behind an index, and back.
   BlockConfig config(int index) const;           // throws std::out_of_range
   int config_index(const BlockConfig& c) const;  // -1 when not in the space
-  int config_index(const std::string& name) const;  // "e6_k5_se1"; -1 when unknown
   int max_expansion() const;
   // The widths of a block, as timm builds them (one place for every width computation):
   // expanded channels make_divisible(e * in, 8), SE hidden units make_divisible(se_ratio * mid, se_divisor).

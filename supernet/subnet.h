@@ -9,22 +9,6 @@
 
 namespace iqnas {
 
-class StaticBlock : public Module {  // one inverted-residual block of a fixed configuration
- public:
-  StaticBlock(const SearchSpace& s, int in, int out, int stride, Act act, const BlockConfig& c, Rng& rng);
-  Var forward(const Var& x);
-  InvertedResidualWeights weights();
-  int stride;
-  Act act;
-  bool residual;
-
- private:
-  std::shared_ptr<PointwiseConv> expand_, project_;
-  std::shared_ptr<BatchNorm> expand_bn_, dw_bn_, project_bn_;
-  std::shared_ptr<DepthwiseConv> dw_;
-  std::shared_ptr<Linear> se_reduce_, se_expand_;
-};
-
 class SubNetwork : public Layer {
  public:
   SubNetwork(const SearchSpace& space, const Architecture& arch, Rng& rng);
@@ -38,7 +22,7 @@ class SubNetwork : public Layer {
   SearchSpace space_;
   Architecture arch_;
   std::shared_ptr<FixedParts> fixed_;
-  std::vector<std::vector<std::shared_ptr<StaticBlock>>> blocks_;
+  std::vector<std::vector<std::shared_ptr<StaticModule>>> blocks_;  // through the space's block type
   friend std::unique_ptr<SubNetwork> extract_subnetwork(Supernet& net, const Architecture& arch);
 };
 

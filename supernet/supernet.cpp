@@ -11,13 +11,14 @@ Supernet::Supernet(const SearchSpace& space, Rng& rng) : space_(space), arch_(he
   space_.validate();
   // Registration order = checkpoint order: fixed parts, then the stages.
   fixed_ = register_module("net", std::make_shared<FixedParts>(space_, rng));
+  const BlockType& type = space_.block_type();
   for (size_t s = 0; s < space_.stages.size(); ++s) {
     const StageSpec& st = space_.stages[s];
     blocks_.emplace_back();
     for (int b = 0; b < st.max_depth(); ++b) {
       const int in = b == 0 ? space_.stage_in(int(s)) : st.out;
       blocks_[s].push_back(register_module("stage" + std::to_string(s + 1) + ".block" + std::to_string(b + 1),
-                                           std::make_shared<ElasticBlock>(space_, in, st.out, b == 0 ? st.stride : 1, st.act, rng)));
+                                           type.make_elastic(space_, BlockShape{in, st.out, b == 0 ? st.stride : 1, st.act}, rng)));
     }
   }
 }
@@ -29,7 +30,7 @@ void Supernet::set_arch(const Architecture& a) {
 
 void Supernet::set_bn_stats(BnStats b) {
   for (auto& stage : blocks_)
-    for (auto& block : stage) block->bn_stats = b;
+    for (auto& block : stage) block->set_bn_stats(b);
 }
 
 Var Supernet::forward(const Var& images) { return forward(images, PathSample::fixed(space_, arch_, images.dim(0))); }

@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "supernet/elastic_block.h"
+#include "supernet/block_type.h"
 #include "supernet/network.h"
 #include "supernet/sampler.h"
 
@@ -21,18 +21,18 @@ class Supernet : public Layer {
   Var forward(const Var& images, const PathSample& path, std::vector<Var>* features = nullptr);
 
   void set_arch(const Architecture& a);
-  // How every elastic block's BNs see a multipath batch in training (ElasticBlock); default Shared.
+  // How every elastic module's BNs see a multipath batch in training; default Shared.
   void set_bn_stats(BnStats b);
   const Architecture& arch() const { return arch_; }
   const SearchSpace& space() const { return space_; }
   FixedParts& fixed() { return *fixed_; }
-  ElasticBlock& block(int stage, int b) { return *blocks_[stage][b]; }
+  ElasticModule& block(int stage, int b) { return *blocks_[stage][b]; }
 
  private:
   SearchSpace space_;
   Architecture arch_;
   std::shared_ptr<FixedParts> fixed_;
-  std::vector<std::vector<std::shared_ptr<ElasticBlock>>> blocks_;
+  std::vector<std::vector<std::shared_ptr<ElasticModule>>> blocks_;  // through the space's block type
 };
 
 }  // namespace iqnas

@@ -5,6 +5,7 @@
 
 #include "nn/ops.h"
 #include "supernet/inference.h"
+#include "supernet/static_block.h"
 #include "supernet/sampler.h"
 
 namespace iqnas {

@@ -15,7 +15,8 @@ LatencyTable table_of(const SearchSpace& s) {
   t.space = s.name;
   t.fixed = {"fixed", 0.1, 0.1, 0};
   for (const BlockKey& k : distinct_block_keys(s)) {
-    const double ms = 0.001 * k.expansion * k.kernel * (k.se ? 1.5 : 1.0) * k.out / 8.0;
+    const BlockConfig c = s.config(k.config);
+    const double ms = 0.001 * c.expansion * c.kernel * (c.se ? 1.5 : 1.0) * k.out / 8.0;
     t.blocks.push_back({k.str(), ms, ms, 0});
   }
   return t;

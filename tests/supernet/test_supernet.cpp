@@ -6,6 +6,7 @@
 
 #include "nn/ops.h"
 #include "supernet/subnet.h"
+#include "supernet/elastic_block.h"
 #include "supernet/supernet.h"
 #include "tests/nn/gradcheck.h"
 
