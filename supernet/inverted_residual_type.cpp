@@ -7,20 +7,11 @@
 
 #include "supernet/elastic_block.h"
 #include "supernet/static_block.h"
+#include "util/number.h"
 
 namespace iqnas {
 
 namespace {
-
-// The SE ratio of a timm block string: at least 6 significant digits, more until it reads back.
-std::string ratio_str(float r) {
-  char buf[64];
-  for (int p = 6; p <= 9; ++p) {
-    std::snprintf(buf, sizeof buf, "%.*g", p, static_cast<double>(r));
-    if (std::strtof(buf, nullptr) == r) break;
-  }
-  return buf;
-}
 
 // Expansion, kernel and SE all at their extreme (SE on for the heaviest when the space has it).
 int extreme_config(const SearchSpace& s, bool heavy) {
@@ -75,7 +66,7 @@ class InvertedResidualType : public BlockType {
                          const std::string& act_option) const override {
     const BlockConfig c = s.config(config);
     return "ir_r1_k" + std::to_string(c.kernel) + "_s" + std::to_string(b.stride) + "_e" + std::to_string(c.expansion) +
-           "_c" + std::to_string(b.out) + act_option + (c.se ? "_se" + ratio_str(s.se_ratio) : std::string());
+           "_c" + std::to_string(b.out) + act_option + (c.se ? "_se" + shortest_float(s.se_ratio) : std::string());
   }
 
   std::shared_ptr<ElasticModule> make_elastic(const SearchSpace& s, const BlockShape& b, Rng& rng) const override {

@@ -21,6 +21,7 @@
 
 #include "supernet/block_type.h"
 #include "util/json_reader.h"
+#include "util/number.h"
 #include "util/text_file.h"
 
 namespace iqnas {
@@ -52,16 +53,7 @@ std::string bool_list_str(const std::vector<bool>& v) {
   return o + "]";
 }
 
-// The shortest decimal that reads back as the same float (0.2f -> "0.2", not 0.200000003).
-std::string float_str(float f) {
-  char buf[64];
-  for (int p = 1; p <= 9; ++p) {
-    std::snprintf(buf, sizeof buf, "%.*g", p, static_cast<double>(f));
-    if (std::strtof(buf, nullptr) == f) break;
-  }
-  return buf;
-}
-double float_for_json(float f) { return std::strtod(float_str(f).c_str(), nullptr); }
+double float_for_json(float f) { return std::strtod(shortest_float(f).c_str(), nullptr); }
 
 // One-line JSON with a space after ':' and ',' (the layout of the preset files).
 std::string inline_json(const nlohmann::ordered_json& j) {
@@ -165,12 +157,12 @@ void check_space(const SearchSpace& s, const std::string& p) {
   if (s.se.size() > 2 || (s.se.size() == 2 && !(s.se[0] == false && s.se[1] == true)))
     fail(p, "choices.se must be [false], [true] or [false, true] (got " + bool_list_str(s.se) + ")");
   if (!(s.se_ratio > 0.f && s.se_ratio <= 1.f))
-    fail(p, "choices.se_ratio must be in (0, 1] (got " + float_str(s.se_ratio) + ")");
+    fail(p, "choices.se_ratio must be in (0, 1] (got " + shortest_float(s.se_ratio) + ")");
   positive(s.se_divisor, "choices.se_divisor");
   positive(s.last_conv_out, "last_conv.out");
   positive(s.head_out, "head.out");
   if (!(s.dropout >= 0.f && s.dropout < 1.f))
-    fail(p, "head.dropout must be in [0, 1) (got " + float_str(s.dropout) + ")");
+    fail(p, "head.dropout must be in [0, 1) (got " + shortest_float(s.dropout) + ")");
 
   // Feature map sizes.
   int h = conv_out(s.image_size, s.stem_kernel, s.stem_stride);

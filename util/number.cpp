@@ -75,4 +75,13 @@ double parse_number(const std::string& text, const std::string& what, double lo,
   return v;
 }
 
+std::string shortest_float(float f) {
+  char buf[64];
+  for (int p = 1; p <= 9; ++p) {
+    std::snprintf(buf, sizeof buf, "%.*g", p, static_cast<double>(f));
+    if (std::strtof(buf, nullptr) == f) break;
+  }
+  return buf;
+}
+
 }  // namespace iqnas

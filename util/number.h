@@ -21,4 +21,8 @@ int64_t parse_int(const std::string& text, const std::string& what, int64_t lo =
 double parse_number(const std::string& text, const std::string& what, double lo = -std::numeric_limits<double>::max(),
                     double hi = std::numeric_limits<double>::max());
 
+// The other direction: the shortest decimal (printf %g style) that reads back as the same float
+// (0.2f -> "0.2", not "0.200000003").
+std::string shortest_float(float f);
+
 }  // namespace iqnas

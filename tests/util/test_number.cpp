@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
@@ -55,3 +56,14 @@ TEST(Number, FiniteNumbers) {
 }
 
 }  // namespace
+
+TEST(Number, ShortestFloatReadsBackAsTheSameFloat) {
+  EXPECT_EQ(iqnas::shortest_float(0.2f), "0.2");  // not 0.200000003
+  EXPECT_EQ(iqnas::shortest_float(0.25f), "0.25");
+  EXPECT_EQ(iqnas::shortest_float(1e-5f), "1e-05");
+  EXPECT_EQ(iqnas::shortest_float(0.1234567f), "0.1234567");
+  for (float f : {1.f / 3, 3.4028235e38f, 1.17549435e-38f, -2.5f, 0.0625f}) {
+    const std::string s = iqnas::shortest_float(f);
+    EXPECT_EQ(std::strtof(s.c_str(), nullptr), f) << s;
+  }
+}
