@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "predictor/encoding.h"
+#include "util/choice.h"
 #include "util/json_reader.h"
 
 namespace iqnas::predictor {
@@ -27,15 +28,12 @@ Estimate paired(const std::vector<double>& a, const std::vector<double>* b) {
   }
   return e;
 }
-const char* variant_name(ContributionPredictor::Variant v) {
-  return v == ContributionPredictor::Variant::Paper ? "paper" : "conditional";
-}
+constexpr util::Choice<ContributionPredictor::Variant> kVariants[] = {{"paper", ContributionPredictor::Variant::Paper},
+                                                                       {"conditional", ContributionPredictor::Variant::Conditional}};
 }  // namespace
 
 ContributionPredictor::Variant ContributionPredictor::parse_variant(const std::string& name) {
-  if (name == "paper") return Variant::Paper;
-  if (name == "conditional") return Variant::Conditional;
-  throw std::invalid_argument("predictor variant must be paper or conditional, not '" + name + "'");
+  return util::parse_choice(name, kVariants, "predictor variant");
 }
 
 ContributionPredictor::ContributionPredictor(const SearchSpace& s, Variant v) : space_(s), variant_(v) {
@@ -93,7 +91,7 @@ std::string ContributionPredictor::to_json() const {
   j["format"] = "iqnas-predictor-1";
   j["kind"] = kind();
   j["space"] = space_.name;
-  j["variant"] = variant_name(variant_);
+  j["variant"] = util::choice_name(variant_, kVariants);
   j["base"] = {{"mean", base.mean}, {"se", base.se}};
   j["blocks"] = nlohmann::json::array();
   for (size_t s = 0; s < block.size(); ++s)

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "dist/shard.h"
+#include "util/choice.h"
 #include "util/json_reader.h"
 
 namespace iqnas::predictor {
@@ -54,13 +55,13 @@ std::vector<Measurement> contribution_plan(const SearchSpace& s) {
   return plan;
 }
 
-Context parse_context(const std::string& name) {
-  if (name == "uniform") return Context::Uniform;
-  if (name == "sequential") return Context::Sequential;
-  throw std::invalid_argument("context must be uniform or sequential, not '" + name + "'");
+namespace {
+constexpr util::Choice<Context> kContexts[] = {{"uniform", Context::Uniform}, {"sequential", Context::Sequential}};
 }
 
-const char* context_name(Context c) { return c == Context::Uniform ? "uniform" : "sequential"; }
+Context parse_context(const std::string& name) { return util::parse_choice(name, kContexts, "context"); }
+
+const char* context_name(Context c) { return util::choice_name(c, kContexts); }
 
 void ContribOptions::validate() const {
   if (passes < 1 || passes > 1000) throw std::invalid_argument("passes must be in [1, 1000], got " + std::to_string(passes));

@@ -12,6 +12,7 @@
 #include "nn/layers.h"
 #include "nn/train/classifier.h"
 #include "supernet/evaluate.h"
+#include "util/choice.h"
 
 namespace iqnas::predictor {
 
@@ -39,13 +40,13 @@ EvalSet load_eval_set(std::shared_ptr<const data::Dataset> data, const data::Aug
 
 PathSample slice_paths(const PathSample& all, int64_t start, int64_t n) { return all.rows(start, n); }
 
-Metric parse_metric(const std::string& name) {
-  if (name == "top1") return Metric::Top1;
-  if (name == "logprob") return Metric::LogProb;
-  throw std::invalid_argument("metric must be top1 or logprob, not '" + name + "'");
+namespace {
+constexpr util::Choice<Metric> kMetrics[] = {{"top1", Metric::Top1}, {"logprob", Metric::LogProb}};
 }
 
-const char* metric_name(Metric m) { return m == Metric::Top1 ? "top1" : "logprob"; }
+Metric parse_metric(const std::string& name) { return util::parse_choice(name, kMetrics, "metric"); }
+
+const char* metric_name(Metric m) { return util::choice_name(m, kMetrics); }
 
 namespace {
 // The score of one row of logits against its label (see image_scores).

@@ -9,6 +9,7 @@
 #include "nn/ops.h"
 #include "nn/optim.h"
 #include "predictor/encoding.h"
+#include "util/choice.h"
 #include "util/json_reader.h"
 
 namespace iqnas::predictor {
@@ -48,13 +49,14 @@ Eigen::VectorXd onehot_vector(const SearchSpace& s, const Architecture& a) {
 
 // ---- ridge ----
 
-RidgePredictor::Form RidgePredictor::parse_form(const std::string& name) {
-  if (name == "bilinear") return Form::Bilinear;
-  if (name == "quadratic") return Form::Quadratic;
-  throw std::invalid_argument("ridge form must be bilinear or quadratic, not '" + name + "'");
+namespace {
+constexpr util::Choice<RidgePredictor::Form> kForms[] = {{"bilinear", RidgePredictor::Form::Bilinear},
+                                                         {"quadratic", RidgePredictor::Form::Quadratic}};
 }
 
-const char* RidgePredictor::form_name(Form f) { return f == Form::Bilinear ? "bilinear" : "quadratic"; }
+RidgePredictor::Form RidgePredictor::parse_form(const std::string& name) { return util::parse_choice(name, kForms, "ridge form"); }
+
+const char* RidgePredictor::form_name(Form f) { return util::choice_name(f, kForms); }
 
 RidgePredictor::RidgePredictor(const SearchSpace& s, Form f)
     : space_(s), form_(f), features_(group_sizes(s), form_pairs(s, f)) {}

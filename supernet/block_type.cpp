@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "supernet/inverted_residual_type.h"
+#include "util/choice.h"
 
 namespace iqnas {
 
@@ -29,12 +30,12 @@ std::vector<std::string> block_type_names() {
   return names;
 }
 
-BnStats parse_bn_stats(const std::string& name) {
-  if (name == "shared") return BnStats::Shared;
-  if (name == "private") return BnStats::Private;
-  throw std::invalid_argument("bn_stats must be shared or private (got '" + name + "')");
+namespace {
+constexpr util::Choice<BnStats> kBnStats[] = {{"shared", BnStats::Shared}, {"private", BnStats::Private}};
 }
 
-const char* bn_stats_name(BnStats b) { return b == BnStats::Shared ? "shared" : "private"; }
+BnStats parse_bn_stats(const std::string& name) { return util::parse_choice(name, kBnStats, "bn_stats"); }
+
+const char* bn_stats_name(BnStats b) { return util::choice_name(b, kBnStats); }
 
 }  // namespace iqnas
