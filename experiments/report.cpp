@@ -69,7 +69,7 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
                  std::to_string(rounds.size() - 1) + " more time(s) with the solver's budget scaled by budget / measured, down to " +
                  format_value("%.4f", json_number(rounds.back(), {"solver_budget_ms"})) +
                  " ms; the network kept is the optimum for the solver budget " +
-                 format_value("%.4f", kept ? json_number(*kept, {"solver_budget_ms"}) : NAN) +
+                 format_value("%.4f", kept_solver_budget_ms(s)) +
                  " ms (the solver column's status is for that budget), measured " + format_value("%.4f", fit_measured) + " ms then (" +
                  (s["measured_fit"].value("fits", false) ? "within" : "still over") + " the budget) and costs " +
                  format_value("%.2f", json_number(rounds.front(), {"predicted_accuracy"}) - json_number(s, {"predicted_accuracy"})) +

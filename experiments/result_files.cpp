@@ -51,11 +51,15 @@ const nlohmann::json* kept_fit_round(const nlohmann::json& search) {
   return nullptr;
 }
 
+double kept_solver_budget_ms(const nlohmann::json& search) {
+  const nlohmann::json* kept = kept_fit_round(search);
+  return kept ? json_number(*kept, {"solver_budget_ms"}) : NAN;
+}
+
 std::string solver_cell(const nlohmann::json& search) {
   const nlohmann::json& solver = search.at("solver");
   std::string cell = solver.value("status", std::string("?")) + (solver.value("bound", nlohmann::json()).is_null() ? "" : " (proven)");
-  const nlohmann::json* kept = kept_fit_round(search);
-  const double solver_budget = kept ? json_number(*kept, {"solver_budget_ms"}) : NAN;
+  const double solver_budget = kept_solver_budget_ms(search);
   if (std::isfinite(solver_budget) && solver_budget != json_number(search, {"budgets", "latency_ms"}))
     cell += " for solver budget " + format_value("%.4f", solver_budget) + " ms";
   return cell;

@@ -20,6 +20,9 @@ std::string format_value(const char* printf_format, double v);  // "-" for NaN a
 // The round of `search --fit-measured` whose network a search result (search/<budget>.json) kept,
 // from its "measured_fit" rounds; null when the search did not measure.
 const nlohmann::json* kept_fit_round(const nlohmann::json& search);
+// The solver's latency budget of that round (the user's budget unless a re-solve's network was
+// kept); NaN when the search did not measure.
+double kept_solver_budget_ms(const nlohmann::json& search);
 // The report's solver cell of a search result: the status, "(proven)" with a proven bound, and the
 // solver's latency budget when the kept network is a re-solve's under a scaled budget (the
 // optimum is then proven for that budget, not for the user's).

@@ -66,6 +66,8 @@ TEST(TableCells, TheSolverCellGivesTheSolverBudgetOfAReSolvedNetwork) {
   EXPECT_EQ(solver_cell(resolved), "optimal (proven) for solver budget 0.8351 ms");
   EXPECT_EQ(kept_fit_round(resolved), &resolved["measured_fit"]["rounds"][1]);
   EXPECT_EQ(kept_fit_round(search_result(0.9, nullptr)), nullptr);
+  EXPECT_DOUBLE_EQ(kept_solver_budget_ms(resolved), 0.8351);
+  EXPECT_TRUE(std::isnan(kept_solver_budget_ms(search_result(0.9, nullptr))));
   nlohmann::json heuristic = search_result(0.9, nullptr);
   heuristic["solver"] = {{"status", "feasible"}, {"bound", nullptr}};
   EXPECT_EQ(solver_cell(heuristic), "feasible");
