@@ -13,6 +13,7 @@
 #include "predictor/subnet_samples.h"
 #include "supernet/evaluate.h"
 #include "util/atomic_file.h"
+#include "util/choice.h"
 
 namespace iqnas::cli {
 namespace {
@@ -48,6 +49,10 @@ options:
   --threads N          loader threads (default 2)
 )";
 
+// --columns: whether the inherited column is measured (all) or the recalibrated one alone.
+constexpr util::Choice<bool> kColumns[] = {{"all", true}, {"recalibrated", false}};
+bool parse_columns(const std::string& text) { return util::parse_choice(text, kColumns, "columns"); }
+
 // The value the summary shows: the inherited column, or the recalibrated one when it is alone.
 double first_value(const predictor::SubnetSample& x) { return x.has_inherited ? x.accuracy : x.accuracy_recalibrated; }
 
@@ -68,11 +73,8 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
   const std::string out = a.str("out", dir + "/subnets.csv");
   const predictor::Metric metric = a.parsed("metric", "top1", predictor::parse_metric);
-  const std::string columns = a.str("columns", "all");
-  if (columns != "all" && columns != "recalibrated")
-    throw UsageError("--columns must be all or recalibrated, got '" + columns + "'");
-  if (columns == "recalibrated" && recal == 0) throw UsageError("--columns recalibrated needs --recalibrate R (R > 0)");
-  bool inherited = columns == "all";
+  bool inherited = a.parsed("columns", "all", parse_columns);
+  if (!inherited && recal == 0) throw UsageError("--columns recalibrated needs --recalibrate R (R > 0)");
   std::vector<Architecture> archs;
   if (a.has("arch")) {
     for (const auto& name : comma_list(a.str("arch"))) archs.push_back(arch_arg(s, name));
@@ -141,7 +143,7 @@ int run_sample_eval(const std::vector<std::string>& argv) {
               {"architectures", count},
               {"seed", seed},
               {"metric", predictor::metric_name(metric)},
-              {"columns", inherited ? "all" : "recalibrated"},
+              {"columns", util::choice_name(inherited, kColumns)},
               {"accuracy", {{"min", lo}, {"max", hi}}},
               {"written", {out}}});
   return 0;

@@ -82,6 +82,9 @@ grep -q -- "--out" "$dir/m.log" || fail "the refusal does not name --out: $(cat 
 "$iqnas" sample-eval --run "$r" --columns recalibrated --count 2 --images 20 --out "$dir/x.csv" > "$dir/m.log" 2>&1 &&
   fail "sample-eval --columns recalibrated without --recalibrate was accepted"
 grep -q -- "--recalibrate" "$dir/m.log" || fail "the refusal does not name --recalibrate: $(cat "$dir/m.log")"
+"$iqnas" sample-eval --run "$r" --columns inherited --count 2 --images 20 --out "$dir/x.csv" > "$dir/m.log" 2>&1
+[[ $? -eq 2 ]] || fail "sample-eval --columns inherited did not exit 2 (bad usage)"
+grep -q -- "--columns must be all or recalibrated, not 'inherited'" "$dir/m.log" || fail "the refusal does not list the columns: $(cat "$dir/m.log")"
 "$iqnas" sample-eval --run "$r" --columns recalibrated --recalibrate 1 --count 3 --images 20 --out "$dir/recal.csv" > "$dir/m.log" 2>&1 ||
   fail "sample-eval --columns recalibrated failed: $(tail -5 "$dir/m.log")"
 [[ $(awk -F, 'NR > 1 && $4 == "" && $5 != ""' "$dir/recal.csv" | wc -l) -eq 3 ]] ||
