@@ -73,8 +73,10 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   const int threads = static_cast<int>(a.integer("threads", 2, 1, 64));
   const std::string out = a.str("out", dir + "/subnets.csv");
   const predictor::Metric metric = a.parsed("metric", "top1", predictor::parse_metric);
-  bool inherited = a.parsed("columns", "all", parse_columns);
-  if (!inherited && recal == 0) throw UsageError("--columns recalibrated needs --recalibrate R (R > 0)");
+  const bool asked_inherited = a.parsed("columns", "all", parse_columns);
+  if (!asked_inherited && recal == 0) throw UsageError("--columns recalibrated needs --recalibrate R (R > 0)");
+  // The columns of the file: what was asked, or, when resuming, what the file already holds.
+  bool file_inherited = asked_inherited;
   std::vector<Architecture> archs;
   if (a.has("arch")) {
     for (const auto& name : comma_list(a.str("arch"))) archs.push_back(arch_arg(s, name));
@@ -97,10 +99,10 @@ int run_sample_eval(const std::vector<std::string>& argv) {
                          "; pass the --seed or --arch it was made with, or move the file away");
     if (recal > 0 && !done.empty() && !done.front().has_recalibrated)
       throw UsageError(out + " was measured without --recalibrate; move it away to measure both columns");
-    if (!done.empty() && done.front().has_inherited != inherited) {
-      if (inherited)
+    if (!done.empty() && done.front().has_inherited != asked_inherited) {
+      if (asked_inherited)
         throw UsageError(out + " holds the recalibrated column only; pass --columns recalibrated, or move it away");
-      inherited = true;  // its rows hold both columns: the new ones too, so that the file stays one table
+      file_inherited = true;  // its rows hold both columns: the new ones too, so that the file stays one table
     }
   }
   if (static_cast<int>(done.size()) < count) {
@@ -112,7 +114,7 @@ int run_sample_eval(const std::vector<std::string>& argv) {
     // (docs/distributed.md) and rank 0 writes the CSV, in order, after every one.
     dist::Communicator& comm = dist::world();
     auto measure = [&](int64_t i) {
-      double acc[2] = {inherited ? predictor::arch_accuracy(*net, set, archs[size_t(i)], metric) : -1, -1};
+      double acc[2] = {file_inherited ? predictor::arch_accuracy(*net, set, archs[size_t(i)], metric) : -1, -1};
       if (recal > 0) {
         auto sub = extract_subnetwork(*net, archs[size_t(i)]);
         recalibrate_bn(*sub, d.train, d.train_aug, recal, 64, seed + uint64_t(i));
@@ -125,7 +127,7 @@ int run_sample_eval(const std::vector<std::string>& argv) {
       std::memcpy(acc, bytes.data(), sizeof acc);
       predictor::SubnetSample x;
       x.arch = archs[size_t(i)];
-      x.accuracy = acc[0], x.accuracy_recalibrated = acc[1], x.has_inherited = inherited, x.has_recalibrated = recal > 0;
+      x.accuracy = acc[0], x.accuracy_recalibrated = acc[1], x.has_inherited = file_inherited, x.has_recalibrated = recal > 0;
       done.push_back(x);
       if (comm.rank() == 0) write_file_atomic(out, predictor::samples_to_csv(s, done, metric));
       char buf[64];
@@ -138,12 +140,12 @@ int run_sample_eval(const std::vector<std::string>& argv) {
   double lo = first_value(done.front()), hi = lo;
   for (int i = 0; i < count; ++i) lo = std::min(lo, first_value(done[size_t(i)])), hi = std::max(hi, first_value(done[size_t(i)]));
   msg.text("sample-eval: %d architectures, %s%s %.4g .. %.4g -> %s\n", count, predictor::metric_name(metric),
-           inherited ? "" : " (recalibrated)", lo, hi, out.c_str());
+           file_inherited ? "" : " (recalibrated)", lo, hi, out.c_str());
   msg.result({{"run", dir},
               {"architectures", count},
               {"seed", seed},
               {"metric", predictor::metric_name(metric)},
-              {"columns", util::choice_name(inherited, kColumns)},
+              {"columns", util::choice_name(file_inherited, kColumns)},
               {"accuracy", {{"min", lo}, {"max", hi}}},
               {"written", {out}}});
   return 0;
