@@ -8,6 +8,7 @@
 #include "experiments/command.h"
 #include "experiments/datasets.h"
 #include "experiments/output.h"
+#include "experiments/result_files.h"
 #include "util/progress.h"
 #include "experiments/run_folder.h"
 #include "predictor/contribution_predictor.h"
@@ -109,12 +110,10 @@ int run_contrib(const std::vector<std::string>& argv) {
   }
   const auto p = predictor::ContributionPredictor::from_measurements(s, st, variant);
   dist::write_by_rank0(dist::world(), "predictor.json", [&] { save_predictor(p, dir + "/predictor.json"); });
-  if (opt.metric == predictor::Metric::Top1)
-    out.text("contrib: A_base %.2f%% (+-%.2f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean, p.base.se,
-             total, dir.c_str());
-  else
-    out.text("contrib: A_base %.4f nats (+-%.4f), %zu measurements, predictor -> %s/predictor.json\n", p.base.mean,
-             p.base.se, total, dir.c_str());
+  const bool top1 = opt.metric == predictor::Metric::Top1;
+  out.text(top1 ? "contrib: A_base %.2f%% (%s), %zu measurements, predictor -> %s/predictor.json\n"
+                : "contrib: A_base %.4f nats (%s), %zu measurements, predictor -> %s/predictor.json\n",
+           p.base.mean, plus_minus(top1 ? "%.2f" : "%.4f", p.base.se, opt.passes).c_str(), total, dir.c_str());
   out.result({{"run", dir},
               {"measurements", total},
               {"passes", opt.passes},

@@ -137,10 +137,10 @@ ExperimentTable contribution_heatmap(const ExperimentSettings& e) {
     for (size_t b = 0; b < p.block[i].size(); ++b)
       for (size_t c = 0; c < p.block[i][b].size(); ++c)
         csv << "block," << i + 1 << "," << b + 1 << "," << s.config(static_cast<int>(c)).name() << ","
-            << format_value("%.6f", p.block[i][b][c].mean) << "," << format_value("%.6f", p.block[i][b][c].se) << "\n";
+            << format_value("%.6f", p.block[i][b][c].mean) << "," << format_value("%.6f", standard_error(p.block[i][b][c].se, st.options.passes)) << "\n";
     for (size_t d = 0; d < p.depth[i].size(); ++d)
       csv << "depth," << i + 1 << "," << s.stages[i].depths[d] << ",," << format_value("%.6f", p.depth[i][d].mean) << ","
-          << format_value("%.6f", p.depth[i][d].se) << "\n";
+          << format_value("%.6f", standard_error(p.depth[i][d].se, st.options.passes)) << "\n";
   }
   // contributions_markdown draws the heatmap as DIR/contributions.svg (+ .png); F1 keeps copies.
   std::string md = contributions_markdown(e.dir);

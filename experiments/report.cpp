@@ -179,8 +179,8 @@ std::string contributions_markdown(const std::string& dir) {
   dist::write_by_rank0(dist::world(), "contributions figure", [&] { png = write_figure(dir + "/contributions.svg", svg); });
   md << "## What the supernet teaches\n\n"
      << "A_base = " << (top1 ? format_value("%.2f", p.base.mean) + "%" : format_value("%.4f", p.base.mean) + " nats (mean log-probability)")
-     << " (+-" << format_value(top1 ? "%.2f" : "%.4f", p.base.se) << ", " << st.options.passes
-     << " passes of " << st.images << " held-out images, context " << predictor::context_name(st.options.context)
+     << " (" << plus_minus(top1 ? "%.2f" : "%.4f", p.base.se, st.options.passes) << ", " << st.options.passes
+     << (st.options.passes == 1 ? " pass of " : " passes of ") << st.images << " held-out images, context " << predictor::context_name(st.options.context)
      << "). Each cell: the " << (top1 ? "accuracy" : "mean log-probability") << " with that block fixed to that configuration minus A_base (later blocks at the depth that "
         "runs them).\n\n![contributions](" << (png.empty() ? "contributions.svg" : "contributions.png") << ")\n\n";
   md << "| stage | stride | depth Deltas | depth effect (max - min depth) | expansion effect | kernel effect | SE effect |\n"
@@ -189,8 +189,8 @@ std::string contributions_markdown(const std::string& dir) {
   for (size_t i = 0; i < s.stages.size(); ++i) {
     std::string ds;
     for (size_t d = 0; d < p.depth[i].size(); ++d)
-      ds += (d ? ", " : "") + std::to_string(s.stages[i].depths[d]) + ": " + format_value(delta_fmt.c_str(), p.depth[i][d].mean) + "+-" +
-            format_value(top1 ? "%.2f" : "%.4f", p.depth[i][d].se);
+      ds += (d ? ", " : "") + std::to_string(s.stages[i].depths[d]) + ": " + format_value(delta_fmt.c_str(), p.depth[i][d].mean) +
+            plus_minus(top1 ? "%.2f" : "%.4f", p.depth[i][d].se, st.options.passes);
     // Marginal effects on the first block: mean Delta over configurations with the largest value of
     // a choice minus the mean over those with the smallest.
     auto effect = [&](auto key, auto lo, auto hi) {

@@ -44,6 +44,13 @@ std::string format_value(const char* printf_format, double v) {
   return b;
 }
 
+double standard_error(double se, int passes) { return passes > 1 ? se : NAN; }
+
+std::string plus_minus(const char* printf_format, double se, int passes) {
+  const double e = standard_error(se, passes);
+  return "+-" + (std::isfinite(e) ? format_value(printf_format, e) : std::string("n/a"));
+}
+
 const nlohmann::json* kept_fit_round(const nlohmann::json& search) {
   if (!search.contains("measured_fit")) return nullptr;
   for (const nlohmann::json& r : search.at("measured_fit").at("rounds"))

@@ -17,6 +17,11 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& path);
 // The number at `path` (object keys) in `j`, NaN when any key is missing or the value is not a number.
 double json_number(const nlohmann::json& j, std::initializer_list<const char*> path);
 std::string format_value(const char* printf_format, double v);  // "-" for NaN and infinities
+// A standard error over `passes` passes of a measurement: NaN with one pass, which gives none (the
+// contribution predictor stores 0 there, which would read as an exact value).
+double standard_error(double se, int passes);
+// "+-" and that standard error in `printf_format`; "+-n/a" with one pass.
+std::string plus_minus(const char* printf_format, double se, int passes);
 // The round of `search --fit-measured` whose network a search result (search/<budget>.json) kept,
 // from its "measured_fit" rounds; null when the search did not measure.
 const nlohmann::json* kept_fit_round(const nlohmann::json& search);

@@ -104,6 +104,9 @@ grep -q -- "--columns recalibrated" "$dir/m.log" || fail "the refusal does not n
 # The interpretability report of the same run.
 "$iqnas" explain --run "$r" > "$dir/explain.log" 2>&1 || fail "iqnas explain failed: $(cat "$dir/explain.log")"
 grep -q "depth effect" "$r/explain.md" || fail "explain.md lacks the per-stage effects"
+# smoke.json measures the contributions in one pass: there is no standard error to print.
+grep -q "+-n/a, 1 pass of" "$r/explain.md" && ! grep -q -- "+-0\.0" "$r/explain.md" ||
+  fail "explain.md prints a standard error of one pass: $(grep -- "+-" "$r/explain.md" | head -3)"
 [[ -s $r/contributions.svg ]] || fail "no contribution heatmap"
 
 # The paper's tables from the same run (iqnas experiment), 2 budgets each.

@@ -54,6 +54,14 @@ nlohmann::json search_result(double budget, const nlohmann::json& rounds) {
   return s;
 }
 
+TEST(TableCells, OnePassHasNoStandardError) {
+  EXPECT_EQ(plus_minus("%.2f", 0.1234, 3), "+-0.12");
+  EXPECT_EQ(plus_minus("%.4f", 0.0, 1), "+-n/a");
+  EXPECT_DOUBLE_EQ(standard_error(0.25, 2), 0.25);
+  EXPECT_TRUE(std::isnan(standard_error(0.0, 1)));
+  EXPECT_EQ(format_value("%.6f", standard_error(0.0, 1)), "-");  // the CSV cell of a missing value
+}
+
 TEST(TableCells, TheSolverCellGivesTheSolverBudgetOfAReSolvedNetwork) {
   EXPECT_EQ(solver_cell(search_result(0.9, nullptr)), "optimal (proven)");
   // The table's optimum measured within the budget: the proof is for the user's budget.
