@@ -85,7 +85,8 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
                                  format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"})) + " ms): ";
         if (fit_measured <= budget)
           notes += over + "the search measured it within the budget (" + format_value("%.4f", fit_measured) +
-                   " ms); the two measurements differ by this machine's timing spread.\n";
+                   " ms, its ratio to table entries timed in the same rounds, at the table's speed); the measure stage "
+                   "times it alone, at the machine's speed of that moment.\n";
         else
           notes += over + "the table's block sum underestimates this network on this machine; the optimum sits on the budget, "
                    "where the networks whose blocks the table underestimates most are found (docs/latency.md; the search's "

@@ -35,10 +35,13 @@ options:
   --time-limit S       solver time limit in seconds (default 0: none)
   --seed S             seed of the randomised methods (default 0)
   --fit-measured R     measure each found network end to end on this machine with the table's
-                       protocol; while it exceeds the latency budget, solve again with the
-                       solver's latency budget scaled by budget / measured, at most R more times
-                       (0..20; default 0: trust the table). Needs a latency_ms budget and a table
-                       measured here (device cpu). The rounds are in the result's "measured_fit".
+                       protocol, in the same interleaved rounds as the table's entries: its
+                       latency is its ratio to that same-run table times the stored table's sum
+                       (so a change of the machine's speed since the table cannot enter); while
+                       it exceeds the latency budget, solve again with the solver's latency
+                       budget scaled by budget / measured, at most R more times (0..20; default 0:
+                       trust the table). Needs a latency_ms budget and a table measured here
+                       (device cpu). The rounds are in the result's "measured_fit".
   --out-dir D          output folder (default DIR/search)
 )";
 
@@ -122,7 +125,7 @@ int run_search_cmd(const std::vector<std::string>& argv) {
   const predictor::MeasureOptions timing = table ? predictor::MeasureOptions::of_table_for_networks(*table)
                                                  : predictor::MeasureOptions{};
   const predictor::MeasureLatency measure = [&](const Architecture& arch) {
-    return predictor::measure_network_latency(s, arch, timing).median_ms;
+    return predictor::measure_same_run(s, {arch}, timing).front();
   };
   const std::string out = a.str("out-dir", dir + "/search");
   std::filesystem::create_directories(out);
@@ -150,8 +153,9 @@ int run_search_cmd(const std::vector<std::string>& argv) {
     results.push_back({{"tag", tag}, {"outcome", nlohmann::ordered_json::parse(outcome)}});
     auto res = [&](const char* k) { return o.resources.count(k) ? o.resources.at(k) : NAN; };
     for (const auto& r : o.measured_rounds)
-      msg.text("  solver budget %.4f ms: predicted %.4f, measured %.4f ms%s\n", r.solver_budget_ms, r.predicted_ms,
-               r.measured_ms, r.chosen ? (o.measured_fits ? " (within budget: chosen)" : " (lowest measured: chosen)") : "");
+      msg.text("  solver budget %.4f ms: predicted %.4f, measured %.4f ms (network %.4f / same-run table %.4f ms)%s\n",
+               r.solver_budget_ms, r.predicted_ms, r.measured_ms, r.network_ms, r.same_run_table_ms,
+               r.chosen ? (o.measured_fits ? " (within budget: chosen)" : " (lowest measured: chosen)") : "");
     if (o.found)
       msg.text("%-28s %-10s %10.3f %10.3f %10.3f %9.3f %9.3f %9.3f\n", tag.c_str(), solver::status_name(o.result.status),
                o.predicted_accuracy, o.result.has_bound ? o.result.bound : NAN, res("latency_ms"), res("params_m"),

@@ -7,6 +7,7 @@
 
 #include <ctime>
 #include <numeric>
+#include <set>
 #include <stdexcept>
 
 #include "dist/shard.h"
@@ -144,16 +145,16 @@ std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>&
 
 namespace {
 
-// The programs of a table's entries: every distinct block, then the fixed part.
+// The programs of a table's entries: the blocks of `keys`, then the fixed part.
 struct TablePrograms {
   std::vector<BlockKey> keys;
   std::vector<InferenceProgram> programs;
 };
-TablePrograms table_programs(const SearchSpace& s, const MeasureOptions& o) {
+TablePrograms table_programs(const SearchSpace& s, const MeasureOptions& o, std::vector<BlockKey> keys) {
   NoGradGuard no_grad;
   Rng rng(o.seed);
   TablePrograms t;
-  t.keys = distinct_block_keys(s);
+  t.keys = std::move(keys);
   t.programs.reserve(t.keys.size() + 1);
   for (const BlockKey& k : t.keys) {
     const auto b = key_block(s, k, rng);
@@ -188,6 +189,19 @@ LatencyTable make_table(const SearchSpace& s, const MeasureOptions& o, const std
   return t;
 }
 
+// The keys of the blocks that archs[begin, end) run, in distinct_block_keys order: the entries their
+// same-run prediction needs (the others would only lengthen every round).
+std::vector<BlockKey> keys_used(const SearchSpace& s, const std::vector<Architecture>& archs, size_t begin, size_t end) {
+  std::set<std::string> used;
+  for (size_t i = begin; i < end; ++i)
+    for (size_t st = 0; st < s.stages.size(); ++st)
+      for (int b = 0; b < archs[i].depths[st]; ++b) used.insert(block_key(s, int(st), b, archs[i].blocks[st][size_t(b)]).str());
+  std::vector<BlockKey> keys;
+  for (BlockKey& k : distinct_block_keys(s))
+    if (used.count(k.str())) keys.push_back(std::move(k));
+  return keys;
+}
+
 std::vector<InferenceProgram> network_programs(const SearchSpace& s, const std::vector<Architecture>& archs,
                                                size_t begin, size_t end, int batch, Rng& rng) {
   NoGradGuard no_grad;
@@ -206,7 +220,7 @@ std::vector<InferenceProgram> network_programs(const SearchSpace& s, const std::
 LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o, const Progress& progress,
                                    dist::Communicator& comm) {
   o.validate();
-  TablePrograms tp = table_programs(s, o);
+  TablePrograms tp = table_programs(s, o, distinct_block_keys(s));
   // Each rank times its contiguous share of the entries (interleaved among themselves); the shares,
   // gathered in rank order, are the table's entries in order.
   const dist::Range mine = dist::shard(static_cast<int64_t>(tp.programs.size()), comm.rank(), comm.size());
@@ -226,12 +240,13 @@ std::vector<SameRunPoint> measure_same_run(const SearchSpace& s, const std::vect
                                            const MeasureOptions& o, const Progress& progress, int group) {
   o.validate();
   if (group < 1) throw std::invalid_argument("measure_same_run: group must be >= 1");
-  TablePrograms tp = table_programs(s, o);
   Rng rng(o.seed + 1);
   std::vector<SameRunPoint> out;
   const int64_t total = int64_t(archs.size()) * o.repeats;
   for (size_t g0 = 0; g0 < archs.size(); g0 += size_t(group)) {
     const size_t g1 = std::min(archs.size(), g0 + size_t(group));
+    for (size_t i = g0; i < g1; ++i) validate_arch(s, archs[i]);
+    TablePrograms tp = table_programs(s, o, keys_used(s, archs, g0, g1));
     std::vector<InferenceProgram> nets = network_programs(s, archs, g0, g1, o.batch, rng);
     std::vector<InferenceProgram*> ptrs;
     for (auto& p : tp.programs) ptrs.push_back(&p);
@@ -269,10 +284,6 @@ std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const s
     out.insert(out.end(), st.begin(), st.end());
   }
   return out;
-}
-
-LatencyStats measure_network_latency(const SearchSpace& s, const Architecture& a, const MeasureOptions& o) {
-  return measure_networks_latency(s, {a}, o).front();
 }
 
 std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<SubNetwork*>& nets,

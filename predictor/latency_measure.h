@@ -62,12 +62,13 @@ LatencyTable measure_latency_table(const SearchSpace& s, const MeasureOptions& o
 std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<Architecture>& archs,
                                                    const MeasureOptions& o, const Progress& progress = {},
                                                    int group = 16);
-LatencyStats measure_network_latency(const SearchSpace& s, const Architecture& a, const MeasureOptions& o);
 
 // The table's entries and the networks timed in the same interleaved rounds (groups of `group`
-// networks; the entries are re-timed with every group), so that changes of the machine's load
-// between a table and its check cannot enter: per network, its measurement and the prediction from
-// the entries timed alongside it. A check of additivity alone.
+// networks; the fixed part and the entries of the blocks the group's networks run are re-timed
+// with every group), so that changes of the machine's load between a table and its check cannot
+// enter: per network, its measurement and the prediction from the entries timed alongside it.
+// `lut-check --same-run` checks additivity with it; `search --fit-measured` measures the networks
+// it finds with it (predictor/search.h).
 struct SameRunPoint {
   LatencyStats measured;
   double predicted_ms = 0;

@@ -93,6 +93,8 @@ SearchOutcome search_within_measured(const SearchSpace& s, const AccuracyPredict
   if (latency == budgets.end()) throw std::invalid_argument("fitting measured latency needs a latency_ms budget");
   if (rounds < 0) throw std::invalid_argument("the number of extra rounds must be >= 0");
   const double limit = latency->max;
+  LatencyTable uncorrected = table;  // a stored correction models the ratio that is measured here
+  uncorrected.slope = 1.0, uncorrected.intercept_ms = 0.0;
   std::vector<Budget> b = budgets;
   Budget& solver_budget = b[size_t(latency - budgets.begin())];
   SearchOutcome best;
@@ -104,8 +106,11 @@ SearchOutcome search_within_measured(const SearchSpace& s, const AccuracyPredict
       if (r == 0) return o;  // infeasible even by the table
       break;
     }
-    const double predicted = o.resources.at("latency_ms"), measured = measure(o.arch);
-    log.push_back({solver_budget.max, predicted, measured, o.predicted_accuracy});
+    const SameRunPoint timed = measure(o.arch);
+    if (!(timed.predicted_ms > 0)) throw std::runtime_error("the same-run table sum of a found network is not positive");
+    const double predicted = o.resources.at("latency_ms");
+    const double measured = timed.measured.median_ms / timed.predicted_ms * predicted_latency(uncorrected, s, o.arch);
+    log.push_back({solver_budget.max, predicted, measured, o.predicted_accuracy, timed.measured.median_ms, timed.predicted_ms});
     const bool fits = measured <= limit;
     if (fits || !best.found || measured < best_measured) {
       best = std::move(o);
@@ -151,6 +156,8 @@ std::string search_outcome_json(const SearchSpace& s, const std::vector<Budget>&
         rounds.push_back({{"solver_budget_ms", m.solver_budget_ms},
                           {"predicted_ms", m.predicted_ms},
                           {"measured_ms", m.measured_ms},
+                          {"network_ms", m.network_ms},
+                          {"same_run_table_ms", m.same_run_table_ms},
                           {"predicted_accuracy", m.predicted_accuracy},
                           {"chosen", m.chosen}});
       j["measured_fit"] = {{"fits", o.measured_fits}, {"rounds", rounds}};

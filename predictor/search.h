@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "predictor/accuracy_predictor.h"
+#include "predictor/latency_measure.h"
 #include "predictor/latency_table.h"
 #include "solver/solve.h"
 
@@ -28,9 +29,12 @@ solver::Problem search_problem(const SearchSpace& s, const AccuracyPredictor& p,
                                const LatencyTable* table);
 
 // One solve of search_within_measured: the latency budget given to the solver, and the network it
-// found with its predicted and measured latency; `chosen`: the network returned.
+// found with its predicted and measured latency; `chosen`: the network returned. measured_ms is
+// network_ms / same_run_table_ms (the network's median over the sum of the table's entries timed in
+// the same rounds) times the stored table's uncorrected sum for the network.
 struct MeasuredRound {
   double solver_budget_ms = 0, predicted_ms = 0, measured_ms = 0, predicted_accuracy = 0;
+  double network_ms = 0, same_run_table_ms = 0;
   bool chosen = false;
 };
 
@@ -49,12 +53,16 @@ SearchOutcome run_search(const SearchSpace& s, const AccuracyPredictor& p, const
 // The search closed over end-to-end measurements (`iqnas search --fit-measured R`). The table
 // predicts a whole network with an error, and the optimum sits on the budget by construction, in
 // the networks whose blocks the table underestimates more than most: found networks measure above
-// the budget more often than random ones. So the found network is measured (`measure` returns its
-// latency in ms); while it exceeds the latency budget, the program is solved again with the solver's
-// latency budget set to budget * predicted / measured of the last network (below that network's
-// prediction, so each round excludes it), up to `rounds` more solves. Returns the first network
-// measured within the budget; when none is, the one that measured lowest (measured_fits false).
-using MeasureLatency = std::function<double(const Architecture&)>;
+// the budget more often than random ones. So the found network is measured; while it exceeds the
+// latency budget, the program is solved again with the solver's latency budget set to
+// budget * predicted / measured of the last network (below that network's prediction, so each
+// round excludes it), up to `rounds` more solves. Returns the first network measured within the
+// budget; when none is, the one that measured lowest (measured_fits false).
+// `measure` times the network together with the table's entries in the same interleaved rounds
+// (measure_same_run): the measurement is the network's ratio to the table at one speed of the
+// machine, applied to the stored table (MeasuredRound), so that the machine's speed on the day the
+// table was timed and at the moment of the search cannot differ between budget and measurement.
+using MeasureLatency = std::function<SameRunPoint(const Architecture&)>;
 SearchOutcome search_within_measured(const SearchSpace& s, const AccuracyPredictor& p, const std::vector<Budget>& budgets,
                                      const LatencyTable& table, const solver::SolveOptions& options,
                                      const MeasureLatency& measure, int rounds);

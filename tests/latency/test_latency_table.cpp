@@ -225,5 +225,21 @@ TEST(LatencyMeasure, WarmTableAndEvictionLeaveResultsAlone) {
   EXPECT_EQ(std::vector<float>(y, y + p.output_floats()), before);
 }
 
+// Same-run timing re-times, with each group, the entries its networks run: a group of the smallest
+// network alone still predicts it (every entry it needs is there), and the heaviest network's
+// entries sum to more.
+TEST(LatencyMeasure, SameRunTimesTheEntriesOfEachGroup) {
+  const SearchSpace s = find_space("tiny");
+  MeasureOptions o;
+  o.repeats = 3, o.warmup = 1;
+  const std::vector<SameRunPoint> p = measure_same_run(s, {smallest_arch(s), heaviest_arch(s)}, o, {}, 1);
+  ASSERT_EQ(p.size(), 2u);
+  for (const SameRunPoint& x : p) {
+    EXPECT_GT(x.measured.median_ms, 0.0);
+    EXPECT_GT(x.predicted_ms, 0.0);
+  }
+  EXPECT_GT(p[1].predicted_ms, p[0].predicted_ms);
+}
+
 }  // namespace
 }  // namespace iqnas::predictor

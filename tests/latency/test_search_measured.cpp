@@ -43,6 +43,15 @@ struct Fixture {
     const double lo = predicted_latency(t, s, smallest_arch(s)), hi = predicted_latency(t, s, heaviest_arch(s));
     return lo + 0.5 * (hi - lo);
   }
+  // A same-run timing on a machine running at `speed` times the table's time per entry, where whole
+  // networks take `ratio` times the sum of their entries.
+  SameRunPoint timing(const Architecture& a, double ratio, double speed = 1.0) const {
+    const double sum = speed * predicted_latency(t, s, a);
+    SameRunPoint x;
+    x.measured.median_ms = ratio * sum;
+    x.predicted_ms = sum;
+    return x;
+  }
 };
 
 TEST(SearchWithinMeasured, ShrinksTheSolverBudgetUntilTheMeasuredNetworkFits) {
@@ -52,11 +61,11 @@ TEST(SearchWithinMeasured, ShrinksTheSolverBudgetUntilTheMeasuredNetworkFits) {
   // Whole networks measure 8% above the table's sum.
   const MeasureLatency measure = [&](const Architecture& a) {
     ++calls;
-    return 1.08 * predicted_latency(f.t, f.s, a);
+    return f.timing(a, 1.08);
   };
   const SearchOutcome plain = run_search(f.s, f.p, {{"latency_ms", budget}}, &f.t, f.opt);
   ASSERT_TRUE(plain.found);
-  ASSERT_GT(measure(plain.arch), budget) << "the fixture must put the table's optimum over the measured budget";
+  ASSERT_GT(1.08 * predicted_latency(f.t, f.s, plain.arch), budget) << "the fixture must put the table's optimum over the measured budget";
   calls = 0;
   const SearchOutcome o = search_within_measured(f.s, f.p, {{"latency_ms", budget}}, f.t, f.opt, measure, 5);
   ASSERT_TRUE(o.found);
@@ -72,14 +81,54 @@ TEST(SearchWithinMeasured, ShrinksTheSolverBudgetUntilTheMeasuredNetworkFits) {
     EXPECT_FALSE(prev.chosen);
   }
   EXPECT_TRUE(o.measured_rounds.back().chosen);
-  EXPECT_DOUBLE_EQ(o.measured_rounds.back().measured_ms, measure(o.arch));
+  EXPECT_DOUBLE_EQ(o.measured_rounds.back().measured_ms, 1.08 * predicted_latency(f.t, f.s, o.arch));
+  EXPECT_DOUBLE_EQ(o.measured_rounds.back().network_ms, 1.08 * o.measured_rounds.back().same_run_table_ms);
   EXPECT_LE(o.predicted_accuracy, plain.predicted_accuracy);  // the price of fitting
+}
+
+// Issue 10: the machine's speed moved by up to 37% within one search. Each network is judged by its
+// ratio to the entries timed in its own rounds, so the rounds are those of a steady machine.
+TEST(SearchWithinMeasured, AChangeOfTheMachinesSpeedDoesNotEnter) {
+  Fixture f;
+  const double budget = f.mid_budget();
+  const SearchOutcome steady = search_within_measured(f.s, f.p, {{"latency_ms", budget}}, f.t, f.opt,
+                                                      [&](const Architecture& a) { return f.timing(a, 1.08); }, 5);
+  // Slower than when the table was timed, and faster again, from one network to the next.
+  const double speeds[] = {1.37, 0.8, 1.2, 0.7, 1.5, 1.1};
+  int call = 0;
+  const SearchOutcome drifting = search_within_measured(
+      f.s, f.p, {{"latency_ms", budget}}, f.t, f.opt, [&](const Architecture& a) { return f.timing(a, 1.08, speeds[call++ % 6]); }, 5);
+  ASSERT_TRUE(drifting.found);
+  EXPECT_TRUE(drifting.measured_fits);
+  EXPECT_EQ(arch_to_json(f.s, drifting.arch), arch_to_json(f.s, steady.arch));
+  ASSERT_EQ(drifting.measured_rounds.size(), steady.measured_rounds.size());
+  for (size_t i = 0; i < steady.measured_rounds.size(); ++i) {
+    const MeasuredRound &r = drifting.measured_rounds[i], &q = steady.measured_rounds[i];
+    EXPECT_NEAR(r.measured_ms, q.measured_ms, 1e-12);
+    EXPECT_DOUBLE_EQ(r.solver_budget_ms, q.solver_budget_ms);
+    EXPECT_NEAR(r.same_run_table_ms, speeds[i] * r.predicted_ms, 1e-12);  // the raw figures are kept
+    EXPECT_NEAR(r.network_ms, 1.08 * r.same_run_table_ms, 1e-12);
+  }
+}
+
+// A stored correction already scales the prediction by the ratio of networks to their sums: the
+// measured ratio applies to the uncorrected sum, or it would count twice.
+TEST(SearchWithinMeasured, TheRatioAppliesToTheUncorrectedSum) {
+  Fixture f;
+  const double budget = f.mid_budget();
+  LatencyTable corrected = f.t;
+  corrected.slope = 1.08;
+  const SearchOutcome o = search_within_measured(f.s, f.p, {{"latency_ms", budget}}, corrected, f.opt,
+                                                 [&](const Architecture& a) { return f.timing(a, 1.08, 0.9); }, 5);
+  ASSERT_EQ(o.measured_rounds.size(), 1u);
+  EXPECT_TRUE(o.measured_fits);
+  EXPECT_NEAR(o.measured_rounds[0].measured_ms, o.measured_rounds[0].predicted_ms, 1e-12);
 }
 
 TEST(SearchWithinMeasured, AnExactTableNeedsOneRound) {
   Fixture f;
   const double budget = f.mid_budget();
-  const MeasureLatency exact = [&](const Architecture& a) { return predicted_latency(f.t, f.s, a); };
+  const MeasureLatency exact = [&](const Architecture& a) { return f.timing(a, 1.0); };
   const SearchOutcome plain = run_search(f.s, f.p, {{"latency_ms", budget}}, &f.t, f.opt);
   const SearchOutcome o = search_within_measured(f.s, f.p, {{"latency_ms", budget}}, f.t, f.opt, exact, 5);
   ASSERT_EQ(o.measured_rounds.size(), 1u);
@@ -91,7 +140,8 @@ TEST(SearchWithinMeasured, NoFitKeepsTheLowestMeasuredAndSaysSo) {
   Fixture f;
   const double budget = f.mid_budget();
   // Far over the budget, and lower for networks found later (smaller): the last one is the lowest.
-  const MeasureLatency slow = [&](const Architecture& a) { return 3 * budget + predicted_latency(f.t, f.s, a); };
+  const auto slow_ms = [&](const Architecture& a) { return 3 * budget + predicted_latency(f.t, f.s, a); };
+  const MeasureLatency slow = [&](const Architecture& a) { return f.timing(a, slow_ms(a) / predicted_latency(f.t, f.s, a)); };
   const SearchOutcome o = search_within_measured(f.s, f.p, {{"latency_ms", budget}}, f.t, f.opt, slow, 2);
   ASSERT_TRUE(o.found);
   EXPECT_FALSE(o.measured_fits);
@@ -101,12 +151,12 @@ TEST(SearchWithinMeasured, NoFitKeepsTheLowestMeasuredAndSaysSo) {
   double lowest = 1e300;
   for (const auto& r : o.measured_rounds) chosen += r.chosen, lowest = std::min(lowest, r.measured_ms);
   EXPECT_EQ(chosen, 1);
-  EXPECT_DOUBLE_EQ(slow(o.arch), lowest);
+  EXPECT_DOUBLE_EQ(slow_ms(o.arch), lowest);
 }
 
 TEST(SearchWithinMeasured, NeedsALatencyBudget) {
   Fixture f;
-  const MeasureLatency m = [](const Architecture&) { return 0.0; };
+  const MeasureLatency m = [](const Architecture&) { return SameRunPoint{}; };
   EXPECT_THROW(search_within_measured(f.s, f.p, {{"params_m", 1.0}}, f.t, f.opt, m, 1), std::invalid_argument);
   EXPECT_THROW(search_within_measured(f.s, f.p, {{"latency_ms", 1.0}}, f.t, f.opt, m, -1), std::invalid_argument);
 }
