@@ -6,11 +6,12 @@ the result is a MILP solved by HiGHS (highspy, the default; installed in the vir
 of scripts/install-deps.sh --with-reference), scipy.optimize.milp (HiGHS too) or CBC.
 
   scripts/check-solver-milp.py [PROBLEM.json ...] [--random N] [--seed S] [--solver highs|scipy|cbc]
-                               [--iqnas build/cpu/experiments/iqnas] [--time-limit S] [--table]
+                               [--iqnas build/cpu/experiments/iqnas] [--time-limit S] [--table] [--log]
 
 --table prints a markdown table: per problem the time of iqnas exact and of the reference to a
 proven optimum, and their ratio (reference / iqnas), both measured in this run, one thread each.
 --time-limit S is passed to both (a run that hits it is reported as such, not as a failure).
+--log prints HiGHS's log (--solver highs): its root bound after cuts, nodes and dual bound.
 Run it with .venv-reference/bin/python (scripts/install-deps.sh --with-reference) for highspy.
 
 Without problem files it checks solver/examples/*.json. --random N adds N random problems larger
@@ -87,14 +88,14 @@ def solve_scipy(p):
     return -res.fun + oconst
 
 
-def solve_highs(p, time_limit=0.0):
-    """Returns (objective or None when infeasible, proven optimal)."""
+def solve_highs(p, time_limit=0.0, log=False):
+    """Returns (objective or None when infeasible, proven optimal); log: HiGHS's log on stdout."""
     import highspy
 
     nx, pairs, (oterms, oconst), rows = linearise(p)
     n = nx + len(pairs)
     h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h.setOptionValue("output_flag", log)
     h.setOptionValue("threads", 1)
     h.setOptionValue("mip_rel_gap", 1e-10)
     if time_limit > 0:
@@ -208,6 +209,7 @@ def main():
     ap.add_argument("--solver", choices=["highs", "scipy", "cbc"], default="highs")
     ap.add_argument("--time-limit", type=float, default=0.0)
     ap.add_argument("--table", action="store_true")
+    ap.add_argument("--log", action="store_true", help="HiGHS's log (--solver highs): root bound after cuts, nodes, dual bound")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap.add_argument("--iqnas", default=os.path.join(root, "build", "cpu", "experiments", "iqnas"))
     args = ap.parse_args()
@@ -236,7 +238,7 @@ def main():
             ours = load(rpath)
             t0 = time.time()
             if args.solver == "highs":
-                ref, ref_proven = solve_highs(prob, args.time_limit)
+                ref, ref_proven = solve_highs(prob, args.time_limit, args.log)
             else:
                 ref, ref_proven = (solve_scipy(prob) if args.solver == "scipy" else solve_cbc(prob)), True
             t_ref = time.time() - t0

@@ -28,6 +28,12 @@ class Search {
       if (budget) budget_edges.push_back(e);
     }
     spread = d.row_spread();
+    edge_weight.resize(E);
+    for (int e = 0; e < E; ++e) {
+      double lo = kInf, hi = -kInf;
+      for (size_t i = 0; i < d.edges[e].q.size(); i += R) lo = std::min(lo, d.edges[e].q[i]), hi = std::max(hi, d.edges[e].q[i]);
+      edge_weight[e] = hi - lo;
+    }
     order = branching_order();
     // Warm start only from multipliers of a sane scale: a budget met only by its tightest
     // selections drives them up by orders of magnitude, and bounds computed with them would lose
@@ -70,7 +76,9 @@ class Search {
   // Sweeps per bound: cap at the root and for every multiplier probe (messages warm-started from
   // the previous probe converge slowly when the multipliers move), and per node.
   static constexpr int kRootSweeps = 200;
-  static constexpr int kNodeSweeps = 20;  // measured on the dense family: 4 too few, 30 no better
+  // Measured on the dense family: 4 too few; with the cover branched last (round 5) 40 does fewer
+  // sweeps in all than 20 (k1 x2000 s0 1.53M -> 1.37M, 25,240 -> 13,862 nodes), 60-100 more.
+  static constexpr int kNodeSweeps = 40;
   static constexpr int kPairMoves = 50;  // two-group moves per local search
   static constexpr int kMaxPasses = 10;  // multiplier passes with several budgets
   static constexpr double kPassTol = 1e-3;
@@ -89,6 +97,8 @@ class Search {
   std::vector<double> lam;
   std::vector<double> spread;
   std::vector<int> budget_edges;  // edges with a non-zero budget coefficient
+  std::vector<double> edge_weight;  // per edge: the range of its objective table
+  std::vector<char> cover;        // a vertex cover of the budget edges, branched on last
   std::vector<int> order;         // static branching order
   std::vector<double> warm_lambda;
   std::vector<double> single;      // local search: row changes of every single-group move
@@ -132,16 +142,22 @@ class Search {
 
   double tol() const { return 1e-12 * std::max(1.0, std::fabs(inc)); }
 
-  // Groups that carry bilinear budget terms first (a greedy vertex cover of those edges: once they
-  // are fixed every budget is linear and the domain propagation is exact per group), then by
-  // degree in the interaction graph.
-  std::vector<int> branching_order() const {
-    std::vector<int> deg(G, 0), bdeg(G, 0);
+  // Static branching order: the groups whose objective products weigh most first (weighted
+  // degree), and last a greedy vertex cover of the edges that carry budget terms (once they are
+  // fixed every budget is linear). Fixing a cover group (a depth group of three options in the
+  // dense family) barely lowers the bound: with the cover first, k1 x2000 s1 took 22,301 nodes
+  // (the bound fell 0.07 over the first three levels, a full tree of 3^5 nodes before any
+  // pruning); with it last, 434 nodes (docs/benchmarks-solver.md, development round 5). Sets
+  // `cover`.
+  std::vector<int> branching_order() {
+    std::vector<double> wdeg(G, 0.0);
     for (int e = 0; e < E; ++e) {
-      ++deg[d.edges[e].a];
-      ++deg[d.edges[e].b];
+      wdeg[d.edges[e].a] += edge_weight[e];
+      wdeg[d.edges[e].b] += edge_weight[e];
     }
-    std::vector<char> covered(E, 0), first(G, 0);
+    std::vector<int> bdeg(G, 0);
+    std::vector<char> covered(E, 0);
+    cover.assign(G, 0);
     for (;;) {
       std::fill(bdeg.begin(), bdeg.end(), 0);
       for (int e : budget_edges)
@@ -151,18 +167,42 @@ class Search {
         }
       int best = -1;
       for (int g = 0; g < G; ++g)
-        if (!first[g] && bdeg[g] > 0 && (best < 0 || bdeg[g] > bdeg[best])) best = g;
+        if (!cover[g] && bdeg[g] > 0 && (best < 0 || bdeg[g] > bdeg[best])) best = g;
       if (best < 0) break;
-      first[best] = 1;
+      cover[best] = 1;
       for (int e : d.adj[best]) covered[e] = 1;
     }
     std::vector<int> ord(G);
     std::iota(ord.begin(), ord.end(), 0);
     std::stable_sort(ord.begin(), ord.end(), [&](int x, int y) {
-      if (first[x] != first[y]) return first[x] > first[y];
-      return deg[x] > deg[y];
+      if (cover[x] != cover[y]) return cover[x] < cover[y];
+      return wdeg[x] > wdeg[y];
     });
     return ord;
+  }
+
+  // The group branched on at a node: among the open groups outside the cover, the one with the
+  // largest weight to other open groups times the log of its open options (measured against the
+  // static order: k1 x2000 s2 7,674 -> 4,437 nodes, the other problems 0.9-1.1x); else the first
+  // open group of the static order; -1 when every domain is one option.
+  int branch_group() const {
+    std::vector<int> open(G, 0);
+    for (int h = 0; h < G; ++h)
+      for (int o = 0; o < d.n[h]; ++o) open[h] += mp.allowed(h, o);
+    int g = -1;
+    double best = 0;
+    for (int h = 0; h < G; ++h) {
+      if (open[h] < 2 || cover[h]) continue;
+      double w = 0;
+      for (int e : d.adj[h])
+        if (open[d.other(d.edges[e], h)] > 1) w += edge_weight[e];
+      w *= std::log(static_cast<double>(open[h]));
+      if (w > best) best = w, g = h;
+    }
+    if (g >= 0) return g;
+    for (int h : order)
+      if (open[h] > 1) return h;
+    return -1;
   }
 
   // Sweeps until the bound stops improving, `cap` sweeps, the node can be pruned or the time is up.
@@ -561,15 +601,7 @@ class Search {
       return;
     }
     if (!fix_by_bound()) return;
-    int g = -1;
-    for (int h : order) {
-      int cnt = 0;
-      for (int o = 0; o < d.n[h] && cnt < 2; ++o) cnt += mp.allowed(h, o);
-      if (cnt > 1) {
-        g = h;
-        break;
-      }
-    }
+    const int g = branch_group();
     if (g < 0) {  // every domain is one option
       std::vector<int> s(G, 0);
       for (int h = 0; h < G; ++h) mp.best_belief(h, &s[h]);

@@ -58,7 +58,7 @@ class MplpBound {
     const char *al, *bl;
     const double* th;
   };
-  // Also sets sB_ (b's belief without this edge's message) and sM_ (-inf) on b's domain.
+  // Also sets sB_ (b's belief without this edge's message on its domain, -inf off it) and sM_ (-inf).
   EdgeView begin_edge(int e);
   void update_edge(int e);
   void smooth_edge(int e, double tau);
