@@ -2,7 +2,10 @@
 //
 // The fused batch norm + activation kernels are the same passes with the activation applied in the
 // output pass (forward) and its derivative applied to each gz as it is read (backward), the
-// pre-activation recomputed from x: one pass less each way, and no pre-activation tensor.
+// pre-activation recomputed from x: one pass less each way, and no pre-activation tensor. The
+// split kernels of the synchronised batch norm (batchnorm_stats, batchnorm_(act_)normalize,
+// batchnorm_(act_)backward_input) run the same per-thread passes as the training kernels, each in
+// its own parallel region.
 //
 // Rows are split among OpenMP threads; each thread accumulates per-channel partial sums in float
 // over short row blocks (vectorised along channels) and folds them into double accumulators, then
