@@ -48,9 +48,12 @@ Var batch_norm_synced(const char* op, const Var& xv, const Var& gv, const Var& b
   const BnArgs a = bn_args(op, x, gamma, beta, s, false);
   const int64_t C = a.C;
   const Device dev = x.device();
-  Tensor lmean = Tensor::empty({C}, dev), lm2 = Tensor::empty({C}, dev);
-  IQNAS_DISPATCH(dev, batchnorm_stats, a, x.data(), lmean.data(), lm2.data());
-  const std::vector<double> m = to_double(lmean), m2 = to_double(lm2);
+  std::vector<double> m(static_cast<size_t>(C)), m2(static_cast<size_t>(C));  // a replica without rows adds nothing
+  if (a.M > 0) {
+    Tensor lmean = Tensor::empty({C}, dev), lm2 = Tensor::empty({C}, dev);
+    IQNAS_DISPATCH(dev, batchnorm_stats, a, x.data(), lmean.data(), lm2.data());
+    m = to_double(lmean), m2 = to_double(lm2);
+  }
   // Rows, sum of x and sum of x^2 over all replicas, each replica's from its mean and squared
   // deviations (n m and m2 + n m^2), then M2 = sum x^2 - N mean^2 (parallel variance). The local
   // M2s are exact sums of deviations; in double the last subtraction loses about

@@ -119,6 +119,29 @@ TEST(BatchNormSync, LargeMeanSmallSpread) {
   check(Act::ReLU, -40.f, 0.5f);
 }
 
+// A replica without rows (an uneven last batch) adds nothing to the sums: the other one computes
+// what one batch norm over all the rows computes.
+TEST(BatchNormSync, AReplicaWithoutRows) {
+  Rng rng(5);
+  const int64_t C = 4;
+  const Tensor x = random({6, 2, 2, C}, 2.f, 1.f, rng), w = random({6, 2, 2, C}, 0.f, 1.f, rng);
+  const Tensor gamma = random({C}, 1.f, 0.3f, rng), beta = random({C}, 0.f, 0.3f, rng);
+  const Result one = run(x, w, gamma, beta, Act::ReLU);
+  TwoThreadSum link;
+  Result part[2];
+  std::vector<std::thread> replicas;
+  for (int k = 0; k < 2; ++k)
+    replicas.emplace_back([&, k] {
+      const BatchNormSyncScope scope(&link);
+      part[k] = run(x.slice(0, 0, k == 0 ? 0 : 6).clone(), w.slice(0, 0, k == 0 ? 0 : 6).clone(), gamma, beta, Act::ReLU);
+    });
+  for (auto& t : replicas) t.join();
+  expect_near(part[1].y, one.y, "output");
+  expect_near(part[1].gx, one.gx, "input gradient");
+  expect_near(part[0].running_var, one.running_var, "running variance of the replica without rows");
+  expect_near(part[1].ggamma, one.ggamma, "gamma gradient");
+}
+
 // The synchronised op's own gradients against central differences of the replicas' summed loss
 // sum(y * w), along random directions of x, gamma and beta.
 double synced_loss(const Tensor& x, const Tensor& w, const Tensor& gamma, const Tensor& beta, std::optional<Act> act) {
