@@ -56,8 +56,8 @@ Var batch_norm_synced(const char* op, const Var& xv, const Var& gv, const Var& b
   }
   // Rows, sum of x and sum of x^2 over all replicas, each replica's from its mean and squared
   // deviations (n m and m2 + n m^2), then M2 = sum x^2 - N mean^2 (parallel variance). The local
-  // M2s are exact sums of deviations; in double the last subtraction loses about
-  // log10(mean^2 / var) of 16 digits, far below float rounding for any float data.
+  // M2s are sums of deviations; in double the last subtraction loses about 2 log10(|mean| / std)
+  // of 16 digits: below float rounding up to |mean| = 1e4 std.
   const double n = static_cast<double>(a.M);
   std::vector<double> sums(static_cast<size_t>(2 * C) + 1);
   sums[0] = n;
