@@ -230,9 +230,11 @@ inline void input_grad_rows(const float* x, const float* gz, const float* mean, 
   }
 }
 
-template <class Post>
-void forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta, float* y, float* mean,
-                   float* invstd) {
+// The statistics pass in one parallel region: per_channel(c, mean, var) for every channel once the
+// threads' sums are complete, then rest(ts, b, e) on each thread's rows [b, e) (ts's float
+// scratch is free again).
+template <class PerChannel, class Rest>
+void statistics_then(const BnArgs& a, const float* x, PerChannel per_channel, Rest rest) {
   const int64_t M = a.M, C = a.C;
   const int T = threads_for(M, C);
   // Per thread: C doubles for sum(x - k), C doubles for sum((x - k)^2), plus 2*C floats of scratch.
@@ -251,15 +253,28 @@ void forward_train(const BnArgs& a, const float* x, const float* gamma, const fl
     for (int64_t c = 0; c < C; ++c) {
       double mu, var;
       moments(part, nt, M, C, c, x, mu, var);
-      mean[c] = float(mu);
-      invstd[c] = float(1.0 / std::sqrt(var + double(a.eps)));
+      per_channel(c, mu, var);
     }
-    // Implicit barrier: mean/invstd are complete.
-    float* sc = ts.f1;  // this thread's float scratch is free again
-    float* bi = ts.f2;
-    scale_shift(C, gamma, beta, invstd, sc, bi);
-    normalize_rows<Post>(x, b, e, C, mean, sc, bi, y);
+    // Implicit barrier: every channel's statistics are written.
+    rest(ts, b, e);
   }
+}
+
+template <class Post>
+void forward_train(const BnArgs& a, const float* x, const float* gamma, const float* beta, float* y, float* mean,
+                   float* invstd) {
+  statistics_then(
+      a, x,
+      [&](int64_t c, double mu, double var) {
+        mean[c] = float(mu);
+        invstd[c] = float(1.0 / std::sqrt(var + double(a.eps)));
+      },
+      [&](ThreadSums& ts, int64_t b, int64_t e) {
+        float* sc = ts.f1;
+        float* bi = ts.f2;
+        scale_shift(a.C, gamma, beta, invstd, sc, bi);
+        normalize_rows<Post>(x, b, e, a.C, mean, sc, bi, y);
+      });
 }
 
 // y = Post((x - mean) * sc + bi) over all rows.
@@ -296,26 +311,13 @@ void batchnorm_act_forward_train(const BnArgs& a, Act act, const float* x, const
 }
 
 void batchnorm_stats(const BnArgs& a, const float* x, float* mean, float* m2) {
-  const int64_t M = a.M, C = a.C;
-  const int T = threads_for(M, C);
-  double* part = scratch(std::size_t(T) * 3 * C);
-#pragma omp parallel num_threads(T)
-  {
-    const int t = omp_get_thread_num();
-    const int nt = omp_get_num_threads();
-    int64_t b, e;
-    range_of(M, nt, t, b, e);
-    ThreadSums ts(part, t, C);
-    shifted_sums(ts, x, b, e, C);
-#pragma omp barrier
-#pragma omp for schedule(static)
-    for (int64_t c = 0; c < C; ++c) {
-      double mu, var;
-      moments(part, nt, M, C, c, x, mu, var);
-      mean[c] = float(mu);
-      m2[c] = float(var * double(M));
-    }
-  }
+  statistics_then(
+      a, x,
+      [&](int64_t c, double mu, double var) {
+        mean[c] = float(mu);
+        m2[c] = float(var * double(a.M));
+      },
+      [](ThreadSums&, int64_t, int64_t) {});
 }
 
 void batchnorm_normalize(const BnArgs& a, const float* x, const float* gamma, const float* beta, const float* mean,
