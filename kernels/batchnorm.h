@@ -31,7 +31,26 @@ struct BnArgs {
                                    const float* beta, float* z, float* mean, float* invstd);       \
   void batchnorm_act_backward(const BnArgs& a, Act act, const float* x, const float* gz,           \
                               const float* gamma, const float* beta, const float* mean,            \
-                              const float* invstd, float* gx, float* ggamma, float* gbeta);
+                              const float* invstd, float* gx, float* ggamma, float* gbeta);        \
+  /* The training kernels split at their reductions, for batch norm over several replicas'    */ \
+  /* rows (nn/ops/norm.cpp): between the pieces the replicas add up their sums.               */ \
+  /* batchnorm_stats: this replica's per-channel mean and m2 = sum (x - mean)^2 (the forward's */ \
+  /* first pass). batchnorm_(act_)normalize: y = act((x - mean) * gamma * invstd + beta) with   */ \
+  /* given statistics (its second pass). The backward's first pass is batchnorm_(act_)backward */ \
+  /* with gx null (ggamma = sum gy * xhat, gbeta = sum gy); batchnorm_(act_)backward_input is  */ \
+  /* its second: gx from ggamma and gbeta summed over `rows` rows.                             */ \
+  void batchnorm_stats(const BnArgs& a, const float* x, float* mean, float* m2);                  \
+  void batchnorm_normalize(const BnArgs& a, const float* x, const float* gamma, const float* beta, \
+                           const float* mean, const float* invstd, float* y);                     \
+  void batchnorm_act_normalize(const BnArgs& a, Act act, const float* x, const float* gamma,      \
+                               const float* beta, const float* mean, const float* invstd, float* z); \
+  void batchnorm_backward_input(const BnArgs& a, int64_t rows, const float* x, const float* gy,    \
+                                const float* gamma, const float* mean, const float* invstd,        \
+                                const float* ggamma, const float* gbeta, float* gx);               \
+  void batchnorm_act_backward_input(const BnArgs& a, Act act, int64_t rows, const float* x,        \
+                                    const float* gz, const float* gamma, const float* beta,        \
+                                    const float* mean, const float* invstd, const float* ggamma,   \
+                                    const float* gbeta, float* gx);
 
 namespace cpu {
 IQNAS_BATCHNORM_DECLS

@@ -8,6 +8,8 @@
 //  * the elementwise passes (normalise, eval, input gradient) use float4 when C % 4 == 0.
 //  * batch norm + activation (act >= 0): the normalise pass applies the activation; the backward
 //    passes turn each gz into gy = gz * act'(pre-activation), recomputed from x (as on the CPU).
+//  * the split kernels of the synchronised batch norm (batchnorm_stats, batchnorm_(act_)normalize,
+//    batchnorm_(act_)backward_input) launch the same kernels as the training ones, alone.
 #include <algorithm>
 #include <initializer_list>
 
@@ -96,36 +98,69 @@ __device__ __forceinline__ void sum_partials(const double* partial, int P, int C
   }
 }
 
-__global__ void k_bn_stats(const double* partial, int P, long long M, int C, float eps, const float* shift,
-                           float* mean, float* invstd) {
-  const int c = blockIdx.x * 256 + threadIdx.x;
-  if (c >= C) return;
+// Channel c's mean and biased variance over the M rows, from the partial sums shifted by row 0.
+__device__ __forceinline__ void moments(const double* partial, int P, long long M, int C, int c, const float* shift,
+                                        double& mean, double& var) {
   double m1, m2;
   sum_partials(partial, P, C, c, m1, m2);
   m1 /= double(M);
   m2 /= double(M);
-  const double var = fmax(m2 - m1 * m1, 0.0);
-  mean[c] = float(m1 + double(shift[c]));
+  var = fmax(m2 - m1 * m1, 0.0);
+  mean = m1 + double(shift[c]);
+}
+
+__global__ void k_bn_stats(const double* partial, int P, long long M, int C, float eps, const float* shift,
+                           float* mean, float* invstd) {
+  const int c = blockIdx.x * 256 + threadIdx.x;
+  if (c >= C) return;
+  double mu, var;
+  moments(partial, P, M, C, c, shift, mu, var);
+  mean[c] = float(mu);
   invstd[c] = float(1.0 / sqrt(var + double(eps)));
 }
 
+// batchnorm_stats: mean and m2 = sum (x - mean)^2.
+__global__ void k_bn_moments(const double* partial, int P, long long M, int C, const float* shift, float* mean,
+                             float* m2) {
+  const int c = blockIdx.x * 256 + threadIdx.x;
+  if (c >= C) return;
+  double mu, var;
+  moments(partial, P, M, C, c, shift, mu, var);
+  mean[c] = float(mu);
+  m2[c] = float(var * double(M));
+}
+
+// The input-gradient coefficients coef[0..C) = k, [C..2C) = q, [2C..3C) = o with
+// gx = k * gy + q * (x - mean) + o, from sum_gy = sum gy and ggamma = sum gy * xhat over `rows` rows.
+__device__ __forceinline__ void input_coefficients(double sum_gy, double ggamma, double rows, const float* gamma,
+                                                   const float* invstd, int C, int c, float* coef) {
+  const double is = invstd[c];
+  const double kk = double(gamma ? gamma[c] : 1.0f) * is;
+  coef[c] = float(kk);
+  coef[C + c] = float(-kk * ggamma * is / rows);
+  coef[2 * C + c] = float(-kk * sum_gy / rows);
+}
+
 // Backward per-channel results: gbeta, ggamma (either may be null) and the input-gradient
-// coefficients coef[0..C) = k, [C..2C) = q, [2C..3C) = o with gx = k * gy + q * (x - mean) + o.
+// coefficients (coef null: none).
 __global__ void k_bn_backward_stats(const double* partial, int P, long long M, int C, const float* gamma,
                                     const float* invstd, float* ggamma, float* gbeta, float* coef) {
   const int c = blockIdx.x * 256 + threadIdx.x;
   if (c >= C) return;
   double g1, g2;
   sum_partials(partial, P, C, c, g1, g2);
-  const double is = invstd[c];
+  const double gg = g2 * double(invstd[c]);
   if (gbeta) gbeta[c] = float(g1);
-  if (ggamma) ggamma[c] = float(g2 * is);
-  if (coef) {
-    const double kk = double(gamma ? gamma[c] : 1.0f) * is;
-    coef[c] = float(kk);
-    coef[C + c] = float(-kk * g2 * is * is / double(M));
-    coef[2 * C + c] = float(-kk * g1 / double(M));
-  }
+  if (ggamma) ggamma[c] = float(gg);
+  if (coef) input_coefficients(g1, gg, double(M), gamma, invstd, C, c, coef);
+}
+
+// batchnorm_(act_)backward_input: the coefficients from the given sums.
+__global__ void k_bn_input_coef(long long rows, int C, const float* gamma, const float* invstd, const float* ggamma,
+                                const float* gbeta, float* coef) {
+  const int c = blockIdx.x * 256 + threadIdx.x;
+  if (c >= C) return;
+  input_coefficients(gbeta[c], ggamma[c], double(rows), gamma, invstd, C, c, coef);
 }
 
 // y = act((x - mean) * (gamma * invstd) + beta); V channels per thread (C % V == 0).
@@ -246,6 +281,32 @@ bool vec4(int64_t C, std::initializer_list<const void*> ps) {
   return true;
 }
 
+// y = act((x - mean) * gamma * invstd + beta): the forward's second pass.
+void normalize(const BnArgs& a, int act, const float* x, const float* gamma, const float* beta, const float* mean,
+               const float* invstd, float* y) {
+  const long long total = a.M * a.C;
+  if (total <= 0) return;
+  if (vec4(a.C, {x, y}))
+    k_bn_normalize<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), act, x, gamma, beta, mean, invstd, y);
+  else
+    k_bn_normalize<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), act, x, gamma, beta, mean, invstd, y);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+// gx from the coefficients (coef as written by input_coefficients): the backward's second pass.
+void input_gradient(const BnArgs& a, int act, const float* x, const float* gy, const float* gamma, const float* beta,
+                    const float* mean, const float* invstd, const float* coef, float* gx) {
+  const long long total = a.M * a.C;
+  if (total <= 0) return;
+  if (vec4(a.C, {x, gy, gx}))
+    k_bn_backward_dx<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef, act, gamma,
+                                                                     beta, invstd, gx);
+  else
+    k_bn_backward_dx<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef, act, gamma, beta,
+                                                                 invstd, gx);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
 }  // namespace
 
 namespace {
@@ -259,12 +320,7 @@ void forward_train(const BnArgs& a, int act, const float* x, const float* gamma,
   const unsigned cb = unsigned((a.C + 255) / 256);
   k_bn_stats<<<cb, 256, 0, stream()>>>(partial.as<double>(), P, a.M, int(a.C), a.eps, x, mean, invstd);
   IQNAS_CUDA_LAUNCH_CHECK();
-  const long long total = a.M * a.C;
-  if (vec4(a.C, {x, y}))
-    k_bn_normalize<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), act, x, gamma, beta, mean, invstd, y);
-  else
-    k_bn_normalize<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), act, x, gamma, beta, mean, invstd, y);
-  IQNAS_CUDA_LAUNCH_CHECK();
+  normalize(a, act, x, gamma, beta, mean, invstd, y);
 }
 
 void backward(const BnArgs& a, int act, const float* x, const float* gy, const float* gamma, const float* beta,
@@ -283,15 +339,18 @@ void backward(const BnArgs& a, int act, const float* x, const float* gy, const f
   k_bn_backward_stats<<<cb, 256, 0, stream()>>>(partial.as<double>(), P, a.M, int(a.C), gamma, invstd, ggamma, gbeta,
                                                 coef.as<float>());
   IQNAS_CUDA_LAUNCH_CHECK();
-  if (!gx) return;
-  const long long total = a.M * a.C;
-  if (vec4(a.C, {x, gy, gx}))
-    k_bn_backward_dx<4><<<iqnas_grid(total / 4), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef.as<float>(),
-                                                                     act, gamma, beta, invstd, gx);
-  else
-    k_bn_backward_dx<1><<<iqnas_grid(total), 256, 0, stream()>>>(total, int(a.C), x, gy, mean, coef.as<float>(), act,
-                                                                 gamma, beta, invstd, gx);
+  if (gx) input_gradient(a, act, x, gy, gamma, beta, mean, invstd, coef.as<float>(), gx);
+}
+
+void backward_input(const BnArgs& a, int act, int64_t rows, const float* x, const float* gy, const float* gamma,
+                    const float* beta, const float* mean, const float* invstd, const float* ggamma, const float* gbeta,
+                    float* gx) {
+  if (a.M <= 0 || a.C <= 0) return;
+  Scratch coef(sizeof(float) * 3 * size_t(a.C));
+  k_bn_input_coef<<<unsigned((a.C + 255) / 256), 256, 0, stream()>>>(rows, int(a.C), gamma, invstd, ggamma, gbeta,
+                                                                     coef.as<float>());
   IQNAS_CUDA_LAUNCH_CHECK();
+  input_gradient(a, act, x, gy, gamma, beta, mean, invstd, coef.as<float>(), gx);
 }
 
 }  // namespace
@@ -328,6 +387,37 @@ void batchnorm_act_backward(const BnArgs& a, Act act, const float* x, const floa
                             const float* beta, const float* mean, const float* invstd, float* gx, float* ggamma,
                             float* gbeta) {
   backward(a, int(act), x, gz, gamma, beta, mean, invstd, gx, ggamma, gbeta);
+}
+
+void batchnorm_stats(const BnArgs& a, const float* x, float* mean, float* m2) {
+  if (a.M <= 0 || a.C <= 0) return;
+  const int P = partial_rows(a);
+  Scratch partial(sizeof(double) * 2 * size_t(P) * size_t(a.C));
+  partial_sums(a, P, x, nullptr, x, kNoAct, nullptr, nullptr, nullptr, partial.as<double>());  // shifted by row 0
+  k_bn_moments<<<unsigned((a.C + 255) / 256), 256, 0, stream()>>>(partial.as<double>(), P, a.M, int(a.C), x, mean, m2);
+  IQNAS_CUDA_LAUNCH_CHECK();
+}
+
+void batchnorm_normalize(const BnArgs& a, const float* x, const float* gamma, const float* beta, const float* mean,
+                         const float* invstd, float* y) {
+  normalize(a, kNoAct, x, gamma, beta, mean, invstd, y);
+}
+
+void batchnorm_act_normalize(const BnArgs& a, Act act, const float* x, const float* gamma, const float* beta,
+                             const float* mean, const float* invstd, float* z) {
+  normalize(a, int(act), x, gamma, beta, mean, invstd, z);
+}
+
+void batchnorm_backward_input(const BnArgs& a, int64_t rows, const float* x, const float* gy, const float* gamma,
+                              const float* mean, const float* invstd, const float* ggamma, const float* gbeta,
+                              float* gx) {
+  backward_input(a, kNoAct, rows, x, gy, gamma, nullptr, mean, invstd, ggamma, gbeta, gx);
+}
+
+void batchnorm_act_backward_input(const BnArgs& a, Act act, int64_t rows, const float* x, const float* gz,
+                                  const float* gamma, const float* beta, const float* mean, const float* invstd,
+                                  const float* ggamma, const float* gbeta, float* gx) {
+  backward_input(a, int(act), rows, x, gz, gamma, beta, mean, invstd, ggamma, gbeta, gx);
 }
 
 void batchnorm_update_running(const BnArgs& a, float momentum, const float* mean, const float* invstd,

@@ -39,86 +39,78 @@ std::vector<double> to_double(const Tensor& t) {
   return std::vector<double>(f.begin(), f.end());
 }
 
-// Training with the statistics of every replica's rows (BatchNormSync), followed by `act` when set.
-// Built from the per-replica kernels: the fused training kernel gives this replica's mean and
-// variance, the eval kernel normalises by the combined ones, and the backward kernel's result,
-// which normalises its sums by this replica's rows, is corrected by a per-channel affine function
-// of x to the sums over all the rows.
+// Training with the statistics of every replica's rows (BatchNormSync), followed by `act` when set:
+// the passes of one-process batch norm, split at their reductions (kernels/batchnorm.h), with one
+// meeting of the replicas in the forward pass and one in the backward pass.
 Var batch_norm_synced(const char* op, const Var& xv, const Var& gv, const Var& bv, const BatchNormState& s,
                       std::optional<Act> act, BatchNormSync& sync) {
   const Tensor x = xv.value().contiguous(), gamma = gv.value().contiguous(), beta = bv.value().contiguous();
   const BnArgs a = bn_args(op, x, gamma, beta, s, false);
   const int64_t C = a.C;
   const Device dev = x.device();
-  Tensor out = empty_like(x), lmean = Tensor::empty({C}, dev), linv = Tensor::empty({C}, dev);
-  IQNAS_DISPATCH(dev, batchnorm_forward_train, a, x.data(), gamma.data(), beta.data(), out.data(), lmean.data(), linv.data());
-  const std::vector<double> m = to_double(lmean), is = to_double(linv);
-  // Rows and mean over all replicas, then the squared deviations from that mean (each replica's
-  // variance plus its mean's offset: no cancellation when |mean| >> std).
+  std::vector<double> m(static_cast<size_t>(C)), m2(static_cast<size_t>(C));  // a replica without rows adds nothing
+  if (a.M > 0) {
+    Tensor lmean = Tensor::empty({C}, dev), lm2 = Tensor::empty({C}, dev);
+    IQNAS_DISPATCH(dev, batchnorm_stats, a, x.data(), lmean.data(), lm2.data());
+    m = to_double(lmean), m2 = to_double(lm2);
+  }
+  // Rows, sum of x and sum of x^2 over all replicas, each replica's from its mean and squared
+  // deviations (n m and m2 + n m^2), then M2 = sum x^2 - N mean^2 (parallel variance). The local
+  // M2s are sums of deviations; in double the last subtraction loses about 2 log10(|mean| / std)
+  // of 16 digits: below float rounding up to |mean| = 1e4 std.
   const double n = static_cast<double>(a.M);
-  std::vector<double> sums(static_cast<size_t>(C) + 1);
+  std::vector<double> sums(static_cast<size_t>(2 * C) + 1);
   sums[0] = n;
-  for (int64_t c = 0; c < C; ++c) sums[c + 1] = n * m[c];
+  for (int64_t c = 0; c < C; ++c) sums[c + 1] = n * m[c], sums[C + c + 1] = m2[c] + n * m[c] * m[c];
   sync.sum(sums.data(), sums.size());
   const double N = sums[0];
   if (N < 2)
     throw std::invalid_argument(std::string(op) + ": training needs more than one value per channel over the replicas, got " +
                                 std::to_string(static_cast<int64_t>(N)));
-  std::vector<double> dev2(static_cast<size_t>(C));
-  std::vector<float> gmean(static_cast<size_t>(C)), gvar(static_cast<size_t>(C)), ginv(static_cast<size_t>(C));
+  std::vector<float> gmean(static_cast<size_t>(C)), ginv(static_cast<size_t>(C));
   for (int64_t c = 0; c < C; ++c) {
-    const double mean = sums[c + 1] / N, var = std::max(1.0 / (is[c] * is[c]) - double(a.eps), 0.0);
+    const double mean = sums[c + 1] / N, var = std::max((sums[C + c + 1] - sums[c + 1] * mean) / N, 0.0);
     gmean[c] = static_cast<float>(mean);
-    dev2[c] = n * (var + (m[c] - mean) * (m[c] - mean));
+    ginv[c] = static_cast<float>(1.0 / std::sqrt(var + double(a.eps)));
   }
-  sync.sum(dev2.data(), dev2.size());
-  for (int64_t c = 0; c < C; ++c) {
-    gvar[c] = static_cast<float>(dev2[c] / N);
-    ginv[c] = static_cast<float>(1.0 / std::sqrt(dev2[c] / N + double(a.eps)));
-  }
-  const Tensor mean = Tensor::from_vector({C}, gmean, dev), var = Tensor::from_vector({C}, gvar, dev);
-  const Tensor invstd = Tensor::from_vector({C}, ginv, dev);
+  const Tensor mean = Tensor::from_vector({C}, gmean, dev), invstd = Tensor::from_vector({C}, ginv, dev);
   BnArgs all = a;  // the running variance is unbiased with the rows of all replicas
   all.M = static_cast<int64_t>(N);
   IQNAS_DISPATCH(dev, batchnorm_update_running, all, s.momentum, mean.data(), invstd.data(), s.running_mean->data(), s.running_var->data());
-  // y = (x - mean) * gamma / sqrt(var + eps) + beta: the eval kernel with the batch's statistics.
-  Tensor y = empty_like(x);
-  IQNAS_DISPATCH(dev, batchnorm_forward_eval, a, x.data(), gamma.data(), beta.data(), mean.data(), var.data(), y.data());
-  if (act) IQNAS_DISPATCH(dev, act_forward, *act, y.data(), out.data(), y.numel());
-  else out = y;
-  return make_result(out, op, {xv, gv, bv}, [x, gamma, beta, mean, invstd, a, act, N, &sync](const Tensor& gz0, const std::vector<bool>&) {
+  Tensor out = empty_like(x);
+  if (act)
+    IQNAS_DISPATCH(dev, batchnorm_act_normalize, a, *act, x.data(), gamma.data(), beta.data(), mean.data(), invstd.data(), out.data());
+  else
+    IQNAS_DISPATCH(dev, batchnorm_normalize, a, x.data(), gamma.data(), beta.data(), mean.data(), invstd.data(), out.data());
+  return make_result(out, op, {xv, gv, bv}, [x, gamma, beta, mean, invstd, a, act, all, &sync](const Tensor& gz0, const std::vector<bool>& needs) {
     const Tensor gz = gz0.contiguous();
     const Device d = gz.device();
     const int64_t C = a.C;
-    Tensor gx = empty_like(x), gg = Tensor::empty({C}, d), gb = Tensor::empty({C}, d);
+    // This replica's sum gy (gb) and sum gy * xhat (gg): gamma's and beta's gradients stay this
+    // replica's (the trainer averages parameter gradients over the replicas); their sums over the
+    // replicas give the input gradient.
+    Tensor gg = Tensor::empty({C}, d), gb = Tensor::empty({C}, d), gx;
     if (act)
       IQNAS_DISPATCH(d, batchnorm_act_backward, a, *act, x.data(), gz.data(), gamma.data(), beta.data(), mean.data(),
-                     invstd.data(), gx.data(), gg.data(), gb.data());
+                     invstd.data(), nullptr, gg.data(), gb.data());
     else
-      IQNAS_DISPATCH(d, batchnorm_backward, a, x.data(), gz.data(), gamma.data(), mean.data(), invstd.data(), gx.data(),
+      IQNAS_DISPATCH(d, batchnorm_backward, a, x.data(), gz.data(), gamma.data(), mean.data(), invstd.data(), nullptr,
                      gg.data(), gb.data());
-    // This replica's sum gy (gb) and sum gy * xhat (gg); gamma's and beta's gradients stay this
-    // replica's (the trainer averages parameter gradients over the replicas).
-    const std::vector<double> sb = to_double(gb), sg = to_double(gg), k = to_double(gamma), is = to_double(invstd),
-                              mu = to_double(mean);
+    const std::vector<float> lb = gb.to_vector(), lg = gg.to_vector();
     std::vector<double> tot(static_cast<size_t>(2 * C));
-    for (int64_t c = 0; c < C; ++c) tot[c] = sb[c], tot[C + c] = sg[c];
-    sync.sum(tot.data(), tot.size());
-    // gx = gamma * invstd * (gy - sum gy / rows - xhat * sum gy xhat / rows): the kernel used this
-    // replica's sums and rows; add gamma * invstd * ((local - total) terms), i.e. x * A + B.
-    const double M = static_cast<double>(a.M);
-    std::vector<float> A(static_cast<size_t>(C)), B(static_cast<size_t>(C));
-    for (int64_t c = 0; c < C; ++c) {
-      const double kc = k[c] * is[c];
-      const double ac = kc * is[c] * (sg[c] / M - tot[C + c] / N);
-      A[c] = static_cast<float>(ac);
-      B[c] = static_cast<float>(kc * (sb[c] / M - tot[c] / N) - mu[c] * ac);
+    for (int64_t c = 0; c < C; ++c) tot[c] = lb[c], tot[C + c] = lg[c];
+    sync.sum(tot.data(), tot.size());  // every replica meets, whether or not it needs gx
+    if (needs[0]) {
+      const Tensor tb = Tensor::from_vector({C}, std::vector<float>(tot.begin(), tot.begin() + C), d);
+      const Tensor tg = Tensor::from_vector({C}, std::vector<float>(tot.begin() + C, tot.end()), d);
+      gx = empty_like(x);
+      if (act)
+        IQNAS_DISPATCH(d, batchnorm_act_backward_input, a, *act, all.M, x.data(), gz.data(), gamma.data(), beta.data(),
+                       mean.data(), invstd.data(), tg.data(), tb.data(), gx.data());
+      else
+        IQNAS_DISPATCH(d, batchnorm_backward_input, a, all.M, x.data(), gz.data(), gamma.data(), mean.data(),
+                       invstd.data(), tg.data(), tb.data(), gx.data());
     }
-    Tensor fix = empty_like(x);
-    const Tensor At = Tensor::from_vector({C}, A, d), Bt = Tensor::from_vector({C}, B, d);
-    IQNAS_DISPATCH(d, mul_channels, x.data(), At.data(), fix.data(), 1, a.M, C);
-    IQNAS_DISPATCH(d, add_bias, fix.data(), Bt.data(), a.M, C);
-    IQNAS_DISPATCH(d, add, gx.data(), fix.data(), gx.data(), gx.numel());
     return std::vector<Tensor>{gx, gg, gb};
   });
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -272,6 +273,51 @@ TEST(CudaBatchNorm, PaperShapesAndTheFoldPath) {
   // 300 000 rows of 16 channels: each thread of pass 1 folds several 64-row float runs into double.
   check_bn(paper_batch(256) >= 256 ? 300000 : 3000, 16, 3.f, true);
   check_bn(int64_t(paper_batch(256)) * 56 * 56, 144, 0.f, true);  // the heaviest BN of the paper preset
+}
+
+// The split kernels of the synchronised batch norm, plain and with an activation; the input
+// gradient with sums over more rows than this replica's (as after the replicas' meeting).
+void check_bn_split(int64_t M, int64_t C, float shift, const Act* act) {
+  const std::string what = "M" + std::to_string(M) + " C" + std::to_string(C) + " act " + (act ? act_name(*act) : "none");
+  BnArgs a;
+  a.M = M, a.C = C, a.eps = 1e-5f;
+  const int64_t rows = 3 * M;
+  const size_t n = size_t(M * C), nc = size_t(C);
+  const auto x = randn(n, 61, 2.0f, shift), gz = randn(n, 62), gamma = randn(nc, 63, 0.5f, 1.f), beta = randn(nc, 64);
+  const auto gg = randn(nc, 65, 3.f), gb = randn(nc, 66, 3.f);
+  std::vector<float> mean(nc), m2(nc), invstd(nc), y(n), gx(n);
+  cpu::batchnorm_stats(a, x.data(), mean.data(), m2.data());
+  for (size_t c = 0; c < nc; ++c) invstd[c] = 1.f / std::sqrt(m2[c] / float(M) + a.eps);
+  DevBuf<float> dx(x), dgz(gz), dgamma(gamma), dbeta(beta), dgg(gg), dgb(gb), dmean(nc), dm2(nc), dinv(invstd),
+      dcmean(mean), dy(n), dgx(n);
+  cuda::batchnorm_stats(a, dx.get(), dmean.get(), dm2.get());
+  if (act) {
+    cpu::batchnorm_act_normalize(a, *act, x.data(), gamma.data(), beta.data(), mean.data(), invstd.data(), y.data());
+    cpu::batchnorm_act_backward_input(a, *act, rows, x.data(), gz.data(), gamma.data(), beta.data(), mean.data(),
+                                      invstd.data(), gg.data(), gb.data(), gx.data());
+    cuda::batchnorm_act_normalize(a, *act, dx.get(), dgamma.get(), dbeta.get(), dcmean.get(), dinv.get(), dy.get());
+    cuda::batchnorm_act_backward_input(a, *act, rows, dx.get(), dgz.get(), dgamma.get(), dbeta.get(), dcmean.get(),
+                                       dinv.get(), dgg.get(), dgb.get(), dgx.get());
+  } else {
+    cpu::batchnorm_normalize(a, x.data(), gamma.data(), beta.data(), mean.data(), invstd.data(), y.data());
+    cpu::batchnorm_backward_input(a, rows, x.data(), gz.data(), gamma.data(), mean.data(), invstd.data(), gg.data(),
+                                  gb.data(), gx.data());
+    cuda::batchnorm_normalize(a, dx.get(), dgamma.get(), dbeta.get(), dcmean.get(), dinv.get(), dy.get());
+    cuda::batchnorm_backward_input(a, rows, dx.get(), dgz.get(), dgamma.get(), dcmean.get(), dinv.get(), dgg.get(),
+                                   dgb.get(), dgx.get());
+  }
+  EXPECT_LT(err(dmean.host(), mean), kTolReduce) << what << " mean";
+  EXPECT_LT(err(dm2.host(), m2), kTolReduce) << what << " m2";
+  EXPECT_LT(err(dy.host(), y), kTolDirect) << what << " y";
+  EXPECT_LT(err(dgx.host(), gx), kTolDirect) << what << " gx";
+}
+
+TEST(CudaBatchNorm, SplitKernelsMatchCpu) {
+  REQUIRE_GPU();
+  for (auto [M, C] : {std::array<int64_t, 2>{2, 3}, {70, 16}, {70, 37}, {5000, 24}}) {
+    check_bn_split(M, C, M == 5000 ? 50.f : 0.f, nullptr);
+    for (Act act : {Act::ReLU, Act::HSwish, Act::HSigmoid, Act::Sigmoid}) check_bn_split(M, C, 0.f, &act);
+  }
 }
 
 // ---- reductions --------------------------------------------------------------------------------

@@ -123,5 +123,52 @@ TEST(BatchNorm, FusedActivationEqualsTheTwoKernels) {
   }
 }
 
+// The split kernels of the synchronised batch norm against the training kernels, on one replica
+// holding all the rows: the statistics pass gives the same mean and a variance that matches
+// invstd, the normalise pass with the training kernel's statistics gives the same bits, and the
+// input-gradient pass with the backward's own sums the same gx to float rounding.
+void check_bn_split(int64_t M, int64_t C, const Act* act) {
+  SCOPED_TRACE(::testing::Message() << "M=" << M << " C=" << C << " act=" << (act ? act_name(*act) : "none"));
+  BnArgs a;
+  a.M = M, a.C = C;
+  auto x = randn(M * C, 71, 1.5f, 3.0f), g = randn(C, 72, 0.5f, 1.0f), b = randn(C, 73), gz = randn(M * C, 74);
+  std::vector<float> y(M * C), mean(C), invstd(C), gx(M * C), gg(C), gb(C);
+  if (act) {
+    cpu::batchnorm_act_forward_train(a, *act, x.data(), g.data(), b.data(), y.data(), mean.data(), invstd.data());
+    cpu::batchnorm_act_backward(a, *act, x.data(), gz.data(), g.data(), b.data(), mean.data(), invstd.data(), gx.data(),
+                                gg.data(), gb.data());
+  } else {
+    cpu::batchnorm_forward_train(a, x.data(), g.data(), b.data(), y.data(), mean.data(), invstd.data());
+    cpu::batchnorm_backward(a, x.data(), gz.data(), g.data(), mean.data(), invstd.data(), gx.data(), gg.data(), gb.data());
+  }
+  std::vector<float> smean(C), m2(C);
+  cpu::batchnorm_stats(a, x.data(), smean.data(), m2.data());
+  EXPECT_EQ(smean, mean);
+  for (int64_t c = 0; c < C; ++c)
+    EXPECT_NEAR(1.0 / std::sqrt(double(m2[c]) / double(M) + double(a.eps)), invstd[c], 1e-6 * invstd[c]) << c;
+
+  std::vector<float> sy(M * C, 7.0f), sgx(M * C, 7.0f);
+  if (act) {
+    cpu::batchnorm_act_normalize(a, *act, x.data(), g.data(), b.data(), mean.data(), invstd.data(), sy.data());
+    cpu::batchnorm_act_backward_input(a, *act, M, x.data(), gz.data(), g.data(), b.data(), mean.data(), invstd.data(),
+                                      gg.data(), gb.data(), sgx.data());
+  } else {
+    cpu::batchnorm_normalize(a, x.data(), g.data(), b.data(), mean.data(), invstd.data(), sy.data());
+    cpu::batchnorm_backward_input(a, M, x.data(), gz.data(), g.data(), mean.data(), invstd.data(), gg.data(), gb.data(),
+                                  sgx.data());
+  }
+  EXPECT_EQ(sy, y);
+  std::vector<double> want(gx.begin(), gx.end());
+  EXPECT_LT(rel_err(sgx, want), 1e-6);
+}
+
+TEST(BatchNorm, SplitKernelsEqualTheTrainingKernels) {
+  for (int64_t M : {35, 4096}) {  // 4096 x 24: split among threads
+    const int64_t C = M == 35 ? 13 : 24;
+    check_bn_split(M, C, nullptr);
+    for (Act act : {Act::ReLU, Act::HSwish, Act::HSigmoid, Act::Sigmoid}) check_bn_split(M, C, &act);
+  }
+}
+
 }  // namespace
 }  // namespace iqnas::test
