@@ -31,13 +31,18 @@ options:
   --run DIR            run folder with a trained supernet
   --passes K           passes over the images, each with new draws (default 3)
   --images N           held-out images per pass (default 2000; 0 = all)
-  --context C          uniform (every other decision uniform; default) or sequential (the
+  --context C          uniform (every other decision uniform; default), sequential (the
                        reference code's default: decisions not yet visited at the smallest network)
+                       or grouped (the images in groups, each group one uniformly drawn path with
+                       its own BN statistics: a supernet trained with one path per batch; needs
+                       --recalibrate R, the batches per group path)
+  --group-images G     grouped context: images per group (default 100; the last may have fewer)
   --metric M           top1 (percent correct; default) or logprob (mean log-probability of the
                        true class, nats: smoother, so fewer passes rank as well; docs/predictor.md)
   --recalibrate R      before each measurement, recalibrate the supernet's BN statistics on R
                        batches of 64 training images run with that measurement's draws (default
-                       0: the running statistics as trained; docs/predictor.md)
+                       0: the running statistics as trained; docs/predictor.md); in the grouped
+                       context before every group of every pass, with the group's path
   --variant V          paper (every Delta relative to the base; default) or conditional (later
                        blocks relative to their depth's measurement)
   --weights W          ema (default) or raw supernet weights
@@ -47,7 +52,7 @@ options:
 )";
 
 int run_contrib(const std::vector<std::string>& argv) {
-  Args a(argv, {"run", "passes", "images", "context", "metric", "recalibrate", "variant", "weights", "seed", "batch-size", "threads", "dataset",
+  Args a(argv, {"run", "passes", "images", "context", "group-images", "metric", "recalibrate", "variant", "weights", "seed", "batch-size", "threads", "dataset",
                 "root", "heldout"},
          Output::flags());
   if (print_data_command_help(a, kHelp)) return 0;
@@ -61,6 +66,12 @@ int run_contrib(const std::vector<std::string>& argv) {
   opt.recalibrate = static_cast<int>(a.integer("recalibrate", 0, 0, 100000));
   opt.context = a.parsed("context", "uniform", predictor::parse_context);
   opt.metric = a.parsed("metric", "top1", predictor::parse_metric);
+  if (opt.context == predictor::Context::Grouped)
+    opt.group_images = a.integer("group-images", 100, 1, 100000000);
+  else if (a.has("group-images"))
+    throw UsageError("--group-images applies to --context grouped only");
+  if (opt.context == predictor::Context::Grouped && opt.recalibrate < 1)
+    throw UsageError("--context grouped needs --recalibrate R (R >= 1 batches of 64 training images per group path)");
   const auto variant = a.parsed("variant", "paper", predictor::ContributionPredictor::parse_variant);
   const std::string weights = a.str("weights", "ema");
   const int64_t batch = a.integer("batch-size", 250, 1, 65536);
@@ -72,13 +83,15 @@ int run_contrib(const std::vector<std::string>& argv) {
     st = predictor::contrib_state_from_json(util::read_text_file(state_path), state_path);
     const bool same = st.options.passes == opt.passes && st.options.images == opt.images &&
                       st.options.context == opt.context && st.options.metric == opt.metric &&
-                      st.options.seed == opt.seed && st.options.recalibrate == opt.recalibrate && st.weights == weights;
+                      st.options.seed == opt.seed && st.options.recalibrate == opt.recalibrate && st.options.group_images == opt.group_images &&
+                      st.weights == weights;
     if (!same)
       throw UsageError(state_path + " holds measurements with other options (passes " + std::to_string(st.options.passes) +
                        ", images " + std::to_string(st.options.images) + ", context " +
                        predictor::context_name(st.options.context) + ", metric " +
                        predictor::metric_name(st.options.metric) + ", seed " + std::to_string(st.options.seed) +
                        ", recalibrate " + std::to_string(st.options.recalibrate) +
+                       ", group images " + std::to_string(st.options.group_images) +
                        ", weights " + st.weights + "); pass the same options, or move it away to start again");
   } else {
     st.space = s.name, st.options = opt, st.weights = weights;
@@ -121,6 +134,7 @@ int run_contrib(const std::vector<std::string>& argv) {
               {"context", predictor::context_name(opt.context)},
               {"metric", predictor::metric_name(opt.metric)},
               {"recalibrate", opt.recalibrate},
+              {"group_images", opt.group_images},
               {"variant", a.str("variant", "paper")},
               {"weights", weights},
               {"base_accuracy", {{"mean", p.base.mean}, {"se", p.base.se}}},

@@ -135,10 +135,11 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
                          std::to_string(c.lut_correction_repeats), "--same-run", "--apply-correction", "--csv", dir + "/lut-check.csv",
                          "--plot", dir + "/lut-check.svg"});
   } else if (stage == "contrib") {
-    call(flags, "contrib", std::vector<std::string>{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
-                                             std::to_string(c.contrib_images), "--context", c.contrib_context,
-                                             "--metric", c.metric, "--weights", c.weights, "--recalibrate",
-                                             std::to_string(c.recalibrate)} + data);
+    std::vector<std::string> args{"--run", dir, "--passes", std::to_string(c.contrib_passes), "--images",
+                                  std::to_string(c.contrib_images), "--context", c.contrib_context,
+                                  "--metric", c.metric, "--weights", c.weights, "--recalibrate", std::to_string(c.recalibrate)};
+    if (c.contrib_context == "grouped") args.insert(args.end(), {"--group-images", std::to_string(c.contrib_group_images)});
+    call(flags, "contrib", args + data);
   } else if (stage == "sample-eval") {
     call(flags, "sample-eval", std::vector<std::string>{"--run", dir, "--count", std::to_string(c.sample_count), "--images",
                                                  std::to_string(c.contrib_images), "--metric", c.truth_metric,

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "experiments/run_folder.h"
+#include "predictor/contributions.h"
 #include "predictor/latency_table.h"
 #include "util/json_reader.h"
 
@@ -59,11 +60,20 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     if (r.has("passes")) c.contrib_passes = r.get_int("passes", 1, 1000);
     if (r.has("images")) c.contrib_images = r.get_int64("images", 0, 100000000);
     if (r.has("context")) c.contrib_context = r.get_string("context");
-    if (c.contrib_context != "uniform" && c.contrib_context != "sequential")
-      r.fail("contrib.context must be uniform or sequential, got '" + c.contrib_context + "'");
+    try {
+      predictor::parse_context(c.contrib_context);
+    } catch (const std::invalid_argument& e) {
+      r.fail(std::string("contrib.") + e.what());
+    }
+    const bool grouped = c.contrib_context == "grouped";
+    if (r.has("group_images")) {
+      if (!grouped) r.fail("contrib.group_images applies to context grouped only");
+      c.contrib_group_images = r.get_int64("group_images", 1, 100000000);
+    }
     if (r.has("metric")) c.metric = r.get_string("metric");
     if (c.metric != "top1" && c.metric != "logprob") r.fail("contrib.metric must be top1 or logprob, got '" + c.metric + "'");
     if (r.has("recalibrate")) c.recalibrate = r.get_int("recalibrate", 0, 100000);
+    if (grouped && c.recalibrate == 0) r.fail("contrib.context grouped needs contrib.recalibrate >= 1 (BN batches per group path)");
     r.finish();
   }
   if (top.has("sample_eval")) {

@@ -26,6 +26,7 @@ struct PipelineConfig {
   int contrib_passes = 2;
   long long contrib_images = 2000;
   std::string contrib_context = "uniform";
+  long long contrib_group_images = 100;  // images per group in the grouped context
   std::string metric = "top1";        // of the contributions: top1 or logprob
   std::string truth_metric = "top1";  // of the random and the found sub-networks (sample_eval.metric)
   // BN recalibration batches (0: none) before each contribution and of each random sub-network, whose

@@ -56,7 +56,8 @@ std::vector<Measurement> contribution_plan(const SearchSpace& s) {
 }
 
 namespace {
-constexpr util::Choice<Context> kContexts[] = {{"uniform", Context::Uniform}, {"sequential", Context::Sequential}};
+constexpr util::Choice<Context> kContexts[] = {
+    {"uniform", Context::Uniform}, {"sequential", Context::Sequential}, {"grouped", Context::Grouped}};
 }
 
 Context parse_context(const std::string& name) { return util::parse_choice(name, kContexts, "context"); }
@@ -68,6 +69,16 @@ void ContribOptions::validate() const {
   if (images < 0 || images > 100000000) throw std::invalid_argument("images must be in [0, 1e8], got " + std::to_string(images));
   if (recalibrate < 0 || recalibrate > 100000)
     throw std::invalid_argument("recalibrate must be in [0, 100000] batches, got " + std::to_string(recalibrate));
+  if (context == Context::Grouped) {
+    if (group_images < 1 || group_images > 100000000)
+      throw std::invalid_argument("group_images must be in [1, 1e8] in the grouped context, got " + std::to_string(group_images));
+    // Without recalibration every group would run the running statistics, which the per-image
+    // context already measures: the grouping would change nothing but the draws.
+    if (recalibrate < 1) throw std::invalid_argument("the grouped context needs recalibrate >= 1 (BN statistics per group path)");
+  } else if (group_images != 0) {
+    throw std::invalid_argument("group_images applies to the grouped context only, got " + std::to_string(group_images) +
+                                " with context " + context_name(context));
+  }
 }
 
 std::string contrib_state_to_json(const ContribState& st) {
@@ -80,7 +91,8 @@ std::string contrib_state_to_json(const ContribState& st) {
                   {"context", context_name(st.options.context)},
                   {"metric", metric_name(st.options.metric)},
                   {"seed", st.options.seed},
-                  {"recalibrate", st.options.recalibrate}};
+                  {"recalibrate", st.options.recalibrate},
+                  {"group_images", st.options.group_images}};
   j["images"] = st.images;
   j["measurements"] = nlohmann::json::array();
   for (size_t m = 0; m < st.ids.size(); ++m) j["measurements"].push_back({{"id", st.ids[m]}, {"accuracy", st.accuracy[m]}});
@@ -103,6 +115,7 @@ ContribState contrib_state_from_json(const std::string& text, const std::string&
   st.options.metric = o.has("metric") ? o.get_parsed("metric", parse_metric) : Metric::Top1;
   st.options.seed = static_cast<uint64_t>(o.get_int64("seed", 0, std::numeric_limits<int64_t>::max()));
   st.options.recalibrate = o.has("recalibrate") ? o.get_int("recalibrate") : 0;
+  st.options.group_images = o.has("group_images") ? o.get_int64("group_images", 0, std::numeric_limits<int64_t>::max()) : 0;
   o.finish();
   try {
     st.options.validate();
@@ -190,20 +203,37 @@ void measure_contributions(Supernet& net, const EvalSet& set, ContribState& stat
     if (state.ids[m] != plan[m].id(s))
       throw std::invalid_argument("the contribution state's measurement " + std::to_string(m) + " is '" + state.ids[m] +
                                   "', the plan's is '" + plan[m].id(s) + "'");
+  // The grouped context's groups: consecutive images of the set, the same in every measurement.
+  const bool grouped = state.options.context == Context::Grouped;
+  const std::vector<EvalSet> groups = grouped ? split_eval_set(set, state.options.group_images) : std::vector<EvalSet>{};
+  // Pass k's value in the grouped context: every group recalibrated on its own path (the same
+  // recalibration images for every group), then measured with it; the mean over all images.
+  auto grouped_value = [&](size_t m, int k) {
+    const PathSample paths = measurement_paths(s, plan, m, k, static_cast<int64_t>(groups.size()), state.options);
+    double sum = 0;
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const Architecture a = paths.arch_of(static_cast<int64_t>(g));
+      recalibrate_bn_on_paths(net, *recalibration, recal, [&](int, int64_t n) { return PathSample::fixed(s, a, n); });
+      const std::vector<double> sc = image_scores(net, groups[g], PathSample::fixed(s, a, groups[g].size), state.options.metric);
+      sum = std::accumulate(sc.begin(), sc.end(), sum);
+    }
+    return sum / static_cast<double>(set.size);
+  };
   // The measurements are independent (their paths depend on the measurement and the pass only), so
   // the ranks share them and every rank takes them in plan order.
   auto measure = [&](int64_t m) {
     // Recalibration draws: passes kRecalPass + k of the measurement's paths, apart from the
     // evaluation passes, the same in every measurement.
     constexpr int kRecalPass = 1 << 20;
-    if (recal > 0)
+    if (recal > 0 && !grouped)
       recalibrate_bn_on_paths(net, *recalibration, recal, [&](int k, int64_t n) {
         return measurement_paths(s, plan, size_t(m), kRecalPass + k, n, state.options);
       });
     std::vector<double> acc;
     for (int k = 0; k < state.options.passes; ++k)
-      acc.push_back(mean_score(image_scores(net, set, measurement_paths(s, plan, size_t(m), k, set.size, state.options),
-                                            state.options.metric)));
+      acc.push_back(grouped ? grouped_value(size_t(m), k)
+                            : mean_score(image_scores(net, set, measurement_paths(s, plan, size_t(m), k, set.size, state.options),
+                                                      state.options.metric)));
     return std::string(reinterpret_cast<const char*>(acc.data()), acc.size() * sizeof(double));
   };
   auto take = [&](int64_t m, const std::string& bytes) {

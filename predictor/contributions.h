@@ -3,9 +3,11 @@
 // sub-network: one decision is fixed for all images, every other decision is drawn per image
 // (`uniform`: all of them uniformly, as in the paper's figure; `sequential`: as the reference
 // code's default, the decisions not yet visited at the smallest network and the visited ones
-// uniform). The draws of a pass are the same in every measurement (common random numbers), so a
-// difference between two measurements is not blurred by different draws; passes differ in
-// their draws and give each accuracy its spread.
+// uniform; `grouped`: the images split into groups of consecutive images, each group running one
+// uniformly drawn path with BN statistics recalibrated for that path, the context of a supernet
+// trained with one path per batch). The draws of a pass are the same in every measurement (common
+// random numbers), so a difference between two measurements is not blurred by different draws;
+// passes differ in their draws and give each accuracy its spread.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -33,8 +35,8 @@ struct Measurement {
 // paper: 1 + 5 x (12 + 3 + 36) = 256 measurements; tiny: 1 + 5 x (8 + 3 + 16) = 136.
 std::vector<Measurement> contribution_plan(const SearchSpace& s);
 
-enum class Context { Uniform, Sequential };
-Context parse_context(const std::string& name);  // "uniform" | "sequential"; throws otherwise
+enum class Context { Uniform, Sequential, Grouped };
+Context parse_context(const std::string& name);  // "uniform" | "sequential" | "grouped"; throws otherwise
 const char* context_name(Context c);
 
 struct ContribOptions {
@@ -45,7 +47,10 @@ struct ContribOptions {
   // Batches of training images on which the supernet's BN statistics are recalibrated before each
   // measurement, every image running that measurement's draws (0: the running statistics as
   // trained). The recalibration batches and their draws are the same in every measurement.
+  // In the grouped context: the BN statistics are recalibrated before every group of every pass,
+  // on these batches run with the group's path (required there: at least 1).
   int recalibrate = 0;
+  int64_t group_images = 0;  // grouped context: images per group (the last may have fewer); else 0
   uint64_t seed = 0;
   void validate() const;  // std::invalid_argument naming the field
 };
@@ -64,7 +69,8 @@ struct ContribState {
 std::string contrib_state_to_json(const ContribState& st);
 ContribState contrib_state_from_json(const std::string& text, const std::string& source);
 
-// The paths every image runs for measurement `m` of `plan` in pass `pass` (n images).
+// The paths every image runs for measurement `m` of `plan` in pass `pass` (n images); in the
+// grouped context the path of every group (n groups).
 PathSample measurement_paths(const SearchSpace& s, const std::vector<Measurement>& plan, size_t m, int pass,
                              int64_t n, const ContribOptions& opt);
 

@@ -38,6 +38,23 @@ EvalSet load_eval_set(std::shared_ptr<const data::Dataset> data, const data::Aug
   return set;
 }
 
+std::vector<EvalSet> split_eval_set(const EvalSet& set, int64_t group) {
+  if (group < 1) throw std::invalid_argument("split_eval_set: groups of " + std::to_string(group) + " images");
+  std::vector<EvalSet> groups;
+  for (size_t b = 0; b < set.images.size(); ++b) {
+    const Tensor& img = set.images[b];
+    for (int64_t i = 0; i < img.dim(0);) {
+      if (groups.empty() || groups.back().size == group) groups.emplace_back();
+      EvalSet& g = groups.back();
+      const int64_t n = std::min(img.dim(0) - i, group - g.size);
+      g.images.push_back(n == img.dim(0) ? img : img.slice(0, i, n).contiguous());
+      g.labels.emplace_back(set.labels[b].begin() + i, set.labels[b].begin() + i + n);
+      g.size += n, i += n;
+    }
+  }
+  return groups;
+}
+
 PathSample slice_paths(const PathSample& all, int64_t start, int64_t n) { return all.rows(start, n); }
 
 namespace {

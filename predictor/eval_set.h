@@ -33,6 +33,10 @@ enum class Metric { Top1, LogProb };
 Metric parse_metric(const std::string& name);  // "top1" | "logprob"; std::invalid_argument otherwise
 const char* metric_name(Metric m);
 
+// The images of `set` in consecutive groups of `group` images (the last may have fewer), each group
+// keeping the set's batch boundaries (so its batches still run concurrently).
+std::vector<EvalSet> split_eval_set(const EvalSet& set, int64_t group);
+
 // Images start .. start + n of a path sample over the whole set.
 PathSample slice_paths(const PathSample& all, int64_t start, int64_t n);
 

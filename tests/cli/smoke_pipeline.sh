@@ -159,7 +159,7 @@ grep -q "already complete" "$dir/log2" || fail "the second run retrained"
 printf '{"space": "tiny", "heaviest": "a", "supernet": "b", "finetune": "c", "bogus": 1, "search": {"fractions": [0.5]}}' > "$dir/bad.json"
 "$iqnas" run "$dir/bad.json" --run "$dir/bad" > "$dir/log3" 2>&1 && fail "a bad configuration was accepted"
 grep -q "bogus" "$dir/log3" || fail "the error does not name the unknown key: $(cat "$dir/log3")"
-for bad in '"weights": "fp16"' '"contrib": {"metric": "top5"}'; do
+for bad in '"weights": "fp16"' '"contrib": {"metric": "top5"}' '"contrib": {"context": "grouped"}'; do
   printf '{"space": "tiny", "heaviest": "a", "supernet": "b", "finetune": "c", %s, "search": {"fractions": [0.5]}}' "$bad" > "$dir/bad.json"
   "$iqnas" run "$dir/bad.json" --run "$dir/bad" > "$dir/log3" 2>&1 && fail "a bad configuration ($bad) was accepted"
   grep -q "${bad:1:7}" "$dir/log3" || fail "the error does not name the field of $bad: $(cat "$dir/log3")"

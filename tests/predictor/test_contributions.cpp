@@ -8,6 +8,7 @@
 #include "predictor/contribution_predictor.h"
 #include "predictor/encoding.h"
 #include "solver/problem.h"
+#include "supernet/evaluate.h"
 
 using namespace iqnas;
 using namespace iqnas::predictor;
@@ -257,4 +258,70 @@ TEST(Contributions, RecalibratedMeasurementsDoNotDependOnTheTrainedStatistics) {
   for (size_t m = 0; m < recal3.size(); ++m) EXPECT_NEAR(recal3[m][0], recal3_perturbed[m][0], 1e-9) << m;
   // Asking for more batches than loaded, or for none, is refused.
   EXPECT_THROW(measure(false, 5), std::invalid_argument);
+}
+
+// contrib --context grouped: every group of consecutive images runs one path with BN statistics
+// recalibrated for that path alone. Each measurement must equal, group by group, the sub-network of
+// the group's path extracted from the supernet, recalibrated on the same training batches and run
+// on the group's images; and its draws are common random numbers (the other decisions' paths are
+// the base measurement's).
+TEST(Contributions, GroupedContextIsEachGroupsOwnRecalibratedNetwork) {
+  SearchSpace s = find_space("tiny");
+  s.stages.resize(1);
+  const int64_t n = 24, group = 10;  // groups of 10, 10 and 4 images across batches of 8
+  const EvalSet set = random_set(s, n, 8), recal = random_set(s, 32, 16);
+  Rng rng(3);
+  Supernet net(s, rng);
+  ContribState st;
+  st.space = s.name, st.weights = "raw", st.options.passes = 2, st.options.images = n;
+  st.options.metric = Metric::LogProb, st.options.recalibrate = 2;
+  st.options.context = Context::Grouped, st.options.group_images = group;
+  measure_contributions(net, set, st, {}, {}, dist::world(), &recal);
+  const auto plan = contribution_plan(s);
+  ASSERT_EQ(st.accuracy.size(), plan.size());
+
+  const PathSample base = measurement_paths(s, plan, 0, 1, 3, st.options);  // one path per group
+  for (size_t m = 0; m < plan.size(); ++m)
+    for (int k = 0; k < 2; ++k) {
+      const PathSample paths = measurement_paths(s, plan, m, k, 3, st.options);
+      if (k == 1 && plan[m].kind == Measurement::Kind::Block && plan[m].block == 0) {  // only block 1 differs from the base
+        EXPECT_EQ(paths.depths, base.depths) << plan[m].id(s);
+        for (size_t b = 1; b < paths.configs[0].size(); ++b) EXPECT_EQ(paths.configs[0][b], base.configs[0][b]) << plan[m].id(s);
+      }
+      double sum = 0;
+      for (int64_t g = 0; g < 3; ++g) {
+        auto sub = extract_subnetwork(net, paths.arch_of(g));
+        recalibrate_bn(*sub, 2, [&](int b) { sub->forward(Var(recal.images[size_t(b)])); });
+        EvalSet own;  // the group's images, one per batch
+        for (int64_t i = g * group; i < std::min(n, (g + 1) * group); ++i) {
+          own.images.push_back(set.images[size_t(i / 8)].slice(0, i % 8, 1).contiguous());
+          own.labels.push_back({set.labels[size_t(i / 8)][size_t(i % 8)]});
+          ++own.size;
+        }
+        sum += model_accuracy(*sub, own, Metric::LogProb) * static_cast<double>(own.size);
+      }
+      EXPECT_NEAR(st.accuracy[m][size_t(k)], sum / static_cast<double>(n), 1e-4) << plan[m].id(s) << " pass " << k;
+    }
+
+  // The same measurements again, from other running statistics: the same numbers.
+  for (BatchNorm* bn : net.modules_of_type<BatchNorm>())
+    for (int64_t c = 0; c < bn->running_mean.numel(); ++c) bn->running_mean.data()[c] += 0.5f;
+  ContribState again = st;
+  again.ids.clear(), again.accuracy.clear();
+  measure_contributions(net, set, again, {}, {}, dist::world(), &recal);
+  EXPECT_EQ(again.accuracy, st.accuracy);
+}
+
+TEST(Contributions, GroupedContextRefusesBadOptions) {
+  ContribOptions opt;
+  opt.context = Context::Grouped, opt.recalibrate = 1;
+  EXPECT_THROW(opt.validate(), std::invalid_argument);  // no group size
+  opt.group_images = 100;
+  EXPECT_NO_THROW(opt.validate());
+  opt.recalibrate = 0;
+  EXPECT_THROW(opt.validate(), std::invalid_argument);  // no recalibration
+  opt = ContribOptions{};
+  opt.group_images = 100;
+  EXPECT_THROW(opt.validate(), std::invalid_argument);  // group size outside the grouped context
+  EXPECT_EQ(parse_context(context_name(Context::Grouped)), Context::Grouped);
 }
