@@ -1,5 +1,6 @@
-// `iqnas measure`: a found network's end-to-end latency with the latency table's protocol and its
-// test accuracy with weights inherited from the supernet (or from a fine-tuned checkpoint).
+// `iqnas measure`: a found network's end-to-end latency with the latency table's protocol, timed with
+// the table's entries and judged at the table's speed, and its test accuracy with weights inherited
+// from the supernet (or from a fine-tuned checkpoint).
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -13,6 +14,7 @@
 #include "experiments/output.h"
 #include "experiments/run_folder.h"
 #include "predictor/latency_measure.h"
+#include "predictor/measured_latency.h"
 #include "predictor/resources.h"
 #include "supernet/evaluate.h"
 #include "util/atomic_file.h"
@@ -26,9 +28,12 @@ Measures each architecture: its latency end to end on this machine with the prot
 latency table (threads, batch, repeats and clock read from the table), beside the table's
 prediction; and its top-1 accuracy on the test split with weights inherited from the supernet
 (running BN statistics, no recalibration), or with the weights of --checkpoint (a fine-tuned
-network). Several architectures are extracted from one load of the supernet and timed in the same
-interleaved rounds, so that a change of the machine's load between two of them cannot make one
-look faster than the other.
+network). The networks (from their architectures, with random weights as the table's entries)
+are timed in the same interleaved rounds as the table's entries of the blocks they run, and
+judged by latency.same_run_ms: each network's median over the sum of those entries, times the
+table's uncorrected sum, i.e. its latency at the speed the table was timed at, whatever the
+machine's speed now (as `iqnas search --fit-measured` judges them). The raw figures of this call
+are kept beside it (latency.median_ms, iqr_ms, same_run_table_ms).
   -> --out (default DIR/measure/<arch file name>.json), one per architecture
 
 options:
@@ -78,9 +83,9 @@ int run_measure(const std::vector<std::string>& argv) {
       if (r != "latency_ms") x.j["resources"][r] = predictor::resource_value(s, x.arch, r, nullptr);
     m.push_back(std::move(x));
   }
+  std::vector<Architecture> archs;
+  for (const auto& x : m) archs.push_back(x.arch);
   {
-    std::vector<Architecture> archs;
-    for (const auto& x : m) archs.push_back(x.arch);
     std::string source;
     auto nets = load_run_networks(dir, s, archs, a.str("checkpoint", ""), a.str("weights", "ema"), &source);
     for (size_t i = 0; i < m.size(); ++i) m[i].net = std::move(nets[i]), m[i].j["weights"] = source;
@@ -91,18 +96,20 @@ int run_measure(const std::vector<std::string>& argv) {
     const predictor::LatencyTable t = predictor::load_latency_table(lut_path, s);
     predictor::MeasureOptions mo = predictor::MeasureOptions::of_table_for_networks(t);
     mo.repeats = static_cast<int>(a.integer("repeats", mo.repeats, 1, 1000000));
-    std::vector<SubNetwork*> nets;
-    for (auto& x : m) nets.push_back(x.net.get());
-    const std::vector<predictor::LatencyStats> st = predictor::measure_networks_latency(s, nets, mo);
+    // Timed from their architectures with random weights, as the entries they are divided by were
+    // (the trained weights would add nothing but denormals, whose flushing changed nothing beyond
+    // noise: docs/latency.md); all the networks of a call in one group, so the same rounds.
+    const std::vector<predictor::SameRunPoint> st = predictor::measure_same_run(s, archs, mo, {}, int(archs.size()));
     for (size_t i = 0; i < m.size(); ++i) {
-      const double predicted = predictor::resource_value(s, m[i].arch, "latency_ms", &t);
-      m[i].j["latency"] = {{"median_ms", st[i].median_ms}, {"mean_ms", st[i].mean_ms}, {"iqr_ms", st[i].iqr_ms},
-                           {"predicted_ms", predicted}, {"table", lut_path}, {"threads", mo.threads},
-                           {"batch", mo.batch}, {"repeats", mo.repeats}, {"clock", mo.clock}, {"cache", mo.cache},
-                           {"timed_with", m.size()}};
-      msg.text("%s: latency measured %.4f ms/image (median, IQR %.4f), table predicts %.4f (%+.1f%%)\n",
-               names[i].c_str(), st[i].median_ms, st[i].iqr_ms, predicted,
-               100 * (predicted - st[i].median_ms) / st[i].median_ms);
+      nlohmann::json& l = m[i].j["latency"];
+      l = nlohmann::json::parse(predictor::measured_latency_json(t, s, m[i].arch, st[i], mo));
+      l["table"] = lut_path;
+      l["timed_with"] = m.size();
+      const double judged = l["same_run_ms"], predicted = l["predicted_ms"];
+      msg.text("%s: latency %.4f ms/image at the table's speed (network %.4f, IQR %.4f, over its entries' %.4f ms in "
+               "the same rounds), table predicts %.4f (%+.1f%%)\n",
+               names[i].c_str(), judged, st[i].measured.median_ms, st[i].measured.iqr_ms, st[i].predicted_ms, predicted,
+               100 * (predicted - judged) / judged);
     }
   }
   const DataSets d = open_datasets(a, default_dataset_for_space(s.name), s.image_size, false);

@@ -30,7 +30,10 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
                       const std::vector<std::string>& tags, double& solve_ms_sum, int& solves) {
   md << "## Networks found\n\n"
      << "One integer program per " << c.resource << " budget, method `" << c.method
-     << "`; latency predicted by the table and measured end to end with its protocol; accuracy on the test split "
+     << "`; latency predicted by the table and measured end to end with its protocol, timed together with the table's "
+        "entries of its blocks: the measured column is the network's ratio to them times the table's sum, i.e. its "
+        "latency at the speed the table was timed at, and is the figure judged against the budget (the raw median of "
+        "that call, at the machine's speed of the moment, beside it); accuracy on the test split "
         "with weights inherited from the supernet"
      << (c.recalibrate > 0 ? " (BN statistics recalibrated on " + std::to_string(c.recalibrate) + " training batches)" : std::string())
      << ", and after a short fine-tune"
@@ -38,25 +41,25 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
                                  "contributions were measured"
                                : std::string())
      << ".\n\n"
-     << "| budget | solver | " << (c.metric == "logprob" ? "predicted log-prob." : "predicted acc.") << " | inherited acc. | fine-tuned acc. | predicted latency (ms) | measured latency (ms) "
-        "| within budget | params (M) | MACs (M) | solve (ms) |\n|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|\n";
+     << "| budget | solver | " << (c.metric == "logprob" ? "predicted log-prob." : "predicted acc.") << " | inherited acc. | fine-tuned acc. | predicted latency (ms) | measured latency at the table's speed (ms) "
+        "| raw median (ms) | within budget | params (M) | MACs (M) | solve (ms) |\n|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n";
   std::string notes;
   for (const auto& tag : tags) {
     const json s = read_json_if_exists(dir + "/search/" + tag + ".json");
     const json m = read_json_if_exists(dir + "/measure/" + tag + ".arch.json");
     const json f = read_json_if_exists(dir + "/measure/" + tag + ".arch.finetuned.json");
     if (s.is_null()) {
-      md << "| " << tag << " | not searched | | | | | | | | | |\n";
+      md << "| " << tag << " | not searched | | | | | | | | | | |\n";
       continue;
     }
     const double budget = json_number(s, {"budgets", c.resource.c_str()});
     const double solve_ms = 1e3 * json_number(s, {"solver", "solve_seconds"});
     if (std::isfinite(solve_ms)) solve_ms_sum += solve_ms, ++solves;
     if (s["architecture"].is_null()) {
-      md << "| " << format_value("%.4g", budget) << " | infeasible | | | | | | | | | " << format_value("%.2f", solve_ms) << " |\n";
+      md << "| " << format_value("%.4g", budget) << " | infeasible | | | | | | | | | | " << format_value("%.2f", solve_ms) << " |\n";
       continue;
     }
-    const double measured = json_number(m, {"latency", "median_ms"});
+    const double measured = judged_latency_ms(m), raw = json_number(m, {"latency", "median_ms"});
     // The search's own measurements (search --fit-measured): the table's optimum first, then the
     // re-solves with a smaller solver budget; the chosen round is the network in this row.
     const json* kept = kept_fit_round(s);
@@ -75,28 +78,26 @@ void networks_section(std::ostringstream& md, const std::string& dir, const Pipe
                  format_value("%.2f", json_number(rounds.front(), {"predicted_accuracy"}) - json_number(s, {"predicted_accuracy"})) +
                  " predicted points.\n";
     }
-    std::string within = "-";
-    if (c.resource == "latency_ms" && std::isfinite(measured)) {
-      within = measured <= budget ? "yes" : "no";
-      if (measured > budget) {
-        const std::string over = "- Budget " + format_value("%.4g", budget) + " ms: measured " + format_value("%.4f", measured) +
-                                 " ms (IQR " + format_value("%.4f", json_number(m, {"latency", "iqr_ms"})) + ") exceeds it by " +
-                                 format_value("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
-                                 format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"})) + " ms): ";
-        if (fit_measured <= budget)
-          notes += over + "the search measured it within the budget (" + format_value("%.4f", fit_measured) +
-                   " ms, its ratio to table entries timed in the same rounds, at the table's speed); the measure stage "
-                   "times it alone, at the machine's speed of that moment.\n";
-        else
-          notes += over + "the table's block sum underestimates this network on this machine; the optimum sits on the budget, "
-                   "where the networks whose blocks the table underestimates most are found (docs/latency.md; the search's "
-                   "--fit-measured re-solves until the measured network fits).\n";
-      }
+    const std::string within = c.resource == "latency_ms" ? within_budget_cell(m, budget) : "-";
+    if (within == "no") {
+      const std::string over = "- Budget " + format_value("%.4g", budget) + " ms: measured " + format_value("%.4f", measured) +
+                               " ms at the table's speed (raw median " + format_value("%.4f", raw) + " ms, IQR " +
+                               format_value("%.4f", json_number(m, {"latency", "iqr_ms"})) + ") exceeds it by " +
+                               format_value("%.1f", 100 * (measured - budget) / budget) + "% (table prediction " +
+                               format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"})) + " ms): ";
+      if (fit_measured <= budget)
+        notes += over + "the search measured it within the budget (" + format_value("%.4f", fit_measured) +
+                 " ms, the same figure from its own timing); the two differ by the noise of a network's ratio to its "
+                 "entries between two timings.\n";
+      else
+        notes += over + "the table's block sum underestimates this network on this machine; the optimum sits on the budget, "
+                 "where the networks whose blocks the table underestimates most are found (docs/latency.md; the search's "
+                 "--fit-measured re-solves until the measured network fits).\n";
     }
     md << "| " << format_value("%.4g", budget) << " | " << solver_cell(s) << " | "
        << format_value(c.metric == "logprob" ? "%.3f" : "%.2f", json_number(s, {"predicted_accuracy"})) << " | " << format_value("%.2f", json_number(m, {"test_accuracy"})) << " | "
        << format_value("%.2f", json_number(f, {"test_accuracy"})) << " | " << format_value("%.4f", json_number(s, {"predicted_resources", "latency_ms"}))
-       << " | " << format_value("%.4f", measured) << " | " << within << " | " << format_value("%.3f", json_number(s, {"predicted_resources", "params_m"}))
+       << " | " << format_value("%.4f", measured) << " | " << format_value("%.4f", raw) << " | " << within << " | " << format_value("%.3f", json_number(s, {"predicted_resources", "params_m"}))
        << " | " << format_value("%.2f", json_number(s, {"predicted_resources", "macs_m"})) << " | " << format_value("%.2f", solve_ms) << " |\n";
   }
   md << "\n" << (notes.empty() ? std::string("Every measured latency is within its budget.\n") : notes) << "\n";

@@ -63,6 +63,14 @@ double kept_solver_budget_ms(const nlohmann::json& search) {
   return kept ? json_number(*kept, {"solver_budget_ms"}) : NAN;
 }
 
+double judged_latency_ms(const nlohmann::json& measure) { return json_number(measure, {"latency", "same_run_ms"}); }
+
+std::string within_budget_cell(const nlohmann::json& measure, double budget) {
+  const double judged = judged_latency_ms(measure);
+  if (!std::isfinite(judged)) return "-";
+  return judged <= budget ? "yes" : "no";
+}
+
 std::string solver_cell(const nlohmann::json& search) {
   const nlohmann::json& solver = search.at("solver");
   std::string cell = solver.value("status", std::string("?")) + (solver.value("bound", nlohmann::json()).is_null() ? "" : " (proven)");

@@ -28,6 +28,12 @@ const nlohmann::json* kept_fit_round(const nlohmann::json& search);
 // The solver's latency budget of that round (the user's budget unless a re-solve's network was
 // kept); NaN when the search did not measure.
 double kept_solver_budget_ms(const nlohmann::json& search);
+// A found network's latency as the measure stage judges it (measure/<budget>.arch.json):
+// latency.same_run_ms, timed with the table's entries and given at the table's speed
+// (predictor/measured_latency.h); NaN in a file without it (written before it was recorded).
+double judged_latency_ms(const nlohmann::json& measure);
+// The report's "within budget" cell: "yes" or "no" by the judged latency, "-" without one.
+std::string within_budget_cell(const nlohmann::json& measure, double budget);
 // The report's solver cell of a search result: the status, "(proven)" with a proven bound, and the
 // solver's latency budget when the kept network is a re-solve's under a scaled budget (the
 // optimum is then proven for that budget, not for the user's).

@@ -286,19 +286,4 @@ std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const s
   return out;
 }
 
-std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<SubNetwork*>& nets,
-                                                   const MeasureOptions& o) {
-  o.validate();
-  NoGradGuard no_grad;
-  std::vector<InferenceProgram> programs;
-  programs.reserve(nets.size());
-  for (SubNetwork* net : nets) {
-    net->eval();
-    programs.push_back(inference_network(s, *net, o.batch));
-  }
-  std::vector<InferenceProgram*> ptrs;
-  for (auto& p : programs) ptrs.push_back(&p);
-  return time_interleaved(ptrs, o);
-}
-
 }  // namespace iqnas::predictor

@@ -67,17 +67,13 @@ std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const s
 // networks; the fixed part and the entries of the blocks the group's networks run are re-timed
 // with every group), so that changes of the machine's load between a table and its check cannot
 // enter: per network, its measurement and the prediction from the entries timed alongside it.
-// `lut-check --same-run` checks additivity with it; `search --fit-measured` measures the networks
-// it finds with it (predictor/search.h).
+// `lut-check --same-run` checks additivity with it; `search --fit-measured` and `iqnas measure`
+// judge found networks with it (predictor/measured_latency.h).
 struct SameRunPoint {
   LatencyStats measured;
   double predicted_ms = 0;
 };
 std::vector<SameRunPoint> measure_same_run(const SearchSpace& s, const std::vector<Architecture>& archs,
                                            const MeasureOptions& o, const Progress& progress = {}, int group = 16);
-// The same for networks with their own (e.g. trained) weights, timed in the same interleaved
-// rounds, so that they see the same state of the machine; they are switched to eval mode.
-std::vector<LatencyStats> measure_networks_latency(const SearchSpace& s, const std::vector<SubNetwork*>& nets,
-                                                   const MeasureOptions& o);
 
 }  // namespace iqnas::predictor

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "predictor/encoding.h"
+#include "predictor/measured_latency.h"
 #include "predictor/resources.h"
 #include "solver/heuristics.h"
 #include "util/number.h"
@@ -93,8 +94,6 @@ SearchOutcome search_within_measured(const SearchSpace& s, const AccuracyPredict
   if (latency == budgets.end()) throw std::invalid_argument("fitting measured latency needs a latency_ms budget");
   if (rounds < 0) throw std::invalid_argument("the number of extra rounds must be >= 0");
   const double limit = latency->max;
-  LatencyTable uncorrected = table;  // a stored correction models the ratio that is measured here
-  uncorrected.slope = 1.0, uncorrected.intercept_ms = 0.0;
   std::vector<Budget> b = budgets;
   Budget& solver_budget = b[size_t(latency - budgets.begin())];
   SearchOutcome best;
@@ -107,9 +106,8 @@ SearchOutcome search_within_measured(const SearchSpace& s, const AccuracyPredict
       break;
     }
     const SameRunPoint timed = measure(o.arch);
-    if (!(timed.predicted_ms > 0)) throw std::runtime_error("the same-run table sum of a found network is not positive");
     const double predicted = o.resources.at("latency_ms");
-    const double measured = timed.measured.median_ms / timed.predicted_ms * predicted_latency(uncorrected, s, o.arch);
+    const double measured = same_run_latency(table, s, o.arch, timed);
     log.push_back({solver_budget.max, predicted, measured, o.predicted_accuracy, timed.measured.median_ms, timed.predicted_ms});
     const bool fits = measured <= limit;
     if (fits || !best.found || measured < best_measured) {

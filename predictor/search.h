@@ -30,8 +30,8 @@ solver::Problem search_problem(const SearchSpace& s, const AccuracyPredictor& p,
 
 // One solve of search_within_measured: the latency budget given to the solver, and the network it
 // found with its predicted and measured latency; `chosen`: the network returned. measured_ms is
-// network_ms / same_run_table_ms (the network's median over the sum of the table's entries timed in
-// the same rounds) times the stored table's uncorrected sum for the network.
+// same_run_latency (predictor/measured_latency.h) of network_ms (the network's median) and
+// same_run_table_ms (the sum of the table's entries timed in the same rounds).
 struct MeasuredRound {
   double solver_budget_ms = 0, predicted_ms = 0, measured_ms = 0, predicted_accuracy = 0;
   double network_ms = 0, same_run_table_ms = 0;

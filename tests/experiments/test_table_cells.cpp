@@ -1,6 +1,7 @@
 // The cells and statistics of the experiment tables and the report (experiments/result_files.h):
 // free text cannot break a markdown row or a CSV line, the median is the usual one, and the solver
-// cell names the solver budget of a network kept after a re-solve.
+// cell names the solver budget of a network kept after a re-solve, and the within-budget cell judges
+// by the same-run latency.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -79,6 +80,21 @@ TEST(TableCells, TheSolverCellGivesTheSolverBudgetOfAReSolvedNetwork) {
   nlohmann::json heuristic = search_result(0.9, nullptr);
   heuristic["solver"] = {{"status", "feasible"}, {"bound", nullptr}};
   EXPECT_EQ(solver_cell(heuristic), "feasible");
+}
+
+// The report's within-budget column judges a found network by its latency at the table's speed
+// (latency.same_run_ms), not by the raw median of the measure call, which moves with the machine.
+TEST(TableCells, WithinBudgetIsJudgedAtTheTablesSpeed) {
+  const nlohmann::json slow_moment = {{"latency", {{"median_ms", 1.05}, {"same_run_ms", 0.98}}}};
+  const nlohmann::json fast_moment = {{"latency", {{"median_ms", 0.95}, {"same_run_ms", 1.02}}}};
+  EXPECT_DOUBLE_EQ(judged_latency_ms(slow_moment), 0.98);
+  EXPECT_EQ(within_budget_cell(slow_moment, 1.0), "yes");
+  EXPECT_EQ(within_budget_cell(fast_moment, 1.0), "no");
+  // A file written before the same-run figure was recorded is not judged by its raw median.
+  const nlohmann::json old_file = {{"latency", {{"median_ms", 0.95}}}};
+  EXPECT_TRUE(std::isnan(judged_latency_ms(old_file)));
+  EXPECT_EQ(within_budget_cell(old_file, 1.0), "-");
+  EXPECT_EQ(within_budget_cell(nullptr, 1.0), "-");
 }
 
 }  // namespace

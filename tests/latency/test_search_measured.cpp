@@ -1,8 +1,12 @@
 // The search closed over measurements (search_within_measured): with a table that underestimates
-// whole networks, it re-solves with a smaller solver budget until the measured network fits.
+// whole networks, it re-solves with a smaller solver budget until the measured network fits; and
+// the measure stage's JSON judges a network by the same same-run figure (measured_latency.h).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "predictor/contribution_predictor.h"
+#include "predictor/measured_latency.h"
 #include "predictor/search.h"
 #include "util/rng.h"
 
@@ -152,6 +156,33 @@ TEST(SearchWithinMeasured, NoFitKeepsTheLowestMeasuredAndSaysSo) {
   for (const auto& r : o.measured_rounds) chosen += r.chosen, lowest = std::min(lowest, r.measured_ms);
   EXPECT_EQ(chosen, 1);
   EXPECT_DOUBLE_EQ(slow_ms(o.arch), lowest);
+}
+
+// `iqnas measure` judges a found network by the figure the search judged it by: the measure JSON's
+// same_run_ms is same_run_latency of its timing, the network's ratio to its entries at the table's
+// speed, whatever the machine's speed in that call; the raw figures stay beside it.
+TEST(MeasuredLatency, TheMeasureJsonJudgesAsTheSearchDoesWhileTheMachineDrifts) {
+  Fixture f;
+  LatencyTable corrected = f.t;  // a correction must not count twice in the measure stage either
+  corrected.slope = 1.05, corrected.intercept_ms = 0.01;
+  const double budget = f.mid_budget();
+  const SearchOutcome o = search_within_measured(f.s, f.p, {{"latency_ms", budget}}, corrected, f.opt,
+                                                 [&](const Architecture& a) { return f.timing(a, 1.08, 1.37); }, 5);
+  ASSERT_TRUE(o.found && o.measured_fits);
+  MeasureOptions mo;
+  mo.repeats = 100;
+  for (const double speed : {1.37, 0.7, 1.0}) {
+    const SameRunPoint timed = f.timing(o.arch, 1.08, speed);
+    const nlohmann::json j = nlohmann::json::parse(measured_latency_json(corrected, f.s, o.arch, timed, mo));
+    EXPECT_EQ(j.at("same_run_ms").get<double>(), same_run_latency(corrected, f.s, o.arch, timed));
+    EXPECT_NEAR(j.at("same_run_ms").get<double>(), o.measured_rounds.back().measured_ms, 1e-12) << "speed " << speed;
+    EXPECT_NEAR(j.at("same_run_ms").get<double>(), 1.08 * predicted_latency(f.t, f.s, o.arch), 1e-12);
+    EXPECT_EQ(j.at("median_ms").get<double>(), timed.measured.median_ms);  // the raw figure of the call
+    EXPECT_EQ(j.at("same_run_table_ms").get<double>(), timed.predicted_ms);
+    EXPECT_EQ(j.at("predicted_ms").get<double>(), predicted_latency(corrected, f.s, o.arch));
+    EXPECT_EQ(j.at("repeats").get<int>(), 100);
+  }
+  EXPECT_THROW(same_run_latency(corrected, f.s, o.arch, SameRunPoint{}), std::runtime_error);
 }
 
 TEST(SearchWithinMeasured, NeedsALatencyBudget) {
