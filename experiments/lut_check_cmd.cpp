@@ -10,6 +10,7 @@
 #include "experiments/args.h"
 #include "experiments/command.h"
 #include "experiments/output.h"
+#include "experiments/run_folder.h"
 #include "util/atomic_file.h"
 #include "util/plot.h"
 #include "util/progress.h"
@@ -71,11 +72,7 @@ int run_lut_check(const std::vector<std::string>& argv) {
   const double ns = a.num("samples");
   if (ns != std::floor(ns) || ns < 4 || ns > 100000) throw UsageError("--samples must be an integer in [4, 100000]");
   const int64_t n = int64_t(ns);
-  if (t.device != "cpu")
-    throw UsageError(lut + ": the table was measured on device '" + t.device +
-                     "'; lut-check times networks with the iqnas CPU inference path, so it checks tables made by "
-                     "`iqnas lut` on this machine");
-  predictor::MeasureOptions o = predictor::MeasureOptions::of_table(t);
+  predictor::MeasureOptions o = timing_of_table(t, lut, false);
   o.repeats = int(a.integer("repeats", 20, 1, 1000000));
   o.warmup = int(a.integer("warmup", 3, 0, 100000));
   o.seed = uint64_t(a.integer("seed", 0, 0, int64_t(1) << 53));

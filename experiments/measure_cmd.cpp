@@ -94,7 +94,7 @@ int run_measure(const std::vector<std::string>& argv) {
   const std::string lut_path = a.str("lut", dir + "/lut.json");
   if (!a.has("no-latency") && std::filesystem::exists(lut_path)) {
     const predictor::LatencyTable t = predictor::load_latency_table(lut_path, s);
-    predictor::MeasureOptions mo = predictor::MeasureOptions::of_table_for_networks(t);
+    predictor::MeasureOptions mo = timing_of_table(t, lut_path, true);
     mo.repeats = static_cast<int>(a.integer("repeats", mo.repeats, 1, 1000000));
     // Timed from their architectures with random weights, as the entries they are divided by were
     // (the trained weights would add nothing but denormals, whose flushing changed nothing beyond

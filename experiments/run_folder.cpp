@@ -157,4 +157,12 @@ RunFolderLock::~RunFolderLock() {
   held.erase(it);
 }
 
+predictor::MeasureOptions timing_of_table(const predictor::LatencyTable& t, const std::string& path, bool for_networks) {
+  try {
+    return for_networks ? predictor::MeasureOptions::of_table_for_networks(t) : predictor::MeasureOptions::of_table(t);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(path + ": " + e.what());
+  }
+}
+
 }  // namespace iqnas::cli

@@ -7,6 +7,7 @@
 
 #include "experiments/datasets.h"
 #include "predictor/eval_set.h"
+#include "predictor/latency_measure.h"
 #include "supernet/subnet.h"
 #include "supernet/supernet.h"
 #include "util/text_file.h"  // util::read_text_file for the run folder's text files
@@ -43,6 +44,11 @@ std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const Searc
 // (latency from DIR/lut.json), so that one setting works on any machine's latency table.
 std::vector<double> budgets_at_fractions(const std::string& dir, const std::string& resource,
                                          const std::vector<double>& fractions);
+
+// The protocol to time whole networks with, read from the table at `path` (for_networks: at least
+// 100 repeats, MeasureOptions::of_table_for_networks); a UsageError naming the file when the table
+// was measured elsewhere (imported), since networks are timed here with the CPU inference path.
+predictor::MeasureOptions timing_of_table(const predictor::LatencyTable& t, const std::string& path, bool for_networks);
 
 // The accuracy measurements' images: the first `images` (0: all) of the held-out split in one
 // fixed shuffled order, the same for `contrib` and `sample-eval` so their numbers are comparable.

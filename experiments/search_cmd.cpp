@@ -104,10 +104,10 @@ int run_search_cmd(const std::vector<std::string>& argv) {
   bool needs_lut = false;
   for (const auto& b : runs.front()) needs_lut = needs_lut || b.resource == "latency_ms";
   std::unique_ptr<predictor::LatencyTable> table;
+  const std::string lut_path = a.str("lut", dir + "/lut.json");
   if (needs_lut || a.has("lut")) {
-    const std::string path = a.str("lut", dir + "/lut.json");
     table = std::make_unique<predictor::LatencyTable>(
-        predictor::load_latency_table(require_file(path, "measure one with `iqnas lut` or pass --lut"), s));
+        predictor::load_latency_table(require_file(lut_path, "measure one with `iqnas lut` or pass --lut"), s));
   }
   const std::string pred_path = a.str("predictor", dir + "/predictor.json");
   const auto pred = predictor::load_predictor(s, require_file(pred_path, "run `iqnas contrib --run " + dir + "` first"));
@@ -119,11 +119,8 @@ int run_search_cmd(const std::vector<std::string>& argv) {
   const int fit_rounds = static_cast<int>(a.integer("fit-measured", 0, 0, 20));
   const bool fit_measured = a.has("fit-measured");
   if (fit_measured && !needs_lut) throw UsageError("--fit-measured needs a latency_ms budget");
-  if (fit_measured && table->device != "cpu")
-    throw UsageError("--fit-measured: the table was measured on device '" + table->device +
-                     "'; networks are timed with the CPU inference path, so it needs a table made by `iqnas lut` here");
-  const predictor::MeasureOptions timing = table ? predictor::MeasureOptions::of_table_for_networks(*table)
-                                                 : predictor::MeasureOptions{};
+  const predictor::MeasureOptions timing = fit_measured ? timing_of_table(*table, "--fit-measured: " + lut_path, true)
+                                                       : predictor::MeasureOptions{};
   const predictor::MeasureLatency measure = [&](const Architecture& arch) {
     return predictor::measure_same_run(s, {arch}, timing).front();
   };

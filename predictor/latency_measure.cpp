@@ -36,6 +36,10 @@ void MeasureOptions::validate() const {
 }
 
 MeasureOptions MeasureOptions::of_table(const LatencyTable& t) {
+  if (t.device != "cpu")
+    throw std::invalid_argument("the table was measured on device '" + t.device +
+                                "'; iqnas times networks with its CPU inference path, so this needs a table made by "
+                                "`iqnas lut` on this machine");
   MeasureOptions o;
   o.device = t.device;
   o.threads = std::max(1, t.threads), o.batch = t.batch;

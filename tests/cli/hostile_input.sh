@@ -51,6 +51,11 @@ expect 1 "t10k-images-idx3-ubyte: its images are 14x14, those of the training sp
 expect 1 "its images are 32x32, but the search space expects 28x28" supernet heaviest --run "$dir/s32" --dataset fashion-mnist --root "$dir/idx32"
 [[ -e $dir/tr || -e $dir/s32 ]] && fail "a refused data set left a folder behind"
 
+# A table measured elsewhere (imported) cannot be re-timed with the CPU inference path: named.
+expect 0 "" lut --space tiny --repeats 1 --warmup 0 --out "$dir/lut.json" --quiet
+python3 -c 'import json, sys; f = sys.argv[1]; t = json.load(open(f)); t["device"] = "Titan RTX"; json.dump(t, open(f, "w"))' "$dir/lut.json"
+expect 2 "lut.json: the table was measured on device 'Titan RTX'" lut-check --lut "$dir/lut.json" --samples 4
+
 [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]] || { echo "SKIP: the training checks need Fashion-MNIST"; exit 0; }
 echo '{"epochs": 1, "batch_size": 32, "train_images": 64, "checkpoint_every": 1, "log_every": 1, "augment": false}' > "$dir/cfg.json"
 run=(--run "$dir/u" --config "$dir/cfg.json" --threads 1)

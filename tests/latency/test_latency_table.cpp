@@ -67,6 +67,16 @@ TEST(LatencyTable, MeasureSaveLoadAndRow) {
   EXPECT_EQ(back.clock, r.clock);
   warm.cache = "";  // a table that does not say (an import, an older file): cold
   EXPECT_EQ(MeasureOptions::of_table(warm).cache, "cold");
+  // An imported table (measured by another runtime or device) cannot be re-timed here: refused by
+  // name, for measure, lut-check and search --fit-measured alike.
+  LatencyTable imported = r;
+  imported.device = "Titan RTX";
+  try {
+    (void)MeasureOptions::of_table_for_networks(imported);
+    ADD_FAILURE() << "a table of another device was accepted for timing";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("'Titan RTX'"), std::string::npos) << e.what();
+  }
 
   // The latency row is the fixed entry plus the active blocks' entries.
   solver::Problem p;
