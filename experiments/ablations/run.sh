@@ -13,7 +13,8 @@
 #     no-ema       no EMA of the weights; later stages use the raw weights
 #     no-reorder   no channel reordering before the supernet
 #     sequential   contributions measured in the reference code's sequential context
-#     passes-1, passes-4   contributions averaged over 1 or 4 passes (the main job: 2)
+#     per-image    contributions per image in top-1, 2 passes (the main job before: uniform context)
+#     passes-1, passes-2, passes-4   contributions averaged over 1, 2 or 4 passes (the main job: 1)
 # Environment: IQNAS (default: build/cpu/experiments/iqnas of scripts/run.sh, else build/default's), PIPELINE (default
 # experiments/pipelines/tiny.json: BASE_RUN must have been run with it).
 set -euo pipefail
@@ -25,7 +26,7 @@ if [[ $# -lt 2 ]]; then sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; fi
 base=$(realpath "$1") out=$2
 shift 2
 variants=("$@")
-[[ ${#variants[@]} -gt 0 ]] || variants=(per-batch no-distill private-bn no-ema no-reorder sequential passes-1 passes-4)
+[[ ${#variants[@]} -gt 0 ]] || variants=(per-batch no-distill private-bn no-ema no-reorder sequential per-image passes-2 passes-4)
 command -v jq >/dev/null || { echo "ablations: jq is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 [[ -x $iqnas ]] || { echo "ablations: no iqnas at $iqnas (build it, or set IQNAS)" >&2; exit 1; }
 for f in space.json heaviest.safetensors lut.json supernet.safetensors subnets.csv timings.json; do
@@ -49,8 +50,11 @@ for v in "${variants[@]}"; do
     private-bn) sup='.bn_stats = "private"' ;;
     no-ema)     sup='.ema_decay = 0'; pipe='.weights = "raw"' ;;
     no-reorder) pipe='del(.reorder)'; copy=(space.json heaviest.safetensors heaviest.csv lut.json) ;;
-    sequential) pipe='.contrib.context = "sequential"'; from=contrib ;;
+    sequential) pipe='.contrib.context = "sequential" | del(.contrib.group_images)'; from=contrib ;;
+    per-image)  pipe='.contrib.context = "uniform" | del(.contrib.group_images) | .contrib.metric = "top1" | .contrib.passes = 2'
+                from=contrib ;;
     passes-1)   pipe='.contrib.passes = 1'; from=contrib ;;
+    passes-2)   pipe='.contrib.passes = 2'; from=contrib ;;
     passes-4)   pipe='.contrib.passes = 4'; from=contrib ;;
     *) echo "ablations: unknown variant '$v' (see $0 without arguments)" >&2; exit 2 ;;
   esac
