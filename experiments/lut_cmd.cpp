@@ -17,7 +17,7 @@ namespace iqnas::cli {
 namespace {
 
 const char* kHelp = R"(usage: iqnas lut --space NAME|FILE --out T.json [--device cpu|cuda] [--threads N] [--batch B]
-                 [--repeats R] [--warmup W] [--seed S] [--json] [--quiet]
+                 [--repeats R] [--min-seconds S] [--warmup W] [--seed S] [--json] [--quiet]
        iqnas lut --space NAME|FILE --describe [--arch heaviest|smallest|FILE]
        iqnas lut --space NAME|FILE --out T.json --import CSV --device NAME [--threads N] [--batch B]
                  [--repeats R] [--cpu-model TEXT] [--source TEXT]
@@ -31,6 +31,9 @@ order. Stores median, mean and interquartile range in ms per image (docs/latency
   --threads N         OpenMP threads (default 1)
   --batch B           images per forward (default 1); times are divided by B
   --repeats R         timed rounds (default 50)
+  --min-seconds S     and more rounds until S seconds have passed (default 20, 0: exactly R): a
+                      shared machine has slow moments of a few seconds, which a table timed in a
+                      few seconds can fall into; spread over 20 s they stay a minority of the rounds
   --clock auto|cpu|wall  cpu: the thread's CPU time, immune to other processes on a shared machine
                       (one thread only); wall: elapsed time; auto (default): cpu for 1 thread
   --cache cold|warm   cold (default): the last-level cache is evicted before every timed run and the
@@ -81,7 +84,7 @@ std::string describe(const SearchSpace& s, const std::string& arch) {
 
 int run_lut(const std::vector<std::string>& argv) {
   Args a(argv,
-         {"space", "out", "device", "threads", "batch", "repeats", "warmup", "seed", "import", "cpu-model", "clock", "cache",
+         {"space", "out", "device", "threads", "batch", "repeats", "min-seconds", "warmup", "seed", "import", "cpu-model", "clock", "cache",
           "arch", "source"},
          Output::flags({"describe"}));
   if (a.help()) {
@@ -128,6 +131,7 @@ int run_lut(const std::vector<std::string>& argv) {
   o.batch = int_opt("batch", o.device == "cuda" ? 64 : 1, 1, 4096);
   o.repeats = int_opt("repeats", 50, 1, 1000000);
   o.warmup = int_opt("warmup", 5, 0, 100000);
+  o.min_seconds = a.num("min-seconds", 20.0, 0.0, 86400.0);
   o.seed = uint64_t(a.integer("seed", 0, 0, int64_t(1) << 53));
   o.clock = a.str("clock", "auto");
   o.cache = a.str("cache", "cold");
@@ -137,8 +141,8 @@ int run_lut(const std::vector<std::string>& argv) {
     throw UsageError(e.what());
   }
   const size_t entries = predictor::distinct_block_keys(s).size() + 1;
-  progress_note("lut: space '%s', %zu entries, %d warm-up + %d timed runs each, %d thread(s), batch %d\n", s.name.c_str(),
-                entries, o.warmup, o.repeats, o.threads, o.batch);
+  progress_note("lut: space '%s', %zu entries, %d warm-up + %d timed runs each (more until %g s), %d thread(s), batch %d\n",
+                s.name.c_str(), entries, o.warmup, o.repeats, o.min_seconds, o.threads, o.batch);
   Progress progress("lut", 0);
   const predictor::LatencyTable t = predictor::measure_latency_table(s, o, [&](int64_t done, int64_t total) {
     progress.update(static_cast<size_t>(done), static_cast<size_t>(total), "timings");
@@ -147,8 +151,8 @@ int run_lut(const std::vector<std::string>& argv) {
   dist::write_by_rank0(dist::world(), "latency table", [&] { predictor::save_latency_table(t, out); });
   double slowest = 0;
   for (const auto& e : t.blocks) slowest = std::max(slowest, e.median_ms);
-  msg.text("wrote %s: %zu blocks, fixed part %.4f ms/image, slowest block %.4f ms/image (%s)\n", out.c_str(),
-           t.blocks.size(), t.fixed.median_ms, slowest, t.cpu_model.c_str());
+  msg.text("wrote %s: %zu blocks, %d timed rounds, fixed part %.4f ms/image, slowest block %.4f ms/image (%s)\n",
+           out.c_str(), t.blocks.size(), t.repeats, t.fixed.median_ms, slowest, t.cpu_model.c_str());
   msg.result({{"space", s.name},
               {"device", t.device},
               {"cpu_model", t.cpu_model},

@@ -127,7 +127,8 @@ void run_stage(const std::string& stage, const PipelineConfig& c, const std::str
       o.text("lut: %s exists\n", table.c_str());
     } else {
       call(flags, "lut", {"--space", dir + "/space.json", "--out", table, "--threads", std::to_string(c.lut_threads),
-                   "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats), "--cache", c.lut_cache});
+                   "--batch", std::to_string(c.lut_batch), "--repeats", std::to_string(c.lut_repeats), "--min-seconds", format_value("%g", c.lut_min_seconds),
+                   "--cache", c.lut_cache});
     }
     if (c.lut_correction_networks > 0 &&
         predictor::load_latency_table(table, load_run_space(dir)).correction_networks == 0)

@@ -45,6 +45,7 @@ PipelineConfig load_pipeline_config(const std::string& path) {
     if (r.has("threads")) c.lut_threads = r.get_int("threads", 1, 64);
     if (r.has("batch")) c.lut_batch = r.get_int("batch", 1, 4096);
     if (r.has("repeats")) c.lut_repeats = r.get_int("repeats", 1, 100000);
+    if (r.has("min_seconds")) c.lut_min_seconds = r.get_number("min_seconds", 0, 86400);
     if (r.has("cache")) c.lut_cache = r.get_string("cache");
     if (!predictor::is_cache_state(c.lut_cache)) r.fail("lut.cache must be cold or warm, got '" + c.lut_cache + "'");
     if (r.has("correction")) {

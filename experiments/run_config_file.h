@@ -17,6 +17,7 @@ struct PipelineConfig {
   std::string weights = "ema";  // the supernet's weights every stage after its training uses: ema or raw
   // lut
   int lut_threads = 1, lut_batch = 1, lut_repeats = 30;
+  double lut_min_seconds = 20;  // lut --min-seconds
   std::string lut_cache = "cold";
   // lut.correction: after the table, `iqnas lut-check --apply-correction` on this many random
   // networks (0: none) timed with this many repeats, so that the search plans with what whole

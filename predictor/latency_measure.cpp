@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <time.h>
 
 #include <ctime>
@@ -26,6 +28,7 @@ void MeasureOptions::validate() const {
   if (batch < 1 || batch > 4096) throw std::invalid_argument("--batch must be in [1, 4096]");
   if (repeats < 1 || repeats > 1000000) throw std::invalid_argument("--repeats must be in [1, 1000000]");
   if (warmup < 0 || warmup > 100000) throw std::invalid_argument("--warmup must be in [0, 100000]");
+  if (!(min_seconds >= 0 && min_seconds <= 86400)) throw std::invalid_argument("--min-seconds must be in [0, 86400]");
   if (clock != "auto" && clock != "cpu" && clock != "wall")
     throw std::invalid_argument("--clock must be auto, cpu or wall (got '" + clock + "')");
   if (clock == "cpu" && threads != 1)
@@ -68,6 +71,7 @@ LatencyStats stats_of(std::vector<double> v) {
   s.median_ms = q(0.5);
   s.iqr_ms = q(0.75) - q(0.25);
   s.mean_ms = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+  s.runs = int64_t(v.size());
   return s;
 }
 
@@ -122,9 +126,12 @@ std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>&
     clock_gettime(cpu_clock ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
   };
-  const int64_t total = int64_t(o.repeats) * int64_t(programs.size());
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&start] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  constexpr int kMaxRounds = 1000000;
+  int64_t rounds = o.repeats;  // grows with the projection while min_seconds is not reached
   const bool warm = o.cache == "warm";
-  for (int r = 0; r < o.repeats; ++r) {
+  for (int r = 0; r < kMaxRounds && (r < o.repeats || seconds() < o.min_seconds); ++r) {
     util::shuffle(order, rng);
     for (size_t i : order) {
       if (warm) {
@@ -139,7 +146,12 @@ std::vector<LatencyStats> time_interleaved(const std::vector<InferenceProgram*>&
       sink = sink + programs[i]->run(inputs[i].data())[0];
       ms[i].push_back((now_ms() - t0) / programs[i]->batch());
     }
-    if (progress) progress(int64_t(r + 1) * int64_t(programs.size()), total);
+    if (o.min_seconds > 0) {
+      const double per_round = seconds() / double(r + 1);
+      rounds = std::max<int64_t>({rounds, int64_t(r + 1), int64_t(std::ceil(o.min_seconds / per_round))});
+      rounds = std::min<int64_t>(rounds, kMaxRounds);
+    }
+    if (progress) progress(int64_t(r + 1) * int64_t(programs.size()), std::max<int64_t>(rounds, r + 1) * int64_t(programs.size()));
   }
   omp_set_num_threads(saved_threads);
   std::vector<LatencyStats> out;
@@ -180,7 +192,11 @@ LatencyTable make_table(const SearchSpace& s, const MeasureOptions& o, const std
   t.space = s.name;
   t.device = o.device;
   t.cpu_model = cpu_model_name();
-  t.batch = o.batch, t.threads = o.threads, t.repeats = o.repeats, t.warmup = o.warmup;
+  t.batch = o.batch, t.threads = o.threads, t.warmup = o.warmup;
+  // The rounds made (more than o.repeats with min_seconds; under mpirun the fewest of any rank).
+  int64_t fewest = st.empty() ? int64_t(o.repeats) : st.front().runs;
+  for (const LatencyStats& x : st) fewest = std::min(fewest, x.runs);
+  t.repeats = int(fewest);
   t.clock = o.resolved_clock();
   t.cache = o.cache;
   t.date = utc_now();

@@ -29,6 +29,11 @@ struct MeasureOptions {
   // between calls. "warm": the program runs once, untimed, just before: everything it touches is in
   // cache, as in one small network called over and over.
   std::string cache = "cold";
+  // Rounds go on beyond `repeats` until this much wall time has passed since the first timed one. A
+  // shared machine has slow moments of a few seconds; a table timed within a few seconds can fall
+  // into one, and every median moves with it. Spread over tens of seconds, such a moment is a
+  // minority of the rounds, and the medians do not see it (`iqnas lut --min-seconds`, 20 by default).
+  double min_seconds = 0;
   uint64_t seed = 0;
   // Checks the ranges and the device; throws std::invalid_argument naming the option.
   void validate() const;
@@ -43,6 +48,7 @@ struct MeasureOptions {
 
 struct LatencyStats {
   double median_ms = 0, mean_ms = 0, iqr_ms = 0;  // per image
+  int64_t runs = 0;                               // timed runs behind them
 };
 
 // Called as (done, total) while measuring; may be empty.

@@ -52,7 +52,7 @@ expect 1 "its images are 32x32, but the search space expects 28x28" supernet hea
 [[ -e $dir/tr || -e $dir/s32 ]] && fail "a refused data set left a folder behind"
 
 # A table measured elsewhere (imported) cannot be re-timed with the CPU inference path: named.
-expect 0 "" lut --space tiny --repeats 1 --warmup 0 --out "$dir/lut.json" --quiet
+expect 0 "" lut --space tiny --repeats 1 --warmup 0 --min-seconds 0 --out "$dir/lut.json" --quiet
 python3 -c 'import json, sys; f = sys.argv[1]; t = json.load(open(f)); t["device"] = "Titan RTX"; json.dump(t, open(f, "w"))' "$dir/lut.json"
 expect 2 "lut.json: the table was measured on device 'Titan RTX'" lut-check --lut "$dir/lut.json" --samples 4
 

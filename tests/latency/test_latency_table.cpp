@@ -2,6 +2,7 @@
 // or without units, and turned into the latency row.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -211,6 +212,23 @@ TEST(LatencyMeasure, OptionsAreChecked) {
   EXPECT_THROW(o.validate(), std::invalid_argument);
   o.cache = "warm";
   EXPECT_NO_THROW(o.validate());
+  o.min_seconds = -1;
+  EXPECT_THROW(o.validate(), std::invalid_argument);
+  o.min_seconds = 1e6;
+  EXPECT_THROW(o.validate(), std::invalid_argument);
+}
+
+// --min-seconds: the rounds go on until the time has passed, and the table records the rounds made.
+TEST(LatencyMeasure, MinSecondsSpreadsTheRoundsOverTime) {
+  const SearchSpace s = find_space("tiny");
+  MeasureOptions o;
+  o.repeats = 1, o.warmup = 0;
+  EXPECT_EQ(measure_latency_table(s, o).repeats, 1);
+  o.min_seconds = 0.3;
+  const auto start = std::chrono::steady_clock::now();
+  const LatencyTable t = measure_latency_table(s, o);
+  EXPECT_GE(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 0.3);
+  EXPECT_GT(t.repeats, 1);
 }
 
 // Both cache states time the same programs: a warm table of the tiny space has every entry, and

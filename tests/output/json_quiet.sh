@@ -28,13 +28,13 @@ check sweep "constraint method points.2.budget points.2.status points.2.objectiv
   sweep --problem "$problem" --constraint latency_ms --range 10:30:3 --out "$work/front.csv"
 
 check lut "space device blocks fixed_ms slowest_block_ms written.0" \
-  lut --space tiny --out "$work/lut.json" --repeats 2 --warmup 0
+  lut --space tiny --out "$work/lut.json" --repeats 2 --warmup 0 --min-seconds 0
 grep -q "ETA" "$work/plain.err" || fail "lut: no progress line with an ETA on stderr: $(head -c 300 "$work/plain.err")"
 grep -q $'\r' "$work/plain.err" && fail "lut: progress in a log rewrites lines"
 check lut-check "table networks raw.mape_pct raw.kendall_tau corrected.slope written.0" \
   lut-check --lut "$work/lut.json" --samples 4 --repeats 2 --warmup 0 --csv "$work/check.csv"
 if command -v script >/dev/null; then  # a terminal: the progress line is rewritten in place
-  script -qec "'$iqnas' lut --space tiny --out '$work/lut2.json' --repeats 2 --warmup 0" /dev/null >"$work/tty" 2>&1 </dev/null
+  script -qec "'$iqnas' lut --space tiny --out '$work/lut2.json' --repeats 2 --warmup 0 --min-seconds 0" /dev/null >"$work/tty" 2>&1 </dev/null
   grep -q $'\r\033\\[K.*ETA' "$work/tty" || fail "lut on a terminal: no rewritten progress line: $(head -c 300 "$work/tty" | od -c | head -5)"
 else
   echo "script (util-linux) not found: the terminal progress line is not checked"
