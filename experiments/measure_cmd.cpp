@@ -44,7 +44,7 @@ options:
   --no-latency         accuracy only
   --recalibrate R      recalibrate each network's BN statistics on R batches of 64 training images
                        before its accuracy (default 0: the running statistics it inherits)
-  --repeats R          timed runs of the latency (default: the table's, at least 100)
+  --repeats R          timed runs of the latency (default: the table's, within 100-200)
   --weights W          ema (default) or raw supernet weights
   --out FILE[,FILE]    result JSON of each --arch, in the same order
   --threads N          loader threads (default 2)

@@ -53,7 +53,8 @@ MeasureOptions MeasureOptions::of_table(const LatencyTable& t) {
 
 MeasureOptions MeasureOptions::of_table_for_networks(const LatencyTable& t) {
   MeasureOptions o = of_table(t);
-  o.repeats = std::max(t.repeats, 100);
+  // A table's rounds now follow its duration (min_seconds), not the precision a network needs.
+  o.repeats = std::clamp(t.repeats, 100, 200);
   o.warmup = std::max(t.warmup, 2);
   return o;
 }

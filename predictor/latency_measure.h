@@ -40,9 +40,8 @@ struct MeasureOptions {
   // The protocol a table was measured with (device, threads, batch, clock, cache; a table that does
   // not record its cache state counts as cold), so that networks are timed as its entries were.
   static MeasureOptions of_table(const LatencyTable& t);
-  // The same for timing a few whole networks: more rounds than a table entry among many (at least
-  // 100, the table's repeats when more), so that a median stands for the network, not for a moment
-  // of the machine.
+  // The same for timing a few whole networks: 100-200 rounds (the table's count within that
+  // range), so that a median stands for the network, not for a moment of the machine.
   static MeasureOptions of_table_for_networks(const LatencyTable& t);
 };
 

@@ -68,6 +68,12 @@ TEST(LatencyTable, MeasureSaveLoadAndRow) {
   EXPECT_EQ(back.clock, r.clock);
   warm.cache = "";  // a table that does not say (an import, an older file): cold
   EXPECT_EQ(MeasureOptions::of_table(warm).cache, "cold");
+  // Whole networks get 100-200 rounds, whatever the table's duration made of its count.
+  LatencyTable many = r;
+  many.repeats = 5000;
+  EXPECT_EQ(MeasureOptions::of_table_for_networks(many).repeats, 200);
+  many.repeats = 3;
+  EXPECT_EQ(MeasureOptions::of_table_for_networks(many).repeats, 100);
   // An imported table (measured by another runtime or device) cannot be re-timed here: refused by
   // name, for measure, lut-check and search --fit-measured alike.
   LatencyTable imported = r;
