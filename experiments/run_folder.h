@@ -45,8 +45,8 @@ std::unique_ptr<SubNetwork> load_run_network(const std::string& dir, const Searc
 std::vector<double> budgets_at_fractions(const std::string& dir, const std::string& resource,
                                          const std::vector<double>& fractions);
 
-// The protocol to time whole networks with, read from the table at `path` (for_networks: at least
-// 100 repeats, MeasureOptions::of_table_for_networks); a UsageError naming the file when the table
+// The protocol to time whole networks with, read from the table at `path` (for_networks: 100-200
+// rounds, MeasureOptions::of_table_for_networks); a UsageError naming the file when the table
 // was measured elsewhere (imported), since networks are timed here with the CPU inference path.
 predictor::MeasureOptions timing_of_table(const predictor::LatencyTable& t, const std::string& path, bool for_networks);
 
